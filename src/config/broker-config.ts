@@ -1,0 +1,157 @@
+// The broker's settings, read from Kafka's own server.properties keys. Defaults are Apache
+// Kafka's, except log.dirs (./data beside the working directory instead of /tmp/kafka-logs).
+
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseProperties } from "./properties.ts";
+import { log } from "../log.ts";
+
+export interface Listener {
+  name: string;
+  /** "" means every interface, as Kafka reads `PLAINTEXT://:9092`. */
+  host: string;
+  port: number;
+}
+
+export interface BrokerConfig {
+  nodeId: number;
+  listeners: Listener[];
+  advertisedListeners: Listener[];
+  controllerListenerNames: string[];
+  logDirs: string[];
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  autoCreateTopicsEnable: boolean;
+  logSegmentBytes: number;
+  logIndexIntervalBytes: number;
+  logRetentionMs: number;
+  logRetentionBytes: number;
+  messageMaxBytes: number;
+  socketRequestMaxBytes: number;
+  groupInitialRebalanceDelayMs: number;
+  offsetsRetentionMinutes: number;
+  /** Where the settings came from: a file path, or "embedded defaults". */
+  source: string;
+  /** Every key as read, for DescribeConfigs and for keys read by later features. */
+  raw: Map<string, string>;
+}
+
+export class ConfigError extends Error {}
+
+// Keys this broker reads; any other key is accepted and logged once at debug level.
+const KNOWN_KEYS = new Set([
+  "node.id", "broker.id", "listeners", "advertised.listeners", "controller.listener.names",
+  "listener.security.protocol.map", "log.dirs", "log.dir", "num.partitions",
+  "default.replication.factor", "auto.create.topics.enable", "log.segment.bytes",
+  "log.index.interval.bytes", "log.retention.ms", "log.retention.minutes", "log.retention.hours",
+  "log.retention.bytes", "message.max.bytes", "socket.request.max.bytes",
+  "group.initial.rebalance.delay.ms", "offsets.retention.minutes", "process.roles",
+  "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+]);
+
+export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
+node.id=1
+listeners=PLAINTEXT://:9092
+log.dirs=./data
+num.partitions=1
+`;
+
+export function loadBrokerConfig(path: string | undefined): BrokerConfig {
+  if (path === undefined) return brokerConfigFrom(parseProperties(DEFAULT_PROPERTIES), "embedded defaults");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  return brokerConfigFrom(parseProperties(text), resolve(path));
+}
+
+export function brokerConfigFrom(props: Map<string, string>, source: string): BrokerConfig {
+  for (const key of props.keys()) {
+    if (!KNOWN_KEYS.has(key)) log.debug(`config: ${key} is not used by Bunka (accepted, ignored)`);
+  }
+  const int = (key: string, dflt: number, min = 0): number => {
+    const v = props.get(key)?.trim();
+    if (v === undefined || v === "") return dflt;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${key}=${v} is not an integer >= ${min}`);
+    return n;
+  };
+  const bool = (key: string, dflt: boolean): boolean => {
+    const v = props.get(key)?.trim().toLowerCase();
+    if (v === undefined || v === "") return dflt;
+    if (v !== "true" && v !== "false") throw new ConfigError(`${key}=${v} is not true or false`);
+    return v === "true";
+  };
+
+  const securityMap = parseSecurityProtocolMap(props.get("listener.security.protocol.map"));
+  const listeners = parseListeners(props.get("listeners") ?? "PLAINTEXT://:9092", "listeners", securityMap);
+  if (listeners.length === 0) throw new ConfigError("listeners is empty");
+  const controllerListenerNames = (props.get("controller.listener.names") ?? "")
+    .split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const advertisedRaw = props.get("advertised.listeners");
+  const advertisedListeners = advertisedRaw !== undefined && advertisedRaw.trim() !== ""
+    ? parseListeners(advertisedRaw, "advertised.listeners", securityMap)
+    : listeners.filter((l) => !controllerListenerNames.includes(l.name));
+
+  const logDirsRaw = props.get("log.dirs") ?? props.get("log.dir") ?? "./data";
+  const logDirs = logDirsRaw.split(",").map((s) => s.trim()).filter((s) => s !== "").map((d) => resolve(d));
+  if (logDirs.length === 0) throw new ConfigError("log.dirs is empty");
+
+  const retentionMs = props.has("log.retention.ms") ? int("log.retention.ms", 0, -1)
+    : props.has("log.retention.minutes") ? int("log.retention.minutes", 0, -1) * 60_000
+    : int("log.retention.hours", 168, -1) * 3_600_000;
+
+  return {
+    nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1),
+    listeners,
+    advertisedListeners,
+    controllerListenerNames,
+    logDirs,
+    numPartitions: int("num.partitions", 1, 1),
+    defaultReplicationFactor: int("default.replication.factor", 1, 1),
+    autoCreateTopicsEnable: bool("auto.create.topics.enable", true),
+    logSegmentBytes: int("log.segment.bytes", 1073741824, 14),
+    logIndexIntervalBytes: int("log.index.interval.bytes", 4096, 0),
+    logRetentionMs: retentionMs,
+    logRetentionBytes: int("log.retention.bytes", -1, -1),
+    messageMaxBytes: int("message.max.bytes", 1048588, 0),
+    socketRequestMaxBytes: int("socket.request.max.bytes", 104857600, 1),
+    groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms", 3000, 0),
+    offsetsRetentionMinutes: int("offsets.retention.minutes", 10080, 1),
+    source,
+    raw: props,
+  };
+}
+
+function parseSecurityProtocolMap(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>([
+    ["PLAINTEXT", "PLAINTEXT"], ["SSL", "SSL"], ["SASL_PLAINTEXT", "SASL_PLAINTEXT"], ["SASL_SSL", "SASL_SSL"],
+  ]);
+  for (const entry of (raw ?? "").split(",")) {
+    if (entry.trim() === "") continue;
+    const [name, proto] = entry.split(":").map((s) => s.trim());
+    if (!name || !proto) throw new ConfigError(`listener.security.protocol.map entry "${entry}" is not NAME:PROTOCOL`);
+    map.set(name.toUpperCase(), proto.toUpperCase());
+  }
+  return map;
+}
+
+/** `NAME://host:port`, comma separated; host may be empty, a name, an IPv4 or a [bracketed] IPv6. */
+export function parseListeners(raw: string, key: string, securityMap = parseSecurityProtocolMap(undefined)): Listener[] {
+  const out: Listener[] = [];
+  for (const item of raw.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    const m = /^([A-Za-z0-9_]+):\/\/(\[[0-9a-fA-F:.]+\]|[^:\[\]\/]*):(\d{1,5})$/.exec(item);
+    if (!m) throw new ConfigError(`${key}: "${item}" is not a listener of the form NAME://host:port`);
+    const name = m[1]!.toUpperCase();
+    const port = Number(m[3]);
+    if (port > 65535) throw new ConfigError(`${key}: port ${port} in "${item}" is out of range`);
+    const protocol = securityMap.get(name);
+    if (protocol === undefined) throw new ConfigError(`${key}: listener ${name} has no entry in listener.security.protocol.map`);
+    if (protocol !== "PLAINTEXT") throw new ConfigError(`${key}: listener ${name} uses ${protocol}; Bunka serves PLAINTEXT only`);
+    const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
+    out.push({ name, host, port });
+  }
+  return out;
+}

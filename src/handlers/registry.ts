@@ -1,0 +1,93 @@
+// Every API the broker serves registers itself here with its version range; ApiVersions is
+// computed from this table (franz-go kfake style), so advertising and serving cannot drift.
+
+import type { Reader } from "../protocol/reader.ts";
+import type { Writer } from "../protocol/writer.ts";
+import type { BrokerConfig } from "../config/broker-config.ts";
+import type { LogStore } from "../storage/log-store.ts";
+
+export interface BrokerContext {
+  config: BrokerConfig;
+  store: LogStore;
+  /** Cluster id as Kafka prints it (base64 of 16 bytes), from meta.properties when present. */
+  clusterId: string;
+}
+
+export interface RequestContext {
+  broker: BrokerContext;
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+}
+
+/** A response, or null for none at all (Produce with acks=0). */
+export type HandlerResult<Res> = Res | null | Promise<Res | null>;
+
+/** What the generated codec module says of an API (see build/apis.ts). */
+export interface ApiSpec {
+  apiKey: number;
+  name: string;
+  minVersion: number;
+  maxVersion: number;
+  /** First flexible version of the request / response (Infinity when none). */
+  requestFlexibleFrom: number;
+  responseFlexibleFrom: number;
+}
+
+export interface ApiDefinition<Req = any, Res = any> {
+  spec: ApiSpec;
+  /** Lower than the spec's minimum when Kafka advertises versions it then rejects. */
+  minVersion?: number;
+  maxVersion?: number;
+  readRequest(r: Reader, version: number): Req;
+  writeResponse(w: Writer, version: number, response: Res): void;
+  /**
+   * Called synchronously while the request's bytes are valid; byte fields of the request are
+   * views of the receive buffer and must not be kept past the synchronous part of the call.
+   */
+  handle(request: Req, ctx: RequestContext): HandlerResult<Res>;
+  /** Only ApiVersions answers a version it does not serve (in its v0 body format). */
+  unsupportedVersionResponse?(ctx: RequestContext): Res;
+  /** Initial response buffer size, to avoid regrowing for large responses. */
+  responseSizeHint?: number;
+}
+
+export interface ApiHandler<Req = any, Res = any> extends ApiDefinition<Req, Res> {
+  apiKey: number;
+  name: string;
+  minVersion: number;
+  maxVersion: number;
+  requestHeaderVersion(version: number): number;
+  responseHeaderVersion(version: number): number;
+}
+
+/** A request Kafka rejects as a whole (InvalidRequestException): the connection is closed. */
+export class InvalidRequestError extends Error {}
+
+const handlers = new Map<number, ApiHandler>();
+
+export function registerApi<Req, Res>(definition: ApiDefinition<Req, Res>): void {
+  const { spec } = definition;
+  if (handlers.has(spec.apiKey)) throw new Error(`API key ${spec.apiKey} registered twice`);
+  const isApiVersions = spec.apiKey === 18;
+  handlers.set(spec.apiKey, {
+    ...definition,
+    apiKey: spec.apiKey,
+    name: spec.name,
+    minVersion: definition.minVersion ?? spec.minVersion,
+    maxVersion: definition.maxVersion ?? spec.maxVersion,
+    // Header v2 (v1 before flexible versions); an unknown newer version counts as flexible.
+    requestHeaderVersion: (v) => (v >= spec.requestFlexibleFrom ? 2 : 1),
+    // ApiVersions responses always use header v0 so any client can read the version list.
+    responseHeaderVersion: (v) => (!isApiVersions && v >= spec.responseFlexibleFrom ? 1 : 0),
+  });
+}
+
+export function handlerFor(apiKey: number): ApiHandler | undefined {
+  return handlers.get(apiKey);
+}
+
+export function registeredApis(): ApiHandler[] {
+  return [...handlers.values()].sort((a, b) => a.apiKey - b.apiKey);
+}

@@ -1,0 +1,57 @@
+// Entry point: `bunka [path/to/server.properties]`.
+
+import { loadBrokerConfig, ConfigError } from "./config/broker-config.ts";
+import { LogStore } from "./storage/log-store.ts";
+import { startListeners } from "./server/listener.ts";
+import { readClusterId } from "./storage/meta-properties.ts";
+import type { BrokerContext } from "./handlers/registry.ts";
+import "./handlers/index.ts";
+import { log } from "./log.ts";
+
+function main(argv: string[]): void {
+  const started = performance.now();
+  const configPath = argv[0];
+  let config;
+  try {
+    config = loadBrokerConfig(configPath);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error(`config: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  if (configPath === undefined) {
+    log.info(`no server.properties given: embedded defaults (node.id=${config.nodeId}, ` +
+      `listeners=PLAINTEXT://:9092, log.dirs=${config.logDirs.join(",")})`);
+  } else {
+    log.info(`config from ${config.source}`);
+  }
+  const store = LogStore.open({
+    logDirs: config.logDirs,
+    segmentBytes: config.logSegmentBytes,
+    indexIntervalBytes: config.logIndexIntervalBytes,
+    log: (msg) => log.info(msg),
+  });
+  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs) };
+  let running;
+  try {
+    running = startListeners(config.listeners, broker);
+  } catch (e) {
+    log.error(`cannot listen: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  log.info(`Bunka node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
+    `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s)`);
+
+  const shutdown = (signal: string) => {
+    log.info(`${signal}: shutting down`);
+    for (const l of running) l.stop();
+    store.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,222 @@
+// A writer into pooled, growable ArrayBuffers. Responses reserve their 4-byte size prefix,
+// encode the body, then back-fill the size (kfake's write()). Buffers come from a BufferPool and
+// go back to it once the socket has written every byte (see server/connection.ts).
+
+const utf8 = new TextEncoder();
+const TWO_32 = 4294967296;
+
+/** Power-of-two size classes from 4 KiB; buffers above MAX_POOLED are left to the GC. */
+export class BufferPool {
+  private static readonly MIN_SHIFT = 12;
+  private static readonly MAX_POOLED = 1 << 22;
+  private static readonly PER_CLASS = 64;
+  private readonly classes: Uint8Array[][] = [];
+
+  acquire(minSize: number): Uint8Array {
+    const shift = Math.max(BufferPool.MIN_SHIFT, Math.ceil(Math.log2(Math.max(1, minSize))));
+    const list = this.classes[shift];
+    const pooled = list?.pop();
+    return pooled ?? new Uint8Array(1 << shift);
+  }
+
+  release(buf: Uint8Array): void {
+    const size = buf.buffer.byteLength;
+    if (size > BufferPool.MAX_POOLED || (size & (size - 1)) !== 0 || buf.byteOffset !== 0) return;
+    const shift = Math.log2(size);
+    if (shift < BufferPool.MIN_SHIFT) return;
+    const list = (this.classes[shift] ??= []);
+    if (list.length < BufferPool.PER_CLASS) list.push(new Uint8Array(buf.buffer));
+  }
+}
+
+export const sharedPool = new BufferPool();
+
+export class Writer {
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+  private readonly pool: BufferPool | null;
+
+  constructor(initialSize = 4096, pool: BufferPool | null = sharedPool) {
+    this.pool = pool;
+    this.buf = pool ? pool.acquire(initialSize) : new Uint8Array(initialSize);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = this.pool ? this.pool.acquire(size) : new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.pool?.release(this.buf);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  /** The bytes written so far, a view of the (pooled) buffer. */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Hands the underlying buffer back to the pool; the writer must not be used afterwards. */
+  release(): void {
+    this.pool?.release(this.buf);
+  }
+
+  int8(v: number): void {
+    this.ensure(1);
+    this.view.setInt8(this.pos++, v);
+  }
+
+  uint8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  bool(v: boolean): void {
+    this.int8(v ? 1 : 0);
+  }
+
+  int16(v: number): void {
+    this.ensure(2);
+    this.view.setInt16(this.pos, v);
+    this.pos += 2;
+  }
+
+  uint16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v);
+    this.pos += 2;
+  }
+
+  int32(v: number): void {
+    this.ensure(4);
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+
+  uint32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v);
+    this.pos += 4;
+  }
+
+  int64(v: number): void {
+    this.ensure(8);
+    this.view.setInt32(this.pos, Math.floor(v / TWO_32));
+    this.view.setUint32(this.pos + 4, v >>> 0);
+    this.pos += 8;
+  }
+
+  float64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v);
+    this.pos += 8;
+  }
+
+  uvarint(v: number): void {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  varint(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  varlong(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  uuid(hex: string): void {
+    this.ensure(16);
+    for (let i = 0; i < 16; i++) this.buf[this.pos++] = parseInt(hex.substr(i * 2, 2), 16) || 0;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  private utf8(s: string, len: number): void {
+    this.ensure(len);
+    utf8.encodeInto(s, this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+  }
+
+  string(s: string): void {
+    const len = Buffer.byteLength(s);
+    this.int16(len);
+    this.utf8(s, len);
+  }
+
+  nullableString(s: string | null): void {
+    if (s === null) return this.int16(-1);
+    this.string(s);
+  }
+
+  compactString(s: string): void {
+    const len = Buffer.byteLength(s);
+    this.uvarint(len + 1);
+    this.utf8(s, len);
+  }
+
+  compactNullableString(s: string | null): void {
+    if (s === null) return this.uvarint(0);
+    this.compactString(s);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.int32(b.length);
+    this.raw(b);
+  }
+
+  nullableBytes(b: Uint8Array | null): void {
+    if (b === null) return this.int32(-1);
+    this.bytes(b);
+  }
+
+  compactBytes(b: Uint8Array): void {
+    this.uvarint(b.length + 1);
+    this.raw(b);
+  }
+
+  compactNullableBytes(b: Uint8Array | null): void {
+    if (b === null) return this.uvarint(0);
+    this.compactBytes(b);
+  }
+
+  varintBytes(b: Uint8Array | null): void {
+    if (b === null) return this.varint(-1);
+    this.varint(b.length);
+    this.raw(b);
+  }
+
+  /** int32 array length; null arrays are -1. */
+  arrayLength(n: number): void {
+    this.int32(n);
+  }
+
+  /** Compact array length: N+1, null (-1) as 0. */
+  compactArrayLength(n: number): void {
+    this.uvarint(n + 1);
+  }
+
+  /** Reserves an int32 to back-fill later; returns its position. */
+  reserveInt32(): number {
+    this.ensure(4);
+    const at = this.pos;
+    this.pos += 4;
+    return at;
+  }
+
+  setInt32(at: number, v: number): void {
+    this.view.setInt32(at, v);
+  }
+}

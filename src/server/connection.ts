@@ -1,0 +1,206 @@
+// One client connection: size-prefixed framing over any TCP chunking, dispatch to the API
+// handlers, and responses written strictly in request order (pipelining), with partial writes
+// queued until `drain`. A broken frame closes only this connection, never the broker.
+
+import type { Socket } from "bun";
+import { Reader } from "../protocol/reader.ts";
+import { Writer } from "../protocol/writer.ts";
+import { readRequestHeader } from "../protocol/messages/headers.ts";
+import { handlerFor, InvalidRequestError, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
+import { log } from "../log.ts";
+
+interface ResponseSlot {
+  /** null while the handler is still working. */
+  bytes: Uint8Array | null;
+  writer: Writer | null;
+  written: number;
+}
+
+export class Connection {
+  private readonly socket: Socket<unknown>;
+  private readonly broker: BrokerContext;
+  private readonly maxFrameBytes: number;
+  readonly peer: string;
+  /** Bytes of an incomplete frame, copied out of the chunk that brought them. */
+  private partial: Uint8Array | null = null;
+  private partialLength = 0;
+  private readonly responses: ResponseSlot[] = [];
+  private closed = false;
+
+  constructor(socket: Socket<unknown>, broker: BrokerContext) {
+    this.socket = socket;
+    this.broker = broker;
+    this.maxFrameBytes = broker.config.socketRequestMaxBytes;
+    this.peer = `${socket.remoteAddress}`;
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.closed) return;
+    let buf = chunk;
+    let pos = 0;
+    if (this.partial !== null) {
+      buf = this.appendPartial(chunk);
+      if (buf === EMPTY) return; // still not a whole frame
+    }
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    while (buf.length - pos >= 4) {
+      const size = view.getInt32(pos);
+      if (size < 0 || size > this.maxFrameBytes) {
+        this.close(`frame size ${size} is outside 0..${this.maxFrameBytes} (socket.request.max.bytes)`);
+        return;
+      }
+      if (buf.length - pos - 4 < size) break;
+      const frame = buf.subarray(pos + 4, pos + 4 + size);
+      pos += 4 + size;
+      this.dispatch(frame);
+      if (this.closed) return;
+    }
+    this.keepRemainder(buf, pos);
+  }
+
+  /** Appends a chunk to the partial frame; returns the buffer to parse, or EMPTY if incomplete. */
+  private appendPartial(chunk: Uint8Array): Uint8Array {
+    let p = this.partial!;
+    const need = this.partialLength + chunk.length;
+    if (need > p.length) {
+      // Size the buffer for the whole frame once its length prefix is known.
+      let cap = Math.max(need, p.length * 2);
+      if (this.partialLength >= 4) {
+        const size = new DataView(p.buffer, p.byteOffset).getInt32(0);
+        if (size >= 0 && size <= this.maxFrameBytes) cap = Math.max(need, 4 + size);
+      }
+      const next = new Uint8Array(cap);
+      next.set(p.subarray(0, this.partialLength));
+      p = this.partial = next;
+    }
+    p.set(chunk, this.partialLength);
+    this.partialLength = need;
+    if (need >= 4) {
+      const size = new DataView(p.buffer, p.byteOffset).getInt32(0);
+      if (size >= 0 && size <= this.maxFrameBytes && need < 4 + size) return EMPTY;
+    } else return EMPTY;
+    const whole = p.subarray(0, need);
+    this.partial = null;
+    this.partialLength = 0;
+    return whole;
+  }
+
+  private keepRemainder(buf: Uint8Array, pos: number): void {
+    if (pos >= buf.length) return;
+    // The chunk's memory may be reused after this callback returns: copy what is left.
+    const rest = buf.subarray(pos);
+    const p = new Uint8Array(Math.max(64, rest.length * 2));
+    p.set(rest);
+    this.partial = p;
+    this.partialLength = rest.length;
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    if (frame.length < 8) return this.close(`frame of ${frame.length} bytes is too short for a request header`);
+    const head = new DataView(frame.buffer, frame.byteOffset, 8);
+    const apiKey = head.getInt16(0);
+    const apiVersion = head.getInt16(2);
+    const correlationId = head.getInt32(4);
+    const handler = handlerFor(apiKey);
+    if (handler === undefined) return this.close(`unsupported API key ${apiKey} (version ${apiVersion})`);
+
+    const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+    if (!supported && handler.unsupportedVersionResponse === undefined) {
+      return this.close(`unsupported ${handler.name} version ${apiVersion} (serving ${handler.minVersion}-${handler.maxVersion})`);
+    }
+    const r = new Reader(frame);
+    const header = readRequestHeader(r, handler.requestHeaderVersion(apiVersion));
+    if (r.failed) return this.close(`malformed ${handler.name} v${apiVersion} request header`);
+    const ctx: RequestContext = { broker: this.broker, apiKey, apiVersion, correlationId, clientId: header.clientId };
+
+    if (!supported) {
+      // ApiVersions: Kafka answers UNSUPPORTED_VERSION in the v0 body format, header v0.
+      this.enqueue(this.encode(handler, 0, 0, correlationId, handler.unsupportedVersionResponse!(ctx)));
+      return this.flush();
+    }
+
+    const request = handler.readRequest(r, apiVersion);
+    if (r.failed) return this.close(`malformed ${handler.name} v${apiVersion} request body`);
+    const responseHeaderVersion = handler.responseHeaderVersion(apiVersion);
+    let result;
+    try {
+      result = handler.handle(request, ctx);
+    } catch (e) {
+      if (e instanceof InvalidRequestError) return this.close(`invalid ${handler.name} v${apiVersion} request: ${e.message}`);
+      log.error(`${handler.name} v${apiVersion} from ${this.peer} failed: ${(e as Error).stack ?? e}`);
+      return this.close(`handler error`);
+    }
+    if (result === null) return; // no response at all (acks=0)
+    if (result instanceof Promise) {
+      const slot: ResponseSlot = { bytes: null, writer: null, written: 0 };
+      this.responses.push(slot);
+      result.then(
+        (response) => {
+          if (this.closed) return;
+          if (response === null) {
+            this.responses.splice(this.responses.indexOf(slot), 1);
+          } else {
+            const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, response);
+            slot.bytes = done.bytes;
+            slot.writer = done.writer;
+          }
+          this.flush();
+        },
+        (e) => {
+          log.error(`${handler.name} v${apiVersion} from ${this.peer} failed: ${(e as Error)?.stack ?? e}`);
+          this.close("handler error");
+        },
+      );
+      return;
+    }
+    this.enqueue(this.encode(handler, apiVersion, responseHeaderVersion, correlationId, result));
+    this.flush();
+  }
+
+  private encode(handler: ApiHandler, version: number, headerVersion: number, correlationId: number, response: unknown): ResponseSlot {
+    const w = new Writer(handler.responseSizeHint ?? 4096);
+    const sizeAt = w.reserveInt32();
+    w.int32(correlationId);
+    if (headerVersion >= 1) w.uvarint(0); // response header v1: empty tagged fields
+    handler.writeResponse(w, version, response);
+    w.setInt32(sizeAt, w.pos - 4);
+    return { bytes: w.finish(), writer: w, written: 0 };
+  }
+
+  private enqueue(slot: ResponseSlot): void {
+    this.responses.push(slot);
+  }
+
+  /** Writes finished responses in order; stops at the first unfinished one or a full socket. */
+  flush(): void {
+    while (!this.closed && this.responses.length > 0) {
+      const slot = this.responses[0]!;
+      if (slot.bytes === null) return;
+      const left = slot.bytes.length - slot.written;
+      const n = this.socket.write(slot.bytes, slot.written, left);
+      if (n < 0) return this.close("socket write failed");
+      slot.written += n;
+      if (n < left) return; // resumed on drain
+      slot.writer?.release();
+      this.responses.shift();
+    }
+  }
+
+  close(reason: string | null): void {
+    if (this.closed) return;
+    if (reason !== null) log.warn(`closing connection from ${this.peer}: ${reason}`);
+    this.closed = true;
+    this.socket.end();
+    this.onClosed();
+  }
+
+  /** The socket is gone: pooled buffers of unsent responses go back to the pool. */
+  onClosed(): void {
+    this.closed = true;
+    for (const slot of this.responses) slot.writer?.release();
+    this.responses.length = 0;
+    this.partial = null;
+  }
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import { parseProperties } from "../../src/config/properties.ts";
+import { brokerConfigFrom, ConfigError, DEFAULT_PROPERTIES, loadBrokerConfig, parseListeners } from "../../src/config/broker-config.ts";
+
+describe("parseProperties", () => {
+  test("reads the CodeCrafters tester's server.properties", () => {
+    const text = `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:9093
+listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+log.dirs=/tmp/kraft-combined-logs`;
+    const config = brokerConfigFrom(parseProperties(text), "test");
+    expect(config.nodeId).toBe(1);
+    expect(config.listeners).toEqual([
+      { name: "PLAINTEXT", host: "", port: 9092 },
+      { name: "CONTROLLER", host: "", port: 9093 },
+    ]);
+    expect(config.advertisedListeners).toEqual([{ name: "PLAINTEXT", host: "", port: 9092 }]);
+    expect(config.logDirs).toEqual(["/tmp/kraft-combined-logs"]);
+  });
+
+  test("comments, separators, continuations and escapes", () => {
+    const props = parseProperties([
+      "# a comment",
+      "! another comment",
+      "",
+      "   a=1",
+      "b: 2",
+      "c 3",
+      "d = spaced value  ",
+      "e=line one \\",
+      "   line two",
+      "f=tab\\there\\u0041\\\\",
+      "g\\=h=escaped key",
+      "empty=",
+    ].join("\n"));
+    expect(props.get("a")).toBe("1");
+    expect(props.get("b")).toBe("2");
+    expect(props.get("c")).toBe("3");
+    expect(props.get("d")).toBe("spaced value  ");
+    expect(props.get("e")).toBe("line one line two");
+    expect(props.get("f")).toBe("tab\thereA\\");
+    expect(props.get("g=h")).toBe("escaped key");
+    expect(props.get("empty")).toBe("");
+    expect(props.has("# a comment")).toBe(false);
+  });
+});
+
+describe("BrokerConfig", () => {
+  test("embedded defaults: port 9092, ./data", () => {
+    const config = brokerConfigFrom(parseProperties(DEFAULT_PROPERTIES), "embedded defaults");
+    expect(config.listeners).toEqual([{ name: "PLAINTEXT", host: "", port: 9092 }]);
+    expect(config.logDirs[0]!.endsWith("/data")).toBe(true);
+    expect(config.numPartitions).toBe(1);
+    expect(config.logSegmentBytes).toBe(1073741824);
+    expect(config.socketRequestMaxBytes).toBe(104857600);
+    expect(config.autoCreateTopicsEnable).toBe(true);
+  });
+
+  test("listener forms: IPv4, hostname, bracketed IPv6", () => {
+    expect(parseListeners("PLAINTEXT://127.0.0.1:9092, PLAINTEXT://broker.local:19092,PLAINTEXT://[::1]:9093", "listeners"))
+      .toEqual([
+        { name: "PLAINTEXT", host: "127.0.0.1", port: 9092 },
+        { name: "PLAINTEXT", host: "broker.local", port: 19092 },
+        { name: "PLAINTEXT", host: "::1", port: 9093 },
+      ]);
+  });
+
+  test("malformed listeners and bad numbers are ConfigErrors", () => {
+    for (const bad of ["PLAINTEXT://:", "localhost:9092", "PLAINTEXT://:99999", "PLAINTEXT//:9092", "NOPE://:1"]) {
+      expect(() => parseListeners(bad, "listeners")).toThrow(ConfigError);
+    }
+    expect(() => brokerConfigFrom(parseProperties("num.partitions=zero"), "t")).toThrow(ConfigError);
+    expect(() => brokerConfigFrom(parseProperties("listeners=SSL://:9093"), "t")).toThrow(/PLAINTEXT only/);
+  });
+
+  test("retention keys: ms beats minutes beats hours", () => {
+    expect(brokerConfigFrom(parseProperties("log.retention.hours=1"), "t").logRetentionMs).toBe(3_600_000);
+    expect(brokerConfigFrom(parseProperties("log.retention.hours=1\nlog.retention.minutes=2"), "t").logRetentionMs).toBe(120_000);
+    expect(brokerConfigFrom(parseProperties("log.retention.minutes=2\nlog.retention.ms=5"), "t").logRetentionMs).toBe(5);
+  });
+
+  test("an unreadable file is a ConfigError", () => {
+    expect(() => loadBrokerConfig("/nonexistent/server.properties")).toThrow(ConfigError);
+  });
+});
