@@ -33,6 +33,8 @@ function main(argv: string[]): void {
     indexIntervalBytes: config.logIndexIntervalBytes,
     log: (msg) => log.info(msg),
   });
+  const claimed = store.metadata.claimLeadership(config.nodeId);
+  if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
   const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs) };
   let running;
   try {

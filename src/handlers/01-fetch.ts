@@ -4,7 +4,10 @@
 // offset. Byte limits follow Kafka's ReplicaManager.readFromLog: each partition reads at most
 // min(partition_max_bytes, what is left of max_bytes), and the first partition that returns
 // data returns at least one whole batch even when it is larger than both limits.
-// Errored partitions carry high watermark -1 and null records, as Kafka's partitionResponse.
+// Errored partitions carry high watermark, LSO and log start offset -1 and empty records;
+// unknown topics/partitions (Kafka's FetchResponse.partitionResponse) an empty aborted
+// transactions list, a failed read (out of range) a null one, as Kafka's own bytes show
+// (test/golden).
 // Sessions: a full fetch (epoch -1, or 0 asking for a new session) is answered sessionless
 // (session id 0, which is how Kafka declines to create one); an incremental fetch (epoch > 0)
 // names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
@@ -42,18 +45,18 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
     const partitions: PartitionResponse[] = [];
     for (const p of topic.partitions) {
       if (meta === undefined) {
-        partitions.push(errorPartition(p.partition, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        partitions.push(errorPartition(p.partition, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []));
         continue;
       }
       const log = store.partition(meta.name, p.partition);
       if (log === undefined) {
-        partitions.push(errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        partitions.push(errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []));
         continue;
       }
       const limit = Math.max(0, Math.min(p.partitionMaxBytes, bytesLeft));
       const read = log.read(p.fetchOffset, limit, minOneBatch);
       if (read === "out-of-range") {
-        partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE));
+        partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         continue;
       }
       const records = concat(read.batches);
@@ -82,7 +85,7 @@ function dataPartition(partitionIndex: number, log: PartitionLog, records: Uint8
   };
 }
 
-function errorPartition(partitionIndex: number, errorCode: number): PartitionResponse {
+function errorPartition(partitionIndex: number, errorCode: number, abortedTransactions: [] | null): PartitionResponse {
   return {
     partitionIndex,
     errorCode,
@@ -92,11 +95,13 @@ function errorPartition(partitionIndex: number, errorCode: number): PartitionRes
     divergingEpoch: { epoch: -1, endOffset: -1 },
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
     snapshotId: { endOffset: -1, epoch: -1 },
-    abortedTransactions: null,
+    abortedTransactions,
     preferredReadReplica: -1,
-    records: null,
+    records: NO_RECORDS,
   };
 }
+
+const NO_RECORDS = new Uint8Array(0);
 
 function concat(batches: Uint8Array[]): Uint8Array {
   if (batches.length === 1) return batches[0]!;

@@ -86,7 +86,7 @@ async function fetch(client: WireClient, version: number, topics: { name?: strin
 async function produce(client: WireClient, version: number, acks: number, topic: string, partition: number, records: Uint8Array | null, correlationId = 9): Promise<ProduceResponse> {
   client.send(0, version, correlationId, version >= 9 ? 2 : 1, (w) => writeProduceRequest(w, version, {
     transactionalId: null, acks, timeoutMs: 5000,
-    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records }] }],
+    topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
   }));
   const { correlationId: got, r } = responseBody(await client.receive(), version >= 9 ? 1 : 0);
   expect(got).toBe(correlationId);
@@ -385,7 +385,7 @@ describe("Produce", () => {
     const batch = buildRecordBatch({ records: [{ value: bytes("fire and forget") }] });
     client.send(0, 11, 60, 2, (w) => writeProduceRequest(w, 11, {
       transactionalId: null, acks: 0, timeoutMs: 5000,
-      topicData: [{ name: "beta", topicId: ZERO_UUID, partitionData: [{ index: 2, records: batch }] }],
+      topicData: [{ name: "beta", partitionData: [{ index: 2, records: batch }] }],
     }));
     const { correlationId } = await apiVersions(client, 4, 61);
     expect(correlationId).toBe(61); // the next response on the wire is ApiVersions'

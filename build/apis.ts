@@ -1,0 +1,44 @@
+// What build/generate.ts generates codecs for. Adding an API (or a record type) is one line here
+// followed by `bun run generate`; the generator reads the matching JSON files from Kafka's
+// message specs (../shared/kafka-specs next to the repository, or $KAFKA_SPECS).
+
+/** An API the broker serves: requests are decoded and responses encoded at every version in [min, max]. */
+export interface ServedApi {
+  /** Spec name without the Request/Response suffix, e.g. "Fetch" (message/FetchRequest.json). */
+  name: string;
+  min: number;
+  max: number;
+}
+
+export const SERVED: readonly ServedApi[] = [
+  { name: "Produce", min: 0, max: 11 },
+  { name: "Fetch", min: 4, max: 16 },
+  { name: "ApiVersions", min: 0, max: 4 },
+  { name: "DescribeTopicPartitions", min: 0, max: 0 },
+];
+
+/** Request/response headers (message/*.json), generated for all their versions into messages/headers.ts. */
+export const HEADERS: readonly string[] = ["RequestHeader", "ResponseHeader"];
+
+/** KRaft metadata records (metadata/*.json), all versions, into src/storage/metadata/records.ts. */
+export const METADATA_RECORDS: readonly string[] = [
+  "TopicRecord",
+  "PartitionRecord",
+  "PartitionChangeRecord",
+  "RemoveTopicRecord",
+  "FeatureLevelRecord",
+  "ConfigRecord",
+  "RegisterBrokerRecord",
+  "ProducerIdsRecord",
+  "BeginTransactionRecord",
+  "EndTransactionRecord",
+  "NoOpRecord",
+];
+
+/** __consumer_offsets records (group-coordinator/*.json), all versions, into src/storage/group/records.ts. */
+export const GROUP_RECORDS: readonly string[] = [
+  "OffsetCommitKey",
+  "OffsetCommitValue",
+  "GroupMetadataKey",
+  "GroupMetadataValue",
+];

@@ -1,0 +1,410 @@
+// The cluster's topics and partitions, read from the KRaft metadata log in
+// `<logDir>/__cluster_metadata-0/`, and the way new metadata records are written to it.
+//
+// Loading: the latest snapshot `<end offset, 20 digits>-<epoch, 10 digits>.checkpoint` if any
+// (a file of record batches like a segment; it holds the state of every record before its end
+// offset), then the log's batches from that offset on. Control batches (attributes bit 5:
+// leader change, snapshot header/footer, KRaft voters) are skipped. Each record's value is
+// Kafka's metadata frame (AbstractApiMessageSerde):
+//
+//     frame version  unsigned varint (always 1)
+//     record type    unsigned varint (the spec's apiKey: TopicRecord 2, PartitionRecord 3, ...)
+//     record version unsigned varint
+//     body           the record in its flexible encoding (metadata/records.ts)
+//
+// TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, FeatureLevelRecord and
+// ConfigRecord change the model; other types are skipped (logged once each).
+//
+// Writing: appendRecords() frames records, puts them in ONE batch (atomic, as Kafka's controller
+// writes a topic and its partitions), appends it to the metadata PartitionLog and applies it.
+
+import { Reader } from "../protocol/reader.ts";
+import { Writer } from "../protocol/writer.ts";
+import { DiskFileSystem, type FileSystem } from "./fs.ts";
+import { METADATA_TOPIC_ID } from "./kafka-uuid.ts";
+import {
+  METADATA_RECORD_TYPES,
+  readConfigRecord,
+  readFeatureLevelRecord,
+  readPartitionChangeRecord,
+  writePartitionChangeRecord,
+  defaultPartitionChangeRecord,
+  readPartitionRecord,
+  readRemoveTopicRecord,
+  readTopicRecord,
+  writePartitionRecord,
+  writeTopicRecord,
+} from "./metadata/records.ts";
+import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
+import { buildRecordBatch } from "./record-batch-builder.ts";
+import { Compression, decodeRecords, RecordBatchView, scanBatches, splitBatches } from "./record-batch.ts";
+
+export const CLUSTER_METADATA_DIR = "__cluster_metadata-0";
+/** ConfigRecord resourceType of a topic (ConfigResource.Type.TOPIC). */
+export const CONFIG_RESOURCE_TOPIC = 2;
+/** The only metadata frame version Kafka reads and writes. */
+export const METADATA_FRAME_VERSION = 1;
+
+export interface PartitionMetadata {
+  partitionId: number;
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: number[];
+  isr: number[];
+  removingReplicas: number[];
+  addingReplicas: number[];
+  /** Log directory (32 hex digits) of each replica, when the record carries them (v1+). */
+  directories: string[];
+  leaderRecoveryState: number;
+  eligibleLeaderReplicas: number[];
+  lastKnownElr: number[];
+  /** Always empty: a single broker has no offline replicas it would know about. */
+  offlineReplicas: number[];
+}
+
+export interface TopicMetadata {
+  name: string;
+  /** 32 lowercase hex digits. */
+  topicId: string;
+  /** Sorted by partitionId. */
+  partitions: PartitionMetadata[];
+}
+
+/** A metadata record ready to be framed: its type, version and encoded body. */
+export interface MetadataRecordToWrite {
+  type: number;
+  version: number;
+  body: Uint8Array;
+}
+
+export interface ClusterMetadataOptions {
+  /** The `__cluster_metadata-0` directory. */
+  dir: string;
+  fs?: FileSystem;
+  log?: (msg: string) => void;
+  /** Passed to the metadata PartitionLog (segment size, index interval). */
+  logOptions?: Omit<PartitionLogOptions, "fs" | "log" | "topicId">;
+}
+
+const SNAPSHOT_RE = /^(\d{20})-(\d{10})\.checkpoint$/;
+
+export class ClusterMetadata {
+  readonly topicsByName = new Map<string, TopicMetadata>();
+  readonly topicsById = new Map<string, TopicMetadata>();
+  /** Finalized feature levels by name (e.g. "metadata.version"). */
+  readonly features = new Map<string, number>();
+  /** Dynamic topic configs (ConfigRecord, resource type TOPIC): topic name -> key -> value. */
+  readonly topicConfigs = new Map<string, Map<string, string>>();
+  /** The offset of the next record after everything applied. */
+  nextOffset = 0;
+  /** The metadata log, when loaded from a directory. */
+  readonly metadataLog: PartitionLog | null;
+
+  private readonly log: (msg: string) => void;
+  private readonly unknownTypes = new Set<number>();
+
+  private constructor(metadataLog: PartitionLog | null, log: (msg: string) => void) {
+    this.metadataLog = metadataLog;
+    this.log = log;
+  }
+
+  /** An empty model with no log behind it (tests, or applying records from elsewhere). */
+  static empty(log: (msg: string) => void = () => {}): ClusterMetadata {
+    return new ClusterMetadata(null, log);
+  }
+
+  /** Opens (creating if missing) the metadata log in opts.dir and replays snapshot + log. */
+  static load(opts: ClusterMetadataOptions): ClusterMetadata {
+    const log = opts.log ?? (() => {});
+    const fs = opts.fs ?? new DiskFileSystem();
+    const metadataLog = PartitionLog.open(opts.dir, { ...opts.logOptions, fs, log, topicId: METADATA_TOPIC_ID });
+    const md = new ClusterMetadata(metadataLog, log);
+    let from = metadataLog.logStartOffset;
+
+    const snapshot = latestSnapshot(fs, opts.dir);
+    if (snapshot) {
+      md.applySnapshot(snapshot.bytes, snapshot.path);
+      from = snapshot.endOffset;
+    }
+    md.nextOffset = from;
+    for (const batch of metadataLog.batchesFrom(from)) md.applyBatch(batch, from);
+    md.nextOffset = Math.max(md.nextOffset, metadataLog.nextOffset);
+    return md;
+  }
+
+  private applySnapshot(bytes: Uint8Array, path: string): void {
+    const scan = scanBatches(bytes, true);
+    if (scan.stop !== "end") this.log(`${path}: snapshot damaged after ${scan.validBytes} bytes; using what precedes`);
+    for (const batch of splitBatches(bytes.subarray(0, scan.validBytes))) this.applyBatch(batch, 0);
+  }
+
+  /** Applies every record of one batch whose offset is >= fromOffset (control batches skipped). */
+  applyBatch(bytes: Uint8Array, fromOffset = 0): void {
+    const view = new RecordBatchView(bytes);
+    this.nextOffset = Math.max(this.nextOffset, view.lastOffset + 1);
+    if (view.isControl) return;
+    if (view.compression !== Compression.None) {
+      this.log(`metadata batch at offset ${view.baseOffset} is compressed (codec ${view.compression}); skipped`);
+      return;
+    }
+    for (const rec of decodeRecords(view)) {
+      if (rec.offset < fromOffset || !rec.value) continue;
+      this.applyFramedRecord(rec.value, rec.offset);
+    }
+  }
+
+  /** Applies one framed metadata record (a record value). */
+  applyFramedRecord(value: Uint8Array, offset = -1): void {
+    const r = new Reader(value);
+    const frameVersion = r.uvarint();
+    const type = r.uvarint();
+    const version = r.uvarint();
+    if (r.failed || frameVersion !== METADATA_FRAME_VERSION) {
+      this.log(`metadata record at offset ${offset}: unsupported frame version ${frameVersion}; skipped`);
+      return;
+    }
+    this.applyRecord(type, version, r);
+    if (r.failed) this.log(`metadata record at offset ${offset} (type ${type} v${version}) is malformed`);
+  }
+
+  /** Applies a record body of the given type and version, read from `r`. */
+  applyRecord(type: number, version: number, r: Reader): void {
+    switch (type) {
+      case METADATA_RECORD_TYPES.TopicRecord: {
+        const rec = readTopicRecord(r, version);
+        if (r.failed) return;
+        const old = this.topicsByName.get(rec.name);
+        if (old && old.topicId !== rec.topicId) this.topicsById.delete(old.topicId);
+        const topic: TopicMetadata = { name: rec.name, topicId: rec.topicId, partitions: [] };
+        this.topicsByName.set(rec.name, topic);
+        this.topicsById.set(rec.topicId, topic);
+        return;
+      }
+      case METADATA_RECORD_TYPES.PartitionRecord: {
+        const rec = readPartitionRecord(r, version);
+        const topic = this.topicsById.get(rec.topicId);
+        if (r.failed || !topic) return;
+        setPartition(topic, {
+          partitionId: rec.partitionId,
+          leader: rec.leader,
+          leaderEpoch: rec.leaderEpoch,
+          partitionEpoch: rec.partitionEpoch,
+          replicas: rec.replicas,
+          isr: rec.isr,
+          removingReplicas: rec.removingReplicas,
+          addingReplicas: rec.addingReplicas,
+          directories: rec.directories,
+          leaderRecoveryState: rec.leaderRecoveryState,
+          eligibleLeaderReplicas: rec.eligibleLeaderReplicas ?? [],
+          lastKnownElr: rec.lastKnownElr ?? [],
+          offlineReplicas: [],
+        });
+        return;
+      }
+      case METADATA_RECORD_TYPES.PartitionChangeRecord: {
+        const rec = readPartitionChangeRecord(r, version);
+        const p = this.topicsById.get(rec.topicId)?.partitions.find((x) => x.partitionId === rec.partitionId);
+        if (r.failed || !p) return;
+        // PartitionRegistration.merge: null / -2 / -1 mean "unchanged"; a new leader bumps the
+        // leader epoch; every change bumps the partition epoch.
+        if (rec.replicas) p.replicas = rec.replicas;
+        if (rec.isr) p.isr = rec.isr;
+        if (rec.removingReplicas) p.removingReplicas = rec.removingReplicas;
+        if (rec.addingReplicas) p.addingReplicas = rec.addingReplicas;
+        if (rec.directories) p.directories = rec.directories;
+        if (rec.eligibleLeaderReplicas) p.eligibleLeaderReplicas = rec.eligibleLeaderReplicas;
+        if (rec.lastKnownElr) p.lastKnownElr = rec.lastKnownElr;
+        if (rec.leaderRecoveryState !== -1) p.leaderRecoveryState = rec.leaderRecoveryState;
+        if (rec.leader !== -2) {
+          p.leader = rec.leader;
+          p.leaderEpoch++;
+        }
+        p.partitionEpoch++;
+        return;
+      }
+      case METADATA_RECORD_TYPES.RemoveTopicRecord: {
+        const rec = readRemoveTopicRecord(r, version);
+        const topic = this.topicsById.get(rec.topicId);
+        if (r.failed || !topic) return;
+        this.topicsById.delete(topic.topicId);
+        if (this.topicsByName.get(topic.name) === topic) {
+          this.topicsByName.delete(topic.name);
+          this.topicConfigs.delete(topic.name);
+        }
+        return;
+      }
+      case METADATA_RECORD_TYPES.FeatureLevelRecord: {
+        const rec = readFeatureLevelRecord(r, version);
+        if (r.failed) return;
+        if (rec.featureLevel === 0) this.features.delete(rec.name);
+        else this.features.set(rec.name, rec.featureLevel);
+        return;
+      }
+      case METADATA_RECORD_TYPES.ConfigRecord: {
+        const rec = readConfigRecord(r, version);
+        if (r.failed || rec.resourceType !== CONFIG_RESOURCE_TOPIC) return;
+        let configs = this.topicConfigs.get(rec.resourceName);
+        if (rec.value === null) {
+          configs?.delete(rec.name);
+          if (configs?.size === 0) this.topicConfigs.delete(rec.resourceName);
+          return;
+        }
+        if (!configs) this.topicConfigs.set(rec.resourceName, (configs = new Map()));
+        configs.set(rec.name, rec.value);
+        return;
+      }
+      default:
+        if (!this.unknownTypes.has(type)) {
+          this.unknownTypes.add(type);
+          this.log(`debug: skipping metadata records of type ${type}`);
+        }
+    }
+  }
+
+  /**
+   * Writes records to the metadata log as one batch and applies them. Returns the offsets the
+   * records got. Requires a model loaded from a directory.
+   */
+  appendRecords(records: MetadataRecordToWrite[]): { baseOffset: number; lastOffset: number } {
+    const metadataLog = this.metadataLog;
+    if (!metadataLog) throw new Error("appendRecords: this ClusterMetadata has no metadata log");
+    const epoch = Math.max(metadataLog.leaderEpochs.at(-1)?.epoch ?? 1, 1);
+    const batch = buildRecordBatch({
+      partitionLeaderEpoch: epoch,
+      records: records.map((rec) => ({ value: frameMetadataRecord(rec.type, rec.version, rec.body) })),
+    });
+    const result = metadataLog.append(batch, { leaderEpoch: epoch });
+    // Apply what was stored, so the model is exactly what a reload would build.
+    new RecordBatchView(batch).setBaseOffset(result.baseOffset);
+    this.applyBatch(batch);
+    return result;
+  }
+
+  /**
+   * What the KRaft controller does when this broker registers and unfences: every partition it
+   * replicates gets it as leader and sole in-sync replica (a new leader bumps the leader epoch).
+   * A log dir left by a cleanly stopped Kafka has leader -1 and the broker in the ELR; one from
+   * the CodeCrafters harness is usually already led by node 1. Returns how many changed.
+   */
+  claimLeadership(nodeId: number): number {
+    const records: MetadataRecordToWrite[] = [];
+    for (const topic of this.topicsById.values()) {
+      for (const p of topic.partitions) {
+        if (!p.replicas.includes(nodeId)) continue;
+        const isLeader = p.leader === nodeId;
+        const isSoleIsr = p.isr.length === 1 && p.isr[0] === nodeId;
+        const elrEmpty = p.eligibleLeaderReplicas.length === 0 && p.lastKnownElr.length === 0;
+        if (isLeader && isSoleIsr && elrEmpty) continue;
+        // v2 carries the ELR fields; without ELR to clear, v0 says the same in fewer bytes.
+        const version = elrEmpty ? 0 : 2;
+        records.push({
+          type: METADATA_RECORD_TYPES.PartitionChangeRecord,
+          version,
+          body: encode((w) => writePartitionChangeRecord(w, version, {
+            ...defaultPartitionChangeRecord(),
+            partitionId: p.partitionId,
+            topicId: topic.topicId,
+            leader: isLeader ? -2 : nodeId,
+            isr: isSoleIsr ? null : [nodeId],
+            eligibleLeaderReplicas: elrEmpty ? null : [],
+            lastKnownElr: elrEmpty ? null : [],
+          })),
+        });
+      }
+    }
+    if (records.length > 0) this.appendRecords(records);
+    return records.length;
+  }
+
+  appendRecord(type: number, version: number, body: Uint8Array): { baseOffset: number; lastOffset: number } {
+    return this.appendRecords([{ type, version, body }]);
+  }
+
+  /**
+   * Creates a topic the way Kafka's controller does: a TopicRecord and one PartitionRecord per
+   * partition, in one batch. Every replica is `nodeId` (one broker). Returns the new topic.
+   */
+  createTopic(name: string, numPartitions: number, opts: { nodeId: number; topicId?: string; directoryId?: string }): TopicMetadata {
+    if (this.topicsByName.has(name)) throw new Error(`topic ${name} already exists`);
+    const topicId = opts.topicId ?? newTopicId(this.topicsById);
+    const records: MetadataRecordToWrite[] = [];
+    records.push({ type: METADATA_RECORD_TYPES.TopicRecord, version: 0, body: encode((w) => writeTopicRecord(w, 0, { name, topicId })) });
+    // v1 carries the log directory of each replica; without one, write v0 (no Directories field).
+    const version = opts.directoryId ? 1 : 0;
+    for (let p = 0; p < numPartitions; p++) {
+      const body = encode((w) =>
+        writePartitionRecord(w, version, {
+          partitionId: p,
+          topicId,
+          replicas: [opts.nodeId],
+          isr: [opts.nodeId],
+          removingReplicas: [],
+          addingReplicas: [],
+          leader: opts.nodeId,
+          leaderRecoveryState: 0,
+          leaderEpoch: 0,
+          partitionEpoch: 0,
+          directories: opts.directoryId ? [opts.directoryId] : [],
+          eligibleLeaderReplicas: null,
+          lastKnownElr: null,
+        }),
+      );
+      records.push({ type: METADATA_RECORD_TYPES.PartitionRecord, version, body });
+    }
+    this.appendRecords(records);
+    return this.topicsByName.get(name)!;
+  }
+
+  close(): void {
+    this.metadataLog?.close();
+  }
+}
+
+/** Kafka's metadata frame around a record body (AbstractApiMessageSerde.write). */
+export function frameMetadataRecord(type: number, version: number, body: Uint8Array): Uint8Array {
+  const w = new Writer(body.length + 8, null);
+  w.uvarint(METADATA_FRAME_VERSION);
+  w.uvarint(type);
+  w.uvarint(version);
+  w.raw(body);
+  return w.finish().slice();
+}
+
+function encode(write: (w: Writer) => void): Uint8Array {
+  const w = new Writer(128, null);
+  write(w);
+  return w.finish().slice();
+}
+
+function setPartition(topic: TopicMetadata, p: PartitionMetadata): void {
+  const list = topic.partitions;
+  const i = list.findIndex((x) => x.partitionId >= p.partitionId);
+  if (i < 0) list.push(p);
+  else if (list[i]!.partitionId === p.partitionId) list[i] = p;
+  else list.splice(i, 0, p);
+}
+
+/** A random topic id that is not taken, not Kafka's reserved 0/1, and whose printed form does not start with '-'. */
+export function newTopicId(taken: Map<string, unknown> = new Map()): string {
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const hex = Buffer.from(bytes).toString("hex");
+    if (taken.has(hex) || /^0{31}[01]$/.test(hex) || Buffer.from(bytes).toString("base64url").startsWith("-")) continue;
+    return hex;
+  }
+}
+
+function latestSnapshot(fs: FileSystem, dir: string): { path: string; endOffset: number; bytes: Uint8Array } | null {
+  let best: { name: string; offset: number; epoch: number } | null = null;
+  for (const name of fs.list(dir)) {
+    const m = SNAPSHOT_RE.exec(name);
+    if (!m) continue;
+    const offset = Number(m[1]);
+    const epoch = Number(m[2]);
+    if (!best || offset > best.offset || (offset === best.offset && epoch > best.epoch)) best = { name, offset, epoch };
+  }
+  if (!best) return null;
+  const path = `${dir}/${best.name}`;
+  return { path, endOffset: best.offset, bytes: fs.readFile(path) };
+}

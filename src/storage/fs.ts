@@ -1,0 +1,434 @@
+// Files behind a small interface, so that storage code runs unchanged on the real disk
+// (`DiskFileSystem`: node:fs sync calls, Bun.mmap for sealed segments) and in memory
+// (`MemoryFileSystem`, which can simulate a crash: lose every byte not fsynced, or cut the last
+// write short, as a torn write would). Paths are plain strings joined with node:path.
+//
+// Bun.mmap cannot map an empty file, and truncating a mapped file makes the next access to the
+// mapping crash the process (SIGBUS). So only sealed (never again written) files are mapped, and
+// callers `unmap` before truncating or deleting; MemoryFileSystem throws if they forget.
+
+import * as nodeFs from "node:fs";
+import { dirname, join } from "node:path";
+
+/** A file opened for appending and positional reads. */
+export interface AppendFile {
+  readonly path: string;
+  /** Current size in bytes (what has been appended so far). */
+  readonly size: number;
+  /** Writes all of `bytes` at the end of the file (a synchronous write: in the page cache on return). */
+  append(bytes: Uint8Array): void;
+  /** Writes the parts back to back at the end of the file, in one write where possible (writev). */
+  appendv(parts: Uint8Array[]): void;
+  /** Reads up to `length` bytes at `position` into a new array (shorter at end of file). */
+  read(position: number, length: number): Uint8Array;
+  truncate(size: number): void;
+  /** fsync. */
+  sync(): void;
+  close(): void;
+}
+
+export interface FileSystem {
+  /** Opens (creating if missing) a file for append and positional reads. */
+  open(path: string): AppendFile;
+  exists(path: string): boolean;
+  isDirectory(path: string): boolean;
+  /** Size of a file in bytes. */
+  size(path: string): number;
+  /** Whole contents of a (small) file. */
+  readFile(path: string): Uint8Array;
+  /** Writes a small file atomically: temp file, fsync, rename (Kafka's checkpoint files). */
+  writeFileAtomic(path: string, bytes: Uint8Array): void;
+  /** Entry names in a directory; [] if it does not exist. */
+  list(dir: string): string[];
+  /** Creates a directory and its parents. */
+  mkdir(dir: string): void;
+  rename(from: string, to: string): void;
+  /** Removes a file, or a directory and everything in it; no error if missing. */
+  remove(path: string): void;
+  truncate(path: string, size: number): void;
+  /** Maps a sealed, non-empty file read-only. The file must not be written, truncated or deleted until unmap. */
+  mmap(path: string): Uint8Array;
+  /** Forgets a mapping made by mmap (the memory is released once nothing references it). */
+  unmap(path: string): void;
+}
+
+export class DiskFileSystem implements FileSystem {
+  open(path: string): AppendFile {
+    return new DiskAppendFile(path);
+  }
+  exists(path: string): boolean {
+    return nodeFs.existsSync(path);
+  }
+  isDirectory(path: string): boolean {
+    try {
+      return nodeFs.statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+  size(path: string): number {
+    return nodeFs.statSync(path).size;
+  }
+  readFile(path: string): Uint8Array {
+    const b = nodeFs.readFileSync(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  writeFileAtomic(path: string, bytes: Uint8Array): void {
+    const tmp = `${path}.tmp`;
+    const fd = nodeFs.openSync(tmp, "w");
+    try {
+      writeFully(fd, bytes, null);
+      nodeFs.fsyncSync(fd);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+    nodeFs.renameSync(tmp, path);
+  }
+  list(dir: string): string[] {
+    try {
+      return nodeFs.readdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+  }
+  mkdir(dir: string): void {
+    nodeFs.mkdirSync(dir, { recursive: true });
+  }
+  rename(from: string, to: string): void {
+    nodeFs.renameSync(from, to);
+  }
+  remove(path: string): void {
+    nodeFs.rmSync(path, { recursive: true, force: true });
+  }
+  truncate(path: string, size: number): void {
+    nodeFs.truncateSync(path, size);
+  }
+  mmap(path: string): Uint8Array {
+    // MAP_PRIVATE: a stray write into a returned slice can never reach the log file.
+    return Bun.mmap(path, { shared: false });
+  }
+  unmap(_path: string): void {
+    // Bun unmaps when the array is garbage collected; callers drop their references.
+  }
+}
+
+function writeFully(fd: number, bytes: Uint8Array, position: number | null): void {
+  let done = 0;
+  while (done < bytes.length) {
+    done += nodeFs.writeSync(fd, bytes, done, bytes.length - done, position === null ? null : position + done);
+  }
+}
+
+class DiskAppendFile implements AppendFile {
+  readonly path: string;
+  private fd: number;
+  size: number;
+
+  constructor(path: string) {
+    this.path = path;
+    this.fd = nodeFs.openSync(path, "a+");
+    this.size = nodeFs.fstatSync(this.fd).size;
+  }
+
+  append(bytes: Uint8Array): void {
+    writeFully(this.fd, bytes, null);
+    this.size += bytes.length;
+  }
+
+  appendv(parts: Uint8Array[]): void {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    // The fd is O_APPEND, so every write lands at the end; writev writes all parts in one call.
+    const n = nodeFs.writevSync(this.fd, parts);
+    if (n < total) {
+      // A short write (rare for regular files): write the rest part by part.
+      let skip = n;
+      for (const p of parts) {
+        if (skip >= p.length) {
+          skip -= p.length;
+          continue;
+        }
+        writeFully(this.fd, p.subarray(skip), null);
+        skip = 0;
+      }
+    }
+    this.size += total;
+  }
+
+  read(position: number, length: number): Uint8Array {
+    const n = Math.max(0, Math.min(length, this.size - position));
+    const out = new Uint8Array(n);
+    let done = 0;
+    while (done < n) {
+      const got = nodeFs.readSync(this.fd, out, done, n - done, position + done);
+      if (got === 0) return out.subarray(0, done);
+      done += got;
+    }
+    return out;
+  }
+
+  truncate(size: number): void {
+    nodeFs.ftruncateSync(this.fd, size);
+    this.size = size;
+  }
+
+  sync(): void {
+    nodeFs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    nodeFs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class MemoryFile {
+  data = new Uint8Array(0);
+  length = 0;
+  /** Contents as of the last sync (what survives a power loss). */
+  synced = new Uint8Array(0);
+
+  bytes(): Uint8Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  write(at: number, bytes: Uint8Array): void {
+    const end = at + bytes.length;
+    if (end > this.data.length) {
+      const next = new Uint8Array(Math.max(end, this.data.length * 2, 64));
+      next.set(this.data.subarray(0, this.length));
+      this.data = next;
+    }
+    this.data.set(bytes, at);
+    this.length = Math.max(this.length, end);
+  }
+
+  setLength(size: number): void {
+    if (size > this.length) this.write(this.length, new Uint8Array(size - this.length));
+    else this.length = size;
+  }
+
+  sync(): void {
+    this.synced = this.bytes().slice();
+  }
+}
+
+export interface CrashOptions {
+  /** Power loss: every file goes back to its contents at its last sync. Default false. */
+  loseUnsynced?: boolean;
+  /** Keep only this many bytes of the most recent append (a torn write); applied after loseUnsynced. */
+  tearLastWriteTo?: number;
+}
+
+/**
+ * An in-memory FileSystem for tests. Directory entries (create, rename, remove) are treated as
+ * durable at once; file contents only at sync. `crash()` invalidates every open file.
+ */
+export class MemoryFileSystem implements FileSystem {
+  private readonly files = new Map<string, MemoryFile>();
+  private readonly dirs = new Set<string>(["/"]);
+  private readonly mapped = new Map<string, number>();
+  private generation = 0;
+  private lastWrite: { file: MemoryFile; at: number; length: number } | null = null;
+
+  open(path: string): AppendFile {
+    this.checkParent(path);
+    let file = this.files.get(path);
+    if (!file) this.files.set(path, (file = new MemoryFile()));
+    return new MemoryAppendFile(this, path, file, this.generation);
+  }
+
+  /** @internal used by MemoryAppendFile */
+  checkGeneration(gen: number, path: string): void {
+    if (gen !== this.generation) throw new Error(`${path}: file handle invalidated by a simulated crash`);
+  }
+
+  /** @internal */
+  noteWrite(file: MemoryFile, at: number, length: number): void {
+    this.lastWrite = { file, at, length };
+  }
+
+  /** @internal */
+  checkNotMapped(path: string, op: string): void {
+    if (this.mapped.get(path)) throw new Error(`${op} of mmapped file ${path} (would crash Bun)`);
+  }
+
+  exists(path: string): boolean {
+    return this.files.has(path) || this.dirs.has(path);
+  }
+  isDirectory(path: string): boolean {
+    return this.dirs.has(path);
+  }
+  size(path: string): number {
+    return this.file(path).length;
+  }
+  readFile(path: string): Uint8Array {
+    return this.file(path).bytes().slice();
+  }
+  writeFileAtomic(path: string, bytes: Uint8Array): void {
+    this.checkParent(path);
+    this.checkNotMapped(path, "overwrite");
+    const f = new MemoryFile();
+    f.write(0, bytes);
+    f.sync();
+    this.files.set(path, f);
+  }
+  list(dir: string): string[] {
+    const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+    const names = new Set<string>();
+    for (const p of [...this.files.keys(), ...this.dirs]) {
+      if (p.startsWith(prefix) && p.length > prefix.length) names.add(p.slice(prefix.length).split("/")[0]!);
+    }
+    return [...names].sort();
+  }
+  mkdir(dir: string): void {
+    for (let d = dir; d !== "/" && d !== "." && !this.dirs.has(d); d = dirname(d)) this.dirs.add(d);
+  }
+  rename(from: string, to: string): void {
+    const f = this.files.get(from);
+    if (f) {
+      this.checkParent(to);
+      this.checkNotMapped(from, "rename");
+      this.checkNotMapped(to, "rename over");
+      this.files.delete(from);
+      this.files.set(to, f);
+      return;
+    }
+    if (!this.dirs.has(from)) throw new Error(`ENOENT: rename ${from}`);
+    const prefix = `${from}/`;
+    for (const p of [...this.files.keys()]) {
+      if (p.startsWith(prefix)) {
+        this.files.set(join(to, p.slice(prefix.length)), this.files.get(p)!);
+        this.files.delete(p);
+      }
+    }
+    for (const d of [...this.dirs]) {
+      if (d === from || d.startsWith(prefix)) {
+        this.dirs.delete(d);
+        this.dirs.add(to + d.slice(from.length));
+      }
+    }
+  }
+  remove(path: string): void {
+    if (this.files.has(path)) {
+      this.checkNotMapped(path, "delete");
+      this.files.delete(path);
+      return;
+    }
+    const prefix = `${path}/`;
+    for (const p of [...this.files.keys()]) {
+      if (p.startsWith(prefix)) {
+        this.checkNotMapped(p, "delete");
+        this.files.delete(p);
+      }
+    }
+    for (const d of [...this.dirs]) if (d === path || d.startsWith(prefix)) this.dirs.delete(d);
+  }
+  truncate(path: string, size: number): void {
+    this.checkNotMapped(path, "truncate");
+    this.file(path).setLength(size);
+  }
+  mmap(path: string): Uint8Array {
+    const f = this.file(path);
+    if (f.length === 0) throw new Error(`EINVAL: mmap of empty file ${path}`);
+    this.mapped.set(path, (this.mapped.get(path) ?? 0) + 1);
+    return f.bytes().slice();
+  }
+  unmap(path: string): void {
+    const n = this.mapped.get(path) ?? 0;
+    if (n <= 1) this.mapped.delete(path);
+    else this.mapped.set(path, n - 1);
+  }
+
+  /** Simulates a crash; see CrashOptions. Every open AppendFile becomes unusable. */
+  crash(opts: CrashOptions = {}): void {
+    this.generation++;
+    this.mapped.clear();
+    if (opts.loseUnsynced) {
+      for (const f of this.files.values()) {
+        const synced = f.synced;
+        f.length = 0;
+        f.write(0, synced);
+        f.length = synced.length;
+      }
+    }
+    const lw = this.lastWrite;
+    if (opts.tearLastWriteTo !== undefined && lw) {
+      const keep = Math.min(opts.tearLastWriteTo, lw.length);
+      if (lw.file.length > lw.at + keep) lw.file.length = lw.at + keep;
+    }
+    this.lastWrite = null;
+  }
+
+  /** Copies a directory tree from the real disk into this file system (fixtures). */
+  loadFromDisk(diskDir: string, memDir: string): void {
+    this.mkdir(memDir);
+    for (const name of nodeFs.readdirSync(diskDir)) {
+      const src = join(diskDir, name);
+      const dst = join(memDir, name);
+      if (nodeFs.statSync(src).isDirectory()) this.loadFromDisk(src, dst);
+      else this.writeFileAtomic(dst, new Uint8Array(nodeFs.readFileSync(src)));
+    }
+  }
+
+  private checkParent(path: string): void {
+    const parent = dirname(path);
+    if (parent !== "/" && !this.dirs.has(parent)) throw new Error(`ENOENT: no such directory ${parent}`);
+  }
+
+  private file(path: string): MemoryFile {
+    const f = this.files.get(path);
+    if (!f) throw new Error(`ENOENT: no such file ${path}`);
+    return f;
+  }
+}
+
+class MemoryAppendFile implements AppendFile {
+  constructor(
+    private readonly fs: MemoryFileSystem,
+    readonly path: string,
+    private readonly file: MemoryFile,
+    private readonly gen: number,
+  ) {}
+
+  get size(): number {
+    return this.file.length;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.fs.checkGeneration(this.gen, this.path);
+    const at = this.file.length;
+    this.file.write(at, bytes);
+    this.fs.noteWrite(this.file, at, bytes.length);
+  }
+
+  appendv(parts: Uint8Array[]): void {
+    this.fs.checkGeneration(this.gen, this.path);
+    const at = this.file.length;
+    for (const p of parts) this.file.write(this.file.length, p);
+    this.fs.noteWrite(this.file, at, this.file.length - at);
+  }
+
+  read(position: number, length: number): Uint8Array {
+    this.fs.checkGeneration(this.gen, this.path);
+    const end = Math.min(this.file.length, position + length);
+    return position >= end ? new Uint8Array(0) : this.file.data.slice(position, end);
+  }
+
+  truncate(size: number): void {
+    this.fs.checkGeneration(this.gen, this.path);
+    this.fs.checkNotMapped(this.path, "truncate");
+    this.file.setLength(size);
+  }
+
+  sync(): void {
+    this.fs.checkGeneration(this.gen, this.path);
+    this.file.sync();
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,121 @@
+// The broker's storage: the KRaft metadata (cluster-metadata.ts) and the partition logs
+// (partition-log.ts) found in the configured log directories, in Kafka's layout:
+//
+//   <logDir>/__cluster_metadata-0/       the metadata log (in the first log dir that has it,
+//                                        else created in the first log dir)
+//   <logDir>/<topic>-<partition>/        one partition: segments, partition.metadata,
+//                                        leader-epoch-checkpoint
+//
+// A partition directory may be in any log dir; a new one goes to the first. Partition logs are
+// opened (and recovered) lazily on first use, and cached. Knows nothing of the wire protocol.
+
+import { ClusterMetadata, CLUSTER_METADATA_DIR, type TopicMetadata } from "./cluster-metadata.ts";
+import { DiskFileSystem, type FileSystem } from "./fs.ts";
+import { PartitionLog } from "./partition-log.ts";
+
+export interface LogStoreConfig {
+  logDirs: string[];
+  segmentBytes?: number;
+  indexIntervalBytes?: number;
+  fs?: FileSystem;
+  log?: (msg: string) => void;
+}
+
+export class LogStore {
+  readonly metadata: ClusterMetadata;
+  readonly logDirs: readonly string[];
+  private readonly fs: FileSystem;
+  private readonly config: LogStoreConfig;
+  private readonly log: (msg: string) => void;
+  /** Partition directory name -> the log dir that holds it (found at open). */
+  private readonly existingDirs = new Map<string, string>();
+  /** "<topicId>:<partition>" -> open log. */
+  private readonly logs = new Map<string, PartitionLog>();
+
+  private constructor(config: LogStoreConfig) {
+    if (config.logDirs.length === 0) throw new Error("LogStore: no log dirs configured");
+    this.config = config;
+    this.logDirs = config.logDirs;
+    this.fs = config.fs ?? new DiskFileSystem();
+    this.log = config.log ?? (() => {});
+    for (const dir of config.logDirs) {
+      this.fs.mkdir(dir);
+      for (const name of this.fs.list(dir)) {
+        if (this.existingDirs.has(name)) {
+          this.log(`partition directory ${name} exists in both ${this.existingDirs.get(name)} and ${dir}; using the first`);
+          continue;
+        }
+        if (this.fs.isDirectory(`${dir}/${name}`)) this.existingDirs.set(name, dir);
+      }
+    }
+    const metadataDir = `${this.existingDirs.get(CLUSTER_METADATA_DIR) ?? config.logDirs[0]}/${CLUSTER_METADATA_DIR}`;
+    this.metadata = ClusterMetadata.load({
+      dir: metadataDir,
+      fs: this.fs,
+      log: this.log,
+      logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes },
+    });
+  }
+
+  /** Opens the log dirs and loads the cluster metadata (synchronously). */
+  static open(config: LogStoreConfig): LogStore {
+    return new LogStore(config);
+  }
+
+  /** The log of a partition known to the metadata, opened (and its directory created) on first use. */
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    const t = this.metadata.topicsByName.get(topic);
+    return t ? this.openPartition(t, partition) : undefined;
+  }
+
+  partitionById(topicId: string, partition: number): PartitionLog | undefined {
+    const t = this.metadata.topicsById.get(topicId);
+    return t ? this.openPartition(t, partition) : undefined;
+  }
+
+  private openPartition(topic: TopicMetadata, partition: number): PartitionLog | undefined {
+    const p = topic.partitions.find((x) => x.partitionId === partition);
+    if (!p) return undefined;
+    const key = `${topic.topicId}:${partition}`;
+    let log = this.logs.get(key);
+    if (log) {
+      if (p.leaderEpoch >= 0) log.setLeaderEpoch(p.leaderEpoch);
+      return log;
+    }
+    const name = `${topic.name}-${partition}`;
+    const parent = this.existingDirs.get(name) ?? this.logDirs[0]!;
+    // Topic configs (ConfigRecord) override the broker defaults, as in Kafka.
+    const configs = this.metadata.topicConfigs.get(topic.name);
+    log = PartitionLog.open(`${parent}/${name}`, {
+      fs: this.fs,
+      log: this.log,
+      topicId: topic.topicId,
+      leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
+      segmentBytes: intConfig(configs, "segment.bytes") ?? this.config.segmentBytes,
+      indexIntervalBytes: intConfig(configs, "index.interval.bytes") ?? this.config.indexIntervalBytes,
+    });
+    this.existingDirs.set(name, parent);
+    this.logs.set(key, log);
+    return log;
+  }
+
+  /** fsyncs every open log. */
+  flush(): void {
+    for (const log of this.logs.values()) log.flush();
+    this.metadata.metadataLog?.flush();
+  }
+
+  /** Clean shutdown: final index entries, fsync and close every open log and the metadata log. */
+  close(): void {
+    for (const log of this.logs.values()) log.close();
+    this.logs.clear();
+    this.metadata.close();
+  }
+}
+
+function intConfig(configs: Map<string, string> | undefined, key: string): number | undefined {
+  const v = configs?.get(key);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}

@@ -1,0 +1,295 @@
+// The log of one partition (Kafka's UnifiedLog/LocalLog, single replica): the directory
+// `<logDir>/<topic>-<partition>/` holding segments `<base offset>.log/.index/.timeindex`
+// (segment.ts), `partition.metadata` (the topic id) and `leader-epoch-checkpoint`.
+//
+// Appends take one record batch exactly as the client sent it. The broker assigns offsets by
+// writing only baseOffset and partitionLeaderEpoch into the stored copy: both lie outside the
+// CRC, so the client's CRC stays valid and the bytes are served to consumers as they are. Each
+// append is one synchronous write (in the OS page cache when append returns); there is no fsync
+// per write (Kafka's default), `flush()` fsyncs. A segment is rolled when the next batch would
+// take it past segmentBytes (a non-empty segment; an empty one takes any batch), when offsets
+// would overflow its 32-bit relative offsets, or when its offset index is full.
+//
+// Reads return whole batches, starting with the batch that contains the fetch offset (as Kafka
+// does: consumers skip the records before their offset).
+
+import type { FileSystem } from "./fs.ts";
+import { DiskFileSystem } from "./fs.ts";
+import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
+import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
+import {
+  BATCH_LENGTH,
+  LAST_OFFSET_DELTA,
+  LOG_OVERHEAD,
+  MAGIC,
+  MAX_TIMESTAMP,
+  PARTITION_LEADER_EPOCH,
+  RECORD_BATCH_OVERHEAD,
+} from "./record-batch.ts";
+import { LOG_SUFFIX, parseSegmentFileName, Segment, type SegmentOptions } from "./segment.ts";
+import type { TimestampOffset } from "./time-index.ts";
+
+export const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
+/** segment.index.bytes (10 MiB) / 8: Kafka rolls a segment whose offset index is full. */
+export const DEFAULT_MAX_INDEX_ENTRIES = (10 * 1024 * 1024) / 8;
+
+export interface PartitionLogOptions {
+  fs?: FileSystem;
+  segmentBytes?: number;
+  indexIntervalBytes?: number;
+  maxIndexEntries?: number;
+  /** The topic id (32 hex digits): written to partition.metadata if the file is missing. */
+  topicId?: string;
+  /** Leader epoch stamped on appended batches unless append() is given one. */
+  leaderEpoch?: number;
+  log?: (msg: string) => void;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+}
+
+const TWO_32 = 4294967296;
+
+export class PartitionLog {
+  readonly dir: string;
+  /** The topic id recorded in partition.metadata (32 hex digits), if any. */
+  readonly topicIdOnDisk: string | null;
+  private readonly fs: FileSystem;
+  private readonly segmentOpts: SegmentOptions;
+  private readonly segmentBytes: number;
+  private readonly maxIndexEntries: number;
+  private readonly log: (msg: string) => void;
+  private readonly segments: Segment[];
+  private readonly epochs: LeaderEpochCache;
+  private leaderEpoch: number | undefined;
+  private readonly header = new Uint8Array(MAGIC);
+  private readonly headerView = new DataView(this.header.buffer);
+
+  private constructor(dir: string, opts: PartitionLogOptions) {
+    this.dir = dir;
+    this.fs = opts.fs ?? new DiskFileSystem();
+    this.log = opts.log ?? (() => {});
+    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.maxIndexEntries = opts.maxIndexEntries ?? DEFAULT_MAX_INDEX_ENTRIES;
+    this.segmentOpts = { indexIntervalBytes: opts.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES, log: this.log };
+    this.leaderEpoch = opts.leaderEpoch;
+
+    const fs = this.fs;
+    const isNew = !fs.isDirectory(dir);
+    fs.mkdir(dir);
+    let onDisk = readPartitionMetadataFile(fs, dir);
+    if (opts.topicId && onDisk === null) {
+      writePartitionMetadataFile(fs, dir, opts.topicId);
+      onDisk = opts.topicId;
+    } else if (opts.topicId && onDisk !== opts.topicId) {
+      this.log(`${dir}: partition.metadata has topic id ${onDisk}, expected ${opts.topicId}`);
+    }
+    this.topicIdOnDisk = onDisk;
+
+    this.epochs = new LeaderEpochCache(fs, dir, this.log);
+    const bases = fs
+      .list(dir)
+      .map((name) => parseSegmentFileName(name, LOG_SUFFIX))
+      .filter((b): b is number => b !== null)
+      .sort((a, b) => a - b);
+    this.segments = [];
+    if (bases.length === 0) {
+      this.segments.push(Segment.create(fs, dir, 0, this.segmentOpts));
+    } else {
+      for (let i = 0; i < bases.length - 1; i++) {
+        this.segments.push(Segment.openSealed(fs, dir, bases[i]!, bases[i + 1]!, this.segmentOpts));
+      }
+      let epochsChanged = false;
+      const active = Segment.openActive(fs, dir, bases.at(-1)!, this.segmentOpts, (view) => {
+        epochsChanged = this.epochs.assign(view.partitionLeaderEpoch, view.baseOffset, false) || epochsChanged;
+      });
+      this.segments.push(active);
+      epochsChanged = this.epochs.truncateFromEnd(active.nextOffset) || epochsChanged;
+      if (epochsChanged) this.epochs.write();
+    }
+    if (isNew) this.epochs.write();
+  }
+
+  /** Opens (creating if needed) and recovers the partition log in `dir`. */
+  static open(dir: string, opts: PartitionLogOptions = {}): PartitionLog {
+    return new PartitionLog(dir, opts);
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** The first offset of the log (the first segment's base offset). */
+  get logStartOffset(): number {
+    return this.segments[0]!.baseOffset;
+  }
+
+  /** The offset the next appended record gets (log end offset). */
+  get nextOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  /** Single replica: everything appended is committed. */
+  get highWatermark(): number {
+    return this.nextOffset;
+  }
+
+  /** No transactions yet: the high watermark. */
+  get lastStableOffset(): number {
+    return this.highWatermark;
+  }
+
+  /** Bytes of batches across all segments. */
+  get sizeInBytes(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  /** The leader epoch entries (leader-epoch-checkpoint). */
+  get leaderEpochs(): readonly { epoch: number; startOffset: number }[] {
+    return this.epochs.all;
+  }
+
+  /** Sets the epoch stamped on batches appended without an explicit one. */
+  setLeaderEpoch(epoch: number): void {
+    this.leaderEpoch = epoch;
+  }
+
+  /**
+   * Appends one validated record batch (it may be a view into a larger buffer: it is copied into
+   * the write, never kept). Assigns offsets from nextOffset.
+   */
+  append(batch: Uint8Array, opts: { leaderEpoch?: number } = {}): AppendResult {
+    if (batch.length < RECORD_BATCH_OVERHEAD) throw new Error(`record batch too short (${batch.length} bytes)`);
+    const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    if (dv.getInt32(BATCH_LENGTH) !== batch.length - LOG_OVERHEAD || batch[MAGIC] !== 2) {
+      throw new Error("append: not exactly one magic v2 record batch");
+    }
+    const delta = dv.getInt32(LAST_OFFSET_DELTA);
+    if (delta < 0) throw new Error(`append: negative lastOffsetDelta ${delta}`);
+    const maxTimestamp = dv.getInt32(MAX_TIMESTAMP) * TWO_32 + dv.getUint32(MAX_TIMESTAMP + 4);
+    const baseOffset = this.nextOffset;
+    const lastOffset = baseOffset + delta;
+
+    let active = this.active;
+    if (
+      active.size > 0 &&
+      (active.size + batch.length > this.segmentBytes ||
+        !active.canHoldOffset(lastOffset) ||
+        active.indexEntries >= this.maxIndexEntries)
+    ) {
+      active = this.roll();
+    }
+
+    // Only the first 16 bytes change (baseOffset, partitionLeaderEpoch): write a patched copy of
+    // them followed by the rest of the client's bytes, in one write.
+    const header = this.header;
+    header.set(batch.subarray(0, MAGIC));
+    this.headerView.setInt32(0, Math.floor(baseOffset / TWO_32));
+    this.headerView.setUint32(4, baseOffset >>> 0);
+    const epoch = opts.leaderEpoch ?? this.leaderEpoch;
+    if (epoch !== undefined) this.headerView.setInt32(PARTITION_LEADER_EPOCH, epoch);
+    const storedEpoch = this.headerView.getInt32(PARTITION_LEADER_EPOCH);
+    active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
+    this.epochs.assign(storedEpoch, baseOffset);
+    return { baseOffset, lastOffset };
+  }
+
+  /** Seals the active segment and starts a new one at nextOffset. */
+  roll(): Segment {
+    const old = this.active;
+    old.seal();
+    const next = Segment.create(this.fs, this.dir, old.nextOffset, this.segmentOpts);
+    this.segments.push(next);
+    this.log(`${this.dir}: rolled new segment at offset ${next.baseOffset}`);
+    return next;
+  }
+
+  /**
+   * Whole batches from the one containing fetchOffset, at most maxBytes in total (the first
+   * batch is returned whole even if larger when minOneBatch). Batches of sealed segments are
+   * zero-copy views of a read-only mapping; they may continue into later segments.
+   * "out-of-range" if fetchOffset < logStartOffset or > nextOffset; [] if == nextOffset.
+   */
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): { batches: Uint8Array[] } | "out-of-range" {
+    if (fetchOffset < this.logStartOffset || fetchOffset > this.nextOffset) return "out-of-range";
+    const batches: Uint8Array[] = [];
+    if (fetchOffset === this.nextOffset) return { batches };
+    let remaining = maxBytes;
+    let located = false;
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      let position = 0;
+      if (!located) {
+        const loc = seg.locate(fetchOffset);
+        if (!loc) continue;
+        position = loc.position;
+        located = true;
+      }
+      const res = seg.readFrom(position, Math.max(0, remaining), minOneBatch && batches.length === 0);
+      for (const b of res.batches) batches.push(b);
+      remaining -= res.bytes;
+      if (!res.reachedEnd || remaining <= 0) break;
+    }
+    return { batches };
+  }
+
+  /** Every batch from the one containing `offset` to the end (reads about 1 MiB at a time). */
+  *batchesFrom(offset: number): Generator<Uint8Array> {
+    let next = Math.max(offset, this.logStartOffset);
+    while (next < this.nextOffset) {
+      const res = this.read(next, 1 << 20, true);
+      if (res === "out-of-range" || res.batches.length === 0) return;
+      for (const b of res.batches) {
+        yield b;
+        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        next = dv.getInt32(0) * TWO_32 + dv.getUint32(4) + dv.getInt32(LAST_OFFSET_DELTA) + 1;
+      }
+    }
+  }
+
+  /**
+   * ListOffsets by timestamp (Kafka's fetchOffsetByTimestamp for a real timestamp): the first
+   * record with timestamp >= ts, searched from the first segment whose largest timestamp >= ts,
+   * via its time index. null if no record is that late.
+   */
+  offsetForTimestamp(ts: number): TimestampOffset | null {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp.timestamp >= ts) {
+        const found = seg.findOffsetByTimestamp(ts, this.logStartOffset);
+        if (found) return found;
+      }
+    }
+    return null;
+  }
+
+  /** fsyncs the active segment (sealed segments were fsynced when rolled). */
+  flush(): void {
+    this.active.flush();
+  }
+
+  /** Clean shutdown: final time index entry, fsync and close every file, drop mappings. */
+  close(): void {
+    for (const s of this.segments) s.close();
+  }
+
+  /** Index of the segment with the largest base offset <= offset (0 if none). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,507 @@
+// One log segment (Kafka's LogSegment): `<base offset, 20 digits>.log` holding record batches
+// back to back exactly as they were appended, plus its sparse `.index` (offset-index.ts) and
+// `.timeindex` (time-index.ts). The base offset is <= every offset in the segment and > every
+// offset in earlier segments. No `.txnindex` is written (Bunka has no aborted transactions yet);
+// Kafka treats a missing one as empty.
+//
+// The newest segment is "active": appended to through an AppendFile, read with positional reads
+// (copies). Older segments are "sealed": never written again, read as zero-copy subarrays of a
+// read-only Bun.mmap mapping made on first read (never of an empty file; dropped before the file
+// could be truncated or deleted).
+//
+// Recovery (on open, for the active segment only): resume from the last offset index entry whose
+// batch is intact (or from position 0), check every following batch's length, magic and CRC,
+// cut the log at the first bad or incomplete one (a torn write), and rebuild the index entries
+// after the resume point. Sealed segments only get their indexes checked (Kafka's sanityCheck
+// plus ordering), and rebuilt from the log if missing or inconsistent, on first use.
+
+import type { AppendFile, FileSystem } from "./fs.ts";
+import { OffsetIndex } from "./offset-index.ts";
+import {
+  ATTRIBUTES,
+  BATCH_LENGTH,
+  Compression,
+  CRC,
+  decodeRecords,
+  LAST_OFFSET_DELTA,
+  LOG_OVERHEAD,
+  MAGIC,
+  MAX_TIMESTAMP,
+  NO_TIMESTAMP,
+  RECORD_BATCH_OVERHEAD,
+  RecordBatchView,
+  splitBatches,
+} from "./record-batch.ts";
+import { crc32c } from "./crc32c.ts";
+import { TimeIndex, type TimestampOffset } from "./time-index.ts";
+
+export const LOG_SUFFIX = ".log";
+export const INDEX_SUFFIX = ".index";
+export const TIME_INDEX_SUFFIX = ".timeindex";
+
+/** `00000000000000000042.log`-style file name for a segment base offset. */
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, "0") + suffix;
+}
+
+/** The base offset encoded in a segment file name, or null if `name` is not `<20 digits><suffix>`. */
+export function parseSegmentFileName(name: string, suffix: string): number | null {
+  if (!name.endsWith(suffix) || name.length !== 20 + suffix.length) return null;
+  const digits = name.slice(0, 20);
+  return /^\d{20}$/.test(digits) ? Number(digits) : null;
+}
+
+export interface SegmentOptions {
+  indexIntervalBytes: number;
+  log: (msg: string) => void;
+}
+
+/** Where a batch lies in a segment's .log file. */
+export interface BatchPosition {
+  position: number;
+  size: number;
+  lastOffset: number;
+}
+
+const TWO_32 = 4294967296;
+const READ_AHEAD = 16 * 1024;
+const RECOVERY_CHUNK = 1 << 20;
+const MAX_RELATIVE_OFFSET = 0x7fffffff;
+
+export class Segment {
+  readonly baseOffset: number;
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  /** Bytes of valid batches in the .log file. */
+  size: number;
+  /** Active segments: the offset after the last batch (baseOffset if empty). */
+  nextOffset: number;
+
+  private readonly fs: FileSystem;
+  private readonly opts: SegmentOptions;
+  private logFile: AppendFile | null = null;
+  private mapping: Uint8Array | null = null;
+  private offsetIdx: OffsetIndex | null = null;
+  private timeIdx: TimeIndex | null = null;
+  /** Sealed segments: an exclusive upper bound on their offsets (the next segment's base). */
+  private readonly offsetBound: number;
+  private maxTimestampSoFar = NO_TIMESTAMP;
+  private offsetOfMaxTimestampSoFar: number;
+  private bytesSinceLastIndexEntry = 0;
+  private readCache: Uint8Array | null = null;
+  private readCacheStart = 0;
+  private dirty = false;
+
+  private constructor(fs: FileSystem, dir: string, baseOffset: number, opts: SegmentOptions, offsetBound: number) {
+    this.fs = fs;
+    this.opts = opts;
+    this.baseOffset = baseOffset;
+    this.logPath = `${dir}/${segmentFileName(baseOffset, LOG_SUFFIX)}`;
+    this.indexPath = `${dir}/${segmentFileName(baseOffset, INDEX_SUFFIX)}`;
+    this.timeIndexPath = `${dir}/${segmentFileName(baseOffset, TIME_INDEX_SUFFIX)}`;
+    this.size = 0;
+    this.nextOffset = baseOffset;
+    this.offsetOfMaxTimestampSoFar = baseOffset;
+    this.offsetBound = offsetBound;
+  }
+
+  get isActive(): boolean {
+    return this.logFile !== null;
+  }
+
+  /** Creates a new, empty active segment (the three files, empty, like Kafka). */
+  static create(fs: FileSystem, dir: string, baseOffset: number, opts: SegmentOptions): Segment {
+    const seg = new Segment(fs, dir, baseOffset, opts, Infinity);
+    seg.logFile = fs.open(seg.logPath);
+    if (seg.logFile.size !== 0) seg.logFile.truncate(0);
+    seg.offsetIdx = OffsetIndex.empty(fs, seg.indexPath, baseOffset);
+    seg.timeIdx = TimeIndex.empty(fs, seg.timeIndexPath, baseOffset);
+    seg.offsetIdx.openForAppend(true);
+    seg.timeIdx.openForAppend(true);
+    return seg;
+  }
+
+  /** Opens an existing sealed segment; its indexes are loaded (and checked) on first use. */
+  static openSealed(fs: FileSystem, dir: string, baseOffset: number, nextBaseOffset: number, opts: SegmentOptions): Segment {
+    const seg = new Segment(fs, dir, baseOffset, opts, nextBaseOffset);
+    seg.size = fs.size(seg.logPath);
+    return seg;
+  }
+
+  /**
+   * Opens the newest segment for appending, recovering it (see the file comment). `onBatch` is
+   * called for every batch scanned during recovery (used to rebuild the leader epoch cache).
+   */
+  static openActive(
+    fs: FileSystem,
+    dir: string,
+    baseOffset: number,
+    opts: SegmentOptions,
+    onBatch?: (view: RecordBatchView) => void,
+  ): Segment {
+    const seg = new Segment(fs, dir, baseOffset, opts, Infinity);
+    seg.logFile = fs.open(seg.logPath);
+    seg.size = seg.logFile.size;
+    seg.recover(onBatch);
+    return seg;
+  }
+
+  // ---- recovery ------------------------------------------------------------------------------
+
+  private recover(onBatch?: (view: RecordBatchView) => void): void {
+    const fileSize = this.size;
+    const { index: oi, fileExisted: oiExisted } = OffsetIndex.load(this.fs, this.indexPath, this.baseOffset);
+    const { index: ti, fileExisted: tiExisted } = TimeIndex.load(this.fs, this.timeIndexPath, this.baseOffset);
+    this.offsetIdx = oi;
+    this.timeIdx = ti;
+    if (!oi.isConsistent(oi.sizeInBytes, fileSize) || (oiExisted && this.fs.size(this.indexPath) % 8 !== 0)) {
+      this.opts.log(`${this.indexPath}: inconsistent offset index, rebuilding`);
+      oi.entries = 0;
+    }
+    // Resume from the last index entry whose batch is intact.
+    let resume: BatchPosition | null = null;
+    while (oi.entries > 0) {
+      const e = oi.entry(oi.entries - 1);
+      resume = this.checkedBatchAt(e.position, fileSize, true);
+      if (resume && resume.lastOffset === e.offset) break;
+      resume = null;
+      oi.entries--;
+    }
+    if (!ti.isConsistent(ti.sizeInBytes, Infinity) || (tiExisted && this.fs.size(this.timeIndexPath) % 12 !== 0)) {
+      ti.entries = 0;
+    }
+    // Keep time entries up to the resume batch (they describe the intact part of the log).
+    if (resume) {
+      let n = ti.entries;
+      while (n > 0 && ti.entry(n - 1).offset > resume.lastOffset) n--;
+      ti.entries = n;
+    } else {
+      ti.entries = 0;
+    }
+    const lastTime = ti.lastEntry;
+    this.maxTimestampSoFar = lastTime.timestamp;
+    this.offsetOfMaxTimestampSoFar = lastTime.offset;
+
+    const start = resume ? resume.position : 0;
+    const validEnd = this.scanAndIndex(start, fileSize, true, onBatch);
+    if (validEnd < fileSize) {
+      this.opts.log(`${this.logPath}: truncating ${fileSize - validEnd} invalid bytes at position ${validEnd} (torn or corrupt write)`);
+      this.logFile!.truncate(validEnd);
+      this.size = validEnd;
+      this.readCache = null;
+    }
+    // Like LogSegment.recover: end with an entry for the largest timestamp seen.
+    if (this.maxTimestampSoFar !== NO_TIMESTAMP) ti.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    oi.openForAppend(true);
+    ti.openForAppend(true);
+  }
+
+  /**
+   * Scans batches from `start` up to `end`, validating each (length, magic, offsets and, if
+   * checkCrc, CRC), and adds index entries as LogSegment.append would. Returns the end of the
+   * last valid batch and sets nextOffset.
+   */
+  private scanAndIndex(start: number, end: number, checkCrc: boolean, onBatch?: (view: RecordBatchView) => void): number {
+    const oi = this.offsetIdx!;
+    const ti = this.timeIdx!;
+    let pos = start;
+    this.bytesSinceLastIndexEntry = 0;
+    let nextOffset = this.baseOffset;
+    while (pos < end) {
+      const b = this.checkedBatchAt(pos, end, checkCrc, RECOVERY_CHUNK);
+      if (!b) break;
+      const bytes = this.peek(b.position, b.size, RECOVERY_CHUNK);
+      const view = new RecordBatchView(bytes);
+      if (view.baseOffset < nextOffset) break; // offsets must increase
+      const maxTs = view.maxTimestamp;
+      if (maxTs > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = maxTs;
+        this.offsetOfMaxTimestampSoFar = b.lastOffset;
+      }
+      if (this.bytesSinceLastIndexEntry > this.opts.indexIntervalBytes) {
+        if (oi.entries === 0 || b.lastOffset > oi.lastOffset) oi.append(b.lastOffset, pos);
+        ti.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+        this.bytesSinceLastIndexEntry = 0;
+      }
+      this.bytesSinceLastIndexEntry += b.size;
+      onBatch?.(view);
+      nextOffset = b.lastOffset + 1;
+      pos += b.size;
+    }
+    this.nextOffset = nextOffset;
+    return pos;
+  }
+
+  /** The batch at `pos` if it is complete within `end` and well formed (and its CRC matches). */
+  private checkedBatchAt(pos: number, end: number, checkCrc: boolean, readAhead = READ_AHEAD): BatchPosition | null {
+    if (pos < 0 || end - pos < RECORD_BATCH_OVERHEAD) return null;
+    const head = this.peek(pos, RECORD_BATCH_OVERHEAD, readAhead);
+    if (head.length < RECORD_BATCH_OVERHEAD) return null;
+    const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const length = dv.getInt32(BATCH_LENGTH);
+    const size = LOG_OVERHEAD + length;
+    if (length < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > end - pos || head[MAGIC] !== 2) return null;
+    const baseOffset = dv.getInt32(0) * TWO_32 + dv.getUint32(4);
+    const delta = dv.getInt32(LAST_OFFSET_DELTA);
+    const lastOffset = baseOffset + delta;
+    if (baseOffset < this.baseOffset || delta < 0 || lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) return null;
+    if (checkCrc) {
+      const whole = this.peek(pos, size, readAhead);
+      if (whole.length < size) return null;
+      const crc = new DataView(whole.buffer, whole.byteOffset, whole.byteLength).getUint32(CRC);
+      if (crc32c(whole, ATTRIBUTES, size) !== crc) return null;
+    }
+    return { position: pos, size, lastOffset };
+  }
+
+  // ---- byte access ---------------------------------------------------------------------------
+
+  /**
+   * Bytes [pos, pos+len) of the .log file (fewer at end of file). Sealed: a subarray of the
+   * mapping. Active: from a read-ahead cache, refilled with one positional read when needed.
+   */
+  private peek(pos: number, len: number, readAhead = READ_AHEAD): Uint8Array {
+    if (!this.logFile) {
+      const m = this.mapped();
+      return m.subarray(pos, Math.min(pos + len, this.size));
+    }
+    const c = this.readCache;
+    if (c && pos >= this.readCacheStart && pos + len <= this.readCacheStart + c.length) {
+      return c.subarray(pos - this.readCacheStart, pos - this.readCacheStart + len);
+    }
+    const fresh = this.logFile.read(pos, Math.max(len, readAhead));
+    this.readCache = fresh;
+    this.readCacheStart = pos;
+    return fresh.subarray(0, len);
+  }
+
+  private mapped(): Uint8Array {
+    if (!this.mapping) this.mapping = this.size === 0 ? new Uint8Array(0) : this.fs.mmap(this.logPath);
+    return this.mapping;
+  }
+
+  // ---- indexes -------------------------------------------------------------------------------
+
+  get offsetIndex(): OffsetIndex {
+    if (!this.offsetIdx) this.loadSealedIndexes();
+    return this.offsetIdx!;
+  }
+
+  get timeIndex(): TimeIndex {
+    if (!this.timeIdx) this.loadSealedIndexes();
+    return this.timeIdx!;
+  }
+
+  private loadSealedIndexes(): void {
+    const { index: oi, fileExisted: oiExisted } = OffsetIndex.load(this.fs, this.indexPath, this.baseOffset);
+    const { index: ti, fileExisted: tiExisted } = TimeIndex.load(this.fs, this.timeIndexPath, this.baseOffset);
+    let ok = oiExisted && tiExisted;
+    ok &&= this.fs.size(this.indexPath) % 8 === 0 && this.fs.size(this.timeIndexPath) % 12 === 0;
+    ok &&= oi.isConsistent(oi.sizeInBytes, this.size) && ti.isConsistent(ti.sizeInBytes, this.offsetBound);
+    if (ok && oi.entries > 0) {
+      const last = oi.entry(oi.entries - 1);
+      ok = this.checkedBatchAt(last.position, this.size, false)?.lastOffset === last.offset;
+    }
+    if (ok) {
+      this.offsetIdx = oi;
+      this.timeIdx = ti;
+      const lastTime = ti.lastEntry;
+      this.maxTimestampSoFar = lastTime.timestamp;
+      this.offsetOfMaxTimestampSoFar = lastTime.offset;
+      return;
+    }
+    this.opts.log(`${this.logPath}: missing or inconsistent indexes, rebuilding`);
+    this.offsetIdx = OffsetIndex.empty(this.fs, this.indexPath, this.baseOffset);
+    this.timeIdx = TimeIndex.empty(this.fs, this.timeIndexPath, this.baseOffset);
+    this.maxTimestampSoFar = NO_TIMESTAMP;
+    this.offsetOfMaxTimestampSoFar = this.baseOffset;
+    const validEnd = this.scanAndIndex(0, this.size, false);
+    if (validEnd < this.size) {
+      this.opts.log(`${this.logPath}: sealed segment is malformed at position ${validEnd}; reading stops there`);
+      this.size = validEnd;
+    }
+    if (this.maxTimestampSoFar !== NO_TIMESTAMP) this.timeIdx.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    this.offsetIdx.rewrite();
+    this.timeIdx.rewrite();
+  }
+
+  // ---- appending -----------------------------------------------------------------------------
+
+  /**
+   * Appends one batch whose offsets are already assigned, given as `parts` written back to back
+   * in one write. Adds index entries every indexIntervalBytes, as LogSegment.append does.
+   */
+  append(parts: Uint8Array[], size: number, lastOffset: number, maxTimestamp: number): void {
+    const file = this.logFile;
+    if (!file) throw new Error(`${this.logPath}: append to a sealed segment`);
+    if (lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) throw new RangeError(`offset ${lastOffset} overflows segment ${this.baseOffset}`);
+    const position = this.size;
+    file.appendv(parts);
+    this.size += size;
+    this.nextOffset = lastOffset + 1;
+    this.dirty = true;
+    if (maxTimestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = maxTimestamp;
+      this.offsetOfMaxTimestampSoFar = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.opts.indexIntervalBytes) {
+      this.offsetIdx!.append(lastOffset, position);
+      this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+  }
+
+  /** True if appending a batch ending at lastOffset would overflow the 32-bit relative offsets. */
+  canHoldOffset(lastOffset: number): boolean {
+    return lastOffset - this.baseOffset <= MAX_RELATIVE_OFFSET;
+  }
+
+  /** Number of offset index entries (Kafka also rolls when an index is full). */
+  get indexEntries(): number {
+    return this.offsetIdx?.entries ?? 0;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** The first batch whose lastOffset >= target, found via the offset index, or null. */
+  locate(target: number): BatchPosition | null {
+    let pos = this.offsetIndex.lookup(target).position;
+    while (pos + LOG_OVERHEAD <= this.size) {
+      const head = this.peek(pos, LAST_OFFSET_DELTA + 4);
+      if (head.length < LAST_OFFSET_DELTA + 4) return null;
+      const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      const size = LOG_OVERHEAD + dv.getInt32(BATCH_LENGTH);
+      if (size < RECORD_BATCH_OVERHEAD || pos + size > this.size) return null;
+      const lastOffset = dv.getInt32(0) * TWO_32 + dv.getUint32(4) + dv.getInt32(LAST_OFFSET_DELTA);
+      if (lastOffset >= target) return { position: pos, size, lastOffset };
+      pos += size;
+    }
+    return null;
+  }
+
+  /**
+   * Whole batches from `position` (a batch start), at most maxBytes in total, except that with
+   * minOneBatch the first batch is returned even if larger. Sealed: zero-copy subarrays.
+   */
+  readFrom(position: number, maxBytes: number, minOneBatch: boolean): { batches: Uint8Array[]; bytes: number; reachedEnd: boolean } {
+    const avail = this.size - position;
+    const chunk = this.logFile
+      ? this.logFile.read(position, Math.min(maxBytes, avail))
+      : this.mapped().subarray(position, position + Math.min(maxBytes, avail));
+    const batches: Uint8Array[] = [];
+    let bytes = 0;
+    for (const b of splitBatches(chunk)) {
+      batches.push(b);
+      bytes += b.length;
+    }
+    if (batches.length === 0 && minOneBatch && avail >= LOG_OVERHEAD) {
+      const head = this.peek(position, LOG_OVERHEAD);
+      const size = LOG_OVERHEAD + new DataView(head.buffer, head.byteOffset, head.byteLength).getInt32(BATCH_LENGTH);
+      if (size >= RECORD_BATCH_OVERHEAD && size <= avail) {
+        const whole = this.logFile ? this.logFile.read(position, size) : this.mapped().subarray(position, position + size);
+        batches.push(whole);
+        bytes = size;
+      }
+    }
+    return { batches, bytes, reachedEnd: position + bytes >= this.size };
+  }
+
+  /** The largest batch maxTimestamp in this segment and the lastOffset of the batch carrying it. */
+  get maxTimestamp(): TimestampOffset {
+    if (!this.logFile) void this.timeIndex; // loads indexes and the max timestamp of a sealed segment
+    return { timestamp: this.maxTimestampSoFar, offset: this.offsetOfMaxTimestampSoFar };
+  }
+
+  /**
+   * Kafka's findOffsetByTimestamp: the first record with timestamp >= ts and offset >=
+   * startingOffset, or null. Exact for uncompressed batches; for compressed ones, the first
+   * offset (>= startingOffset) of the first batch whose maxTimestamp >= ts.
+   */
+  findOffsetByTimestamp(ts: number, startingOffset: number): TimestampOffset | null {
+    const entry = this.timeIndex.lookup(ts);
+    let pos = this.offsetIndex.lookup(Math.max(entry.offset, startingOffset)).position;
+    while (pos + RECORD_BATCH_OVERHEAD <= this.size) {
+      const head = this.peek(pos, RECORD_BATCH_OVERHEAD);
+      const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      const size = LOG_OVERHEAD + dv.getInt32(BATCH_LENGTH);
+      if (size < RECORD_BATCH_OVERHEAD || pos + size > this.size) return null;
+      const baseOffset = dv.getInt32(0) * TWO_32 + dv.getUint32(4);
+      const lastOffset = baseOffset + dv.getInt32(LAST_OFFSET_DELTA);
+      const maxTs = dv.getInt32(MAX_TIMESTAMP) * TWO_32 + dv.getUint32(MAX_TIMESTAMP + 4);
+      if (lastOffset >= startingOffset && maxTs >= ts) {
+        const view = new RecordBatchView(this.peek(pos, size));
+        if (view.compression === Compression.None && !view.isControl) {
+          try {
+            for (const r of decodeRecords(view)) {
+              const t = view.timestampType === 1 ? view.maxTimestamp : r.timestamp;
+              if (t >= ts && r.offset >= startingOffset) return { timestamp: t, offset: r.offset };
+            }
+          } catch {
+            // fall through to the batch-level answer
+          }
+        }
+        return { timestamp: maxTs, offset: Math.max(baseOffset, startingOffset) };
+      }
+      pos += size;
+    }
+    return null;
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  /** fsyncs the log and indexes if anything was appended since the last flush. */
+  flush(): void {
+    if (!this.dirty) return;
+    this.logFile?.sync();
+    this.offsetIdx?.sync();
+    this.timeIdx?.sync();
+    this.dirty = false;
+  }
+
+  /**
+   * Makes the active segment sealed (on roll): appends the final time index entry (the
+   * segment's largest timestamp, as Kafka's onBecomeInactiveSegment does), fsyncs, closes files.
+   */
+  seal(): void {
+    if (!this.logFile) return;
+    if (this.maxTimestampSoFar !== NO_TIMESTAMP) this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    this.dirty = true;
+    this.flush();
+    this.offsetIdx!.close();
+    this.timeIdx!.close();
+    this.logFile.close();
+    this.logFile = null;
+    this.readCache = null;
+  }
+
+  /** Clean shutdown: the final time index entry, fsync, close; drops any mapping. */
+  close(): void {
+    if (this.logFile) {
+      if (this.maxTimestampSoFar !== NO_TIMESTAMP) {
+        const before = this.timeIdx!.entries;
+        this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+        if (this.timeIdx!.entries !== before) this.dirty = true;
+      }
+      this.flush();
+      this.offsetIdx!.close();
+      this.timeIdx!.close();
+      this.logFile.close();
+      this.logFile = null;
+    }
+    this.dropMapping();
+  }
+
+  /** Forgets the mmap of a sealed segment (before its file may be deleted). */
+  dropMapping(): void {
+    if (this.mapping && this.mapping.length > 0) this.fs.unmap(this.logPath);
+    this.mapping = null;
+  }
+
+  /** Deletes the segment's files (after dropping the mapping). */
+  delete(): void {
+    this.close();
+    for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) this.fs.remove(p);
+  }
+}

@@ -1,0 +1,136 @@
+// What Kafka's two per-segment index files (.index, .timeindex) have in common (Kafka's
+// AbstractIndex): fixed-size big-endian entries, sorted by their key, searched for the largest
+// entry whose key is <= a target.
+//
+// Kafka preallocates index files (segment.index.bytes, 10 MiB) and trims them to their valid
+// entries when a segment is rolled or closed; a Kafka broker opening an index file treats every
+// entry-sized chunk of it as an entry. This implementation never preallocates: entries are
+// appended to the file as they are made, so the file always holds exactly `entries` valid entries
+// (the trimmed form Kafka itself leaves behind, and which it, DumpLogSegments and Bunka all read).
+// Entries are also kept in memory (an index is small: 8 or 12 bytes per ~4 KiB of log).
+//
+// Indexes carry no checksum; after a crash they are validated against the log and rebuilt.
+
+import type { AppendFile, FileSystem } from "./fs.ts";
+
+const TWO_32 = 4294967296;
+
+export abstract class SparseIndex {
+  readonly path: string;
+  /** Base offset of the segment this index belongs to. */
+  readonly baseOffset: number;
+  protected buf: Uint8Array;
+  protected dv: DataView;
+  /** Number of valid entries. */
+  entries = 0;
+  private file: AppendFile | null = null;
+  private readonly fs: FileSystem;
+
+  protected abstract readonly entrySize: number;
+
+  protected constructor(fs: FileSystem, path: string, baseOffset: number, contents: Uint8Array | null) {
+    this.fs = fs;
+    this.path = path;
+    this.baseOffset = baseOffset;
+    this.buf = contents ?? new Uint8Array(256);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  /** Called by subclasses once entrySize is known. */
+  protected initEntries(fileLength: number): void {
+    this.entries = Math.floor(fileLength / this.entrySize);
+  }
+
+  /** The index file's bytes in Kafka's format (exactly the valid entries). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.entries * this.entrySize);
+  }
+
+  get sizeInBytes(): number {
+    return this.entries * this.entrySize;
+  }
+
+  /**
+   * Opens the file for appending new entries (the active segment's index). The file must hold
+   * exactly the in-memory entries: it is rewritten if its size differs, or always if `rewrite`
+   * (entries were rebuilt in memory).
+   */
+  openForAppend(rewrite = false): void {
+    if (this.file) return;
+    this.file = this.fs.open(this.path);
+    if (rewrite || this.file.size !== this.sizeInBytes) {
+      this.file.truncate(0);
+      if (this.entries > 0) this.file.append(this.bytes());
+    }
+  }
+
+  /** Rewrites the file to hold exactly the in-memory entries. */
+  rewrite(): void {
+    if (this.file) {
+      this.file.truncate(0);
+      if (this.entries > 0) this.file.append(this.bytes());
+    } else {
+      this.fs.writeFileAtomic(this.path, this.bytes().slice());
+    }
+  }
+
+  /** Drops entries from slot `n` on, in memory and in the file. */
+  truncateToEntries(n: number): void {
+    if (n >= this.entries) return;
+    this.entries = Math.max(0, n);
+    if (this.file) this.file.truncate(this.sizeInBytes);
+    else this.rewrite();
+  }
+
+  protected appendEntry(entry: Uint8Array): void {
+    const at = this.entries * this.entrySize;
+    if (at + entry.length > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, at + entry.length));
+      next.set(this.buf.subarray(0, at));
+      this.buf = next;
+      this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    }
+    this.buf.set(entry, at);
+    this.entries++;
+    this.file?.append(entry);
+  }
+
+  /** Reads the int64 at `at` as a JS number (exact below 2^53). */
+  protected int64(at: number): number {
+    return this.dv.getInt32(at) * TWO_32 + this.dv.getUint32(at + 4);
+  }
+
+  /** The entry's search key (relative offset for .index, timestamp for .timeindex). */
+  protected abstract keyAt(slot: number): number;
+
+  /** Largest slot whose key is <= target, or -1 if there is none. */
+  protected largestLowerBoundSlot(target: number): number {
+    let lo = 0;
+    let hi = this.entries - 1;
+    if (hi < 0 || this.keyAt(0) > target) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.keyAt(mid) <= target) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  sync(): void {
+    this.file?.sync();
+  }
+
+  /** Stops appending (the segment is sealed or closed); entries stay readable. */
+  close(): void {
+    this.file?.close();
+    this.file = null;
+  }
+}
+
+/** Reads an index file's contents, or null if it does not exist. */
+export function readIndexFile(fs: FileSystem, path: string): Uint8Array | null {
+  if (!fs.exists(path)) return null;
+  const bytes = fs.readFile(path);
+  // Own the bytes: entries may be appended in place.
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
