@@ -1,4 +1,5 @@
-// Produce (0), v3–v11. Each partition's records must be exactly one magic-2 record batch
+// Produce (0), v3–v11, advertised from v0 as Kafka 4 does (KAFKA-18659: librdkafka disables
+// features when Produce v0 is missing); a v0–v2 request closes the connection, as in Kafka. Each partition's records must be exactly one magic-2 record batch
 // (Kafka's ProduceRequest.validateRecords: INVALID_RECORD otherwise, CORRUPT_MESSAGE when the
 // batch framing itself is broken, UNSUPPORTED_COMPRESSION_TYPE for zstd before v7), then
 // UnifiedLog.analyzeAndValidateRecords / LogValidator: base offset 0, size within
@@ -14,6 +15,7 @@ import {
 } from "../protocol/messages/produce.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { notifyAppended } from "./append-waiters.ts";
 import {
   RecordBatchView, Compression, LOG_OVERHEAD, MAGIC, RECORD_BATCH_OVERHEAD,
 } from "../storage/record-batch.ts";
@@ -22,6 +24,8 @@ type PartitionResponse = ProduceResponse["responses"][number]["partitionResponse
 
 registerApi<ProduceRequest, ProduceResponse>({
   spec: PRODUCE,
+  minVersion: 3,
+  advertisedMinVersion: 0,
   readRequest: readProduceRequest,
   writeResponse: writeProduceResponse,
   handle: produce,
@@ -51,6 +55,7 @@ function appendPartition(topic: string, partition: number, records: Uint8Array |
   const checked = validateBatch(records, ctx.apiVersion, ctx.broker.config.messageMaxBytes);
   if (!(checked instanceof RecordBatchView)) return failed(partition, checked.errorCode, checked.message);
   const appended = log.append(checked.bytes);
+  notifyAppended(log);
   return {
     index: partition,
     errorCode: ErrorCode.NONE,

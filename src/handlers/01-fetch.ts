@@ -6,22 +6,29 @@
 // data returns at least one whole batch even when it is larger than both limits.
 // Errored partitions carry high watermark, LSO and log start offset -1 and empty records;
 // unknown topics/partitions (Kafka's FetchResponse.partitionResponse) an empty aborted
-// transactions list, a failed read (out of range) a null one, as Kafka's own bytes show
-// (test/golden).
+// transactions list, a failed read (out of range, fenced epoch) a null one, as Kafka's own
+// bytes show (test/golden). current_leader_epoch is checked as Kafka's Partition does:
+// newer than ours → UNKNOWN_LEADER_EPOCH, older → FENCED_LEADER_EPOCH.
+// Long polling (DelayedFetch): with less than min_bytes available and no error, the answer
+// waits for an append to one of the partitions or for max_wait_ms, without blocking anything.
+// read_committed reads up to the last stable offset (= high watermark until transactions
+// exist) and carries an empty aborted-transactions list; read_uncommitted a null one.
 // Sessions: a full fetch (epoch -1, or 0 asking for a new session) is answered sessionless
-// (session id 0, which is how Kafka declines to create one); an incremental fetch (epoch > 0)
-// names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
-// Not yet: long polling (max_wait_ms/min_bytes answer at once), read_committed filtering.
+// (session id 0, which is how Kafka declines to create one when its cache is full); an
+// incremental fetch (epoch > 0) names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
 
 import {
   FETCH, readFetchRequest, writeFetchResponse, type FetchRequest, type FetchResponse,
 } from "../protocol/messages/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { waitForAppend } from "./append-waiters.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 
 type TopicResponse = FetchResponse["responses"][number];
 type PartitionResponse = TopicResponse["partitions"][number];
+
+const READ_COMMITTED = 1;
 
 registerApi<FetchRequest, FetchResponse>({
   spec: FETCH,
@@ -31,57 +38,91 @@ registerApi<FetchRequest, FetchResponse>({
   handle: fetch,
 });
 
-export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse {
-  const byId = ctx.apiVersion >= 13;
+interface FetchRound {
+  response: FetchResponse;
+  bytes: number;
+  hasError: boolean;
+  logs: PartitionLog[];
+}
+
+export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse | Promise<FetchResponse> {
   if (ctx.apiVersion >= 7 && request.sessionEpoch > 0) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
   }
+  const first = readOnce(request, ctx);
+  if (request.maxWaitMs <= 0 || first.bytes >= request.minBytes || first.hasError || first.logs.length === 0) {
+    return first.response;
+  }
+  return (async () => {
+    const deadline = Date.now() + request.maxWaitMs;
+    let round = first;
+    for (;;) {
+      const appended = await waitForAppend(round.logs, deadline - Date.now());
+      round = readOnce(request, ctx);
+      if (!appended || round.bytes >= request.minBytes || round.hasError || Date.now() >= deadline) return round.response;
+    }
+  })();
+}
+
+function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
+  const byId = ctx.apiVersion >= 13;
+  const readCommitted = request.isolationLevel === READ_COMMITTED;
   const store = ctx.broker.store;
   let bytesLeft = request.maxBytes;
   let minOneBatch = true;
+  let bytes = 0;
+  let hasError = false;
+  const logs: PartitionLog[] = [];
   const responses: TopicResponse[] = [];
   for (const topic of request.topics) {
     const meta = byId ? store.metadata.topicsById.get(topic.topicId) : store.metadata.topicsByName.get(topic.topic);
     const partitions: PartitionResponse[] = [];
     for (const p of topic.partitions) {
-      if (meta === undefined) {
-        partitions.push(errorPartition(p.partition, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []));
+      const partitionMeta = meta?.partitions.find((x) => x.partitionId === p.partition);
+      const log = meta && partitionMeta ? store.partition(meta.name, p.partition) : undefined;
+      if (meta === undefined || partitionMeta === undefined || log === undefined) {
+        hasError = true;
+        const code = meta === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        partitions.push(errorPartition(p.partition, code, []));
         continue;
       }
-      const log = store.partition(meta.name, p.partition);
-      if (log === undefined) {
-        partitions.push(errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []));
+      if (p.currentLeaderEpoch !== -1 && p.currentLeaderEpoch !== partitionMeta.leaderEpoch) {
+        hasError = true;
+        const code = p.currentLeaderEpoch > partitionMeta.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+        partitions.push(errorPartition(p.partition, code, null));
         continue;
       }
+      logs.push(log);
       const limit = Math.max(0, Math.min(p.partitionMaxBytes, bytesLeft));
       const read = log.read(p.fetchOffset, limit, minOneBatch);
       if (read === "out-of-range") {
+        hasError = true;
         partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         continue;
       }
       const records = concat(read.batches);
       if (records.length > 0) minOneBatch = false;
       bytesLeft = Math.max(0, bytesLeft - records.length);
-      partitions.push(dataPartition(p.partition, log, records));
+      bytes += records.length;
+      partitions.push({
+        partitionIndex: p.partition,
+        errorCode: ErrorCode.NONE,
+        highWatermark: log.highWatermark,
+        lastStableOffset: log.lastStableOffset,
+        logStartOffset: log.logStartOffset,
+        divergingEpoch: { epoch: -1, endOffset: -1 },
+        currentLeader: { leaderId: -1, leaderEpoch: -1 },
+        snapshotId: { endOffset: -1, epoch: -1 },
+        abortedTransactions: readCommitted ? [] : null,
+        preferredReadReplica: -1,
+        records,
+      });
     }
     responses.push({ topic: meta?.name ?? topic.topic, topicId: topic.topicId, partitions });
   }
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
-}
-
-function dataPartition(partitionIndex: number, log: PartitionLog, records: Uint8Array): PartitionResponse {
   return {
-    partitionIndex,
-    errorCode: ErrorCode.NONE,
-    highWatermark: log.highWatermark,
-    lastStableOffset: log.lastStableOffset,
-    logStartOffset: log.logStartOffset,
-    divergingEpoch: { epoch: -1, endOffset: -1 },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
-    snapshotId: { endOffset: -1, epoch: -1 },
-    abortedTransactions: null,
-    preferredReadReplica: -1,
-    records,
+    response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] },
+    bytes, hasError, logs,
   };
 }
 
@@ -105,6 +146,7 @@ const NO_RECORDS = new Uint8Array(0);
 
 function concat(batches: Uint8Array[]): Uint8Array {
   if (batches.length === 1) return batches[0]!;
+  if (batches.length === 0) return NO_RECORDS;
   let total = 0;
   for (const b of batches) total += b.length;
   const out = new Uint8Array(total);

@@ -35,7 +35,7 @@ registerApi<ApiVersionsRequest, ApiVersionsResponse>({
       return response(ErrorCode.INVALID_REQUEST, []);
     }
     return response(ErrorCode.NONE, registeredApis().map((h) => ({
-      apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion,
+      apiKey: h.apiKey, minVersion: h.advertisedMinVersion, maxVersion: h.maxVersion,
     })));
   },
   unsupportedVersionResponse() {

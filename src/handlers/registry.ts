@@ -3,7 +3,7 @@
 
 import type { Reader } from "../protocol/reader.ts";
 import type { Writer } from "../protocol/writer.ts";
-import type { BrokerConfig } from "../config/broker-config.ts";
+import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 
 export interface BrokerContext {
@@ -19,6 +19,10 @@ export interface RequestContext {
   apiVersion: number;
   correlationId: number;
   clientId: string | null;
+  /** The listener the request arrived on, and the socket's local end. */
+  listener: Listener;
+  localAddress: string;
+  localPort: number;
 }
 
 /** A response, or null for none at all (Produce with acks=0). */
@@ -37,9 +41,14 @@ export interface ApiSpec {
 
 export interface ApiDefinition<Req = any, Res = any> {
   spec: ApiSpec;
-  /** Lower than the spec's minimum when Kafka advertises versions it then rejects. */
+  /** The served range, when narrower than the generated codec's. */
   minVersion?: number;
   maxVersion?: number;
+  /**
+   * Advertised in ApiVersions below minVersion but rejected when used (connection closed), as
+   * Kafka 4 does for Produce v0–v2 so that librdkafka keeps its features on (KAFKA-18659).
+   */
+  advertisedMinVersion?: number;
   readRequest(r: Reader, version: number): Req;
   writeResponse(w: Writer, version: number, response: Res): void;
   /**
@@ -58,6 +67,7 @@ export interface ApiHandler<Req = any, Res = any> extends ApiDefinition<Req, Res
   name: string;
   minVersion: number;
   maxVersion: number;
+  advertisedMinVersion: number;
   requestHeaderVersion(version: number): number;
   responseHeaderVersion(version: number): number;
 }
@@ -77,6 +87,7 @@ export function registerApi<Req, Res>(definition: ApiDefinition<Req, Res>): void
     name: spec.name,
     minVersion: definition.minVersion ?? spec.minVersion,
     maxVersion: definition.maxVersion ?? spec.maxVersion,
+    advertisedMinVersion: definition.advertisedMinVersion ?? definition.minVersion ?? spec.minVersion,
     // Header v2 (v1 before flexible versions); an unknown newer version counts as flexible.
     requestHeaderVersion: (v) => (v >= spec.requestFlexibleFrom ? 2 : 1),
     // ApiVersions responses always use header v0 so any client can read the version list.

@@ -7,6 +7,7 @@ import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { readRequestHeader } from "../protocol/messages/headers.ts";
 import { handlerFor, InvalidRequestError, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
+import type { Listener } from "../config/broker-config.ts";
 import { log } from "../log.ts";
 
 interface ResponseSlot {
@@ -19,6 +20,7 @@ interface ResponseSlot {
 export class Connection {
   private readonly socket: Socket<unknown>;
   private readonly broker: BrokerContext;
+  private readonly listener: Listener;
   private readonly maxFrameBytes: number;
   readonly peer: string;
   /** Bytes of an incomplete frame, copied out of the chunk that brought them. */
@@ -27,9 +29,10 @@ export class Connection {
   private readonly responses: ResponseSlot[] = [];
   private closed = false;
 
-  constructor(socket: Socket<unknown>, broker: BrokerContext) {
+  constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener) {
     this.socket = socket;
     this.broker = broker;
+    this.listener = listener;
     this.maxFrameBytes = broker.config.socketRequestMaxBytes;
     this.peer = `${socket.remoteAddress}`;
   }
@@ -111,7 +114,10 @@ export class Connection {
     const r = new Reader(frame);
     const header = readRequestHeader(r, handler.requestHeaderVersion(apiVersion));
     if (r.failed) return this.close(`malformed ${handler.name} v${apiVersion} request header`);
-    const ctx: RequestContext = { broker: this.broker, apiKey, apiVersion, correlationId, clientId: header.clientId };
+    const ctx: RequestContext = {
+      broker: this.broker, apiKey, apiVersion, correlationId, clientId: header.clientId,
+      listener: this.listener, localAddress: this.socket.localAddress, localPort: this.socket.localPort,
+    };
 
     if (!supported) {
       // ApiVersions: Kafka answers UNSUPPORTED_VERSION in the v0 body format, header v0.

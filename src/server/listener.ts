@@ -23,7 +23,7 @@ export function startListeners(listeners: Listener[], broker: BrokerContext): Ru
       socket: {
         binaryType: "uint8array",
         open(socket) {
-          socket.data = new Connection(socket as never, broker);
+          socket.data = new Connection(socket as never, broker, listener);
         },
         data(socket, chunk) {
           socket.data.onData(chunk);

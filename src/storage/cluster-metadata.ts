@@ -33,6 +33,7 @@ import {
   readRemoveTopicRecord,
   readTopicRecord,
   writePartitionRecord,
+  writeConfigRecord,
   writeTopicRecord,
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
@@ -325,7 +326,9 @@ export class ClusterMetadata {
    * Creates a topic the way Kafka's controller does: a TopicRecord and one PartitionRecord per
    * partition, in one batch. Every replica is `nodeId` (one broker). Returns the new topic.
    */
-  createTopic(name: string, numPartitions: number, opts: { nodeId: number; topicId?: string; directoryId?: string }): TopicMetadata {
+  createTopic(name: string, numPartitions: number, opts: {
+    nodeId: number; topicId?: string; directoryId?: string; configs?: { name: string; value: string }[];
+  }): TopicMetadata {
     if (this.topicsByName.has(name)) throw new Error(`topic ${name} already exists`);
     const topicId = opts.topicId ?? newTopicId(this.topicsById);
     const records: MetadataRecordToWrite[] = [];
@@ -351,6 +354,12 @@ export class ClusterMetadata {
         }),
       );
       records.push({ type: METADATA_RECORD_TYPES.PartitionRecord, version, body });
+    }
+    for (const c of opts.configs ?? []) {
+      records.push({
+        type: METADATA_RECORD_TYPES.ConfigRecord, version: 0,
+        body: encode((w) => writeConfigRecord(w, 0, { resourceType: CONFIG_RESOURCE_TOPIC, resourceName: name, name: c.name, value: c.value })),
+      });
     }
     this.appendRecords(records);
     return this.topicsByName.get(name)!;

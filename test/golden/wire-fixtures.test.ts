@@ -15,6 +15,7 @@ import * as apiVersions from "../../src/protocol/messages/api-versions.ts";
 import * as produce from "../../src/protocol/messages/produce.ts";
 import * as fetch from "../../src/protocol/messages/fetch.ts";
 import * as dtp from "../../src/protocol/messages/describe-topic-partitions.ts";
+import * as metadata from "../../src/protocol/messages/metadata.ts";
 import { startBroker, tempDir, type RunningBroker } from "../support/broker-process.ts";
 import { WireClient } from "../support/wire-client.ts";
 
@@ -47,6 +48,7 @@ interface Codec {
 const CODECS: Record<number, Codec> = {
   0: { min: 3, max: 11, readRequest: produce.readProduceRequest, writeRequest: produce.writeProduceRequest, readResponse: produce.readProduceResponse, writeResponse: produce.writeProduceResponse },
   1: { min: 4, max: 16, readRequest: fetch.readFetchRequest, writeRequest: fetch.writeFetchRequest, readResponse: fetch.readFetchResponse, writeResponse: fetch.writeFetchResponse },
+  3: { min: 0, max: 12, readRequest: metadata.readMetadataRequest, writeRequest: metadata.writeMetadataRequest, readResponse: metadata.readMetadataResponse, writeResponse: metadata.writeMetadataResponse },
   18: { min: 0, max: 4, readRequest: apiVersions.readApiVersionsRequest, writeRequest: apiVersions.writeApiVersionsRequest, readResponse: apiVersions.readApiVersionsResponse, writeResponse: apiVersions.writeApiVersionsResponse },
   75: { min: 0, max: 0, readRequest: dtp.readDescribeTopicPartitionsRequest, writeRequest: dtp.writeDescribeTopicPartitionsRequest, readResponse: dtp.readDescribeTopicPartitionsResponse, writeResponse: dtp.writeDescribeTopicPartitionsResponse },
 };
@@ -183,6 +185,17 @@ describe("Bunka on Kafka's log dir answers Kafka's requests as Kafka did", () =>
       const mask = (body: any) => body.responses.map((t: any) => ({ ...t, partitionResponses: t.partitionResponses.map((p: any) => ({ ...p, baseOffset: "<offset>" })) }));
       expect(mask(ours.body)).toEqual(mask(kafka.body));
       expect(ours.body.responses[0].partitionResponses[0].baseOffset).toBeGreaterThanOrEqual(40);
+    }
+  });
+
+  test("Produce v0–v2 and Fetch v0–v3: the connection is closed, as Kafka closed it", async () => {
+    const refused = manifest.fixtures.filter((f) => f.outcome === "connection-closed");
+    expect(refused.map((f) => `${f.api}-v${f.apiVersion}`).sort()).toEqual(
+      ["fetch-v0", "fetch-v1", "fetch-v2", "fetch-v3", "produce-v0", "produce-v1", "produce-v2"]);
+    for (const f of refused) {
+      const c = await WireClient.connect(broker.port);
+      c.sendFrame(hex(f.request));
+      expect(await c.waitClosed()).toBe(true);
     }
   });
 

@@ -543,4 +543,831 @@ export const CODECS: CodecDesc[] = [
       ],
     },
   },
+  {
+    module: "src/protocol/messages/metadata.ts",
+    name: "MetadataRequest",
+    versions: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    flexible: [9, 32767],
+    structs: {
+      MetadataRequest: [
+        { name: "topics", type: "[]struct:MetadataRequestMetadataRequestTopic", versions: [0, 32767], nullable: [1, 32767], tagged: null },
+        { name: "allowAutoTopicCreation", type: "bool", versions: [4, 32767], nullable: null, tagged: null, default: true },
+        { name: "includeClusterAuthorizedOperations", type: "bool", versions: [8, 10], nullable: null, tagged: null, default: false },
+        { name: "includeTopicAuthorizedOperations", type: "bool", versions: [8, 32767], nullable: null, tagged: null, default: false },
+      ],
+      MetadataRequestMetadataRequestTopic: [
+        { name: "topicId", type: "uuid", versions: [10, 32767], nullable: null, tagged: null, default: "00000000000000000000000000000000" },
+        { name: "name", type: "string", versions: [0, 32767], nullable: [10, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/metadata.ts",
+    name: "MetadataResponse",
+    versions: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    flexible: [9, 32767],
+    structs: {
+      MetadataResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [3, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "brokers", type: "[]struct:MetadataResponseMetadataResponseBroker", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "clusterId", type: "string", versions: [2, 32767], nullable: [2, 32767], tagged: null, default: null },
+        { name: "controllerId", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "topics", type: "[]struct:MetadataResponseMetadataResponseTopic", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "clusterAuthorizedOperations", type: "int32", versions: [8, 10], nullable: null, tagged: null, default: -2147483648 },
+      ],
+      MetadataResponseMetadataResponseBroker: [
+        { name: "nodeId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "host", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "port", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "rack", type: "string", versions: [1, 32767], nullable: [1, 32767], tagged: null, default: null },
+      ],
+      MetadataResponseMetadataResponseTopic: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "name", type: "string", versions: [0, 32767], nullable: [12, 32767], tagged: null, default: "" },
+        { name: "topicId", type: "uuid", versions: [10, 32767], nullable: null, tagged: null, default: "00000000000000000000000000000000" },
+        { name: "isInternal", type: "bool", versions: [1, 32767], nullable: null, tagged: null, default: false },
+        { name: "partitions", type: "[]struct:MetadataResponseMetadataResponsePartition", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "topicAuthorizedOperations", type: "int32", versions: [8, 32767], nullable: null, tagged: null, default: -2147483648 },
+      ],
+      MetadataResponseMetadataResponsePartition: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "leaderId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "leaderEpoch", type: "int32", versions: [7, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "replicaNodes", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "isrNodes", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "offlineReplicas", type: "[]int32", versions: [5, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-offsets.ts",
+    name: "ListOffsetsRequest",
+    versions: [1, 2, 3, 4, 5, 6, 7, 8],
+    flexible: [6, 32767],
+    structs: {
+      ListOffsetsRequest: [
+        { name: "replicaId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "isolationLevel", type: "int8", versions: [2, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:ListOffsetsRequestListOffsetsTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListOffsetsRequestListOffsetsTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:ListOffsetsRequestListOffsetsPartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListOffsetsRequestListOffsetsPartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "currentLeaderEpoch", type: "int32", versions: [4, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "timestamp", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-offsets.ts",
+    name: "ListOffsetsResponse",
+    versions: [1, 2, 3, 4, 5, 6, 7, 8],
+    flexible: [6, 32767],
+    structs: {
+      ListOffsetsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [2, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:ListOffsetsResponseListOffsetsTopicResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListOffsetsResponseListOffsetsTopicResponse: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:ListOffsetsResponseListOffsetsPartitionResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListOffsetsResponseListOffsetsPartitionResponse: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "timestamp", type: "int64", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "offset", type: "int64", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "leaderEpoch", type: "int32", versions: [4, 32767], nullable: null, tagged: null, default: -1 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-for-leader-epoch.ts",
+    name: "OffsetForLeaderEpochRequest",
+    versions: [2, 3, 4],
+    flexible: [4, 32767],
+    structs: {
+      OffsetForLeaderEpochRequest: [
+        { name: "replicaId", type: "int32", versions: [3, 32767], nullable: null, tagged: null, default: -2 },
+        { name: "topics", type: "[]struct:OffsetForLeaderEpochRequestOffsetForLeaderTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetForLeaderEpochRequestOffsetForLeaderTopic: [
+        { name: "topic", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetForLeaderEpochRequestOffsetForLeaderPartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetForLeaderEpochRequestOffsetForLeaderPartition: [
+        { name: "partition", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "currentLeaderEpoch", type: "int32", versions: [2, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "leaderEpoch", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-for-leader-epoch.ts",
+    name: "OffsetForLeaderEpochResponse",
+    versions: [2, 3, 4],
+    flexible: [4, 32767],
+    structs: {
+      OffsetForLeaderEpochResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [2, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:OffsetForLeaderEpochResponseOffsetForLeaderTopicResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetForLeaderEpochResponseOffsetForLeaderTopicResult: [
+        { name: "topic", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetForLeaderEpochResponseEpochEndOffset", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetForLeaderEpochResponseEpochEndOffset: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "partition", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "leaderEpoch", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "endOffset", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: -1 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/create-topics.ts",
+    name: "CreateTopicsRequest",
+    versions: [2, 3, 4, 5, 6, 7],
+    flexible: [5, 32767],
+    structs: {
+      CreateTopicsRequest: [
+        { name: "topics", type: "[]struct:CreateTopicsRequestCreatableTopic", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "timeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 60000 },
+        { name: "validateOnly", type: "bool", versions: [1, 32767], nullable: null, tagged: null, default: false },
+      ],
+      CreateTopicsRequestCreatableTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "numPartitions", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "replicationFactor", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "assignments", type: "[]struct:CreateTopicsRequestCreatableReplicaAssignment", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "configs", type: "[]struct:CreateTopicsRequestCreatableTopicConfig", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      CreateTopicsRequestCreatableReplicaAssignment: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "brokerIds", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      CreateTopicsRequestCreatableTopicConfig: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "value", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/create-topics.ts",
+    name: "CreateTopicsResponse",
+    versions: [2, 3, 4, 5, 6, 7],
+    flexible: [5, 32767],
+    structs: {
+      CreateTopicsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [2, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:CreateTopicsResponseCreatableTopicResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      CreateTopicsResponseCreatableTopicResult: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "topicId", type: "uuid", versions: [7, 32767], nullable: null, tagged: null, default: "00000000000000000000000000000000" },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [1, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "topicConfigErrorCode", type: "int16", versions: [5, 32767], nullable: null, tagged: [5, 32767], default: 0 },
+        { name: "numPartitions", type: "int32", versions: [5, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "replicationFactor", type: "int16", versions: [5, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "configs", type: "[]struct:CreateTopicsResponseCreatableTopicConfigs", versions: [5, 32767], nullable: [5, 32767], tagged: null },
+      ],
+      CreateTopicsResponseCreatableTopicConfigs: [
+        { name: "name", type: "string", versions: [5, 32767], nullable: null, tagged: null, default: "" },
+        { name: "value", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: "" },
+        { name: "readOnly", type: "bool", versions: [5, 32767], nullable: null, tagged: null, default: false },
+        { name: "configSource", type: "int8", versions: [5, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "isSensitive", type: "bool", versions: [5, 32767], nullable: null, tagged: null, default: false },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/delete-topics.ts",
+    name: "DeleteTopicsRequest",
+    versions: [1, 2, 3, 4, 5, 6],
+    flexible: [4, 32767],
+    structs: {
+      DeleteTopicsRequest: [
+        { name: "topics", type: "[]struct:DeleteTopicsRequestDeleteTopicState", versions: [6, 32767], nullable: null, tagged: null },
+        { name: "topicNames", type: "[]string", versions: [0, 5], nullable: null, tagged: null },
+        { name: "timeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+      DeleteTopicsRequestDeleteTopicState: [
+        { name: "name", type: "string", versions: [6, 32767], nullable: [6, 32767], tagged: null, default: null },
+        { name: "topicId", type: "uuid", versions: [6, 32767], nullable: null, tagged: null, default: "00000000000000000000000000000000" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/delete-topics.ts",
+    name: "DeleteTopicsResponse",
+    versions: [1, 2, 3, 4, 5, 6],
+    flexible: [4, 32767],
+    structs: {
+      DeleteTopicsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "responses", type: "[]struct:DeleteTopicsResponseDeletableTopicResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteTopicsResponseDeletableTopicResult: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: [6, 32767], tagged: null, default: "" },
+        { name: "topicId", type: "uuid", versions: [6, 32767], nullable: null, tagged: null, default: "00000000000000000000000000000000" },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/create-partitions.ts",
+    name: "CreatePartitionsRequest",
+    versions: [0, 1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      CreatePartitionsRequest: [
+        { name: "topics", type: "[]struct:CreatePartitionsRequestCreatePartitionsTopic", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "timeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "validateOnly", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+      ],
+      CreatePartitionsRequestCreatePartitionsTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "count", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "assignments", type: "[]struct:CreatePartitionsRequestCreatePartitionsAssignment", versions: [0, 32767], nullable: [0, 32767], tagged: null },
+      ],
+      CreatePartitionsRequestCreatePartitionsAssignment: [
+        { name: "brokerIds", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/create-partitions.ts",
+    name: "CreatePartitionsResponse",
+    versions: [0, 1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      CreatePartitionsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "results", type: "[]struct:CreatePartitionsResponseCreatePartitionsTopicResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      CreatePartitionsResponseCreatePartitionsTopicResult: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-configs.ts",
+    name: "DescribeConfigsRequest",
+    versions: [1, 2, 3, 4],
+    flexible: [4, 32767],
+    structs: {
+      DescribeConfigsRequest: [
+        { name: "resources", type: "[]struct:DescribeConfigsRequestDescribeConfigsResource", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "includeSynonyms", type: "bool", versions: [1, 32767], nullable: null, tagged: null, default: false },
+        { name: "includeDocumentation", type: "bool", versions: [3, 32767], nullable: null, tagged: null, default: false },
+      ],
+      DescribeConfigsRequestDescribeConfigsResource: [
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "configurationKeys", type: "[]string", versions: [0, 32767], nullable: [0, 32767], tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-configs.ts",
+    name: "DescribeConfigsResponse",
+    versions: [1, 2, 3, 4],
+    flexible: [4, 32767],
+    structs: {
+      DescribeConfigsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "results", type: "[]struct:DescribeConfigsResponseDescribeConfigsResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeConfigsResponseDescribeConfigsResult: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "configs", type: "[]struct:DescribeConfigsResponseDescribeConfigsResourceResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeConfigsResponseDescribeConfigsResourceResult: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "value", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "readOnly", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+        { name: "configSource", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "isSensitive", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+        { name: "synonyms", type: "[]struct:DescribeConfigsResponseDescribeConfigsSynonym", versions: [1, 32767], nullable: null, tagged: null },
+        { name: "configType", type: "int8", versions: [3, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "documentation", type: "string", versions: [3, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+      DescribeConfigsResponseDescribeConfigsSynonym: [
+        { name: "name", type: "string", versions: [1, 32767], nullable: null, tagged: null, default: "" },
+        { name: "value", type: "string", versions: [1, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "source", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-cluster.ts",
+    name: "DescribeClusterRequest",
+    versions: [0, 1],
+    flexible: [0, 32767],
+    structs: {
+      DescribeClusterRequest: [
+        { name: "includeClusterAuthorizedOperations", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+        { name: "endpointType", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 1 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-cluster.ts",
+    name: "DescribeClusterResponse",
+    versions: [0, 1],
+    flexible: [0, 32767],
+    structs: {
+      DescribeClusterResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: null },
+        { name: "endpointType", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 1 },
+        { name: "clusterId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "controllerId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "brokers", type: "[]struct:DescribeClusterResponseDescribeClusterBroker", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "clusterAuthorizedOperations", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: -2147483648 },
+      ],
+      DescribeClusterResponseDescribeClusterBroker: [
+        { name: "brokerId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "host", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "port", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "rack", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/init-producer-id.ts",
+    name: "InitProducerIdRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [2, 32767],
+    structs: {
+      InitProducerIdRequest: [
+        { name: "transactionalId", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "transactionTimeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerId", type: "int64", versions: [3, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "producerEpoch", type: "int16", versions: [3, 32767], nullable: null, tagged: null, default: -1 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/init-producer-id.ts",
+    name: "InitProducerIdResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [2, 32767],
+    structs: {
+      InitProducerIdResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "producerEpoch", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/find-coordinator.ts",
+    name: "FindCoordinatorRequest",
+    versions: [0, 1, 2, 3, 4, 5, 6],
+    flexible: [3, 32767],
+    structs: {
+      FindCoordinatorRequest: [
+        { name: "key", type: "string", versions: [0, 3], nullable: null, tagged: null, default: "" },
+        { name: "keyType", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "coordinatorKeys", type: "[]string", versions: [4, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/find-coordinator.ts",
+    name: "FindCoordinatorResponse",
+    versions: [0, 1, 2, 3, 4, 5, 6],
+    flexible: [3, 32767],
+    structs: {
+      FindCoordinatorResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 3], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [1, 3], nullable: [1, 3], tagged: null, default: "" },
+        { name: "nodeId", type: "int32", versions: [0, 3], nullable: null, tagged: null, default: 0 },
+        { name: "host", type: "string", versions: [0, 3], nullable: null, tagged: null, default: "" },
+        { name: "port", type: "int32", versions: [0, 3], nullable: null, tagged: null, default: 0 },
+        { name: "coordinators", type: "[]struct:FindCoordinatorResponseCoordinator", versions: [4, 32767], nullable: null, tagged: null },
+      ],
+      FindCoordinatorResponseCoordinator: [
+        { name: "key", type: "string", versions: [4, 32767], nullable: null, tagged: null, default: "" },
+        { name: "nodeId", type: "int32", versions: [4, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "host", type: "string", versions: [4, 32767], nullable: null, tagged: null, default: "" },
+        { name: "port", type: "int32", versions: [4, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [4, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [4, 32767], nullable: [4, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/join-group.ts",
+    name: "JoinGroupRequest",
+    versions: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    flexible: [6, 32767],
+    structs: {
+      JoinGroupRequest: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "sessionTimeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "rebalanceTimeoutMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "memberId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+        { name: "protocolType", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "protocols", type: "[]struct:JoinGroupRequestJoinGroupRequestProtocol", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "reason", type: "string", versions: [8, 32767], nullable: [8, 32767], tagged: null, default: null },
+      ],
+      JoinGroupRequestJoinGroupRequestProtocol: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "metadata", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/join-group.ts",
+    name: "JoinGroupResponse",
+    versions: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    flexible: [6, 32767],
+    structs: {
+      JoinGroupResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [2, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "generationId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "protocolType", type: "string", versions: [7, 32767], nullable: [7, 32767], tagged: null, default: null },
+        { name: "protocolName", type: "string", versions: [0, 32767], nullable: [7, 32767], tagged: null, default: "" },
+        { name: "leader", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "skipAssignment", type: "bool", versions: [9, 32767], nullable: null, tagged: null, default: false },
+        { name: "memberId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "members", type: "[]struct:JoinGroupResponseJoinGroupResponseMember", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      JoinGroupResponseJoinGroupResponseMember: [
+        { name: "memberId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+        { name: "metadata", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/sync-group.ts",
+    name: "SyncGroupRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [4, 32767],
+    structs: {
+      SyncGroupRequest: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "generationId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "memberId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [3, 32767], nullable: [3, 32767], tagged: null, default: null },
+        { name: "protocolType", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+        { name: "protocolName", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+        { name: "assignments", type: "[]struct:SyncGroupRequestSyncGroupRequestAssignment", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      SyncGroupRequestSyncGroupRequestAssignment: [
+        { name: "memberId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "assignment", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/sync-group.ts",
+    name: "SyncGroupResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [4, 32767],
+    structs: {
+      SyncGroupResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "protocolType", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+        { name: "protocolName", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+        { name: "assignment", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/heartbeat.ts",
+    name: "HeartbeatRequest",
+    versions: [0, 1, 2, 3, 4],
+    flexible: [4, 32767],
+    structs: {
+      HeartbeatRequest: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "generationId", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "memberId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [3, 32767], nullable: [3, 32767], tagged: null, default: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/heartbeat.ts",
+    name: "HeartbeatResponse",
+    versions: [0, 1, 2, 3, 4],
+    flexible: [4, 32767],
+    structs: {
+      HeartbeatResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/leave-group.ts",
+    name: "LeaveGroupRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [4, 32767],
+    structs: {
+      LeaveGroupRequest: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "memberId", type: "string", versions: [0, 2], nullable: null, tagged: null, default: "" },
+        { name: "members", type: "[]struct:LeaveGroupRequestMemberIdentity", versions: [3, 32767], nullable: null, tagged: null },
+      ],
+      LeaveGroupRequestMemberIdentity: [
+        { name: "memberId", type: "string", versions: [3, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [3, 32767], nullable: [3, 32767], tagged: null, default: null },
+        { name: "reason", type: "string", versions: [5, 32767], nullable: [5, 32767], tagged: null, default: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/leave-group.ts",
+    name: "LeaveGroupResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [4, 32767],
+    structs: {
+      LeaveGroupResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "members", type: "[]struct:LeaveGroupResponseMemberResponse", versions: [3, 32767], nullable: null, tagged: null },
+      ],
+      LeaveGroupResponseMemberResponse: [
+        { name: "memberId", type: "string", versions: [3, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [3, 32767], nullable: [3, 32767], tagged: null, default: "" },
+        { name: "errorCode", type: "int16", versions: [3, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-commit.ts",
+    name: "OffsetCommitRequest",
+    versions: [2, 3, 4, 5, 6, 7, 8, 9],
+    flexible: [8, 32767],
+    structs: {
+      OffsetCommitRequest: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "generationIdOrMemberEpoch", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "memberId", type: "string", versions: [1, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [7, 32767], nullable: [7, 32767], tagged: null, default: null },
+        { name: "retentionTimeMs", type: "int64", versions: [2, 4], nullable: null, tagged: null, default: -1 },
+        { name: "topics", type: "[]struct:OffsetCommitRequestOffsetCommitRequestTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetCommitRequestOffsetCommitRequestTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetCommitRequestOffsetCommitRequestPartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetCommitRequestOffsetCommitRequestPartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "committedOffset", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "committedLeaderEpoch", type: "int32", versions: [6, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "committedMetadata", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-commit.ts",
+    name: "OffsetCommitResponse",
+    versions: [2, 3, 4, 5, 6, 7, 8, 9],
+    flexible: [8, 32767],
+    structs: {
+      OffsetCommitResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [3, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:OffsetCommitResponseOffsetCommitResponseTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetCommitResponseOffsetCommitResponseTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetCommitResponseOffsetCommitResponsePartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetCommitResponseOffsetCommitResponsePartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-fetch.ts",
+    name: "OffsetFetchRequest",
+    versions: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    flexible: [6, 32767],
+    structs: {
+      OffsetFetchRequest: [
+        { name: "groupId", type: "string", versions: [0, 7], nullable: null, tagged: null, default: "" },
+        { name: "topics", type: "[]struct:OffsetFetchRequestOffsetFetchRequestTopic", versions: [0, 7], nullable: [2, 7], tagged: null },
+        { name: "groups", type: "[]struct:OffsetFetchRequestOffsetFetchRequestGroup", versions: [8, 32767], nullable: null, tagged: null },
+        { name: "requireStable", type: "bool", versions: [7, 32767], nullable: null, tagged: null, default: false },
+      ],
+      OffsetFetchRequestOffsetFetchRequestTopic: [
+        { name: "name", type: "string", versions: [0, 7], nullable: null, tagged: null, default: "" },
+        { name: "partitionIndexes", type: "[]int32", versions: [0, 7], nullable: null, tagged: null },
+      ],
+      OffsetFetchRequestOffsetFetchRequestGroup: [
+        { name: "groupId", type: "string", versions: [8, 32767], nullable: null, tagged: null, default: "" },
+        { name: "memberId", type: "string", versions: [9, 32767], nullable: [9, 32767], tagged: null, default: null },
+        { name: "memberEpoch", type: "int32", versions: [9, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "topics", type: "[]struct:OffsetFetchRequestOffsetFetchRequestTopics", versions: [8, 32767], nullable: [8, 32767], tagged: null },
+      ],
+      OffsetFetchRequestOffsetFetchRequestTopics: [
+        { name: "name", type: "string", versions: [8, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitionIndexes", type: "[]int32", versions: [8, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-fetch.ts",
+    name: "OffsetFetchResponse",
+    versions: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    flexible: [6, 32767],
+    structs: {
+      OffsetFetchResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [3, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:OffsetFetchResponseOffsetFetchResponseTopic", versions: [0, 7], nullable: null, tagged: null },
+        { name: "errorCode", type: "int16", versions: [2, 7], nullable: null, tagged: null, default: 0 },
+        { name: "groups", type: "[]struct:OffsetFetchResponseOffsetFetchResponseGroup", versions: [8, 32767], nullable: null, tagged: null },
+      ],
+      OffsetFetchResponseOffsetFetchResponseTopic: [
+        { name: "name", type: "string", versions: [0, 7], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetFetchResponseOffsetFetchResponsePartition", versions: [0, 7], nullable: null, tagged: null },
+      ],
+      OffsetFetchResponseOffsetFetchResponsePartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 7], nullable: null, tagged: null, default: 0 },
+        { name: "committedOffset", type: "int64", versions: [0, 7], nullable: null, tagged: null, default: 0 },
+        { name: "committedLeaderEpoch", type: "int32", versions: [5, 7], nullable: null, tagged: null, default: -1 },
+        { name: "metadata", type: "string", versions: [0, 7], nullable: [0, 7], tagged: null, default: "" },
+        { name: "errorCode", type: "int16", versions: [0, 7], nullable: null, tagged: null, default: 0 },
+      ],
+      OffsetFetchResponseOffsetFetchResponseGroup: [
+        { name: "groupId", type: "string", versions: [8, 32767], nullable: null, tagged: null, default: "" },
+        { name: "topics", type: "[]struct:OffsetFetchResponseOffsetFetchResponseTopics", versions: [8, 32767], nullable: null, tagged: null },
+        { name: "errorCode", type: "int16", versions: [8, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+      OffsetFetchResponseOffsetFetchResponseTopics: [
+        { name: "name", type: "string", versions: [8, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetFetchResponseOffsetFetchResponsePartitions", versions: [8, 32767], nullable: null, tagged: null },
+      ],
+      OffsetFetchResponseOffsetFetchResponsePartitions: [
+        { name: "partitionIndex", type: "int32", versions: [8, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "committedOffset", type: "int64", versions: [8, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "committedLeaderEpoch", type: "int32", versions: [8, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "metadata", type: "string", versions: [8, 32767], nullable: [8, 32767], tagged: null, default: "" },
+        { name: "errorCode", type: "int16", versions: [8, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-groups.ts",
+    name: "ListGroupsRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      ListGroupsRequest: [
+        { name: "statesFilter", type: "[]string", versions: [4, 32767], nullable: null, tagged: null },
+        { name: "typesFilter", type: "[]string", versions: [5, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-groups.ts",
+    name: "ListGroupsResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      ListGroupsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "groups", type: "[]struct:ListGroupsResponseListedGroup", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListGroupsResponseListedGroup: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "protocolType", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupState", type: "string", versions: [4, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupType", type: "string", versions: [5, 32767], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-groups.ts",
+    name: "DescribeGroupsRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [5, 32767],
+    structs: {
+      DescribeGroupsRequest: [
+        { name: "groups", type: "[]string", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "includeAuthorizedOperations", type: "bool", versions: [3, 32767], nullable: null, tagged: null, default: false },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-groups.ts",
+    name: "DescribeGroupsResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [5, 32767],
+    structs: {
+      DescribeGroupsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "groups", type: "[]struct:DescribeGroupsResponseDescribedGroup", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeGroupsResponseDescribedGroup: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupState", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "protocolType", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "protocolData", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "members", type: "[]struct:DescribeGroupsResponseDescribedGroupMember", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "authorizedOperations", type: "int32", versions: [3, 32767], nullable: null, tagged: null, default: -2147483648 },
+      ],
+      DescribeGroupsResponseDescribedGroupMember: [
+        { name: "memberId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [4, 32767], nullable: [4, 32767], tagged: null, default: null },
+        { name: "clientId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "clientHost", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "memberMetadata", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "memberAssignment", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/delete-groups.ts",
+    name: "DeleteGroupsRequest",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      DeleteGroupsRequest: [
+        { name: "groupsNames", type: "[]string", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/delete-groups.ts",
+    name: "DeleteGroupsResponse",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      DeleteGroupsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "results", type: "[]struct:DeleteGroupsResponseDeletableGroupResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteGroupsResponseDeletableGroupResult: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-delete.ts",
+    name: "OffsetDeleteRequest",
+    versions: [0],
+    flexible: null,
+    structs: {
+      OffsetDeleteRequest: [
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "topics", type: "[]struct:OffsetDeleteRequestOffsetDeleteRequestTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetDeleteRequestOffsetDeleteRequestTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetDeleteRequestOffsetDeleteRequestPartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetDeleteRequestOffsetDeleteRequestPartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/offset-delete.ts",
+    name: "OffsetDeleteResponse",
+    versions: [0],
+    flexible: null,
+    structs: {
+      OffsetDeleteResponse: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:OffsetDeleteResponseOffsetDeleteResponseTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetDeleteResponseOffsetDeleteResponseTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:OffsetDeleteResponseOffsetDeleteResponsePartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      OffsetDeleteResponseOffsetDeleteResponsePartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
 ];

@@ -6,11 +6,51 @@ export * from "./produce.ts";
 export * from "./fetch.ts";
 export * from "./api-versions.ts";
 export * from "./describe-topic-partitions.ts";
+export * from "./metadata.ts";
+export * from "./list-offsets.ts";
+export * from "./offset-for-leader-epoch.ts";
+export * from "./create-topics.ts";
+export * from "./delete-topics.ts";
+export * from "./create-partitions.ts";
+export * from "./describe-configs.ts";
+export * from "./describe-cluster.ts";
+export * from "./init-producer-id.ts";
+export * from "./find-coordinator.ts";
+export * from "./join-group.ts";
+export * from "./sync-group.ts";
+export * from "./heartbeat.ts";
+export * from "./leave-group.ts";
+export * from "./offset-commit.ts";
+export * from "./offset-fetch.ts";
+export * from "./list-groups.ts";
+export * from "./describe-groups.ts";
+export * from "./delete-groups.ts";
+export * from "./offset-delete.ts";
 
 import { PRODUCE } from "./produce.ts";
 import { FETCH } from "./fetch.ts";
 import { API_VERSIONS } from "./api-versions.ts";
 import { DESCRIBE_TOPIC_PARTITIONS } from "./describe-topic-partitions.ts";
+import { METADATA } from "./metadata.ts";
+import { LIST_OFFSETS } from "./list-offsets.ts";
+import { OFFSET_FOR_LEADER_EPOCH } from "./offset-for-leader-epoch.ts";
+import { CREATE_TOPICS } from "./create-topics.ts";
+import { DELETE_TOPICS } from "./delete-topics.ts";
+import { CREATE_PARTITIONS } from "./create-partitions.ts";
+import { DESCRIBE_CONFIGS } from "./describe-configs.ts";
+import { DESCRIBE_CLUSTER } from "./describe-cluster.ts";
+import { INIT_PRODUCER_ID } from "./init-producer-id.ts";
+import { FIND_COORDINATOR } from "./find-coordinator.ts";
+import { JOIN_GROUP } from "./join-group.ts";
+import { SYNC_GROUP } from "./sync-group.ts";
+import { HEARTBEAT } from "./heartbeat.ts";
+import { LEAVE_GROUP } from "./leave-group.ts";
+import { OFFSET_COMMIT } from "./offset-commit.ts";
+import { OFFSET_FETCH } from "./offset-fetch.ts";
+import { LIST_GROUPS } from "./list-groups.ts";
+import { DESCRIBE_GROUPS } from "./describe-groups.ts";
+import { DELETE_GROUPS } from "./delete-groups.ts";
+import { OFFSET_DELETE } from "./offset-delete.ts";
 
 export interface ApiInfo {
   readonly apiKey: number;
@@ -29,10 +69,30 @@ export const API_KEYS = {
   Fetch: 1,
   ApiVersions: 18,
   DescribeTopicPartitions: 75,
+  Metadata: 3,
+  ListOffsets: 2,
+  OffsetForLeaderEpoch: 23,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  CreatePartitions: 37,
+  DescribeConfigs: 32,
+  DescribeCluster: 60,
+  InitProducerId: 22,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  SyncGroup: 14,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  ListGroups: 16,
+  DescribeGroups: 15,
+  DeleteGroups: 42,
+  OffsetDelete: 47,
 } as const;
 
 /** The served APIs in build/apis.ts order. */
-export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS];
+export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE];
 
 /** Served APIs by API key. */
 export const API_BY_KEY: ReadonlyMap<number, ApiInfo> = new Map(SERVED_APIS.map((a) => [a.apiKey, a]));
