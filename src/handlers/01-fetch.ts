@@ -23,6 +23,7 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
 import { waitForAppend } from "./append-waiters.ts";
+import { leaderEpochError } from "./leader-epoch-check.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 
 type TopicResponse = FetchResponse["responses"][number];
@@ -86,10 +87,10 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
         partitions.push(errorPartition(p.partition, code, []));
         continue;
       }
-      if (p.currentLeaderEpoch !== -1 && p.currentLeaderEpoch !== partitionMeta.leaderEpoch) {
+      const fenced = leaderEpochError(p.currentLeaderEpoch, partitionMeta.leaderEpoch);
+      if (fenced !== ErrorCode.NONE) {
         hasError = true;
-        const code = p.currentLeaderEpoch > partitionMeta.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-        partitions.push(errorPartition(p.partition, code, null));
+        partitions.push(errorPartition(p.partition, fenced, null));
         continue;
       }
       logs.push(log);

@@ -16,9 +16,8 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { InvalidRequestError, registerApi } from "./registry.ts";
 import { isInternalTopic, topicNameProblem } from "./topic-name.ts";
+import { TOPIC_OPERATIONS } from "./authorized-operations.ts";
 
-/** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-export const ALL_TOPIC_OPERATIONS = 0x0df8;
 const MAX_REQUEST_PARTITION_SIZE_LIMIT = 2000;
 
 registerApi<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
@@ -91,6 +90,6 @@ registerApi<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
 function topicEntry(errorCode: number, name: string, topicId: string, partitions: ResponsePartition[]): ResponseTopic {
   return {
     errorCode, name, topicId, isInternal: isInternalTopic(name), partitions,
-    topicAuthorizedOperations: ALL_TOPIC_OPERATIONS,
+    topicAuthorizedOperations: TOPIC_OPERATIONS,
   };
 }

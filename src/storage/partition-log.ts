@@ -158,9 +158,46 @@ export class PartitionLog {
     return this.epochs.all;
   }
 
-  /** Sets the epoch stamped on batches appended without an explicit one. */
+  /**
+   * Sets the epoch stamped on batches appended without an explicit one, and starts that epoch at
+   * the log end offset, as Kafka's Partition.makeLeader does (maybeAssignEpochStartOffset), so
+   * OffsetForLeaderEpoch knows it before the first append.
+   */
   setLeaderEpoch(epoch: number): void {
     this.leaderEpoch = epoch;
+    this.epochs.assign(epoch, this.nextOffset);
+  }
+
+  /** The epoch of the leader that wrote `offset` (-1 when unknown). */
+  epochForOffset(offset: number): number {
+    let epoch = -1;
+    for (const e of this.epochs.all) {
+      if (e.startOffset > offset) break;
+      epoch = e.epoch;
+    }
+    return epoch;
+  }
+
+  /** Kafka's LeaderEpochFileCache.endOffsetFor: the end offset of `epoch` and the epoch it maps to. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    const all = this.epochs.all;
+    if (epoch < 0) return { epoch: -1, endOffset: -1 };
+    if (all.length > 0 && all.at(-1)!.epoch === epoch) return { epoch, endOffset: this.nextOffset };
+    const higher = all.find((e) => e.epoch > epoch);
+    if (higher === undefined) return { epoch: -1, endOffset: -1 };
+    let floor: number | undefined;
+    for (const e of all) if (e.epoch <= epoch) floor = e.epoch;
+    return { epoch: floor ?? epoch, endOffset: higher.startOffset };
+  }
+
+  /** Kafka's MAX_TIMESTAMP lookup: the first record carrying the largest timestamp in the log. */
+  maxTimestampOffset(): TimestampOffset | null {
+    let best: Segment | null = null;
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp.timestamp > (best?.maxTimestamp.timestamp ?? -1)) best = seg;
+    }
+    if (best === null) return null;
+    return best.findOffsetByTimestamp(best.maxTimestamp.timestamp, this.logStartOffset);
   }
 
   /**

@@ -18,7 +18,7 @@ export interface BatchToBuild {
   partitionLeaderEpoch?: number;
   /** Attribute bits (compression must be 0). */
   attributes?: number;
-  /** Timestamp of the first record; defaults to Date.now(). */
+  /** Timestamp the record deltas are relative to; defaults to the first record's, else now. */
   baseTimestamp?: number;
   producerId?: number;
   producerEpoch?: number;
@@ -31,8 +31,9 @@ const utf8 = new TextEncoder();
 /** Encodes a batch with a valid CRC; the result is a fresh, unpooled buffer. */
 export function buildRecordBatch(b: BatchToBuild): Uint8Array {
   if (b.records.length === 0) throw new Error("a record batch needs at least one record");
-  const baseTimestamp = b.baseTimestamp ?? Date.now();
-  let maxTimestamp = baseTimestamp;
+  // As Kafka's builder: the base timestamp is the first record's; the max is over the records.
+  const baseTimestamp = b.baseTimestamp ?? b.records[0]!.timestamp ?? Date.now();
+  let maxTimestamp = -1;
   for (const rec of b.records) maxTimestamp = Math.max(maxTimestamp, rec.timestamp ?? baseTimestamp);
 
   const w = new Writer(256, null);

@@ -199,6 +199,22 @@ describe("Bunka on Kafka's log dir answers Kafka's requests as Kafka did", () =>
     }
   });
 
+  test("Metadata v0–v12: as Kafka answered, but for our port and the leader epoch of a restarted cluster", async () => {
+    const fixtures = byScenario("metadata", "001", "002", "003", "004");
+    expect(fixtures.length).toBe(13 * 2 + 9 + 1);
+    for (const f of fixtures) {
+      const { ours, kafka } = await replay(f);
+      const mask = (body: any) => ({
+        ...body,
+        brokers: body.brokers.map((b: any) => ({ ...b, port: "<port>" })),
+        topics: body.topics.map((t: any) => ({ ...t, partitions: t.partitions.map((p: any) => ({ ...p, leaderEpoch: "<epoch>" })) }))
+          .sort((a: any, b: any) => String(a.name).localeCompare(String(b.name))),
+      });
+      expect({ fixture: f.response, ...mask(ours.body) }).toEqual({ fixture: f.response, ...mask(kafka.body) });
+      expect(ours.body.brokers[0].port).toBe(broker.port);
+    }
+  });
+
   test("DescribeTopicPartitions: as Kafka answered, but for the leader epoch of a restarted cluster", async () => {
     const fixtures = byScenario("describe-topic-partitions", "001", "002", "003", "004");
     expect(fixtures.length).toBe(4);

@@ -1,0 +1,70 @@
+// ListOffsets (2), v1–v8. Follows Kafka's Partition.fetchOffsetForTimestamp: EARLIEST (-2) and
+// EARLIEST_LOCAL (-4, v8+) → log start offset; LATEST (-1) → high watermark, or the last stable
+// offset for read_committed (equal until transactions exist), with the current leader epoch;
+// MAX_TIMESTAMP (-3, v7+) → the first record carrying the largest timestamp; a timestamp ≥ 0 →
+// the first record whose timestamp is ≥ it (exact for uncompressed batches, the batch's first
+// offset for compressed ones: storage never decompresses), or offset -1 when there is none.
+// current_leader_epoch (v4+) is checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
+// Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION with -1s.
+
+import {
+  LIST_OFFSETS, readListOffsetsRequest, writeListOffsetsResponse, type ListOffsetsRequest, type ListOffsetsResponse,
+} from "../protocol/messages/list-offsets.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { registerApi } from "./registry.ts";
+import { leaderEpochError } from "./leader-epoch-check.ts";
+
+type PartitionResponse = ListOffsetsResponse["topics"][number]["partitions"][number];
+
+const LATEST = -1, EARLIEST = -2, MAX_TIMESTAMP = -3, EARLIEST_LOCAL = -4;
+const READ_COMMITTED = 1;
+
+registerApi<ListOffsetsRequest, ListOffsetsResponse>({
+  spec: LIST_OFFSETS,
+  readRequest: readListOffsetsRequest,
+  writeResponse: writeListOffsetsResponse,
+  handle(request, ctx) {
+    const store = ctx.broker.store;
+    const version = ctx.apiVersion;
+    const topics = request.topics.map((t) => {
+      const meta = store.metadata.topicsByName.get(t.name);
+      return {
+        name: t.name,
+        partitions: t.partitions.map((p): PartitionResponse => {
+          const partitionMeta = meta?.partitions.find((x) => x.partitionId === p.partitionIndex);
+          const log = partitionMeta ? store.partition(t.name, p.partitionIndex) : undefined;
+          if (partitionMeta === undefined || log === undefined) return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          const fenced = leaderEpochError(p.currentLeaderEpoch, partitionMeta.leaderEpoch);
+          if (fenced !== ErrorCode.NONE) return failed(p.partitionIndex, fenced);
+          const answer = (timestamp: number, offset: number, leaderEpoch: number): PartitionResponse =>
+            ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch });
+          const lastFetchable = request.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
+          switch (p.timestamp) {
+            case EARLIEST:
+              return answer(-1, log.logStartOffset, log.epochForOffset(log.logStartOffset));
+            case EARLIEST_LOCAL:
+              if (version < 8) break;
+              return answer(-1, log.logStartOffset, log.epochForOffset(log.logStartOffset));
+            case LATEST:
+              return answer(-1, lastFetchable, partitionMeta.leaderEpoch);
+            case MAX_TIMESTAMP: {
+              if (version < 7) break;
+              const found = log.maxTimestampOffset();
+              return found && found.offset < lastFetchable
+                ? answer(found.timestamp, found.offset, log.epochForOffset(found.offset)) : answer(-1, -1, -1);
+            }
+          }
+          if (p.timestamp < 0) return failed(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
+          const found = log.offsetForTimestamp(p.timestamp);
+          return found && found.offset < lastFetchable
+            ? answer(found.timestamp, found.offset, log.epochForOffset(found.offset)) : answer(-1, -1, -1);
+        }),
+      };
+    });
+    return { throttleTimeMs: 0, topics };
+  },
+});
+
+function failed(partitionIndex: number, errorCode: number): PartitionResponse {
+  return { partitionIndex, errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 };
+}

@@ -1,0 +1,116 @@
+// Metadata (3), v0–v12. Follows KafkaApis.handleTopicMetadataRequest: all topics when the list
+// is empty (v0) or null (v1+); by topic id from v12 (unknown id → UNKNOWN_TOPIC_ID with a null
+// name; ids or null names before v12 are an invalid request and close the connection); unknown
+// names → UNKNOWN_TOPIC_OR_PARTITION, illegal names → INVALID_TOPIC_EXCEPTION, unless
+// auto-creation applies (allow_auto_topic_creation, v4+, and auto.create.topics.enable, not for
+// "all topics"), which creates the topic with num.partitions. Kafka's controller answers
+// LEADER_NOT_AVAILABLE until the new topic reaches its cache; this broker creates it
+// synchronously, so the answer already carries the topic (what Kafka answers on the retry).
+// Brokers: this node at its advertised endpoint for the listener the request came in on;
+// controller id = this node (KRaft brokers report an alive broker). Authorized operations
+// without an authorizer: every supported operation, when asked (v8+; cluster only v8–v10).
+
+import {
+  METADATA, readMetadataRequest, writeMetadataResponse, type MetadataRequest, type MetadataResponse,
+} from "../protocol/messages/metadata.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { ZERO_UUID } from "../protocol/reader.ts";
+import { InvalidRequestError, registerApi, type BrokerContext } from "./registry.ts";
+import { advertisedEndpoint } from "./broker-endpoint.ts";
+import { isInternalTopic, topicNameProblem } from "./topic-name.ts";
+import { createTopic } from "./topic-creation.ts";
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from "./authorized-operations.ts";
+import type { TopicMetadata } from "../storage/cluster-metadata.ts";
+
+type ResponseTopic = MetadataResponse["topics"][number];
+
+registerApi<MetadataRequest, MetadataResponse>({
+  spec: METADATA,
+  readRequest: readMetadataRequest,
+  writeResponse: writeMetadataResponse,
+  responseSizeHint: 16 * 1024,
+  handle(request, ctx) {
+    const version = ctx.apiVersion;
+    const broker = ctx.broker;
+    const metadata = broker.store.metadata;
+    const allTopics = request.topics === null || (version === 0 && request.topics.length === 0);
+    if (!allTopics && version < 12) {
+      for (const t of request.topics!) {
+        if (t.name === null) throw new InvalidRequestError(`Topic name can not be null for version ${version}`);
+        if (t.topicId !== ZERO_UUID) throw new InvalidRequestError(`Topic IDs are not supported in requests for version ${version}`);
+      }
+    }
+    const includeTopicOps = version >= 8 && request.includeTopicAuthorizedOperations;
+    const topics: ResponseTopic[] = [];
+    if (allTopics) {
+      for (const topic of metadata.topicsByName.values()) topics.push(describeTopic(broker, topic, includeTopicOps));
+    } else {
+      const ids = request.topics!.map((t) => t.topicId).filter((id) => id !== ZERO_UUID);
+      if (ids.length > 0) {
+        for (const id of new Set(ids)) {
+          const topic = metadata.topicsById.get(id);
+          topics.push(topic ? describeTopic(broker, topic, includeTopicOps)
+            : errorTopic(ErrorCode.UNKNOWN_TOPIC_ID, null, id, false, includeTopicOps));
+        }
+      } else {
+        const autoCreate = broker.config.autoCreateTopicsEnable && (version < 4 || request.allowAutoTopicCreation);
+        for (const name of new Set(request.topics!.map((t) => t.name!))) {
+          const existing = metadata.topicsByName.get(name);
+          if (existing) {
+            topics.push(describeTopic(broker, existing, includeTopicOps));
+            continue;
+          }
+          if (topicNameProblem(name) !== null) {
+            topics.push(errorTopic(ErrorCode.INVALID_TOPIC_EXCEPTION, name, ZERO_UUID, isInternalTopic(name), includeTopicOps));
+            continue;
+          }
+          if (autoCreate) {
+            const created = createTopic(broker, { name, numPartitions: -1, replicationFactor: -1 });
+            topics.push(created.ok ? describeTopic(broker, created.topic, includeTopicOps)
+              : errorTopic(created.errorCode, name, ZERO_UUID, isInternalTopic(name), includeTopicOps));
+            continue;
+          }
+          topics.push(errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, ZERO_UUID, isInternalTopic(name), includeTopicOps));
+        }
+      }
+    }
+    const endpoint = advertisedEndpoint(ctx);
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.config.nodeId, host: endpoint.host, port: endpoint.port, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.config.nodeId,
+      topics,
+      clusterAuthorizedOperations: version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations
+        ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    };
+  },
+});
+
+function describeTopic(broker: BrokerContext, topic: TopicMetadata, includeOps: boolean): ResponseTopic {
+  const nodeId = broker.config.nodeId;
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: isInternalTopic(topic.name),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      partitionIndex: p.partitionId,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      // A single-node cluster: any replica that is not this broker is offline.
+      offlineReplicas: p.replicas.filter((id) => id !== nodeId),
+    })),
+    topicAuthorizedOperations: includeOps ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+  };
+}
+
+function errorTopic(errorCode: number, name: string | null, topicId: string, isInternal: boolean, includeOps: boolean): ResponseTopic {
+  return {
+    errorCode, name, topicId, isInternal, partitions: [],
+    topicAuthorizedOperations: includeOps ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+  };
+}
