@@ -35,7 +35,8 @@ registerApi<FetchRequest, FetchResponse>({
   spec: FETCH,
   readRequest: readFetchRequest,
   writeResponse: writeFetchResponse,
-  responseSizeHint: 64 * 1024,
+  responseSizeHint: 16 * 1024,
+  zeroCopyBytes: 8 * 1024,
   handle: fetch,
 });
 
@@ -145,9 +146,22 @@ function errorPartition(partitionIndex: number, errorCode: number, abortedTransa
 
 const NO_RECORDS = new Uint8Array(0);
 
+/**
+ * The batches as one view: storage hands out consecutive views of one mapping or read, which
+ * join without copying; batches from different segments are copied together.
+ */
 function concat(batches: Uint8Array[]): Uint8Array {
   if (batches.length === 1) return batches[0]!;
   if (batches.length === 0) return NO_RECORDS;
+  const first = batches[0]!;
+  let end = first.byteOffset + first.length;
+  let contiguous = true;
+  for (let i = 1; i < batches.length && contiguous; i++) {
+    const b = batches[i]!;
+    contiguous = b.buffer === first.buffer && b.byteOffset === end;
+    end += b.length;
+  }
+  if (contiguous) return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
   let total = 0;
   for (const b of batches) total += b.length;
   const out = new Uint8Array(total);

@@ -60,6 +60,11 @@ export interface ApiDefinition<Req = any, Res = any> {
   unsupportedVersionResponse?(ctx: RequestContext): Res;
   /** Initial response buffer size, to avoid regrowing for large responses. */
   responseSizeHint?: number;
+  /**
+   * Byte fields of at least this many bytes are sent from where they are (mmapped segments)
+   * instead of being copied into the response buffer; they must stay valid until written.
+   */
+  zeroCopyBytes?: number;
 }
 
 export interface ApiHandler<Req = any, Res = any> extends ApiDefinition<Req, Res> {

@@ -36,6 +36,14 @@ export class Writer {
   view: DataView;
   pos = 0;
   private readonly pool: BufferPool | null;
+  /**
+   * Byte fields at least this long are referenced, not copied (zero-copy Fetch responses from
+   * mmapped segments): the encoded message is then chunks() rather than finish().
+   */
+  spliceThreshold = Infinity;
+  private splices: { at: number; bytes: Uint8Array }[] | null = null;
+  /** Bytes referenced by splices: the message is pos + splicedBytes long. */
+  splicedBytes = 0;
 
   constructor(initialSize = 4096, pool: BufferPool | null = sharedPool) {
     this.pool = pool;
@@ -58,6 +66,20 @@ export class Writer {
   /** The bytes written so far, a view of the (pooled) buffer. */
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos);
+  }
+
+  /** The message as the buffer's pieces with the referenced byte fields between them. */
+  chunks(): Uint8Array[] {
+    if (this.splices === null) return [this.finish()];
+    const out: Uint8Array[] = [];
+    let from = 0;
+    for (const { at, bytes } of this.splices) {
+      if (at > from) out.push(this.buf.subarray(from, at));
+      out.push(bytes);
+      from = at;
+    }
+    if (this.pos > from) out.push(this.buf.subarray(from, this.pos));
+    return out;
   }
 
   /** Hands the underlying buffer back to the pool; the writer must not be used afterwards. */
@@ -139,6 +161,11 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): void {
+    if (bytes.length >= this.spliceThreshold) {
+      (this.splices ??= []).push({ at: this.pos, bytes });
+      this.splicedBytes += bytes.length;
+      return;
+    }
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;

@@ -11,9 +11,11 @@ import type { Listener } from "../config/broker-config.ts";
 import { log } from "../log.ts";
 
 interface ResponseSlot {
-  /** null while the handler is still working. */
-  bytes: Uint8Array | null;
+  /** The response's pieces (one, unless large byte fields were referenced); null while pending. */
+  chunks: Uint8Array[] | null;
   writer: Writer | null;
+  /** The chunk being written and how much of it is written. */
+  chunk: number;
   written: number;
 }
 
@@ -138,7 +140,7 @@ export class Connection {
     }
     if (result === null) return; // no response at all (acks=0)
     if (result instanceof Promise) {
-      const slot: ResponseSlot = { bytes: null, writer: null, written: 0 };
+      const slot: ResponseSlot = { chunks: null, writer: null, chunk: 0, written: 0 };
       this.responses.push(slot);
       result.then(
         (response) => {
@@ -147,7 +149,7 @@ export class Connection {
             this.responses.splice(this.responses.indexOf(slot), 1);
           } else {
             const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, response);
-            slot.bytes = done.bytes;
+            slot.chunks = done.chunks;
             slot.writer = done.writer;
           }
           this.flush();
@@ -165,12 +167,13 @@ export class Connection {
 
   private encode(handler: ApiHandler, version: number, headerVersion: number, correlationId: number, response: unknown): ResponseSlot {
     const w = new Writer(handler.responseSizeHint ?? 4096);
+    if (handler.zeroCopyBytes !== undefined) w.spliceThreshold = handler.zeroCopyBytes;
     const sizeAt = w.reserveInt32();
     w.int32(correlationId);
     if (headerVersion >= 1) w.uvarint(0); // response header v1: empty tagged fields
     handler.writeResponse(w, version, response);
-    w.setInt32(sizeAt, w.pos - 4);
-    return { bytes: w.finish(), writer: w, written: 0 };
+    w.setInt32(sizeAt, w.pos + w.splicedBytes - 4);
+    return { chunks: w.chunks(), writer: w, chunk: 0, written: 0 };
   }
 
   private enqueue(slot: ResponseSlot): void {
@@ -181,12 +184,17 @@ export class Connection {
   flush(): void {
     while (!this.closed && this.responses.length > 0) {
       const slot = this.responses[0]!;
-      if (slot.bytes === null) return;
-      const left = slot.bytes.length - slot.written;
-      const n = this.socket.write(slot.bytes, slot.written, left);
-      if (n < 0) return this.close("socket write failed");
-      slot.written += n;
-      if (n < left) return; // resumed on drain
+      if (slot.chunks === null) return;
+      while (slot.chunk < slot.chunks.length) {
+        const bytes = slot.chunks[slot.chunk]!;
+        const left = bytes.length - slot.written;
+        const n = this.socket.write(bytes, slot.written, left);
+        if (n < 0) return this.close("socket write failed");
+        slot.written += n;
+        if (n < left) return; // resumed on drain
+        slot.chunk++;
+        slot.written = 0;
+      }
       slot.writer?.release();
       this.responses.shift();
     }

@@ -422,6 +422,33 @@ describe("restart", () => {
   });
 });
 
+describe("segments", () => {
+  test("batches across rolled, mmapped segments come back byte for byte in one fetch", async () => {
+    const dir = tempDir();
+    const topic = { name: "rolling", topicId: randomTopicId() };
+    layOutLogDir(dir, [{ ...topic, partitions: [[]] }]);
+    await using b = await startBroker({ logDir: dir, properties: { "log.segment.bytes": 16384 } });
+    const client = await WireClient.connect(b.port);
+    const stored: Uint8Array[] = [];
+    for (let i = 0; i < 60; i++) {
+      const batch = buildRecordBatch({ records: [{ key: bytes(`k${i}`), value: new Uint8Array(1000).fill(i) }] });
+      const res = await produce(client, 11, 1, "rolling", 0, batch);
+      expect(res.responses[0]!.partitionResponses[0]!.baseOffset).toBe(i);
+      const copy = batch.slice();
+      new RecordBatchView(copy).setBaseOffset(i);
+      new RecordBatchView(copy).setPartitionLeaderEpoch(0);
+      stored.push(copy);
+    }
+    const segments = (await Array.fromAsync(new Bun.Glob("*.log").scan(join(dir, "rolling-0")))).length;
+    expect(segments).toBeGreaterThan(2);
+    const res = await fetch(client, 16, [{ topicId: topic.topicId, partitions: [{ partition: 0, fetchOffset: 0 }] }]);
+    expect(Buffer.from(res.responses[0]!.partitions[0]!.records!)).toEqual(Buffer.concat(stored));
+    const fromMiddle = await fetch(client, 16, [{ topicId: topic.topicId, partitions: [{ partition: 0, fetchOffset: 31 }] }]);
+    expect(Buffer.from(fromMiddle.responses[0]!.partitions[0]!.records!)).toEqual(Buffer.concat(stored.slice(31)));
+    client.close();
+  });
+});
+
 describe("startup", () => {
   test("with no arguments: embedded defaults, said at startup", async () => {
     const cwd = tempDir();
