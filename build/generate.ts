@@ -816,12 +816,22 @@ function emitWriteFn(c: Code, msg: Message, s: Struct, exported: boolean, ctx: M
         if (fixed !== undefined) {
           body.line(`w.uvarint(${fixed});`);
           emitWrite(body, msg, f, f.tagged, `m.${f.prop}`, ctx);
-        } else {
+        } else if (!containsBytes(f)) {
           ctx.usesPatch = true;
           body.line("const _at = w.pos;");
           body.line("w.uint8(0);");
           emitWrite(body, msg, f, f.tagged, `m.${f.prop}`, ctx);
           body.line("patchTagSize(w, _at);");
+        } else {
+          // The size is measured in the buffer, so byte fields in here must not be spliced.
+          ctx.usesPatch = true;
+          body.line("const _splice = w.spliceThreshold;");
+          body.line("w.spliceThreshold = Infinity;");
+          body.line("const _at = w.pos;");
+          body.line("w.uint8(0);");
+          emitWrite(body, msg, f, f.tagged, `m.${f.prop}`, ctx);
+          body.line("patchTagSize(w, _at);");
+          body.line("w.spliceThreshold = _splice;");
         }
         body.close();
       }
@@ -830,6 +840,14 @@ function emitWriteFn(c: Code, msg: Message, s: Struct, exported: boolean, ctx: M
   }
   c.close();
   c.line();
+}
+
+/** Whether a field's value can hold bytes/records (which Writer may splice instead of copying). */
+function containsBytes(f: Field, seen = new Set<Struct>()): boolean {
+  if (f.prim === "bytes" || f.prim === "records") return true;
+  if (f.struct === null || seen.has(f.struct)) return false;
+  seen.add(f.struct);
+  return f.struct.active.some((g) => containsBytes(g, seen));
 }
 
 function emitIsDefault(c: Code, s: Struct, ctx: ModuleCtx): void {

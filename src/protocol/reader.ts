@@ -104,24 +104,36 @@ export class Reader {
 
   /** Unsigned LEB128 varint, at most 5 bytes (32 bits). */
   uvarint(): number {
+    // Integer-only arithmetic keeps `pos` an int for the JIT (a double here slowed every later
+    // read of a flexible message several times over).
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (this.pos >= this.end) {
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= end) {
         this.fail();
         return 0;
       }
-      const b = this.buf[this.pos++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result > 0xffffffff ? (this.fail(), 0) : result;
+      const b = buf[pos++]!;
+      result |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result;
+      }
     }
-    this.fail();
-    return 0;
+    if (pos >= end || buf[pos]! > 0x0f) {
+      this.fail(); // truncated, or more than 32 bits
+      return 0;
+    }
+    this.pos = pos + 1;
+    return result + buf[pos]! * 0x10000000;
   }
 
   /** Zigzag-encoded signed varint (32 bits). */
   varint(): number {
     const u = this.uvarint();
-    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    return (u >>> 1) ^ -(u & 1);
   }
 
   /** Zigzag-encoded signed varlong, at most 10 bytes; exact for |v| < 2^53. */

@@ -139,6 +139,11 @@ export class Writer {
   }
 
   uvarint(v: number): void {
+    if (v < 0x80 && v >= 0) {
+      this.ensure(1);
+      this.buf[this.pos++] = v;
+      return;
+    }
     this.ensure(10);
     while (v >= 0x80) {
       this.buf[this.pos++] = (v % 0x80) | 0x80;
