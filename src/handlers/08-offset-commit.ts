@@ -1,0 +1,77 @@
+// OffsetCommit (8), v2–v9 (Kafka 4 serves no v0/v1), served by the group coordinator: the
+// offsets, leader epochs (v6+) and metadata are appended to the group's __consumer_offsets
+// partition as one batch before the answer. As KafkaApis does, partitions of unknown topics (or
+// beyond a topic's partition count) are answered UNKNOWN_TOPIC_OR_PARTITION without reaching the
+// coordinator. Group checks as Kafka's ClassicGroup.validateOffsetCommit: ILLEGAL_GENERATION,
+// UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID (v7+ group.instance.id), REBALANCE_IN_PROGRESS while the
+// group awaits its assignment; generation -1 with no member id commits "standalone" to a group
+// without members (creating it when needed). A commit to an unknown group with a generation is
+// ILLEGAL_GENERATION before v9, GROUP_ID_NOT_FOUND from v9. retention_time_ms (v2–v4) other than
+// -1 gives the offsets an expiry time of their own (OffsetCommitValue v1). Metadata longer than
+// offset.metadata.max.bytes is OFFSET_METADATA_TOO_LARGE. Not done: authorization.
+
+import {
+  OFFSET_COMMIT, readOffsetCommitRequest, writeOffsetCommitResponse, type OffsetCommitRequest, type OffsetCommitResponse,
+} from "../protocol/messages/offset-commit.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { coordinatorOf } from "../groups/group-coordinator.ts";
+import { registerApi } from "./registry.ts";
+
+type TopicRequest = OffsetCommitRequest["topics"][number];
+type PartitionResponse = OffsetCommitResponse["topics"][number]["partitions"][number];
+
+registerApi<OffsetCommitRequest, OffsetCommitResponse>({
+  spec: OFFSET_COMMIT,
+  readRequest: readOffsetCommitRequest,
+  writeResponse: writeOffsetCommitResponse,
+  handle(request, ctx) {
+    const version = ctx.apiVersion;
+    const metadata = ctx.broker.store.metadata;
+    // Kafka's OffsetCommitResponse.Builder: partitions refused here first, by topic in request
+    // order, then the coordinator's answers merged into the same topics (or appended).
+    const response = new ResponseBuilder();
+    const valid: TopicRequest[] = [];
+    for (const t of request.topics) {
+      const meta = metadata.topicsByName.get(t.name);
+      const known = t.partitions.filter((p) => meta?.partitions.some((x) => x.partitionId === p.partitionIndex));
+      for (const p of t.partitions) {
+        if (!known.includes(p)) response.add(t.name, [{ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }]);
+      }
+      if (known.length > 0) valid.push({ ...t, partitions: known });
+    }
+    if (valid.length > 0) {
+      const results = coordinatorOf(ctx.broker).commitOffsets({
+        groupId: request.groupId,
+        generationId: request.generationIdOrMemberEpoch,
+        memberId: request.memberId,
+        groupInstanceId: version >= 7 ? request.groupInstanceId : null,
+        retentionTimeMs: version <= 4 ? request.retentionTimeMs : -1,
+        topics: valid.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex, committedOffset: p.committedOffset,
+            committedLeaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1, committedMetadata: p.committedMetadata,
+          })),
+        })),
+        apiVersion: version,
+      });
+      for (const r of results) response.add(r.name, r.partitions);
+    }
+    return { throttleTimeMs: 0, topics: response.topics };
+  },
+});
+
+class ResponseBuilder {
+  readonly topics: OffsetCommitResponse["topics"] = [];
+  private readonly byName = new Map<string, PartitionResponse[]>();
+
+  add(name: string, partitions: PartitionResponse[]): void {
+    let list = this.byName.get(name);
+    if (!list) {
+      list = [];
+      this.byName.set(name, list);
+      this.topics.push({ name, partitions: list });
+    }
+    list.push(...partitions);
+  }
+}

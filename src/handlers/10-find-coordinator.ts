@@ -1,0 +1,66 @@
+// FindCoordinator (10), v0–v6. This broker is the coordinator of every group: key type 0 (group;
+// v0 has no key type) is answered with this node and the advertised endpoint of the listener the
+// request came in on. As Kafka does, the first group lookup creates __consumer_offsets
+// (offsets.topic.num.partitions, compacted); Kafka answers COORDINATOR_NOT_AVAILABLE until the
+// new topic is loaded, Bunka creates it synchronously and answers at once. Transaction keys
+// (type 1) are COORDINATOR_NOT_AVAILABLE (no transaction coordinator yet); other key types
+// (share, 2) INVALID_REQUEST. v0–v3 take one `key` and answer in the top-level fields, with
+// error_message "NONE" on success (Kafka's Errors.NONE.message()); v4+ take `coordinator_keys`
+// and answer one entry per key, error_message "" (the field's default: Kafka never sets it).
+// An error answers node -1, host "", port -1.
+
+import {
+  FIND_COORDINATOR, readFindCoordinatorRequest, writeFindCoordinatorResponse,
+  type FindCoordinatorRequest, type FindCoordinatorResponse,
+} from "../protocol/messages/find-coordinator.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { coordinatorOf } from "../groups/group-coordinator.ts";
+import { registerApi, type RequestContext } from "./registry.ts";
+import { advertisedEndpoint } from "./broker-endpoint.ts";
+
+const GROUP = 0, TRANSACTION = 1;
+
+const MESSAGES: Record<number, string> = {
+  [ErrorCode.NONE]: "NONE",
+  [ErrorCode.COORDINATOR_NOT_AVAILABLE]: "The coordinator is not available.",
+  [ErrorCode.INVALID_REQUEST]: "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.",
+};
+
+interface Found {
+  errorCode: number;
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+registerApi<FindCoordinatorRequest, FindCoordinatorResponse>({
+  spec: FIND_COORDINATOR,
+  readRequest: readFindCoordinatorRequest,
+  writeResponse: writeFindCoordinatorResponse,
+  handle(request, ctx) {
+    if (ctx.apiVersion < 4) {
+      const found = findCoordinator(ctx, request.keyType);
+      return {
+        throttleTimeMs: 0, errorCode: found.errorCode, errorMessage: MESSAGES[found.errorCode] ?? null,
+        nodeId: found.nodeId, host: found.host, port: found.port, coordinators: [],
+      };
+    }
+    return {
+      throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: "", port: 0,
+      coordinators: request.coordinatorKeys.map((key) => {
+        const found = findCoordinator(ctx, request.keyType);
+        return { key, ...found, errorMessage: "" };
+      }),
+    };
+  },
+});
+
+function findCoordinator(ctx: RequestContext, keyType: number): Found {
+  if (keyType === GROUP) {
+    coordinatorOf(ctx.broker).ensureOffsetsTopic();
+    const { host, port } = advertisedEndpoint(ctx);
+    return { errorCode: ErrorCode.NONE, nodeId: ctx.broker.config.nodeId, host, port };
+  }
+  const errorCode = keyType === TRANSACTION ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
+  return { errorCode, nodeId: -1, host: "", port: -1 };
+}
