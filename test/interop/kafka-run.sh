@@ -17,6 +17,9 @@
 #   wait         wait until the broker answers (exit 1 on timeout)
 #   probe        one ApiVersions v0 round trip; exit 0 if the broker answered
 #   format       write server.properties and format the storage only
+#   server-cmd   write server.properties, format the storage if needed, and print the
+#                server's command line (one argument per line) without starting it, for
+#                callers that spawn and time the JVM themselves (build/bench)
 #   clean        stop (if running) and delete the run directory
 #   info         print port, controller port, run dir, data dir, pid, classpath file
 #   rss          print the server's resident set size in KiB
@@ -213,6 +216,17 @@ wait_ready() {
   return 1
 }
 
+# The server's command line, one argument per line (the same one start runs; keep them in step).
+server_argv() {
+  local cp="$1" a
+  # shellcheck disable=SC2086
+  for a in java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties" -Dkafka.logs.dir="$RUN_DIR/logs" \
+    -cp "$cp" kafka.Kafka "$RUN_DIR/server.properties"; do
+    printf '%s\n' "$a"
+  done
+}
+
 start() {
   if pid="$(server_pid)"; then
     log "already running (pid $pid)"; wait_ready "$(now_ms)"; return
@@ -261,6 +275,7 @@ case "$CMD" in
   wait) wait_ready "$(now_ms)" ;;
   probe) probe ;;
   format) format_storage ;;
+  server-cmd) cp="$(classpath)"; format_storage; server_argv "$cp" ;;
   clean) stop || true; rm -rf "$RUN_DIR"; log "removed $RUN_DIR" ;;
   info)
     echo "port=$PORT"; echo "controller_port=$CPORT"; echo "bootstrap=$BOOTSTRAP"

@@ -7,6 +7,7 @@
 //   bun test/interop/raw-fetch.ts <host:port> <topic> <partition>
 
 import { Reader } from "../../src/protocol/reader.ts";
+import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import {
   defaultFetchRequest, defaultFetchRequestFetchPartition, readFetchResponse, writeFetchRequest,
 } from "../../src/protocol/messages/fetch.ts";
@@ -42,6 +43,11 @@ export async function connect(bootstrap: string): Promise<WireClient> {
 
 let correlation = 1000;
 
+const ERROR_NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code as number, name]));
+function errorName(code: number): string {
+  return `${code} (${ERROR_NAMES.get(code) ?? "see Kafka's Errors"})`;
+}
+
 /**
  * Fetches `partition` from `fromOffset` up to its high watermark (as seen by the first response).
  * Throws on a partition error code, a response that makes no progress, or a timeout.
@@ -76,10 +82,10 @@ export async function fetchPartition(client: WireClient, topic: string, partitio
     r.skipTaggedFields();
     const resp = readFetchResponse(r, FETCH_VERSION);
     if (r.failed) throw new Error("fetch: malformed response");
-    if (resp.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}: top-level error code ${resp.errorCode}`);
+    if (resp.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}: top-level error ${errorName(resp.errorCode)}`);
     const p = resp.responses.find((t) => t.topic === topic)?.partitions.find((x) => x.partitionIndex === partition);
     if (!p) throw new Error(`fetch ${topic}-${partition}: partition missing from the response`);
-    if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error code ${p.errorCode}`);
+    if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error ${errorName(p.errorCode)}`);
     if (target < 0) target = p.highWatermark;
     logStartOffset = p.logStartOffset;
     const before = offset;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Interop: kafkajs — runs the bun test test/interop/kafkajs.test.ts (which starts its own Bunka,
+# or uses INTEROP_BOOTSTRAP=host:port) and reports each test as an operation.
+set -uo pipefail
+CASE_NAME=kafkajs
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+[[ -f node_modules/kafkajs/package.json && -x "$BUN" ]] ||
+  { result "npm dependencies" FAIL "kafkajs or bun missing from node_modules (npm ci failed?)"; finish; exit; }
+
+if [[ -z "${INTEROP_BOOTSTRAP:-}" ]]; then
+  if [[ -n "${INTEROP_BROKER_LOG:-}" ]]; then BROKER_LOG="$INTEROP_BROKER_LOG"
+  else BROKER_LOG="$(mktemp /tmp/bunka-interop-broker-XXXXXX.log)"; OWN_BROKER_LOG=1; fi
+  : >"$BROKER_LOG"
+fi
+OUT="$(mktemp /tmp/bunka-interop-kafkajs-XXXXXX.out)"
+INTEROP_BROKER_LOG="$BROKER_LOG" timeout 180 "$BUN" test --timeout 30000 test/interop/kafkajs.test.ts >"$OUT" 2>&1
+rc=$?
+cat "$OUT" >&2
+# bun prints a failing test's error above its "(fail) ..." line: keep the most telling line of it.
+while IFS=$'\t' read -r res name detail; do
+  result "$name" "$res" "$detail"
+done < <(awk '
+  /^\(pass\) / { name = $0; sub(/^\(pass\) kafkajs > /, "", name); sub(/ \[[0-9.]+m?s\]$/, "", name); print "PASS\t" name "\t"; err = ""; n = 0; next }
+  /^\(fail\) / { name = $0; sub(/^\(fail\) kafkajs > /, "", name); sub(/ \[[0-9.]+m?s\]$/, "", name); print "FAIL\t" name "\t" err; err = ""; n = 0; next }
+  /^[A-Za-z][A-Za-z0-9]*: / && err == "" { err = $0 }
+  /^ *(apiName|type|apiKey): / { err = err " " $0 }
+  /^(Expected|Received)/ { err = err " " $0 }
+  /^[+-]   / && n++ < 3 { line = $0; sub(/^[+-] +/, "", line); err = err " " line }
+  /^\((pass|fail)\) / { n = 0 }
+  /timed out after/ && err == "" { err = $0 }
+' "$OUT")
+[[ $rc -ne 0 && $FAILED -eq 0 ]] && result "bun test kafkajs.test.ts" FAIL "exited $rc: $(tail -n 3 "$OUT")"
+rm -f "$OUT"
+[[ $FAILED -gt 0 ]] && broker_log_summary
+[[ -n "$OWN_BROKER_LOG" ]] && rm -f "$BROKER_LOG"
+finish
