@@ -7,6 +7,7 @@ import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
+import { startGroupCoordinator } from "./groups/startup.ts";
 
 function main(argv: string[]): void {
   const started = performance.now();
@@ -35,7 +36,8 @@ function main(argv: string[]): void {
   });
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
-  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs) };
+  const groups = startGroupCoordinator(config, store);
+  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups };
   let running;
   try {
     running = startListeners(config.listeners, broker);
@@ -49,6 +51,7 @@ function main(argv: string[]): void {
   const shutdown = (signal: string) => {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
+    groups.shutdown();
     store.close();
     process.exit(0);
   };

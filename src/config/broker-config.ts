@@ -30,6 +30,13 @@ export interface BrokerConfig {
   socketRequestMaxBytes: number;
   groupInitialRebalanceDelayMs: number;
   offsetsRetentionMinutes: number;
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  groupMaxSize: number;
+  offsetsTopicNumPartitions: number;
+  offsetsTopicSegmentBytes: number;
+  offsetsRetentionCheckIntervalMs: number;
+  offsetMetadataMaxBytes: number;
   /** Where the settings came from: a file path, or "embedded defaults". */
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
@@ -46,7 +53,11 @@ const KNOWN_KEYS = new Set([
   "log.index.interval.bytes", "log.retention.ms", "log.retention.minutes", "log.retention.hours",
   "log.retention.bytes", "message.max.bytes", "socket.request.max.bytes",
   "group.initial.rebalance.delay.ms", "offsets.retention.minutes", "process.roles",
-  "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+  "group.min.session.timeout.ms", "group.max.session.timeout.ms", "group.max.size", "offsets.topic.num.partitions",
+  "offsets.topic.segment.bytes", "offsets.retention.check.interval.ms", "offset.metadata.max.bytes",
+  "controller.quorum.voters", "controller.quorum.bootstrap.servers", "delete.topic.enable", "broker.rack",
+  "log.message.timestamp.type", "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms",
+  "log.cleanup.policy", "compression.type",
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
@@ -120,6 +131,13 @@ export function brokerConfigFrom(props: Map<string, string>, source: string): Br
     socketRequestMaxBytes: int("socket.request.max.bytes", 104857600, 1),
     groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms", 3000, 0),
     offsetsRetentionMinutes: int("offsets.retention.minutes", 10080, 1),
+    groupMinSessionTimeoutMs: int("group.min.session.timeout.ms", 6000, 0),
+    groupMaxSessionTimeoutMs: int("group.max.session.timeout.ms", 1800000, 0),
+    groupMaxSize: int("group.max.size", 2147483647, 1),
+    offsetsTopicNumPartitions: int("offsets.topic.num.partitions", 50, 1),
+    offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600, 1),
+    offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000, 1),
+    offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
     source,
     raw: props,
   };

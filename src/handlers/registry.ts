@@ -5,12 +5,15 @@ import type { Reader } from "../protocol/reader.ts";
 import type { Writer } from "../protocol/writer.ts";
 import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
+import type { GroupCoordinator } from "../groups/group-coordinator.ts";
 
 export interface BrokerContext {
   config: BrokerConfig;
   store: LogStore;
   /** Cluster id as Kafka prints it (base64 of 16 bytes), from meta.properties when present. */
   clusterId: string;
+  /** Consumer groups and committed offsets (loaded from __consumer_offsets at startup; main.ts sets it). */
+  groups?: GroupCoordinator;
 }
 
 export interface RequestContext {
@@ -23,6 +26,8 @@ export interface RequestContext {
   listener: Listener;
   localAddress: string;
   localPort: number;
+  /** The client's address (the member host groups report). */
+  remoteAddress?: string;
 }
 
 /** A response, or null for none at all (Produce with acks=0). */

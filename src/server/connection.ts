@@ -30,6 +30,8 @@ export class Connection {
   private partialLength = 0;
   private readonly responses: ResponseSlot[] = [];
   private closed = false;
+  /** Set when the connection must close after its pending responses: why. */
+  private closing: string | null = null;
 
   constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener) {
     this.socket = socket;
@@ -40,7 +42,7 @@ export class Connection {
   }
 
   onData(chunk: Uint8Array): void {
-    if (this.closed) return;
+    if (this.closed || this.closing !== null) return;
     let buf = chunk;
     let pos = 0;
     if (this.partial !== null) {
@@ -58,7 +60,7 @@ export class Connection {
       const frame = buf.subarray(pos + 4, pos + 4 + size);
       pos += 4 + size;
       this.dispatch(frame);
-      if (this.closed) return;
+      if (this.closed || this.closing !== null) return;
     }
     this.keepRemainder(buf, pos);
   }
@@ -119,6 +121,7 @@ export class Connection {
     const ctx: RequestContext = {
       broker: this.broker, apiKey, apiVersion, correlationId, clientId: header.clientId,
       listener: this.listener, localAddress: this.socket.localAddress, localPort: this.socket.localPort,
+      remoteAddress: this.peer,
     };
 
     if (!supported) {
@@ -134,7 +137,7 @@ export class Connection {
     try {
       result = handler.handle(request, ctx);
     } catch (e) {
-      if (e instanceof InvalidRequestError) return this.close(`invalid ${handler.name} v${apiVersion} request: ${e.message}`);
+      if (e instanceof InvalidRequestError) return this.closeAfterPending(`invalid ${handler.name} v${apiVersion} request: ${e.message}`);
       log.error(`${handler.name} v${apiVersion} from ${this.peer} failed: ${(e as Error).stack ?? e}`);
       return this.close(`handler error`);
     }
@@ -198,6 +201,16 @@ export class Connection {
       slot.writer?.release();
       this.responses.shift();
     }
+    if (this.closing !== null && this.responses.length === 0) this.close(this.closing);
+  }
+
+  /**
+   * Closes once the responses to earlier requests are written, as Kafka closes a connection in
+   * response order; nothing more is read meanwhile.
+   */
+  private closeAfterPending(reason: string): void {
+    if (this.responses.length === 0) return this.close(reason);
+    this.closing = reason;
   }
 
   close(reason: string | null): void {

@@ -12,8 +12,8 @@
 //     record version unsigned varint
 //     body           the record in its flexible encoding (metadata/records.ts)
 //
-// TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, FeatureLevelRecord and
-// ConfigRecord change the model; other types are skipped (logged once each).
+// TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, FeatureLevelRecord,
+// ConfigRecord and ProducerIdsRecord change the model; other types are skipped (logged once each).
 //
 // Writing: appendRecords() frames records, puts them in ONE batch (atomic, as Kafka's controller
 // writes a topic and its partitions), appends it to the metadata PartitionLog and applies it.
@@ -25,6 +25,8 @@ import { METADATA_TOPIC_ID } from "./kafka-uuid.ts";
 import {
   METADATA_RECORD_TYPES,
   readConfigRecord,
+  readProducerIdsRecord,
+  writeProducerIdsRecord,
   readFeatureLevelRecord,
   readPartitionChangeRecord,
   writePartitionChangeRecord,
@@ -34,6 +36,7 @@ import {
   readTopicRecord,
   writePartitionRecord,
   writeConfigRecord,
+  writeRemoveTopicRecord,
   writeTopicRecord,
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
@@ -43,6 +46,8 @@ import { Compression, decodeRecords, RecordBatchView, scanBatches, splitBatches 
 export const CLUSTER_METADATA_DIR = "__cluster_metadata-0";
 /** ConfigRecord resourceType of a topic (ConfigResource.Type.TOPIC). */
 export const CONFIG_RESOURCE_TOPIC = 2;
+/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
 /** The only metadata frame version Kafka reads and writes. */
 export const METADATA_FRAME_VERSION = 1;
 
@@ -97,6 +102,11 @@ export class ClusterMetadata {
   readonly features = new Map<string, number>();
   /** Dynamic topic configs (ConfigRecord, resource type TOPIC): topic name -> key -> value. */
   readonly topicConfigs = new Map<string, Map<string, string>>();
+  /**
+   * The first producer id of the next block to hand out (ProducerIdsRecord.nextProducerId of the
+   * last record; 0 before any), as Kafka's ProducerIdControlManager keeps it.
+   */
+  nextProducerIdBlockStart = 0;
   /** The offset of the next record after everything applied. */
   nextOffset = 0;
   /** The metadata log, when loaded from a directory. */
@@ -119,7 +129,7 @@ export class ClusterMetadata {
   static load(opts: ClusterMetadataOptions): ClusterMetadata {
     const log = opts.log ?? (() => {});
     const fs = opts.fs ?? new DiskFileSystem();
-    const metadataLog = PartitionLog.open(opts.dir, { ...opts.logOptions, fs, log, topicId: METADATA_TOPIC_ID });
+    const metadataLog = PartitionLog.open(opts.dir, { ...opts.logOptions, fs, log, topicId: METADATA_TOPIC_ID, producerSnapshots: false });
     const md = new ClusterMetadata(metadataLog, log);
     let from = metadataLog.logStartOffset;
 
@@ -242,6 +252,13 @@ export class ClusterMetadata {
         else this.features.set(rec.name, rec.featureLevel);
         return;
       }
+      case METADATA_RECORD_TYPES.ProducerIdsRecord: {
+        const rec = readProducerIdsRecord(r, version);
+        if (r.failed) return;
+        // Kafka's controller refuses a record that does not move forward; a reader just keeps the max.
+        if (rec.nextProducerId > this.nextProducerIdBlockStart) this.nextProducerIdBlockStart = rec.nextProducerId;
+        return;
+      }
       case METADATA_RECORD_TYPES.ConfigRecord: {
         const rec = readConfigRecord(r, version);
         if (r.failed || rec.resourceType !== CONFIG_RESOURCE_TOPIC) return;
@@ -318,13 +335,31 @@ export class ClusterMetadata {
     return records.length;
   }
 
+  /**
+   * Hands out the next block of `blockSize` producer ids, as Kafka's controller does for a
+   * broker's AllocateProducerIds (ProducerIdControlManager.generateNextProducerId): a
+   * ProducerIdsRecord whose nextProducerId is the first id after the block is written to the
+   * metadata log (and applied), so no id is handed out twice, across restarts too.
+   */
+  allocateProducerIds(blockSize = PRODUCER_ID_BLOCK_SIZE, brokerId = -1, brokerEpoch = -1): { firstProducerId: number; size: number } {
+    const first = this.nextProducerIdBlockStart;
+    if (first > Number.MAX_SAFE_INTEGER - blockSize) throw new Error("producer ids exhausted");
+    this.appendRecord(METADATA_RECORD_TYPES.ProducerIdsRecord, 0, encode((w) => writeProducerIdsRecord(w, 0, {
+      brokerId, brokerEpoch, nextProducerId: first + blockSize,
+    })));
+    // Durable before any id of the block is used: after a power loss no block may come twice.
+    this.metadataLog?.flush();
+    return { firstProducerId: first, size: blockSize };
+  }
+
   appendRecord(type: number, version: number, body: Uint8Array): { baseOffset: number; lastOffset: number } {
     return this.appendRecords([{ type, version, body }]);
   }
 
   /**
-   * Creates a topic the way Kafka's controller does: a TopicRecord and one PartitionRecord per
-   * partition, in one batch. Every replica is `nodeId` (one broker). Returns the new topic.
+   * Creates a topic the way Kafka's controller does: a TopicRecord, its ConfigRecords, then one
+   * PartitionRecord per partition (ReplicationControlManager's order), in one batch. Every
+   * replica is `nodeId` (one broker). Returns the new topic.
    */
   createTopic(name: string, numPartitions: number, opts: {
     nodeId: number; topicId?: string; directoryId?: string; configs?: { name: string; value: string }[];
@@ -333,36 +368,39 @@ export class ClusterMetadata {
     const topicId = opts.topicId ?? newTopicId(this.topicsById);
     const records: MetadataRecordToWrite[] = [];
     records.push({ type: METADATA_RECORD_TYPES.TopicRecord, version: 0, body: encode((w) => writeTopicRecord(w, 0, { name, topicId })) });
-    // v1 carries the log directory of each replica; without one, write v0 (no Directories field).
-    const version = opts.directoryId ? 1 : 0;
-    for (let p = 0; p < numPartitions; p++) {
-      const body = encode((w) =>
-        writePartitionRecord(w, version, {
-          partitionId: p,
-          topicId,
-          replicas: [opts.nodeId],
-          isr: [opts.nodeId],
-          removingReplicas: [],
-          addingReplicas: [],
-          leader: opts.nodeId,
-          leaderRecoveryState: 0,
-          leaderEpoch: 0,
-          partitionEpoch: 0,
-          directories: opts.directoryId ? [opts.directoryId] : [],
-          eligibleLeaderReplicas: null,
-          lastKnownElr: null,
-        }),
-      );
-      records.push({ type: METADATA_RECORD_TYPES.PartitionRecord, version, body });
-    }
     for (const c of opts.configs ?? []) {
       records.push({
         type: METADATA_RECORD_TYPES.ConfigRecord, version: 0,
         body: encode((w) => writeConfigRecord(w, 0, { resourceType: CONFIG_RESOURCE_TOPIC, resourceName: name, name: c.name, value: c.value })),
       });
     }
+    for (let p = 0; p < numPartitions; p++) records.push(partitionRecord(topicId, p, opts.nodeId, opts.directoryId));
     this.appendRecords(records);
     return this.topicsByName.get(name)!;
+  }
+
+  /**
+   * Adds partitions to a topic until it has `count` (CreatePartitions): one PartitionRecord per
+   * new partition, led by `nodeId`, in one batch. Returns the topic.
+   */
+  createPartitions(topicId: string, count: number, opts: { nodeId: number; directoryId?: string }): TopicMetadata {
+    const topic = this.topicsById.get(topicId);
+    if (!topic) throw new Error(`createPartitions: no topic with id ${topicId}`);
+    const records: MetadataRecordToWrite[] = [];
+    for (let p = topic.partitions.length; p < count; p++) records.push(partitionRecord(topicId, p, opts.nodeId, opts.directoryId));
+    if (records.length > 0) this.appendRecords(records);
+    return topic;
+  }
+
+  /**
+   * Deletes a topic as Kafka's controller does (DeleteTopics): one RemoveTopicRecord, which also
+   * drops the topic's configs when applied. Returns the removed topic, or undefined if unknown.
+   */
+  deleteTopic(topicId: string): TopicMetadata | undefined {
+    const topic = this.topicsById.get(topicId);
+    if (!topic) return undefined;
+    this.appendRecord(METADATA_RECORD_TYPES.RemoveTopicRecord, 0, encode((w) => writeRemoveTopicRecord(w, 0, { topicId })));
+    return topic;
   }
 
   close(): void {
@@ -378,6 +416,30 @@ export function frameMetadataRecord(type: number, version: number, body: Uint8Ar
   w.uvarint(version);
   w.raw(body);
   return w.finish().slice();
+}
+
+/** A new partition's record: this node is its only replica, in-sync replica and leader (epoch 0). */
+function partitionRecord(topicId: string, partitionId: number, nodeId: number, directoryId: string | undefined): MetadataRecordToWrite {
+  // v1 carries the log directory of each replica; without one, write v0 (no Directories field).
+  const version = directoryId ? 1 : 0;
+  const body = encode((w) =>
+    writePartitionRecord(w, version, {
+      partitionId,
+      topicId,
+      replicas: [nodeId],
+      isr: [nodeId],
+      removingReplicas: [],
+      addingReplicas: [],
+      leader: nodeId,
+      leaderRecoveryState: 0,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      directories: directoryId ? [directoryId] : [],
+      eligibleLeaderReplicas: null,
+      lastKnownElr: null,
+    }),
+  );
+  return { type: METADATA_RECORD_TYPES.PartitionRecord, version, body };
 }
 
 function encode(write: (w: Writer) => void): Uint8Array {

@@ -5,6 +5,8 @@
 //                                        else created in the first log dir)
 //   <logDir>/<topic>-<partition>/        one partition: segments, partition.metadata,
 //                                        leader-epoch-checkpoint
+//   <logDir>/<topic>-<p>.<32 hex>-delete a deleted topic's partition (deleteTopic), removed at
+//                                        once, or when the store next opens after a crash
 //
 // A partition directory may be in any log dir; a new one goes to the first. Partition logs are
 // opened (and recovered) lazily on first use, and cached. Knows nothing of the wire protocol.
@@ -41,6 +43,12 @@ export class LogStore {
     for (const dir of config.logDirs) {
       this.fs.mkdir(dir);
       for (const name of this.fs.list(dir)) {
+        if (DELETE_DIR_RE.test(name)) {
+          // A deleted topic's partition whose removal did not finish (a crash in deleteTopic).
+          this.log(`removing ${dir}/${name}, a partition directory left over from a topic deletion`);
+          this.fs.remove(`${dir}/${name}`);
+          continue;
+        }
         if (this.existingDirs.has(name)) {
           this.log(`partition directory ${name} exists in both ${this.existingDirs.get(name)} and ${dir}; using the first`);
           continue;
@@ -99,6 +107,53 @@ export class LogStore {
     return log;
   }
 
+  /**
+   * Deletes a topic (DeleteTopics), in an order that never leaves its data where a topic of the
+   * same name created later would find it: close the open partition logs (dropping their mmaps:
+   * Bun crashes when a mapped file goes away), rename each partition directory to Kafka's
+   * `<topic>-<p>.<32 hex>-delete`, write the RemoveTopicRecord (renames undone if that fails),
+   * then remove the renamed directories (Kafka does this asynchronously; here at once). A
+   * `-delete` directory left by a crash is removed when the store is next opened. Returns the
+   * topic and the logs that were closed, or undefined for an unknown topic id.
+   */
+  deleteTopic(topicId: string): { topic: TopicMetadata; closed: PartitionLog[] } | undefined {
+    const topic = this.metadata.topicsById.get(topicId);
+    if (!topic) return undefined;
+    const closed: PartitionLog[] = [];
+    for (const p of topic.partitions) {
+      const key = `${topic.topicId}:${p.partitionId}`;
+      const log = this.logs.get(key);
+      if (!log) continue;
+      log.close();
+      this.logs.delete(key);
+      closed.push(log);
+    }
+    const renamed: { name: string; from: string; to: string }[] = [];
+    try {
+      for (const p of topic.partitions) {
+        const name = `${topic.name}-${p.partitionId}`;
+        const parent = this.existingDirs.get(name);
+        if (parent === undefined || !this.fs.isDirectory(`${parent}/${name}`)) continue;
+        const to = `${parent}/${deleteDirName(name)}`;
+        this.fs.rename(`${parent}/${name}`, to);
+        renamed.push({ name, from: `${parent}/${name}`, to });
+      }
+      this.metadata.deleteTopic(topicId);
+    } catch (e) {
+      for (const r of renamed.reverse()) this.fs.rename(r.to, r.from);
+      throw e;
+    }
+    for (const r of renamed) {
+      this.existingDirs.delete(r.name);
+      try {
+        this.fs.remove(r.to);
+      } catch (e) {
+        this.log(`could not remove ${r.to}: ${(e as Error).message}; it is removed at the next start`);
+      }
+    }
+    return { topic, closed };
+  }
+
   /** fsyncs every open log. */
   flush(): void {
     for (const log of this.logs.values()) log.flush();
@@ -112,6 +167,15 @@ export class LogStore {
     this.metadata.close();
   }
 }
+
+/** Kafka's UnifiedLog.logDeleteDirName: the name capped so that the whole stays within 255 characters. */
+function deleteDirName(partitionDirName: string): string {
+  const suffix = `.${crypto.randomUUID().replaceAll("-", "")}-delete`;
+  return `${partitionDirName.slice(0, 255 - suffix.length)}${suffix}`;
+}
+
+/** A partition directory renamed for deletion (by Kafka or by deleteTopic). */
+export const DELETE_DIR_RE = /\.[0-9a-f]{32}-delete$/;
 
 function intConfig(configs: Map<string, string> | undefined, key: string): number | undefined {
   const v = configs?.get(key);

@@ -12,11 +12,16 @@
 //
 // Reads return whole batches, starting with the batch that contains the fetch offset (as Kafka
 // does: consumers skip the records before their offset).
+//
+// Idempotent-producer state (producer-state.ts) is updated by every append, snapshotted to
+// `<offset>.snapshot` at each roll and on close, and rebuilt on open from the newest snapshot
+// plus the batch headers after it.
 
 import type { FileSystem } from "./fs.ts";
 import { DiskFileSystem } from "./fs.ts";
 import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
+import { ProducerState } from "./producer-state.ts";
 import {
   BATCH_LENGTH,
   LAST_OFFSET_DELTA,
@@ -44,6 +49,13 @@ export interface PartitionLogOptions {
   /** Leader epoch stamped on appended batches unless append() is given one. */
   leaderEpoch?: number;
   log?: (msg: string) => void;
+  /**
+   * Keep idempotent-producer state on disk: `<offset>.snapshot` files, loaded (and the log after
+   * them scanned) on open (producer-state.ts). Default true; the metadata log turns it off.
+   */
+  producerSnapshots?: boolean;
+  /** producer.id.expiration.ms (default 1 day). */
+  producerIdExpirationMs?: number;
 }
 
 export interface AppendResult {
@@ -67,6 +79,9 @@ export class PartitionLog {
   private leaderEpoch: number | undefined;
   private readonly header = new Uint8Array(MAGIC);
   private readonly headerView = new DataView(this.header.buffer);
+  /** Idempotent-producer state, updated by every append (producer-state.ts). */
+  readonly producerState: ProducerState;
+  private readonly producerSnapshots: boolean;
 
   private constructor(dir: string, opts: PartitionLogOptions) {
     this.dir = dir;
@@ -111,6 +126,17 @@ export class PartitionLog {
       if (epochsChanged) this.epochs.write();
     }
     if (isNew) this.epochs.write();
+
+    this.producerSnapshots = opts.producerSnapshots ?? true;
+    this.producerState = new ProducerState({ fs, dir, log: this.log, expirationMs: opts.producerIdExpirationMs });
+    if (this.producerSnapshots) {
+      this.producerState.load({
+        logStartOffset: this.logStartOffset,
+        logEndOffset: this.nextOffset,
+        segmentBaseOffsets: this.segments.map((s) => s.baseOffset),
+        batchesFrom: (offset) => this.batchesFrom(offset),
+      });
+    }
   }
 
   /** Opens (creating if needed) and recovers the partition log in `dir`. */
@@ -237,6 +263,7 @@ export class PartitionLog {
     const storedEpoch = this.headerView.getInt32(PARTITION_LEADER_EPOCH);
     active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
     this.epochs.assign(storedEpoch, baseOffset);
+    this.producerState.onAppend(batch, baseOffset);
     return { baseOffset, lastOffset };
   }
 
@@ -247,6 +274,8 @@ export class PartitionLog {
     const next = Segment.create(this.fs, this.dir, old.nextOffset, this.segmentOpts);
     this.segments.push(next);
     this.log(`${this.dir}: rolled new segment at offset ${next.baseOffset}`);
+    // As Kafka's roll: a producer snapshot at the new segment's base offset.
+    if (this.producerSnapshots) this.producerState.takeSnapshot(next.baseOffset);
     return next;
   }
 
@@ -315,6 +344,7 @@ export class PartitionLog {
 
   /** Clean shutdown: final time index entry, fsync and close every file, drop mappings. */
   close(): void {
+    if (this.producerSnapshots) this.producerState.takeSnapshot(this.nextOffset);
     for (const s of this.segments) s.close();
   }
 
