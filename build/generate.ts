@@ -456,7 +456,6 @@ function parseDefault(f: Field, what: string): Default {
 
 interface ModuleCtx {
   usesEmptyBytes: boolean;
-  usesPatch: boolean;
   needsIsDefault: Set<Struct>;
 }
 
@@ -817,20 +816,18 @@ function emitWriteFn(c: Code, msg: Message, s: Struct, exported: boolean, ctx: M
           body.line(`w.uvarint(${fixed});`);
           emitWrite(body, msg, f, f.tagged, `m.${f.prop}`, ctx);
         } else if (!containsBytes(f)) {
-          ctx.usesPatch = true;
           body.line("const _at = w.pos;");
           body.line("w.uint8(0);");
           emitWrite(body, msg, f, f.tagged, `m.${f.prop}`, ctx);
-          body.line("patchTagSize(w, _at);");
+          body.line("w.backfillTagSize(_at);");
         } else {
           // The size is measured in the buffer, so byte fields in here must not be spliced.
-          ctx.usesPatch = true;
           body.line("const _splice = w.spliceThreshold;");
           body.line("w.spliceThreshold = Infinity;");
           body.line("const _at = w.pos;");
           body.line("w.uint8(0);");
           emitWrite(body, msg, f, f.tagged, `m.${f.prop}`, ctx);
-          body.line("patchTagSize(w, _at);");
+          body.line("w.backfillTagSize(_at);");
           body.line("w.spliceThreshold = _splice;");
         }
         body.close();
@@ -890,28 +887,8 @@ function emitMessage(c: Code, msg: Message, ctx: ModuleCtx): void {
   }
 }
 
-const PATCH_TAG_SIZE = `/**
- * Back-fills the size of a tagged field whose body was written after a one-byte placeholder at
- * \`at\`; a body of 128 bytes or more moves right to make room for the longer varint.
- */
-function patchTagSize(w: Writer, at: number): void {
-  const size = w.pos - at - 1;
-  if (size < 0x80) {
-    w.buf[at] = size;
-    return;
-  }
-  let extra = 1;
-  for (let s = size >>> 14; s > 0; s >>>= 7) extra++;
-  w.ensure(extra);
-  w.buf.copyWithin(at + 1 + extra, at + 1, w.pos);
-  const end = w.pos + extra;
-  w.pos = at;
-  w.uvarint(size);
-  w.pos = end;
-}`;
-
 function emitModule(messages: Message[], protocolDir: string, description: string, extra: (c: Code) => void): string {
-  const ctx: ModuleCtx = { usesEmptyBytes: false, usesPatch: false, needsIsDefault: new Set() };
+  const ctx: ModuleCtx = { usesEmptyBytes: false, needsIsDefault: new Set() };
   const body = new Code();
   extra(body);
   for (const msg of messages) emitMessage(body, msg, ctx);
@@ -924,10 +901,6 @@ function emitModule(messages: Message[], protocolDir: string, description: strin
   out.line();
   if (ctx.usesEmptyBytes) {
     out.line("const EMPTY_BYTES = new Uint8Array(0);");
-    out.line();
-  }
-  if (ctx.usesPatch) {
-    for (const l of PATCH_TAG_SIZE.split("\n")) out.line(l);
     out.line();
   }
   const text = out.toString() + "\n" + body.toString();

@@ -240,6 +240,27 @@ export class Writer {
     this.uvarint(n + 1);
   }
 
+  /**
+   * Back-fills the size of a tagged field whose body was written after a one-byte placeholder at
+   * `at`; a body of 128 bytes or more moves right to make room for the longer varint. (Byte
+   * fields inside tagged fields are never spliced: the generated code turns splicing off there.)
+   */
+  backfillTagSize(at: number): void {
+    const size = this.pos - at - 1;
+    if (size < 0x80) {
+      this.buf[at] = size;
+      return;
+    }
+    let extra = 1;
+    for (let s = size >>> 14; s > 0; s >>>= 7) extra++;
+    this.ensure(extra);
+    this.buf.copyWithin(at + 1 + extra, at + 1, this.pos);
+    const end = this.pos + extra;
+    this.pos = at;
+    this.uvarint(size);
+    this.pos = end;
+  }
+
   /** Reserves an int32 to back-fill later; returns its position. */
   reserveInt32(): number {
     this.ensure(4);

@@ -4,26 +4,6 @@
 import type { Reader } from "../reader.ts";
 import type { Writer } from "../writer.ts";
 
-/**
- * Back-fills the size of a tagged field whose body was written after a one-byte placeholder at
- * `at`; a body of 128 bytes or more moves right to make room for the longer varint.
- */
-function patchTagSize(w: Writer, at: number): void {
-  const size = w.pos - at - 1;
-  if (size < 0x80) {
-    w.buf[at] = size;
-    return;
-  }
-  let extra = 1;
-  for (let s = size >>> 14; s > 0; s >>>= 7) extra++;
-  w.ensure(extra);
-  w.buf.copyWithin(at + 1 + extra, at + 1, w.pos);
-  const end = w.pos + extra;
-  w.pos = at;
-  w.uvarint(size);
-  w.pos = end;
-}
-
 /** The served version range; flexibleFrom is the spec's first flexible version (Infinity when none). */
 export const API_VERSIONS = {
   apiKey: 18,
@@ -246,7 +226,7 @@ export function writeApiVersionsResponse(w: Writer, version: number, m: ApiVersi
       const _a = m.supportedFeatures;
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) writeApiVersionsResponseSupportedFeatureKey(w, version, _a[_i]!);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
     if (_w1) {
       w.uvarint(1);
@@ -260,7 +240,7 @@ export function writeApiVersionsResponse(w: Writer, version: number, m: ApiVersi
       const _a = m.finalizedFeatures;
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) writeApiVersionsResponseFinalizedFeatureKey(w, version, _a[_i]!);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
     if (_w3) {
       w.uvarint(3);

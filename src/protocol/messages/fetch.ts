@@ -6,26 +6,6 @@ import type { Writer } from "../writer.ts";
 
 const EMPTY_BYTES = new Uint8Array(0);
 
-/**
- * Back-fills the size of a tagged field whose body was written after a one-byte placeholder at
- * `at`; a body of 128 bytes or more moves right to make room for the longer varint.
- */
-function patchTagSize(w: Writer, at: number): void {
-  const size = w.pos - at - 1;
-  if (size < 0x80) {
-    w.buf[at] = size;
-    return;
-  }
-  let extra = 1;
-  for (let s = size >>> 14; s > 0; s >>>= 7) extra++;
-  w.ensure(extra);
-  w.buf.copyWithin(at + 1 + extra, at + 1, w.pos);
-  const end = w.pos + extra;
-  w.pos = at;
-  w.uvarint(size);
-  w.pos = end;
-}
-
 /** The served version range; flexibleFrom is the spec's first flexible version (Infinity when none). */
 export const FETCH = {
   apiKey: 1,
@@ -271,14 +251,14 @@ export function writeFetchRequest(w: Writer, version: number, m: FetchRequest): 
       const _at = w.pos;
       w.uint8(0);
       w.compactNullableString(m.clusterId);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
     if (_w1) {
       w.uvarint(1);
       const _at = w.pos;
       w.uint8(0);
       writeFetchRequestReplicaState(w, version, m.replicaState);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
   }
 }
@@ -654,7 +634,7 @@ export function writeFetchResponse(w: Writer, version: number, m: FetchResponse)
       const _a = m.nodeEndpoints;
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) writeFetchResponseNodeEndpoint(w, version, _a[_i]!);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
   }
 }
@@ -797,21 +777,21 @@ function writeFetchResponsePartitionData(w: Writer, version: number, m: FetchRes
       const _at = w.pos;
       w.uint8(0);
       writeFetchResponseEpochEndOffset(w, version, m.divergingEpoch);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
     if (_w1) {
       w.uvarint(1);
       const _at = w.pos;
       w.uint8(0);
       writeFetchResponseLeaderIdAndEpoch(w, version, m.currentLeader);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
     if (_w2) {
       w.uvarint(2);
       const _at = w.pos;
       w.uint8(0);
       writeFetchResponseSnapshotId(w, version, m.snapshotId);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
   }
 }

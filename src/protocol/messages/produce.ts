@@ -6,26 +6,6 @@ import type { Writer } from "../writer.ts";
 
 const EMPTY_BYTES = new Uint8Array(0);
 
-/**
- * Back-fills the size of a tagged field whose body was written after a one-byte placeholder at
- * `at`; a body of 128 bytes or more moves right to make room for the longer varint.
- */
-function patchTagSize(w: Writer, at: number): void {
-  const size = w.pos - at - 1;
-  if (size < 0x80) {
-    w.buf[at] = size;
-    return;
-  }
-  let extra = 1;
-  for (let s = size >>> 14; s > 0; s >>>= 7) extra++;
-  w.ensure(extra);
-  w.buf.copyWithin(at + 1 + extra, at + 1, w.pos);
-  const end = w.pos + extra;
-  w.pos = at;
-  w.uvarint(size);
-  w.pos = end;
-}
-
 /** The served version range; flexibleFrom is the spec's first flexible version (Infinity when none). */
 export const PRODUCE = {
   apiKey: 0,
@@ -370,7 +350,7 @@ export function writeProduceResponse(w: Writer, version: number, m: ProduceRespo
       const _a = m.nodeEndpoints;
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) writeProduceResponseNodeEndpoint(w, version, _a[_i]!);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
   }
 }
@@ -492,7 +472,7 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, version: number
       const _at = w.pos;
       w.uint8(0);
       writeProduceResponseLeaderIdAndEpoch(w, version, m.currentLeader);
-      patchTagSize(w, _at);
+      w.backfillTagSize(_at);
     }
   }
 }
