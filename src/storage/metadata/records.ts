@@ -4,26 +4,6 @@
 import type { Reader } from "../../protocol/reader.ts";
 import type { Writer } from "../../protocol/writer.ts";
 
-/**
- * Back-fills the size of a tagged field whose body was written after a one-byte placeholder at
- * `at`; a body of 128 bytes or more moves right to make room for the longer varint.
- */
-function patchTagSize(w: Writer, at: number): void {
-  const size = w.pos - at - 1;
-  if (size < 0x80) {
-    w.buf[at] = size;
-    return;
-  }
-  let extra = 1;
-  for (let s = size >>> 14; s > 0; s >>>= 7) extra++;
-  w.ensure(extra);
-  w.buf.copyWithin(at + 1 + extra, at + 1, w.pos);
-  const end = w.pos + extra;
-  w.pos = at;
-  w.uvarint(size);
-  w.pos = end;
-}
-
 /** Record type (the spec's apiKey) of each metadata record. */
 export const METADATA_RECORD_TYPES = {
   TopicRecord: 2,
@@ -306,7 +286,7 @@ export function writePartitionRecord(w: Writer, version: number, m: PartitionRec
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
   if (_w2) {
     w.uvarint(2);
@@ -319,7 +299,7 @@ export function writePartitionRecord(w: Writer, version: number, m: PartitionRec
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
 }
 
@@ -504,7 +484,7 @@ export function writePartitionChangeRecord(w: Writer, version: number, m: Partit
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
   if (_w1) {
     w.uvarint(1);
@@ -522,7 +502,7 @@ export function writePartitionChangeRecord(w: Writer, version: number, m: Partit
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
   if (_w3) {
     w.uvarint(3);
@@ -535,7 +515,7 @@ export function writePartitionChangeRecord(w: Writer, version: number, m: Partit
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
   if (_w4) {
     w.uvarint(4);
@@ -548,7 +528,7 @@ export function writePartitionChangeRecord(w: Writer, version: number, m: Partit
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
   if (_w5) {
     w.uvarint(5);
@@ -566,7 +546,7 @@ export function writePartitionChangeRecord(w: Writer, version: number, m: Partit
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
   if (_w7) {
     w.uvarint(7);
@@ -579,7 +559,7 @@ export function writePartitionChangeRecord(w: Writer, version: number, m: Partit
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.int32(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
   if (_w8) {
     w.uvarint(8);
@@ -592,7 +572,7 @@ export function writePartitionChangeRecord(w: Writer, version: number, m: Partit
       w.compactArrayLength(_a.length);
       for (let _i = 0; _i < _a.length; _i++) w.uuid(_a[_i]!);
     }
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
 }
 
@@ -869,7 +849,7 @@ export function writeRegisterBrokerRecord(w: Writer, version: number, m: Registe
     const _a = m.logDirs;
     w.compactArrayLength(_a.length);
     for (let _i = 0; _i < _a.length; _i++) w.uuid(_a[_i]!);
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
 }
 
@@ -992,7 +972,7 @@ export function writeBeginTransactionRecord(w: Writer, version: number, m: Begin
     const _at = w.pos;
     w.uint8(0);
     w.compactNullableString(m.name);
-    patchTagSize(w, _at);
+    w.backfillTagSize(_at);
   }
 }
 
