@@ -1,0 +1,228 @@
+// What the bench measures (one MetricDef per table row), and how the samples of every round
+// become the summary: Kafka and Bunka min/median/max over the rounds, and the ratio Bunka/Kafka
+// taken per round (each round runs both brokers back to back, so a round is one side-by-side
+// pair) with its min/median/max. Printed as text tables, and as Markdown for PERFORMANCE.md.
+
+import type { BrokerName } from "./brokers.ts";
+
+export interface WorkloadDef {
+  id: string;
+  title: string;
+}
+
+export interface MetricDef {
+  id: string;
+  workload: string;
+  label: string;
+  unit: string;
+  better: "higher" | "lower";
+  /** The issue's target for the median ratio Bunka/Kafka (>= for higher, <= for lower). */
+  target?: number;
+}
+
+export const WORKLOADS: WorkloadDef[] = [
+  { id: "a", title: "(a) 1 KiB records, acks=1, 6 partitions, producer at full speed" },
+  { id: "b", title: "(b) 100-byte records, acks=all, idempotent producer, 6 partitions" },
+  { id: "c", title: "(c) consume the records written in (a) from the beginning" },
+  { id: "d", title: "(d) end-to-end latency (produce → consume) at a fixed rate, 1 KiB records, acks=all" },
+  { id: "e", title: "(e) start-up (process spawn → first ApiVersions answer) and shutdown" },
+  { id: "f", title: "(f) broker memory (VmRSS of the broker process; Kafka: the java process)" },
+];
+
+export const METRICS: MetricDef[] = [
+  { id: "a.java.mibs", workload: "a", label: "Java ProducerPerformance (steady state)", unit: "MiB/s", better: "higher", target: 1 },
+  { id: "a.java.p99", workload: "a", label: "  its p99 send→ack latency", unit: "ms", better: "lower" },
+  { id: "a.java.cpu", workload: "a", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+  { id: "a.rdkafka.mibs", workload: "a", label: "librdkafka (kcat -P)", unit: "MiB/s", better: "higher", target: 1 },
+  { id: "a.rdkafka.cpu", workload: "a", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+  { id: "b.java.recs", workload: "b", label: "Java ProducerPerformance (steady state)", unit: "rec/s", better: "higher", target: 1 },
+  { id: "b.java.p99", workload: "b", label: "  its p99 send→ack latency", unit: "ms", better: "lower" },
+  { id: "b.java.cpu", workload: "b", label: "  broker CPU time per M records", unit: "s/Mrec", better: "lower" },
+  { id: "b.rdkafka.recs", workload: "b", label: "librdkafka (kcat -P)", unit: "rec/s", better: "higher", target: 1 },
+  { id: "b.rdkafka.cpu", workload: "b", label: "  broker CPU time per M records", unit: "s/Mrec", better: "lower" },
+  { id: "c.java.fetch", workload: "c", label: "Java ConsumerPerformance (group), fetch", unit: "MiB/s", better: "higher" },
+  { id: "c.java.total", workload: "c", label: "  whole run incl. group join", unit: "MiB/s", better: "higher" },
+  { id: "c.java.join", workload: "c", label: "  group join (rebalance.time.ms)", unit: "ms", better: "lower" },
+  { id: "c.java.cpu", workload: "c", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+  { id: "c.rdkafka.mibs", workload: "c", label: "librdkafka (kcat -C, assign)", unit: "MiB/s", better: "higher" },
+  { id: "c.rdkafka.cpu", workload: "c", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+  { id: "d.java.p50", workload: "d", label: "Java client p50", unit: "ms", better: "lower" },
+  { id: "d.java.p99", workload: "d", label: "Java client p99", unit: "ms", better: "lower", target: 1 },
+  { id: "d.java.p999", workload: "d", label: "Java client p99.9", unit: "ms", better: "lower" },
+  { id: "d.rdkafka.p50", workload: "d", label: "librdkafka (Python) p50", unit: "ms", better: "lower" },
+  { id: "d.rdkafka.p99", workload: "d", label: "librdkafka (Python) p99", unit: "ms", better: "lower", target: 1 },
+  { id: "d.rdkafka.p999", workload: "d", label: "librdkafka (Python) p99.9", unit: "ms", better: "lower" },
+  { id: "e.startup", workload: "e", label: "start-up to first ApiVersions answer", unit: "ms", better: "lower", target: 0.1 },
+  { id: "e.shutdown", workload: "e", label: "shutdown (SIGTERM → exit)", unit: "ms", better: "lower" },
+  { id: "f.idle", workload: "f", label: "RSS idle (3 s after start-up)", unit: "MiB", better: "lower", target: 0.2 },
+  { id: "f.after_a", workload: "f", label: "RSS at the end of (a)", unit: "MiB", better: "lower", target: 0.2 },
+  { id: "f.peak", workload: "f", label: "peak RSS (VmHWM) over the session", unit: "MiB", better: "lower" },
+];
+
+export interface Sample {
+  round: number;
+  broker: BrokerName;
+  metric: string;
+  value: number;
+}
+
+export interface Failure {
+  round: number;
+  broker: BrokerName;
+  /** Workload id ("a".."f") or "setup". */
+  workload: string;
+  /** Which run of the workload: "a.java", "topics", ... */
+  step: string;
+  reason: string;
+  /** Metric ids the failure left without a value. */
+  metrics: string[];
+}
+
+export interface Stats {
+  n: number;
+  min: number;
+  median: number;
+  max: number;
+}
+
+export interface MetricSummary {
+  metric: MetricDef;
+  kafka: Stats | null;
+  bunka: Stats | null;
+  /** Per-round Bunka/Kafka, over the rounds where both have a value. */
+  ratio: Stats | null;
+  /** Whether the median ratio meets the target (null without a target or a ratio). */
+  meetsTarget: boolean | null;
+}
+
+export function stats(values: number[]): Stats | null {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  const median = v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  return { n: v.length, min: v[0]!, median, max: v[v.length - 1]! };
+}
+
+export function summarize(samples: Sample[]): MetricSummary[] {
+  return METRICS.map((metric) => {
+    const of = (broker: BrokerName) => samples.filter((s) => s.metric === metric.id && s.broker === broker);
+    const k = of("kafka");
+    const b = of("bunka");
+    const ratios: number[] = [];
+    for (const bs of b) {
+      const ks = k.find((s) => s.round === bs.round);
+      if (ks && ks.value > 0) ratios.push(bs.value / ks.value);
+    }
+    const ratio = stats(ratios);
+    const meetsTarget = metric.target === undefined || ratio === null ? null
+      : metric.better === "higher" ? ratio.median >= metric.target : ratio.median <= metric.target;
+    return { metric, kafka: stats(k.map((s) => s.value)), bunka: stats(b.map((s) => s.value)), ratio, meetsTarget };
+  });
+}
+
+export function fmt(x: number): string {
+  const a = Math.abs(x);
+  if (a >= 10000) return Math.round(x).toLocaleString("en-US");
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  if (a >= 0.01) return x.toFixed(3);
+  return x.toPrecision(2);
+}
+
+function fmtStats(s: Stats | null, failed: number): string {
+  if (s === null) return failed > 0 ? "failed" : "—";
+  const core = s.n === 1 ? fmt(s.median) : `${fmt(s.min)} / ${fmt(s.median)} / ${fmt(s.max)}`;
+  return failed > 0 ? `${core} (${failed} failed)` : core;
+}
+
+function fmtRatio(s: Stats | null): string {
+  if (s === null) return "—";
+  const r = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
+  return s.n === 1 ? `${r(s.median)}×` : `${r(s.min)} / ${r(s.median)} / ${r(s.max)}×`;
+}
+
+function fmtTarget(m: MetricSummary): string {
+  if (m.metric.target === undefined) return "";
+  const t = `${m.metric.better === "higher" ? "≥" : "≤"} ${m.metric.target}×`;
+  return m.meetsTarget === null ? t : `${t} ${m.meetsTarget ? "met" : "MISSED"}`;
+}
+
+interface Row {
+  label: string;
+  unit: string;
+  kafka: string;
+  bunka: string;
+  ratio: string;
+  target: string;
+}
+
+function rowsFor(workload: string, summary: MetricSummary[], failures: Failure[]): Row[] {
+  return summary.filter((m) => m.metric.workload === workload).map((m) => {
+    const failed = (broker: BrokerName) => new Set(failures.filter((f) => f.broker === broker && f.metrics.includes(m.metric.id)).map((f) => f.round)).size;
+    return {
+      label: m.metric.label,
+      unit: m.metric.unit,
+      kafka: fmtStats(m.kafka, failed("kafka")),
+      bunka: fmtStats(m.bunka, failed("bunka")),
+      ratio: fmtRatio(m.ratio),
+      target: fmtTarget(m),
+    };
+  });
+}
+
+const HEAD: Row = { label: "", unit: "unit", kafka: "Kafka min / median / max", bunka: "Bunka min / median / max", ratio: "Bunka/Kafka min / med / max", target: "target (median)" };
+
+function failureLines(workload: string, failures: Failure[]): string[] {
+  const byKey = new Map<string, Failure[]>();
+  for (const f of failures.filter((f) => f.workload === workload)) {
+    const key = `${f.broker}\t${f.step}\t${f.reason}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), f]);
+  }
+  return [...byKey.values()].map((fs) => {
+    const f = fs[0]!;
+    const rounds = fs.map((x) => x.round).join(",");
+    return `${f.broker === "kafka" ? "Kafka" : "Bunka"} failed ${f.step} (round${fs.length > 1 ? "s" : ""} ${rounds}): ${f.reason}`;
+  });
+}
+
+/** Plain-text tables, one per workload. */
+export function textTables(summary: MetricSummary[], failures: Failure[]): string {
+  const out: string[] = [];
+  for (const w of WORKLOADS) {
+    const rows = rowsFor(w.id, summary, failures);
+    const all = [{ ...HEAD, label: w.title }, ...rows];
+    const width = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
+    const line = (r: Row) => [
+      r.label.padEnd(width("label")), r.unit.padEnd(width("unit")), r.kafka.padStart(width("kafka")),
+      r.bunka.padStart(width("bunka")), r.ratio.padStart(width("ratio")), r.target,
+    ].join("  ").trimEnd();
+    out.push(line(all[0]!));
+    for (const r of rows) out.push(line(r));
+    for (const f of failureLines(w.id, failures)) out.push(`  ! ${f}`);
+    out.push("");
+  }
+  const setup = failures.filter((f) => f.workload === "setup");
+  for (const f of failureLines("setup", setup)) out.push(`! ${f}`);
+  return out.join("\n");
+}
+
+/** The same tables in Markdown. */
+export function markdownTables(summary: MetricSummary[], failures: Failure[]): string {
+  const out: string[] = [];
+  for (const w of WORKLOADS) {
+    out.push(`**${w.title}**`, "");
+    out.push(`| | unit | Kafka min / median / max | Bunka min / median / max | Bunka/Kafka min / median / max | target |`);
+    out.push("|---|---|--:|--:|--:|---|");
+    for (const r of rowsFor(w.id, summary, failures)) {
+      const label = r.label.startsWith("  ") ? `↳ ${r.label.trim()}` : r.label;
+      out.push(`| ${label} | ${r.unit} | ${r.kafka} | ${r.bunka} | ${r.ratio} | ${r.target} |`);
+    }
+    const fl = failureLines(w.id, failures);
+    if (fl.length > 0) out.push("", ...fl.map((f) => `- ${f}`));
+    out.push("");
+  }
+  const setup = failureLines("setup", failures);
+  if (setup.length > 0) out.push(...setup.map((f) => `- ${f}`), "");
+  return out.join("\n");
+}

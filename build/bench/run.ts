@@ -1,0 +1,467 @@
+// Bunka against Apache Kafka, side by side, with Kafka's own perf tools: `bun run bench`.
+//
+// Each round runs one session per broker, in the order Kafka, Bunka (A B A B ...). A session
+// starts the broker fresh (empty log dir; Kafka formatted with kafka-storage format), measures
+// its start-up (e) and idle RSS (f), creates the bench topics with the Admin client, warms it up
+// (256 MiB produced and consumed, not measured: a fresh JVM compiles its hot paths), then runs
+// (a) 1 KiB acks=1 at full speed, (b) 100-byte acks=all idempotent, (c) a consume of what (a)
+// wrote, (d) end-to-end latency at a fixed rate — each with a Java client (Kafka's
+// ProducerPerformance / ConsumerPerformance, or java/BenchClient.java) and a librdkafka one
+// (kcat, or rdkafka_e2e.py) — and stops the broker. A workload that fails is recorded with its
+// reason and the session goes on; both brokers are always stopped, also on failure or ^C.
+//
+// Output: bench-results/<time>/{results.json,chart.svg,summary.txt,summary.md,logs/}, and for a
+// full run a copy at build/bench/results/latest.{json,svg,md} (committed; see PERFORMANCE.md).
+//
+//   bun run bench [--rounds N] [--data 1GiB] [--b-records N] [--latency-rate N]
+//                 [--latency-seconds S] [--quick] [--max-minutes M] [--out DIR] [--no-latest]
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  cpuMs, freePort, killLiveBrokers, memoryKiB, startBunka, startKafka,
+  type BrokerName, type CommonSettings, type RunningBroker,
+} from "./brokers.ts";
+import { markdownTables, METRICS, summarize, textTables, type Failure, type Sample } from "./report.ts";
+import { svgChart } from "./svg-chart.ts";
+import {
+  A_RECORD_BYTES, B_RECORD_BYTES, compileBenchClient, consumerPerf, createTopics, e2eLatency, kcatConsume,
+  kcatProduce, killRunningTools, payloadFile, producerPerf, TOPICS, WorkloadError, writeToolsLog4j,
+  type Sizes, type Tools,
+} from "./workloads.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+// ---- options ----------------------------------------------------------------------------------
+
+const { values: opt } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    rounds: { type: "string" },
+    data: { type: "string" },
+    "b-records": { type: "string" },
+    "latency-rate": { type: "string" },
+    "latency-seconds": { type: "string" },
+    "latency-warmup": { type: "string" },
+    partitions: { type: "string" },
+    warmup: { type: "string" },
+    "segment-bytes": { type: "string" },
+    "kafka-heap": { type: "string" },
+    "max-minutes": { type: "string" },
+    out: { type: "string" },
+    quick: { type: "boolean" },
+    latest: { type: "boolean" },
+    "no-latest": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+if (opt.help) {
+  console.log(`bun run bench [options]   (Bunka vs Apache Kafka, side by side; see build/bench/PERFORMANCE.md)
+  --rounds N            rounds, each one session per broker, Kafka then Bunka (default 5; --quick: 1)
+  --data SIZE           bytes of 1 KiB records written in (a) and consumed in (c) (default 1GiB; --quick: 128MiB)
+  --b-records N         100-byte records in (b) (default 1000000; --quick: 200000)
+  --latency-rate N      records/s in (d) (default 1000)
+  --latency-seconds S   measured seconds in (d), after a warm-up of --latency-warmup (default 10 and 2; --quick: 3 and 1)
+  --warmup SIZE         1 KiB records produced and consumed, unmeasured, after start-up (default 256MiB, at most data/4; 0: none)
+  --partitions N        partitions of the (a)/(b) topics and num.partitions of both brokers (default 6)
+  --segment-bytes N     log.segment.bytes of both brokers (default 1073741824, both brokers' default)
+  --kafka-heap OPTS     Kafka's KAFKA_HEAP_OPTS (default "-Xmx1G -Xms1G", kafka-server-start.sh's)
+  --max-minutes M       start no new round after M minutes (default 30)
+  --out DIR             output directory (default bench-results/<date-time>)
+  --quick               a short run (1 round, smaller sizes); does not update build/bench/results/latest.*
+  --latest / --no-latest   do / do not copy the results to build/bench/results/latest.* (default: not with --quick)`);
+  process.exit(0);
+}
+
+function parseBytes(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(k|m|g|ki|mi|gi)?b?$/i.exec(s.trim());
+  if (!m) throw new Error(`not a size: ${s}`);
+  const unit = (m[2] ?? "").toLowerCase();
+  const mult = unit.startsWith("g") ? GiB : unit.startsWith("m") ? MiB : unit.startsWith("k") ? 1024 : 1;
+  return Math.round(Number(m[1]) * mult);
+}
+const num = (s: string | undefined, dflt: number) => (s === undefined ? dflt : Number(s));
+
+const quick = opt.quick === true;
+const rounds = num(opt.rounds, quick ? 1 : 5);
+const dataBytes = opt.data ? parseBytes(opt.data) : quick ? 128 * MiB : GiB;
+const sizes: Sizes = {
+  aRecords: Math.max(1000, Math.floor(dataBytes / A_RECORD_BYTES)),
+  bRecords: num(opt["b-records"], quick ? 200_000 : 1_000_000),
+  latencyRate: num(opt["latency-rate"], 1000),
+  latencyWarmupSec: num(opt["latency-warmup"], quick ? 1 : 2),
+  latencySeconds: num(opt["latency-seconds"], quick ? 3 : 10),
+  partitions: num(opt.partitions, 6),
+};
+/** 1 KiB records produced and consumed, unmeasured, at the start of every session. */
+const warmupRecords = opt["warmup"] !== undefined ? Math.floor(parseBytes(opt["warmup"]) / A_RECORD_BYTES) : Math.min(262144, Math.floor(sizes.aRecords / 4));
+const settings: CommonSettings = {
+  numPartitions: sizes.partitions,
+  segmentBytes: num(opt["segment-bytes"], GiB),
+};
+const kafkaHeap = opt["kafka-heap"] ?? "-Xmx1G -Xms1G";
+const maxMinutes = num(opt["max-minutes"], 30);
+const writeLatest = opt["no-latest"] ? false : opt.latest ? true : !quick;
+const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+const outDir = opt.out ?? join(ROOT, "bench-results", stamp);
+const order: BrokerName[] = ["kafka", "bunka"];
+
+// ---- stop everything on the way out -----------------------------------------------------------
+
+function cleanupAndExit(code: number): never {
+  killRunningTools();
+  killLiveBrokers();
+  // The brokers' data (GiBs); their logs stay.
+  const brokersDir = join(outDir, "brokers");
+  for (const d of existsSync(brokersDir) ? readdirSync(brokersDir) : []) rmSync(join(brokersDir, d, "data"), { recursive: true, force: true });
+  process.exit(code);
+}
+process.on("SIGINT", () => { console.error("\n[bench] interrupted: stopping the brokers"); cleanupAndExit(130); });
+process.on("SIGTERM", () => cleanupAndExit(143));
+
+const say = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+// ---- set-up -------------------------------------------------------------------------------------
+
+function sh(cmd: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): { ok: boolean; out: string; err: string } {
+  try {
+    const r = Bun.spawnSync(cmd, { cwd: opts.cwd ?? ROOT, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdout: "pipe", stderr: "pipe" });
+    return { ok: r.exitCode === 0, out: r.stdout.toString().trim(), err: r.stderr.toString().trim() };
+  } catch (e) {
+    return { ok: false, out: "", err: (e as Error).message };
+  }
+}
+
+const PY = "/usr/bin/python3";
+let aptUpdated = false;
+/** Installs Debian packages for a missing librdkafka client (kcat, python3-confluent-kafka). */
+function ensureApt(check: () => boolean, pkg: string): boolean {
+  if (check()) return true;
+  say(`installing ${pkg} (apt)`);
+  if (!aptUpdated) { sh(["apt-get", "update", "-qq"]); aptUpdated = true; }
+  sh(["apt-get", "install", "-y", "-qq", pkg], { env: { DEBIAN_FRONTEND: "noninteractive" } });
+  return check();
+}
+
+const started = performance.now();
+mkdirSync(join(outDir, "logs"), { recursive: true });
+const cacheDir = join(ROOT, "bench-results", ".cache");
+say(`output in ${relative(ROOT, outDir) || outDir}`);
+
+for (const tool of ["java", "javac"]) {
+  if (!sh(["which", tool]).ok) { console.error(`[bench] ${tool} is needed (a JDK 17+)`); process.exit(1); }
+}
+const haveKcat = ensureApt(() => sh(["which", "kcat"]).ok, "kcat");
+const havePyRdkafka = ensureApt(() => sh([PY, "-c", "import confluent_kafka"]).ok, "python3-confluent-kafka");
+
+say("Kafka jars (test/interop/kafka-dist.sh) ...");
+const dist = sh(["bash", join(ROOT, "test/interop/kafka-dist.sh"), "classpath"]);
+if (!dist.ok) { console.error(`[bench] kafka-dist.sh failed:\n${dist.err}`); process.exit(1); }
+const kafkaVersion = sh(["bash", join(ROOT, "test/interop/kafka-dist.sh"), "version"]).out;
+
+say("building ./bunka (BUNKA_BUILD_ONLY=1 ./your_program.sh) ...");
+const build = sh(["bash", join(ROOT, "your_program.sh")], { env: { BUNKA_BUILD_ONLY: "1" } });
+// What the binary was built from: HEAD, plus uncommitted changes under src/ ("+wip").
+const git = {
+  commit: sh(["git", "rev-parse", "--short", "HEAD"]).out,
+  uncommittedFiles: sh(["git", "status", "--porcelain", "--", "src"]).out.split("\n").filter((l) => l !== "").length,
+};
+// A private copy: other engineers rebuild ./bunka while the bench runs.
+const bunkaBinary = join(outDir, "bunka");
+let bunkaBuildError: string | null = null;
+if (build.ok && existsSync(join(ROOT, "bunka"))) {
+  copyFileSync(join(ROOT, "bunka"), bunkaBinary);
+  sh(["chmod", "+x", bunkaBinary]);
+} else {
+  bunkaBuildError = `build failed: ${build.err.split("\n").slice(-5).join(" | ")}`;
+  say(`Bunka ${bunkaBuildError}`);
+}
+
+const tools: Tools = {
+  kafkaClasspath: dist.out,
+  benchClasses: compileBenchClient(dist.out, cacheDir),
+  toolsLog4j: writeToolsLog4j(outDir),
+  logDir: join(outDir, "logs"),
+  cacheDir,
+  python: PY,
+};
+
+say(`payload files for kcat (${(sizes.aRecords * (A_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB + ${(sizes.bRecords * (B_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB, cached) ...`);
+const aFile = await payloadFile(tools, A_RECORD_BYTES, sizes.aRecords);
+const bFile = await payloadFile(tools, B_RECORD_BYTES, sizes.bRecords);
+
+const kafkaPort = await freePort(true);
+const bunkaPort = await freePort();
+
+// ---- the sessions -------------------------------------------------------------------------------
+
+const samples: Sample[] = [];
+const failures: Failure[] = [];
+const sessions: { round: number; broker: BrokerName; startedAt: string; seconds: number; loadavgBefore: string; loadavgAfter: string; pid: number }[] = [];
+/** Steps that timed out, per broker: not run again in later rounds. */
+const timedOut = new Map<string, number>();
+
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+async function session(round: number, broker: BrokerName): Promise<void> {
+  const t0 = performance.now();
+  const loadBefore = loadavg();
+  const put = (metric: string, value: number) => samples.push({ round, broker, metric, value });
+  const fail = (workload: string, step: string, metrics: string[], reason: string) => {
+    failures.push({ round, broker, workload, step, reason, metrics });
+    say(`  ${broker} ${step}: FAILED: ${reason.split("\n")[0]}`);
+  };
+  const runDir = join(outDir, "brokers", `${broker}-round${round}`);
+  let b: RunningBroker;
+  try {
+    if (broker === "bunka" && bunkaBuildError !== null) throw new Error(bunkaBuildError);
+    b = broker === "kafka"
+      ? await startKafka({ port: kafkaPort, runDir, heapOpts: kafkaHeap, settings })
+      : await startBunka({ command: [bunkaBinary], port: bunkaPort, runDir, settings });
+  } catch (e) {
+    fail("setup", "start", METRICS.map((m) => m.id), `did not start: ${(e as Error).message}`);
+    return;
+  }
+  say(`round ${round} ${broker}: answered ApiVersions ${b.startupMs.toFixed(1)} ms after spawn (pid ${b.pid})`);
+  // A broker that dies mid-workload: stop the tool now rather than at its time limit.
+  b.onCrash(() => {
+    say(`  ${broker} exited unexpectedly (${b.exitStatus()}): stopping the running tool`);
+    killRunningTools();
+  });
+  put("e.startup", b.startupMs);
+  const logs = { ...tools, logDir: join(outDir, "logs", `round${round}-${broker}`) };
+
+  /** One step: skipped if it timed out before, failed if the broker died; never throws. */
+  const step = async (workload: string, name: string, metrics: string[], run: () => Promise<void>): Promise<boolean> => {
+    const key = `${broker}/${name}`;
+    if (timedOut.has(key)) {
+      fail(workload, name, metrics, `skipped: timed out in round ${timedOut.get(key)}`);
+      return false;
+    }
+    if (b.exited()) {
+      fail(workload, name, metrics, `not run: the broker had exited (${b.exitStatus()})`);
+      return false;
+    }
+    try {
+      await run();
+      return true;
+    } catch (e) {
+      if (b.exited()) {
+        fail(workload, name, metrics, `the broker exited during the run (${b.exitStatus()}); its log ends: ${tailOf(b.logPath)}`);
+        return false;
+      }
+      if (e instanceof WorkloadError && e.timedOut) timedOut.set(key, round);
+      fail(workload, name, metrics, (e as Error).message);
+      return false;
+    }
+  };
+  const measured = async <T>(work: () => Promise<T>): Promise<{ res: T; cpuS: number }> => {
+    const c0 = cpuMs(b.pid);
+    const res = await work();
+    return { res, cpuS: (cpuMs(b.pid) - c0) / 1000 };
+  };
+  const aGiB = (sizes.aRecords * A_RECORD_BYTES) / GiB;
+  const bMrec = sizes.bRecords / 1e6;
+
+  try {
+    await Bun.sleep(3000);
+    put("f.idle", memoryKiB(b.pid).rss / 1024);
+
+    await step("setup", "topics", [], () => createTopics(b.bootstrap, logs, "topics", sizes.partitions));
+
+    // Warm-up, not measured: a fresh JVM (or JavaScriptCore) compiles its hot paths during the
+    // first few hundred MiB; (a)-(d) measure the steady state. Start-up and idle RSS are above.
+    if (warmupRecords > 0) {
+      await step("setup", "warm-up", [], async () => {
+        await producerPerf({
+          bootstrap: b.bootstrap, topic: TOPICS.warmup, records: warmupRecords, recordBytes: A_RECORD_BYTES,
+          props: ["acks=1"], tools: logs, name: "warmup.produce", sizes,
+        });
+        await kcatConsume({ bootstrap: b.bootstrap, topic: TOPICS.warmup, records: warmupRecords, recordBytes: A_RECORD_BYTES, tools: logs, name: "warmup.consume" });
+      });
+    }
+
+    const aOk = await step("a", "a.java", ["a.java.mibs", "a.java.p99", "a.java.cpu", "f.after_a"], async () => {
+      const { res, cpuS } = await measured(() => producerPerf({
+        bootstrap: b.bootstrap, topic: TOPICS.aJava, records: sizes.aRecords, recordBytes: A_RECORD_BYTES,
+        props: ["acks=1"], tools: logs, name: "a.java", sizes,
+      }));
+      put("f.after_a", memoryKiB(b.pid).rss / 1024);
+      put("a.java.mibs", res.mibPerSec);
+      put("a.java.p99", res.p99LatencyMs);
+      put("a.java.cpu", cpuS / aGiB);
+      say(`  ${broker} a.java: ${res.mibPerSec.toFixed(1)} MiB/s (p99 ${res.p99LatencyMs} ms, broker CPU ${cpuS.toFixed(1)} s)`);
+    });
+    await step("a", "a.rdkafka", ["a.rdkafka.mibs", "a.rdkafka.cpu"], async () => {
+      if (!haveKcat) throw new WorkloadError("kcat is not installed (apt-get install kcat failed)");
+      const { res, cpuS } = await measured(() => kcatProduce({
+        bootstrap: b.bootstrap, topic: TOPICS.aRdkafka, file: aFile, records: sizes.aRecords, recordBytes: A_RECORD_BYTES,
+        props: ["acks=1"], tools: logs, name: "a.rdkafka", sizes,
+      }));
+      put("a.rdkafka.mibs", res.mibPerSec);
+      put("a.rdkafka.cpu", cpuS / aGiB);
+      say(`  ${broker} a.rdkafka: ${res.mibPerSec.toFixed(1)} MiB/s (broker CPU ${cpuS.toFixed(1)} s)`);
+    });
+    await step("b", "b.java", ["b.java.recs", "b.java.p99", "b.java.cpu"], async () => {
+      const { res, cpuS } = await measured(() => producerPerf({
+        bootstrap: b.bootstrap, topic: TOPICS.bJava, records: sizes.bRecords, recordBytes: B_RECORD_BYTES,
+        props: ["acks=all", "enable.idempotence=true"], tools: logs, name: "b.java", sizes,
+      }));
+      put("b.java.recs", res.recordsPerSec);
+      put("b.java.p99", res.p99LatencyMs);
+      put("b.java.cpu", cpuS / bMrec);
+      say(`  ${broker} b.java: ${res.recordsPerSec.toFixed(0)} rec/s (p99 ${res.p99LatencyMs} ms, broker CPU ${cpuS.toFixed(1)} s)`);
+    });
+    await step("b", "b.rdkafka", ["b.rdkafka.recs", "b.rdkafka.cpu"], async () => {
+      if (!haveKcat) throw new WorkloadError("kcat is not installed (apt-get install kcat failed)");
+      const { res, cpuS } = await measured(() => kcatProduce({
+        bootstrap: b.bootstrap, topic: TOPICS.bRdkafka, file: bFile, records: sizes.bRecords, recordBytes: B_RECORD_BYTES,
+        props: ["acks=all", "enable.idempotence=true"], tools: logs, name: "b.rdkafka", sizes,
+      }));
+      put("b.rdkafka.recs", res.recordsPerSec);
+      put("b.rdkafka.cpu", cpuS / bMrec);
+      say(`  ${broker} b.rdkafka: ${res.recordsPerSec.toFixed(0)} rec/s (broker CPU ${cpuS.toFixed(1)} s)`);
+    });
+    await step("c", "c.java", ["c.java.fetch", "c.java.total", "c.java.join", "c.java.cpu"], async () => {
+      if (!aOk) throw new WorkloadError("nothing to consume: (a) with the Java producer failed");
+      const { res, cpuS } = await measured(() => consumerPerf({
+        bootstrap: b.bootstrap, topic: TOPICS.aJava, records: sizes.aRecords, group: `bench-c-${round}`, tools: logs, name: "c.java",
+      }));
+      put("c.java.fetch", res.fetchMibPerSec);
+      put("c.java.total", res.totalMibPerSec);
+      put("c.java.join", res.joinMs);
+      put("c.java.cpu", cpuS / aGiB);
+      say(`  ${broker} c.java: fetch ${res.fetchMibPerSec.toFixed(1)} MiB/s, ${res.totalMibPerSec.toFixed(1)} MiB/s with the group join (${res.joinMs} ms)`);
+    });
+    await step("c", "c.rdkafka", ["c.rdkafka.mibs", "c.rdkafka.cpu"], async () => {
+      if (!haveKcat) throw new WorkloadError("kcat is not installed (apt-get install kcat failed)");
+      if (!aOk) throw new WorkloadError("nothing to consume: (a) with the Java producer failed");
+      const { res, cpuS } = await measured(() => kcatConsume({
+        bootstrap: b.bootstrap, topic: TOPICS.aJava, records: sizes.aRecords, recordBytes: A_RECORD_BYTES, tools: logs, name: "c.rdkafka",
+      }));
+      put("c.rdkafka.mibs", res.mibPerSec);
+      put("c.rdkafka.cpu", cpuS / aGiB);
+      say(`  ${broker} c.rdkafka: ${res.mibPerSec.toFixed(1)} MiB/s`);
+    });
+    for (const client of ["java", "rdkafka"] as const) {
+      await step("d", `d.${client}`, [`d.${client}.p50`, `d.${client}.p99`, `d.${client}.p999`], async () => {
+        if (client === "rdkafka" && !havePyRdkafka) throw new WorkloadError("python3-confluent-kafka is not installed");
+        const res = await e2eLatency({
+          client, bootstrap: b.bootstrap, topic: client === "java" ? TOPICS.latJava : TOPICS.latRdkafka, sizes, tools: logs, name: `d.${client}`,
+        });
+        put(`d.${client}.p50`, res.p50Ms);
+        put(`d.${client}.p99`, res.p99Ms);
+        put(`d.${client}.p999`, res.p999Ms);
+        say(`  ${broker} d.${client}: p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, p99.9 ${res.p999Ms.toFixed(2)} ms`);
+      });
+    }
+    if (!b.exited()) put("f.peak", memoryKiB(b.pid).hwm / 1024);
+  } finally {
+    const crashed = b.exited();
+    const stopMs = await b.stop();
+    if (crashed) fail("e", "shutdown", ["e.shutdown", "f.peak"], `the broker exited during the session (${b.exitStatus()})`);
+    else put("e.shutdown", stopMs);
+    // Drop the data (page cache included) before the next session; keep the logs.
+    rmSync(join(runDir, "data"), { recursive: true, force: true });
+    sh(["sync"]);
+    const seconds = (performance.now() - t0) / 1000;
+    sessions.push({ round, broker, startedAt: new Date(Date.now() - seconds * 1000).toISOString(), seconds, loadavgBefore: loadBefore, loadavgAfter: loadavg(), pid: b.pid });
+    say(`round ${round} ${broker}: session took ${seconds.toFixed(0)} s (load average ${loadBefore} → ${loadavg()})`);
+  }
+}
+
+function tailOf(path: string): string {
+  try {
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    return lines.slice(-3).join(" | ").slice(-500);
+  } catch {
+    return "(no log)";
+  }
+}
+
+let roundsRun = 0;
+let stoppedEarly: string | null = null;
+let lastRoundS = 0;
+try {
+  for (let round = 1; round <= rounds; round++) {
+    const elapsedMin = (performance.now() - started) / 60000;
+    if (round > 1 && elapsedMin + lastRoundS / 60 > maxMinutes) {
+      stoppedEarly = `stopped after ${round - 1} round(s): another would pass --max-minutes ${maxMinutes}`;
+      say(stoppedEarly);
+      break;
+    }
+    const r0 = performance.now();
+    for (const broker of order) await session(round, broker);
+    lastRoundS = (performance.now() - r0) / 1000;
+    roundsRun = round;
+    say(`round ${round}/${rounds} done in ${lastRoundS.toFixed(0)} s`);
+  }
+} finally {
+  killRunningTools();
+  killLiveBrokers();
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+const summary = summarize(samples);
+const totalMin = (performance.now() - started) / 60000;
+const cpuModel = cpus()[0]?.model ?? "?";
+const machine = {
+  cpu: cpuModel,
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / GiB),
+  kernel: sh(["uname", "-r"]).out,
+  os: /PRETTY_NAME="([^"]*)"/.exec(existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "")?.[1] ?? "?",
+};
+const versions = {
+  kafka: kafkaVersion,
+  java: sh(["java", "-version"]).err.split("\n")[0] ?? "?",
+  bun: Bun.version,
+  kcat: haveKcat ? (/Version (\S+)/.exec(sh(["kcat", "-V"]).out)?.[1] ?? "?") : "missing",
+  librdkafka: havePyRdkafka ? sh([PY, "-c", "import confluent_kafka as c; print(c.libversion()[0])"]).out : "missing",
+  confluentKafkaPython: havePyRdkafka ? sh([PY, "-c", "import confluent_kafka as c; print(c.version()[0])"]).out : "missing",
+};
+const command = `bun run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+const config = {
+  rounds, roundsRun, order, sizes, settings, kafkaHeap, warmupRecords,
+  dataBytes: sizes.aRecords * A_RECORD_BYTES,
+  brokerSettings: "one node, one replica, num.partitions and log.segment.bytes as above, auto.create.topics.enable=true, " +
+    "offsets.topic.num.partitions=1, group.initial.rebalance.delay.ms=0, no fsync per message (both brokers' default)",
+};
+const result = {
+  meta: { date: new Date().toISOString(), command, minutes: Number(totalMin.toFixed(1)), stoppedEarly, machine, versions, bunka: git, config },
+  summary: summary.map((m) => ({ ...m.metric, kafka: m.kafka, bunka: m.bunka, ratio: m.ratio, meetsTarget: m.meetsTarget })),
+  failures,
+  samples,
+  sessions,
+};
+
+const subtitle = `${command} · ${roundsRun} round(s) · Kafka ${kafkaVersion} (${kafkaHeap}) vs Bunka ${git.commit}${git.uncommittedFiles ? "+wip" : ""}`;
+const machineLine = `${machine.cores} × ${cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel} · ${result.meta.date.slice(0, 16).replace("T", " ")} UTC`;
+const text = textTables(summary, failures);
+const md = markdownTables(summary, failures);
+const svg = svgChart(summary, "Bunka vs Apache Kafka, side by side", [subtitle, machineLine]);
+writeFileSync(join(outDir, "results.json"), JSON.stringify(result, null, 2) + "\n");
+writeFileSync(join(outDir, "summary.txt"), `${subtitle}\n${machineLine}\n\n${text}\n`);
+writeFileSync(join(outDir, "summary.md"), `${subtitle}  \n${machineLine}\n\n${md}`);
+writeFileSync(join(outDir, "chart.svg"), svg);
+rmSync(bunkaBinary, { force: true });
+
+console.log(`\nBunka vs Apache Kafka — ${subtitle}\n${machineLine}\n`);
+console.log(text);
+if (stoppedEarly) console.log(`note: ${stoppedEarly}`);
+console.log(`results: ${relative(ROOT, outDir)}/{results.json,chart.svg,summary.txt,summary.md} (tool output in logs/) — ${totalMin.toFixed(1)} min`);
+if (writeLatest) {
+  const latest = join(import.meta.dir, "results");
+  mkdirSync(latest, { recursive: true });
+  writeFileSync(join(latest, "latest.json"), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(join(latest, "latest.svg"), svg);
+  writeFileSync(join(latest, "latest.md"), `${subtitle}  \n${machineLine}\n\n${md}`);
+  console.log(`copied to ${relative(ROOT, latest)}/latest.{json,svg,md}`);
+}
+process.exit(0);
