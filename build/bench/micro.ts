@@ -1,6 +1,6 @@
 // Micro-benchmarks of the broker's hot paths, timed with Bun.nanoseconds(): `bun run bench:micro`
 // [--seconds S] [name filter ...]. Prints ops/s and MB/s per case; compare runs side by side on
-// the same machine (see PERFORMANCE.md for what the numbers meant last time).
+// the same machine (see README.md, Performance, for what the numbers meant last time).
 //
 //   crc32c      CRC-32C in pure TS (src/storage/crc32c.ts) against native paths: Bun has no
 //               CRC-32C (Bun.hash.crc32 and zlib.crc32 are CRC-32/IEEE, shown for the speed a

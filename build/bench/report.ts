@@ -1,7 +1,7 @@
 // What the bench measures (one MetricDef per table row), and how the samples of every round
 // become the summary: Kafka and Bunka min/median/max over the rounds, and the ratio Bunka/Kafka
 // taken per round (each round runs both brokers back to back, so a round is one side-by-side
-// pair) with its min/median/max. Printed as text tables, and as Markdown for PERFORMANCE.md.
+// pair) with its min/median/max. Printed as text tables, and as Markdown for README.md.
 
 import type { BrokerName } from "./brokers.ts";
 

@@ -11,7 +11,7 @@
 // reason and the session goes on; both brokers are always stopped, also on failure or ^C.
 //
 // Output: bench-results/<time>/{results.json,chart.svg,summary.txt,summary.md,logs/}, and for a
-// full run a copy at build/bench/results/latest.{json,svg,md} (committed; see PERFORMANCE.md).
+// full run a copy at build/bench/results/latest.{json,svg,md} (committed; README.md "Performance").
 //
 //   bun run bench [--rounds N] [--data 1GiB] [--b-records N] [--latency-rate N]
 //                 [--latency-seconds S] [--quick] [--max-minutes M] [--out DIR] [--no-latest]
@@ -61,7 +61,7 @@ const { values: opt } = parseArgs({
 });
 
 if (opt.help) {
-  console.log(`bun run bench [options]   (Bunka vs Apache Kafka, side by side; see build/bench/PERFORMANCE.md)
+  console.log(`bun run bench [options]   (Bunka vs Apache Kafka, side by side; see README.md, Performance)
   --rounds N            rounds, each one session per broker, Kafka then Bunka (default 5; --quick: 1)
   --data SIZE           bytes of 1 KiB records written in (a) and consumed in (c) (default 1GiB; --quick: 128MiB)
   --b-records N         100-byte records in (b) (default 1000000; --quick: 200000)
