@@ -76,7 +76,7 @@ export class Connection {
         const size = new DataView(p.buffer, p.byteOffset).getInt32(0);
         if (size >= 0 && size <= this.maxFrameBytes) cap = Math.max(need, 4 + size);
       }
-      const next = new Uint8Array(cap);
+      const next = Buffer.allocUnsafe(cap); // every byte up to partialLength is written
       next.set(p.subarray(0, this.partialLength));
       p = this.partial = next;
     }
@@ -94,9 +94,16 @@ export class Connection {
 
   private keepRemainder(buf: Uint8Array, pos: number): void {
     if (pos >= buf.length) return;
-    // The chunk's memory may be reused after this callback returns: copy what is left.
+    // The chunk's memory may be reused after this callback returns: copy what is left, into a
+    // buffer sized for the whole frame when its length prefix is already here (one allocation
+    // and one copy per frame, however many chunks bring it).
     const rest = buf.subarray(pos);
-    const p = new Uint8Array(Math.max(64, rest.length * 2));
+    let cap = Math.max(64, rest.length);
+    if (rest.length >= 4) {
+      const size = new DataView(rest.buffer, rest.byteOffset, 4).getInt32(0);
+      if (size >= 0 && size <= this.maxFrameBytes) cap = Math.max(cap, 4 + size);
+    }
+    const p = Buffer.allocUnsafe(cap);
     p.set(rest);
     this.partial = p;
     this.partialLength = rest.length;

@@ -14,6 +14,8 @@
 import type { AppendFile, FileSystem } from "./fs.ts";
 
 const TWO_32 = 4294967296;
+/** Entries are written to the file in runs of about this many bytes (one write per run). */
+const WRITE_BATCH_BYTES = 4096;
 
 export abstract class SparseIndex {
   readonly path: string;
@@ -24,6 +26,8 @@ export abstract class SparseIndex {
   /** Number of valid entries. */
   entries = 0;
   private file: AppendFile | null = null;
+  /** Entries below this slot are in the file. */
+  private written = 0;
   private readonly fs: FileSystem;
 
   protected abstract readonly entrySize: number;
@@ -62,6 +66,7 @@ export abstract class SparseIndex {
       this.file.truncate(0);
       if (this.entries > 0) this.file.append(this.bytes());
     }
+    this.written = this.entries;
   }
 
   /** Rewrites the file to hold exactly the in-memory entries. */
@@ -69,6 +74,7 @@ export abstract class SparseIndex {
     if (this.file) {
       this.file.truncate(0);
       if (this.entries > 0) this.file.append(this.bytes());
+      this.written = this.entries;
     } else {
       this.fs.writeFileAtomic(this.path, this.bytes().slice());
     }
@@ -78,8 +84,11 @@ export abstract class SparseIndex {
   truncateToEntries(n: number): void {
     if (n >= this.entries) return;
     this.entries = Math.max(0, n);
-    if (this.file) this.file.truncate(this.sizeInBytes);
-    else this.rewrite();
+    if (this.file) {
+      this.writePending();
+      this.file.truncate(this.sizeInBytes);
+      this.written = this.entries;
+    } else this.rewrite();
   }
 
   protected appendEntry(entry: Uint8Array): void {
@@ -92,7 +101,14 @@ export abstract class SparseIndex {
     }
     this.buf.set(entry, at);
     this.entries++;
-    this.file?.append(entry);
+    if ((this.entries - this.written) * this.entrySize >= WRITE_BATCH_BYTES) this.writePending();
+  }
+
+  /** Appends the entries not yet in the file, in one write. */
+  private writePending(): void {
+    if (!this.file || this.written >= this.entries) return;
+    this.file.append(this.buf.subarray(this.written * this.entrySize, this.entries * this.entrySize));
+    this.written = this.entries;
   }
 
   /** Reads the int64 at `at` as a JS number (exact below 2^53). */
@@ -117,11 +133,13 @@ export abstract class SparseIndex {
   }
 
   sync(): void {
+    this.writePending();
     this.file?.sync();
   }
 
   /** Stops appending (the segment is sealed or closed); entries stay readable. */
   close(): void {
+    this.writePending();
     this.file?.close();
     this.file = null;
   }

@@ -13,6 +13,9 @@ describe("OffsetIndex", () => {
     idx.append(110, 4200);
     idx.append(125, 8500);
     idx.append(0x7fffffff + 100, 13000);
+    // Entries reach the file in runs; sync writes what is pending.
+    expect(fs.readFile("/d/00000000000000000100.index").length).toBe(0);
+    idx.sync();
     expect(Array.from(fs.readFile("/d/00000000000000000100.index"))).toEqual([
       0, 0, 0, 10, 0, 0, 0x10, 0x68, 0, 0, 0, 25, 0, 0, 0x21, 0x34, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0x32, 0xc8,
     ]);
@@ -62,6 +65,7 @@ describe("TimeIndex", () => {
     ti.maybeAppend(1_700_000_000_500, 70);
     expect(() => ti.maybeAppend(1_800_000_000_000, 65)).toThrow();
     expect(ti.entries).toBe(2);
+    ti.sync();
     const bytes = fs.readFile(path);
     expect(bytes.length).toBe(24);
     const dv = new DataView(bytes.buffer);
