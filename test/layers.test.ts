@@ -1,0 +1,41 @@
+// Layers point one way: server → protocol → handlers → (groups →) storage. Checked on the
+// import statements of every source file.
+
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join, relative, dirname, resolve } from "node:path";
+
+const SRC = join(import.meta.dir, "../src");
+const files = Array.from(new Bun.Glob("**/*.ts").scanSync(SRC));
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(SRC, file), "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+"([^"]+)"|^\s*import\s+"([^"]+)"/gm)) {
+    const spec = m[1] ?? m[2]!;
+    if (spec.startsWith(".")) out.push(relative(SRC, resolve(dirname(join(SRC, file)), spec)));
+    else out.push(spec);
+  }
+  return out;
+}
+
+/** What each layer may not import. */
+const FORBIDDEN: Record<string, RegExp[]> = {
+  "storage/": [/^server\//, /^handlers\//, /^groups\//, /^protocol\/messages\//],
+  "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^bun$/, /^config\//],
+  "groups/": [/^server\//, /^handlers\//],
+  "handlers/": [/^server\//],
+  "config/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\//],
+};
+
+test("imports only point down the layers", () => {
+  const violations: string[] = [];
+  for (const file of files) {
+    const rules = Object.entries(FORBIDDEN).find(([prefix]) => file.startsWith(prefix))?.[1] ?? [];
+    for (const imported of importsOf(file)) {
+      if (rules.some((r) => r.test(imported))) violations.push(`${file} imports ${imported}`);
+    }
+  }
+  expect(files.length).toBeGreaterThan(50);
+  expect(violations).toEqual([]);
+});
