@@ -23,7 +23,7 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
 import { waitForAppend } from "./append-waiters.ts";
-import { leaderEpochError } from "./leader-epoch-check.ts";
+import { localLeaderLog } from "./local-leader-log.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 
 type TopicResponse = FetchResponse["responses"][number];
@@ -80,20 +80,14 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
     const meta = byId ? store.metadata.topicsById.get(topic.topicId) : store.metadata.topicsByName.get(topic.topic);
     const partitions: PartitionResponse[] = [];
     for (const p of topic.partitions) {
-      const partitionMeta = meta?.partitions.find((x) => x.partitionId === p.partition);
-      const log = meta && partitionMeta ? store.partition(meta.name, p.partition) : undefined;
-      if (meta === undefined || partitionMeta === undefined || log === undefined) {
+      const local = localLeaderLog(store, meta, p.partition, p.currentLeaderEpoch);
+      if ("errorCode" in local) {
         hasError = true;
-        const code = meta === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        partitions.push(errorPartition(p.partition, code, []));
+        const code = local.unknown && meta === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : local.errorCode;
+        partitions.push(errorPartition(p.partition, code, local.unknown ? [] : null));
         continue;
       }
-      const fenced = leaderEpochError(p.currentLeaderEpoch, partitionMeta.leaderEpoch);
-      if (fenced !== ErrorCode.NONE) {
-        hasError = true;
-        partitions.push(errorPartition(p.partition, fenced, null));
-        continue;
-      }
+      const log = local.log;
       logs.push(log);
       const limit = Math.max(0, Math.min(p.partitionMaxBytes, bytesLeft));
       const read = log.read(p.fetchOffset, limit, minOneBatch);

@@ -12,7 +12,7 @@ import {
 } from "../protocol/messages/list-offsets.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi } from "./registry.ts";
-import { leaderEpochError } from "./leader-epoch-check.ts";
+import { localLeaderLog } from "./local-leader-log.ts";
 
 type PartitionResponse = ListOffsetsResponse["topics"][number]["partitions"][number];
 
@@ -31,11 +31,9 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
       return {
         name: t.name,
         partitions: t.partitions.map((p): PartitionResponse => {
-          const partitionMeta = meta?.partitions.find((x) => x.partitionId === p.partitionIndex);
-          const log = partitionMeta ? store.partition(t.name, p.partitionIndex) : undefined;
-          if (partitionMeta === undefined || log === undefined) return failed(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          const fenced = leaderEpochError(p.currentLeaderEpoch, partitionMeta.leaderEpoch);
-          if (fenced !== ErrorCode.NONE) return failed(p.partitionIndex, fenced);
+          const local = localLeaderLog(store, meta, p.partitionIndex, p.currentLeaderEpoch);
+          if ("errorCode" in local) return failed(p.partitionIndex, local.errorCode);
+          const { log, leaderEpoch } = local;
           const answer = (timestamp: number, offset: number, leaderEpoch: number): PartitionResponse =>
             ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch });
           const lastFetchable = request.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
@@ -46,7 +44,7 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
               if (version < 8) break;
               return answer(-1, log.logStartOffset, log.epochForOffset(log.logStartOffset));
             case LATEST:
-              return answer(-1, lastFetchable, partitionMeta.leaderEpoch);
+              return answer(-1, lastFetchable, leaderEpoch);
             case MAX_TIMESTAMP: {
               if (version < 7) break;
               const found = log.maxTimestampOffset();

@@ -11,7 +11,7 @@ import {
 } from "../protocol/messages/offset-for-leader-epoch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi } from "./registry.ts";
-import { leaderEpochError } from "./leader-epoch-check.ts";
+import { localLeaderLog } from "./local-leader-log.ts";
 
 type EpochEndOffset = OffsetForLeaderEpochResponse["topics"][number]["partitions"][number];
 
@@ -28,12 +28,9 @@ registerApi<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
         return {
           topic: t.topic,
           partitions: t.partitions.map((p): EpochEndOffset => {
-            const partitionMeta = meta?.partitions.find((x) => x.partitionId === p.partition);
-            const log = partitionMeta ? store.partition(t.topic, p.partition) : undefined;
-            if (partitionMeta === undefined || log === undefined) return failed(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-            const fenced = leaderEpochError(p.currentLeaderEpoch, partitionMeta.leaderEpoch);
-            if (fenced !== ErrorCode.NONE) return failed(p.partition, fenced);
-            const { epoch, endOffset } = log.endOffsetForEpoch(p.leaderEpoch);
+            const local = localLeaderLog(store, meta, p.partition, p.currentLeaderEpoch);
+            if ("errorCode" in local) return failed(p.partition, local.errorCode);
+            const { epoch, endOffset } = local.log.endOffsetForEpoch(p.leaderEpoch);
             return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: epoch, endOffset };
           }),
         };
