@@ -11,7 +11,7 @@ export interface ServedApi {
 }
 
 export const SERVED: readonly ServedApi[] = [
-  { name: "Produce", min: 0, max: 11 },
+  { name: "Produce", min: 3, max: 11 },
   { name: "Fetch", min: 4, max: 16 },
   { name: "ApiVersions", min: 0, max: 4 },
   { name: "DescribeTopicPartitions", min: 0, max: 0 },
@@ -57,6 +57,7 @@ export const METADATA_RECORDS: readonly string[] = [
 
 /** __consumer_offsets records (group-coordinator/*.json), all versions, into src/storage/group/records.ts. */
 export const GROUP_RECORDS: readonly string[] = [
+  "LegacyOffsetCommitKey",
   "OffsetCommitKey",
   "OffsetCommitValue",
   "GroupMetadataKey",

@@ -1012,12 +1012,19 @@ export function generate(specsDir: string, config: GenerateConfig = DEFAULT_CONF
   {
     const msgs = config.groupRecords.map((n) => {
       const spec = loadSpec(specsDir, "group-coordinator", n);
+      if (spec.apiKey === undefined) throw new Error(`${n}: no apiKey`);
       return buildMessage(spec, all(spec));
     });
     const module = "src/storage/group/records.ts";
     files.push({
       path: module,
       text: emitModule(msgs, "../../protocol", "Group coordinator records (__consumer_offsets), from the specs' group-coordinator/ folder.", (c) => {
+        // Kafka 4 (CoordinatorRecordSerde) prefixes a key with its record type, not a key version.
+        c.line("/** Record type (the spec's apiKey); a key is stored after its type as an int16, a value after its version. */");
+        c.open("export const GROUP_RECORD_TYPES = {");
+        for (const m of msgs) c.line(`${m.name}: ${m.apiKey},`);
+        c.close("} as const;");
+        c.line();
         c.line("/** Versions each record is generated for; `flexibleFrom` is Infinity when never flexible. */");
         c.open("export const GROUP_RECORD_VERSIONS = {");
         for (const m of msgs) {
@@ -1114,11 +1121,10 @@ export function generate(specsDir: string, config: GenerateConfig = DEFAULT_CONF
     c.open("/**");
     c.line("* Request header version: v2 when the request version is flexible, else v1. Flexibility follows");
     c.line("* the spec's open-ended range, so a version above the served maximum still parses its header");
-    c.line("* (ApiVersions must answer those). ControlledShutdown v0 (key 7) alone uses header v0. An API");
-    c.line("* not served here gets v1.");
+    c.line("* (ApiVersions must answer those). An API not served here gets v1. (Header v0, used only by");
+    c.line("* ControlledShutdown v0, left Kafka's specs in 4.0.)");
     c.close("*/");
     c.open("export function requestHeaderVersion(apiKey: number, version: number): number {");
-    c.line("if (apiKey === 7 && version === 0) return 0;");
     c.line("const api = API_BY_KEY.get(apiKey);");
     c.line("return api !== undefined && version >= api.requestFlexibleFrom ? 2 : 1;");
     c.close();

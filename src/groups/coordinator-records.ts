@@ -1,23 +1,23 @@
 // The records the group coordinator keeps in __consumer_offsets, in Kafka's format
-// (GroupCoordinatorRecordSerde): a record's key is an int16 key version followed by the key in
-// that version, its value an int16 value version followed by the value, and a deletion is a
+// (CoordinatorRecordSerde): a record's key is its int16 record type followed by the key (always
+// key version 0), its value an int16 value version followed by the value, and a deletion is a
 // tombstone (null value). What Kafka writes, and so what Bunka writes:
 //
-//   committed offset  key OffsetCommitKey  v1 {group, topic, partition}
+//   committed offset  key OffsetCommitKey  type 1 {group, topic, partition}
 //                     value OffsetCommitValue v3 {offset, leaderEpoch, metadata, commitTimestamp}
 //                     (v1, with expireTimestamp, when the commit gave a retention time: v2–v4)
-//   group metadata    key GroupMetadataKey v2 {group}
+//   group metadata    key GroupMetadataKey type 2 {group}
 //                     value GroupMetadataValue v3 {protocolType, generation, protocol, leader,
 //                     currentStateTimestamp, members [memberId, groupInstanceId, clientId,
 //                     clientHost, rebalanceTimeout, sessionTimeout, subscription, assignment]}
 //
-// Key versions 0 and 1 both read as OffsetCommitKey, 2 as GroupMetadataKey. Other key versions
-// (KIP-848 consumer groups, share groups, transactions' markers) are not ours: skipped.
+// Types 0 (LegacyOffsetCommitKey, same fields) and 1 read as committed offsets, 2 as group
+// metadata. Other types (KIP-848 consumer groups, share groups, transactions' markers) are not ours: skipped.
 
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import {
-  GROUP_RECORD_VERSIONS,
+  GROUP_RECORD_TYPES, GROUP_RECORD_VERSIONS,
   readGroupMetadataKey, readGroupMetadataValue, readOffsetCommitKey, readOffsetCommitValue,
   writeGroupMetadataKey, writeGroupMetadataValue, writeOffsetCommitKey, writeOffsetCommitValue,
   type GroupMetadataValue, type OffsetCommitValue,
@@ -25,8 +25,8 @@ import {
 
 export type { GroupMetadataValue, OffsetCommitValue };
 
-export const OFFSET_COMMIT_KEY_VERSION = 1;
-export const GROUP_METADATA_KEY_VERSION = 2;
+/** Keys have one version (0); their int16 prefix is the record type. */
+const KEY_VERSION = 0;
 export const OFFSET_COMMIT_VALUE_VERSION = 3;
 /** The only OffsetCommitValue version with an expire timestamp. */
 export const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
@@ -59,8 +59,8 @@ export function encodeCoordinatorRecord(rec: CoordinatorRecord): EncodedRecord {
   const key = new Writer(64, null);
   let value: Uint8Array | null = null;
   if (rec.kind === "offset") {
-    key.int16(OFFSET_COMMIT_KEY_VERSION);
-    writeOffsetCommitKey(key, OFFSET_COMMIT_KEY_VERSION, { group: rec.groupId, topic: rec.topic, partition: rec.partition });
+    key.int16(GROUP_RECORD_TYPES.OffsetCommitKey);
+    writeOffsetCommitKey(key, KEY_VERSION, { group: rec.groupId, topic: rec.topic, partition: rec.partition });
     if (rec.value !== null) {
       const version = rec.value.expireTimestamp !== -1 ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION;
       const w = new Writer(64 + rec.value.metadata.length * 3, null);
@@ -69,8 +69,8 @@ export function encodeCoordinatorRecord(rec: CoordinatorRecord): EncodedRecord {
       value = w.finish().slice();
     }
   } else {
-    key.int16(GROUP_METADATA_KEY_VERSION);
-    writeGroupMetadataKey(key, GROUP_METADATA_KEY_VERSION, { group: rec.groupId });
+    key.int16(GROUP_RECORD_TYPES.GroupMetadataKey);
+    writeGroupMetadataKey(key, KEY_VERSION, { group: rec.groupId });
     if (rec.value !== null) {
       const w = new Writer(256, null);
       w.int16(GROUP_METADATA_VALUE_VERSION);
@@ -87,10 +87,11 @@ export function encodeCoordinatorRecord(rec: CoordinatorRecord): EncodedRecord {
  */
 export function decodeCoordinatorRecord(key: Uint8Array, value: Uint8Array | null): CoordinatorRecord | null {
   const kr = new Reader(key);
-  const keyVersion = kr.int16();
+  const type = kr.int16();
   if (kr.failed) throw new Error("record key too short");
-  if (keyVersion === 0 || keyVersion === 1) {
-    const k = readOffsetCommitKey(kr, keyVersion);
+  if (type === GROUP_RECORD_TYPES.LegacyOffsetCommitKey || type === GROUP_RECORD_TYPES.OffsetCommitKey) {
+    // LegacyOffsetCommitKey and OffsetCommitKey have the same fields.
+    const k = readOffsetCommitKey(kr, KEY_VERSION);
     if (kr.failed) throw new Error("malformed OffsetCommitKey");
     let v: OffsetCommitValue | null = null;
     if (value !== null) {
@@ -103,8 +104,8 @@ export function decodeCoordinatorRecord(key: Uint8Array, value: Uint8Array | nul
     }
     return { kind: "offset", groupId: k.group, topic: k.topic, partition: k.partition, value: v };
   }
-  if (keyVersion === 2) {
-    const k = readGroupMetadataKey(kr, keyVersion);
+  if (type === GROUP_RECORD_TYPES.GroupMetadataKey) {
+    const k = readGroupMetadataKey(kr, KEY_VERSION);
     if (kr.failed) throw new Error("malformed GroupMetadataKey");
     let v: GroupMetadataValue | null = null;
     if (value !== null) {

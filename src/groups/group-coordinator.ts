@@ -35,6 +35,7 @@
 
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { ZERO_UUID } from "../protocol/reader.ts";
 import { log as brokerLog } from "../log.ts";
 import type { BrokerConfig } from "../config/broker-config.ts";
 import {
@@ -945,7 +946,7 @@ export class GroupCoordinator {
         partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE });
         records.push({
           kind: "offset", groupId: p.groupId, topic: t.name, partition: x.partitionIndex,
-          value: { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp },
+          value: { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp, topicId: ZERO_UUID },
         });
       }
       response.push({ name: t.name, partitions });

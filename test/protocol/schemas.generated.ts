@@ -121,7 +121,7 @@ export const CODECS: CodecDesc[] = [
   {
     module: "src/storage/metadata/records.ts",
     name: "RegisterBrokerRecord",
-    versions: [0, 1, 2, 3],
+    versions: [0, 1, 2, 3, 4],
     flexible: [0, 32767],
     structs: {
       RegisterBrokerRecord: [
@@ -135,6 +135,7 @@ export const CODECS: CodecDesc[] = [
         { name: "fenced", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: true },
         { name: "inControlledShutdown", type: "bool", versions: [1, 32767], nullable: null, tagged: null, default: false },
         { name: "logDirs", type: "[]uuid", versions: [3, 32767], nullable: null, tagged: [3, 32767] },
+        { name: "cordonedLogDirs", type: "[]uuid", versions: [4, 32767], nullable: [4, 32767], tagged: [4, 32767], default: null },
       ],
       RegisterBrokerRecordBrokerEndpoint: [
         { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
@@ -193,14 +194,27 @@ export const CODECS: CodecDesc[] = [
   },
   {
     module: "src/storage/group/records.ts",
+    name: "LegacyOffsetCommitKey",
+    versions: [0],
+    flexible: null,
+    structs: {
+      LegacyOffsetCommitKey: [
+        { name: "group", type: "string", versions: [0, 0], nullable: null, tagged: null, default: "" },
+        { name: "topic", type: "string", versions: [0, 0], nullable: null, tagged: null, default: "" },
+        { name: "partition", type: "int32", versions: [0, 0], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/storage/group/records.ts",
     name: "OffsetCommitKey",
-    versions: [0, 1],
+    versions: [0],
     flexible: null,
     structs: {
       OffsetCommitKey: [
-        { name: "group", type: "string", versions: [0, 1], nullable: null, tagged: null, default: "" },
-        { name: "topic", type: "string", versions: [0, 1], nullable: null, tagged: null, default: "" },
-        { name: "partition", type: "int32", versions: [0, 1], nullable: null, tagged: null, default: 0 },
+        { name: "group", type: "string", versions: [0, 0], nullable: null, tagged: null, default: "" },
+        { name: "topic", type: "string", versions: [0, 0], nullable: null, tagged: null, default: "" },
+        { name: "partition", type: "int32", versions: [0, 0], nullable: null, tagged: null, default: 0 },
       ],
     },
   },
@@ -216,17 +230,18 @@ export const CODECS: CodecDesc[] = [
         { name: "metadata", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
         { name: "commitTimestamp", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
         { name: "expireTimestamp", type: "int64", versions: [1, 1], nullable: null, tagged: null, default: -1 },
+        { name: "topicId", type: "uuid", versions: [4, 32767], nullable: null, tagged: [4, 32767], default: "00000000000000000000000000000000" },
       ],
     },
   },
   {
     module: "src/storage/group/records.ts",
     name: "GroupMetadataKey",
-    versions: [2],
+    versions: [0],
     flexible: null,
     structs: {
       GroupMetadataKey: [
-        { name: "group", type: "string", versions: [2, 2], nullable: null, tagged: null, default: "" },
+        { name: "group", type: "string", versions: [0, 0], nullable: null, tagged: null, default: "" },
       ],
     },
   },
@@ -259,7 +274,7 @@ export const CODECS: CodecDesc[] = [
   {
     module: "src/protocol/messages/headers.ts",
     name: "RequestHeader",
-    versions: [0, 1, 2],
+    versions: [1, 2],
     flexible: [2, 32767],
     structs: {
       RequestHeader: [
@@ -284,7 +299,7 @@ export const CODECS: CodecDesc[] = [
   {
     module: "src/protocol/messages/produce.ts",
     name: "ProduceRequest",
-    versions: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    versions: [3, 4, 5, 6, 7, 8, 9, 10, 11],
     flexible: [9, 32767],
     structs: {
       ProduceRequest: [
@@ -294,7 +309,7 @@ export const CODECS: CodecDesc[] = [
         { name: "topicData", type: "[]struct:ProduceRequestTopicProduceData", versions: [0, 32767], nullable: null, tagged: null },
       ],
       ProduceRequestTopicProduceData: [
-        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "name", type: "string", versions: [0, 12], nullable: null, tagged: null, default: "" },
         { name: "partitionData", type: "[]struct:ProduceRequestPartitionProduceData", versions: [0, 32767], nullable: null, tagged: null },
       ],
       ProduceRequestPartitionProduceData: [
@@ -306,7 +321,7 @@ export const CODECS: CodecDesc[] = [
   {
     module: "src/protocol/messages/produce.ts",
     name: "ProduceResponse",
-    versions: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    versions: [3, 4, 5, 6, 7, 8, 9, 10, 11],
     flexible: [9, 32767],
     structs: {
       ProduceResponse: [
@@ -315,7 +330,7 @@ export const CODECS: CodecDesc[] = [
         { name: "nodeEndpoints", type: "[]struct:ProduceResponseNodeEndpoint", versions: [10, 32767], nullable: null, tagged: [10, 32767] },
       ],
       ProduceResponseTopicProduceResponse: [
-        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "name", type: "string", versions: [0, 12], nullable: null, tagged: null, default: "" },
         { name: "partitionResponses", type: "[]struct:ProduceResponsePartitionProduceResponse", versions: [0, 32767], nullable: null, tagged: null },
       ],
       ProduceResponsePartitionProduceResponse: [
@@ -1131,7 +1146,7 @@ export const CODECS: CodecDesc[] = [
         { name: "topics", type: "[]struct:OffsetCommitRequestOffsetCommitRequestTopic", versions: [0, 32767], nullable: null, tagged: null },
       ],
       OffsetCommitRequestOffsetCommitRequestTopic: [
-        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "name", type: "string", versions: [0, 9], nullable: null, tagged: null, default: "" },
         { name: "partitions", type: "[]struct:OffsetCommitRequestOffsetCommitRequestPartition", versions: [0, 32767], nullable: null, tagged: null },
       ],
       OffsetCommitRequestOffsetCommitRequestPartition: [
@@ -1153,7 +1168,7 @@ export const CODECS: CodecDesc[] = [
         { name: "topics", type: "[]struct:OffsetCommitResponseOffsetCommitResponseTopic", versions: [0, 32767], nullable: null, tagged: null },
       ],
       OffsetCommitResponseOffsetCommitResponseTopic: [
-        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "name", type: "string", versions: [0, 9], nullable: null, tagged: null, default: "" },
         { name: "partitions", type: "[]struct:OffsetCommitResponseOffsetCommitResponsePartition", versions: [0, 32767], nullable: null, tagged: null },
       ],
       OffsetCommitResponseOffsetCommitResponsePartition: [
@@ -1185,7 +1200,7 @@ export const CODECS: CodecDesc[] = [
         { name: "topics", type: "[]struct:OffsetFetchRequestOffsetFetchRequestTopics", versions: [8, 32767], nullable: [8, 32767], tagged: null },
       ],
       OffsetFetchRequestOffsetFetchRequestTopics: [
-        { name: "name", type: "string", versions: [8, 32767], nullable: null, tagged: null, default: "" },
+        { name: "name", type: "string", versions: [8, 9], nullable: null, tagged: null, default: "" },
         { name: "partitionIndexes", type: "[]int32", versions: [8, 32767], nullable: null, tagged: null },
       ],
     },
@@ -1219,7 +1234,7 @@ export const CODECS: CodecDesc[] = [
         { name: "errorCode", type: "int16", versions: [8, 32767], nullable: null, tagged: null, default: 0 },
       ],
       OffsetFetchResponseOffsetFetchResponseTopics: [
-        { name: "name", type: "string", versions: [8, 32767], nullable: null, tagged: null, default: "" },
+        { name: "name", type: "string", versions: [8, 9], nullable: null, tagged: null, default: "" },
         { name: "partitions", type: "[]struct:OffsetFetchResponseOffsetFetchResponsePartitions", versions: [8, 32767], nullable: null, tagged: null },
       ],
       OffsetFetchResponseOffsetFetchResponsePartitions: [

@@ -63,7 +63,7 @@ export interface ApiVersionsResponse {
   finalizedFeaturesEpoch: number;
   /** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. (Versions 3+; tag 2 (3+)) */
   finalizedFeatures: ApiVersionsResponseFinalizedFeatureKey[];
-  /** Set by a KRaft controller if the required configurations for ZK migration are present (Versions 3+; tag 3 (3+); default false) */
+  /** Set by a KRaft controller if the required configurations for ZK migration are present. (Versions 3+; tag 3 (3+); default false) */
   zkMigrationReady: boolean;
 }
 

@@ -260,7 +260,7 @@ export interface CreateTopicsResponse {
 export interface CreateTopicsResponseCreatableTopicResult {
   /** The topic name. (Versions 0+) */
   name: string;
-  /** The unique topic ID (Versions 7+) */
+  /** The unique topic ID. (Versions 7+) */
   topicId: string;
   /** The error code, or 0 if there was no error. (Versions 0+) */
   errorCode: number;

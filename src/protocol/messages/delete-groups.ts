@@ -70,12 +70,12 @@ export function writeDeleteGroupsRequest(w: Writer, version: number, m: DeleteGr
 export interface DeleteGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (Versions 0+) */
   throttleTimeMs: number;
-  /** The deletion results (Versions 0+) */
+  /** The deletion results. (Versions 0+) */
   results: DeleteGroupsResponseDeletableGroupResult[];
 }
 
 export interface DeleteGroupsResponseDeletableGroupResult {
-  /** The group id (Versions 0+) */
+  /** The group id. (Versions 0+) */
   groupId: string;
   /** The deletion error, or 0 if the deletion succeeded. (Versions 0+) */
   errorCode: number;

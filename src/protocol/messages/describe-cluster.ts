@@ -51,7 +51,7 @@ export function writeDescribeClusterRequest(w: Writer, version: number, m: Descr
 export interface DescribeClusterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (Versions 0+) */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error (Versions 0+) */
+  /** The top-level error code, or 0 if there was no error. (Versions 0+) */
   errorCode: number;
   /** The top-level error message, or null if there was no error. (Versions 0+; nullable 0+; default null) */
   errorMessage: string | null;
@@ -59,7 +59,7 @@ export interface DescribeClusterResponse {
   endpointType: number;
   /** The cluster ID that responding broker belongs to. (Versions 0+) */
   clusterId: string;
-  /** The ID of the controller broker. (Versions 0+; default -1) */
+  /** The ID of the controller. When handled by a controller, returns the current voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback. (Versions 0+; default -1) */
   controllerId: number;
   /** Each broker in the response. (Versions 0+) */
   brokers: DescribeClusterResponseDescribeClusterBroker[];

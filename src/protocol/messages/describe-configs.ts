@@ -178,7 +178,7 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   isSensitive: boolean;
   /** The synonyms for this configuration key. (Versions 1+) */
   synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
-  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD (Versions 3+; default 0) */
+  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. (Versions 3+; default 0) */
   configType: number;
   /** The configuration documentation. (Versions 3+; nullable 0+) */
   documentation: string | null;

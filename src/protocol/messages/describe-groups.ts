@@ -19,7 +19,7 @@ export const DESCRIBE_GROUPS = {
 // DescribeGroupsRequest (v0-v5; flexible 5+)
 
 export interface DescribeGroupsRequest {
-  /** The names of the groups to describe (Versions 0+) */
+  /** The names of the groups to describe. (Versions 0+) */
   groups: string[];
   /** Whether to include authorized operations. (Versions 3+) */
   includeAuthorizedOperations: boolean;
@@ -100,7 +100,7 @@ export interface DescribeGroupsResponseDescribedGroup {
 }
 
 export interface DescribeGroupsResponseDescribedGroupMember {
-  /** The member ID assigned by the group coordinator. (Versions 0+) */
+  /** The member id. (Versions 0+) */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. (Versions 4+; nullable 4+; default null) */
   groupInstanceId: string | null;

@@ -26,14 +26,14 @@ export interface DescribeTopicPartitionsRequest {
 }
 
 export interface DescribeTopicPartitionsRequestTopicRequest {
-  /** The topic name (Versions 0+) */
+  /** The topic name. (Versions 0+) */
   name: string;
 }
 
 export interface DescribeTopicPartitionsRequestCursor {
-  /** The name for the first topic to process (Versions 0+) */
+  /** The name for the first topic to process. (Versions 0+) */
   topicName: string;
-  /** The partition index to start with (Versions 0+) */
+  /** The partition index to start with. (Versions 0+) */
   partitionIndex: number;
 }
 
@@ -174,9 +174,9 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
 }
 
 export interface DescribeTopicPartitionsResponseCursor {
-  /** The name for the first topic to process (Versions 0+) */
+  /** The name for the first topic to process. (Versions 0+) */
   topicName: string;
-  /** The partition index to start with (Versions 0+) */
+  /** The partition index to start with. (Versions 0+) */
   partitionIndex: number;
 }
 

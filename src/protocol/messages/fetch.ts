@@ -23,7 +23,7 @@ export interface FetchRequest {
   clusterId: string | null;
   /** The broker ID of the follower, of -1 if this request is from a consumer. (Versions 0-14; default -1) */
   replicaId: number;
-  /** (Versions 15+; tag 1 (15+)) */
+  /** The state of the replica in the follower. (Versions 15+; tag 1 (15+)) */
   replicaState: FetchRequestReplicaState;
   /** The maximum time in milliseconds to wait for the response. (Versions 0+) */
   maxWaitMs: number;
@@ -31,7 +31,7 @@ export interface FetchRequest {
   minBytes: number;
   /** The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored. (Versions 3+; default 0x7fffffff) */
   maxBytes: number;
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records (Versions 4+; default 0) */
+  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (Versions 4+; default 0) */
   isolationLevel: number;
   /** The fetch session ID. (Versions 7+; default 0) */
   sessionId: number;
@@ -41,7 +41,7 @@ export interface FetchRequest {
   topics: FetchRequestFetchTopic[];
   /** In an incremental fetch request, the partitions to remove. (Versions 7+) */
   forgottenTopicsData: FetchRequestForgottenTopic[];
-  /** Rack ID of the consumer making this request (Versions 11+; default ) */
+  /** Rack ID of the consumer making this request. (Versions 11+; default ) */
   rackId: string;
 }
 
@@ -55,7 +55,7 @@ export interface FetchRequestReplicaState {
 export interface FetchRequestFetchTopic {
   /** The name of the topic to fetch. (Versions 0-12) */
   topic: string;
-  /** The unique topic ID (Versions 13+) */
+  /** The unique topic ID. (Versions 13+) */
   topicId: string;
   /** The partitions to fetch. (Versions 0+) */
   partitions: FetchRequestFetchPartition[];
@@ -68,7 +68,7 @@ export interface FetchRequestFetchPartition {
   currentLeaderEpoch: number;
   /** The message offset. (Versions 0+) */
   fetchOffset: number;
-  /** The epoch of the last fetched record or -1 if there is none (Versions 12+; default -1) */
+  /** The epoch of the last fetched record or -1 if there is none. (Versions 12+; default -1) */
   lastFetchedEpoch: number;
   /** The earliest available offset of the follower replica. The field is only used when the request is sent by the follower. (Versions 5+; default -1) */
   logStartOffset: number;
@@ -79,7 +79,7 @@ export interface FetchRequestFetchPartition {
 export interface FetchRequestForgottenTopic {
   /** The topic name. (Versions 7-12) */
   topic: string;
-  /** The unique topic ID (Versions 13+) */
+  /** The unique topic ID. (Versions 13+) */
   topicId: string;
   /** The partitions indexes to forget. (Versions 7+) */
   partitions: number[];
@@ -420,7 +420,7 @@ export interface FetchResponse {
 export interface FetchResponseFetchableTopicResponse {
   /** The topic name. (Versions 0-12) */
   topic: string;
-  /** The unique topic ID (Versions 13+) */
+  /** The unique topic ID. (Versions 13+) */
   topicId: string;
   /** The topic partitions. (Versions 0+) */
   partitions: FetchResponsePartitionData[];
@@ -433,42 +433,42 @@ export interface FetchResponsePartitionData {
   errorCode: number;
   /** The current high water mark. (Versions 0+) */
   highWatermark: number;
-  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED) (Versions 4+; default -1) */
+  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED). (Versions 4+; default -1) */
   lastStableOffset: number;
   /** The current log start offset. (Versions 5+; default -1) */
   logStartOffset: number;
-  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge (Versions 12+; tag 0 (12+)) */
+  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge. (Versions 12+; tag 0 (12+)) */
   divergingEpoch: FetchResponseEpochEndOffset;
-  /** (Versions 12+; tag 1 (12+)) */
+  /** The current leader of the partition. (Versions 12+; tag 1 (12+)) */
   currentLeader: FetchResponseLeaderIdAndEpoch;
   /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (Versions 12+; tag 2 (12+)) */
   snapshotId: FetchResponseSnapshotId;
   /** The aborted transactions. (Versions 4+; nullable 4+) */
   abortedTransactions: FetchResponseAbortedTransaction[] | null;
-  /** The preferred read replica for the consumer to use on its next fetch request (Versions 11+; default -1) */
+  /** The preferred read replica for the consumer to use on its next fetch request. (Versions 11+; default -1) */
   preferredReadReplica: number;
   /** The record data. (Versions 0+; nullable 0+) */
   records: Uint8Array | null;
 }
 
 export interface FetchResponseEpochEndOffset {
-  /** (Versions 12+; default -1) */
+  /** The largest epoch. (Versions 12+; default -1) */
   epoch: number;
-  /** (Versions 12+; default -1) */
+  /** The end offset of the epoch. (Versions 12+; default -1) */
   endOffset: number;
 }
 
 export interface FetchResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown. (Versions 12+; default -1) */
   leaderId: number;
-  /** The latest known leader epoch (Versions 12+; default -1) */
+  /** The latest known leader epoch. (Versions 12+; default -1) */
   leaderEpoch: number;
 }
 
 export interface FetchResponseSnapshotId {
-  /** (Versions 0+; default -1) */
+  /** The end offset of the epoch. (Versions 0+; default -1) */
   endOffset: number;
-  /** (Versions 0+; default -1) */
+  /** The largest epoch. (Versions 0+; default -1) */
   epoch: number;
 }
 

@@ -19,7 +19,7 @@ export const FIND_COORDINATOR = {
 export interface FindCoordinatorRequest {
   /** The coordinator key. (Versions 0-3) */
   key: string;
-  /** The coordinator key type. (Group, transaction, etc.) (Versions 1+; default 0) */
+  /** The coordinator key type. (group, transaction, share). (Versions 1+; default 0) */
   keyType: number;
   /** The coordinator keys. (Versions 4+) */
   coordinatorKeys: string[];
@@ -92,7 +92,7 @@ export interface FindCoordinatorResponse {
   host: string;
   /** The port. (Versions 0-3) */
   port: number;
-  /** Each coordinator result in the response (Versions 4+) */
+  /** Each coordinator result in the response. (Versions 4+) */
   coordinators: FindCoordinatorResponseCoordinator[];
 }
 

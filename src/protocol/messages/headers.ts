@@ -4,7 +4,7 @@
 import type { Reader } from "../reader.ts";
 import type { Writer } from "../writer.ts";
 
-// RequestHeader (v0-v2; flexible 2+)
+// RequestHeader (v1-v2; flexible 2+)
 
 export interface RequestHeader {
   /** The API key of this request. (Versions 0+) */
@@ -30,7 +30,7 @@ export function readRequestHeader(r: Reader, version: number): RequestHeader {
   const requestApiKey: number = r.int16();
   const requestApiVersion: number = r.int16();
   const correlationId: number = r.int32();
-  const clientId: string | null = version >= 1 ? r.nullableString() : "";
+  const clientId: string | null = r.nullableString();
   if (version >= 2) r.skipTaggedFields();
   return {
     requestApiKey,
@@ -44,7 +44,7 @@ export function writeRequestHeader(w: Writer, version: number, m: RequestHeader)
   w.int16(m.requestApiKey);
   w.int16(m.requestApiVersion);
   w.int32(m.correlationId);
-  if (version >= 1) w.nullableString(m.clientId);
+  w.nullableString(m.clientId);
   if (version >= 2) w.uvarint(0);
 }
 

@@ -100,11 +100,10 @@ export const API_BY_KEY: ReadonlyMap<number, ApiInfo> = new Map(SERVED_APIS.map(
 /**
   * Request header version: v2 when the request version is flexible, else v1. Flexibility follows
   * the spec's open-ended range, so a version above the served maximum still parses its header
-  * (ApiVersions must answer those). ControlledShutdown v0 (key 7) alone uses header v0. An API
-  * not served here gets v1.
+  * (ApiVersions must answer those). An API not served here gets v1. (Header v0, used only by
+  * ControlledShutdown v0, left Kafka's specs in 4.0.)
 */
 export function requestHeaderVersion(apiKey: number, version: number): number {
-  if (apiKey === 7 && version === 0) return 0;
   const api = API_BY_KEY.get(apiKey);
   return api !== undefined && version >= api.requestFlexibleFrom ? 2 : 1;
 }

@@ -178,7 +178,7 @@ export interface JoinGroupResponse {
   skipAssignment: boolean;
   /** The member ID assigned by the group coordinator. (Versions 0+) */
   memberId: string;
-  /** (Versions 0+) */
+  /** The group members. (Versions 0+) */
   members: JoinGroupResponseJoinGroupResponseMember[];
 }
 

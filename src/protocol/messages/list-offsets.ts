@@ -19,7 +19,7 @@ export const LIST_OFFSETS = {
 export interface ListOffsetsRequest {
   /** The broker ID of the requester, or -1 if this request is being made by a normal consumer. (Versions 0+) */
   replicaId: number;
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records (Versions 2+) */
+  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (Versions 2+) */
   isolationLevel: number;
   /** Each topic in the request. (Versions 0+) */
   topics: ListOffsetsRequestListOffsetsTopic[];
@@ -170,7 +170,7 @@ export interface ListOffsetsResponse {
 }
 
 export interface ListOffsetsResponseListOffsetsTopicResponse {
-  /** The topic name (Versions 0+) */
+  /** The topic name. (Versions 0+) */
   name: string;
   /** Each partition in the response. (Versions 0+) */
   partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
@@ -185,7 +185,7 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   timestamp: number;
   /** The returned offset. (Versions 1+; default -1) */
   offset: number;
-  /** (Versions 4+; default -1) */
+  /** The leader epoch associated with the returned offset. (Versions 4+; default -1) */
   leaderEpoch: number;
 }
 

@@ -32,7 +32,7 @@ export interface OffsetCommitRequest {
 }
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
-  /** The topic name. (Versions 0+) */
+  /** The topic name. (Versions 0-9) */
   name: string;
   /** Each partition to commit offsets for. (Versions 0+) */
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
@@ -212,7 +212,7 @@ export interface OffsetCommitResponse {
 }
 
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
-  /** The topic name. (Versions 0+) */
+  /** The topic name. (Versions 0-9) */
   name: string;
   /** The responses for each partition in the topic. (Versions 0+) */
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[];

@@ -19,7 +19,7 @@ export const OFFSET_DELETE = {
 export interface OffsetDeleteRequest {
   /** The unique group identifier. (Versions 0+) */
   groupId: string;
-  /** The topics to delete offsets for (Versions 0+) */
+  /** The topics to delete offsets for. (Versions 0+) */
   topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
 }
 

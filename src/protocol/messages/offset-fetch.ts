@@ -21,7 +21,7 @@ export interface OffsetFetchRequest {
   groupId: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (Versions 0-7; nullable 2-7) */
   topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  /** Each group we would like to fetch offsets for (Versions 8+) */
+  /** Each group we would like to fetch offsets for. (Versions 8+) */
   groups: OffsetFetchRequestOffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (Versions 7+; default false) */
   requireStable: boolean;
@@ -37,7 +37,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
 export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The group ID. (Versions 8+) */
   groupId: string;
-  /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). (Versions 9+; nullable 9+; default null) */
+  /** The member id. (Versions 9+; nullable 9+; default null) */
   memberId: string | null;
   /** The member epoch if using the new consumer protocol (KIP-848). (Versions 9+; default -1) */
   memberEpoch: number;
@@ -46,7 +46,7 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
-  /** The topic name. (Versions 8+) */
+  /** The topic name. (Versions 8-9) */
   name: string;
   /** The partition indexes we would like to fetch offsets for. (Versions 8+) */
   partitionIndexes: number[];
@@ -294,7 +294,7 @@ export interface OffsetFetchResponse {
 export interface OffsetFetchResponseOffsetFetchResponseTopic {
   /** The topic name. (Versions 0-7) */
   name: string;
-  /** The responses per partition (Versions 0-7) */
+  /** The responses per partition. (Versions 0-7) */
   partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
 }
 
@@ -321,9 +321,9 @@ export interface OffsetFetchResponseOffsetFetchResponseGroup {
 }
 
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
-  /** The topic name. (Versions 8+) */
+  /** The topic name. (Versions 8-9) */
   name: string;
-  /** The responses per partition (Versions 8+) */
+  /** The responses per partition. (Versions 8+) */
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
 }
 

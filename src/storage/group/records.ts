@@ -6,22 +6,68 @@ import type { Writer } from "../../protocol/writer.ts";
 
 const EMPTY_BYTES = new Uint8Array(0);
 
+/** Record type (the spec's apiKey); a key is stored after its type as an int16, a value after its version. */
+export const GROUP_RECORD_TYPES = {
+  LegacyOffsetCommitKey: 0,
+  OffsetCommitKey: 1,
+  OffsetCommitValue: 1,
+  GroupMetadataKey: 2,
+  GroupMetadataValue: 2,
+} as const;
+
 /** Versions each record is generated for; `flexibleFrom` is Infinity when never flexible. */
 export const GROUP_RECORD_VERSIONS = {
-  OffsetCommitKey: { minVersion: 0, maxVersion: 1, flexibleFrom: Infinity },
+  LegacyOffsetCommitKey: { minVersion: 0, maxVersion: 0, flexibleFrom: Infinity },
+  OffsetCommitKey: { minVersion: 0, maxVersion: 0, flexibleFrom: Infinity },
   OffsetCommitValue: { minVersion: 0, maxVersion: 4, flexibleFrom: 4 },
-  GroupMetadataKey: { minVersion: 2, maxVersion: 2, flexibleFrom: Infinity },
+  GroupMetadataKey: { minVersion: 0, maxVersion: 0, flexibleFrom: Infinity },
   GroupMetadataValue: { minVersion: 0, maxVersion: 4, flexibleFrom: 4 },
 } as const;
 
-// OffsetCommitKey (v0-v1; flexible none)
+// LegacyOffsetCommitKey (v0; flexible none)
+
+export interface LegacyOffsetCommitKey {
+  /** The consumer group id. (Versions 0) */
+  group: string;
+  /** The topic name. (Versions 0) */
+  topic: string;
+  /** The topic partition index. (Versions 0) */
+  partition: number;
+}
+
+export function defaultLegacyOffsetCommitKey(): LegacyOffsetCommitKey {
+  return {
+    group: "",
+    topic: "",
+    partition: 0,
+  };
+}
+
+export function readLegacyOffsetCommitKey(r: Reader, version: number): LegacyOffsetCommitKey {
+  const group: string = r.string();
+  const topic: string = r.string();
+  const partition: number = r.int32();
+  return {
+    group,
+    topic,
+    partition,
+  };
+}
+
+export function writeLegacyOffsetCommitKey(w: Writer, version: number, m: LegacyOffsetCommitKey): void {
+  w.string(m.group);
+  w.string(m.topic);
+  w.int32(m.partition);
+}
+
+// OffsetCommitKey (v0; flexible none)
 
 export interface OffsetCommitKey {
-  /** (Versions 0-1) */
+  /** The consumer group id. (Versions 0) */
   group: string;
-  /** (Versions 0-1) */
+  /** The topic name. (Versions 0) */
   topic: string;
-  /** (Versions 0-1) */
+  /** The topic partition index. (Versions 0) */
   partition: number;
 }
 
@@ -53,16 +99,18 @@ export function writeOffsetCommitKey(w: Writer, version: number, m: OffsetCommit
 // OffsetCommitValue (v0-v4; flexible 4+)
 
 export interface OffsetCommitValue {
-  /** (Versions 0+) */
+  /** The offset that the consumer wants to store (for this partition). (Versions 0+) */
   offset: number;
-  /** (Versions 3+; default -1) */
+  /** The leader epoch of the last consumed record. (Versions 3+; default -1) */
   leaderEpoch: number;
-  /** (Versions 0+) */
+  /** Any metadata the client wants to keep. (Versions 0+) */
   metadata: string;
-  /** (Versions 0+) */
+  /** The time at which the commit was added to the log. (Versions 0+) */
   commitTimestamp: number;
-  /** (Versions 1; default -1) */
+  /** The time at which the offset will expire. (Versions 1; default -1) */
   expireTimestamp: number;
+  /** The topic id of the committed offset. (Versions 4+; tag 0 (4+)) */
+  topicId: string;
 }
 
 export function defaultOffsetCommitValue(): OffsetCommitValue {
@@ -72,6 +120,7 @@ export function defaultOffsetCommitValue(): OffsetCommitValue {
     metadata: "",
     commitTimestamp: 0,
     expireTimestamp: -1,
+    topicId: "00000000000000000000000000000000",
   };
 }
 
@@ -81,13 +130,28 @@ export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitV
   const metadata: string = version >= 4 ? r.compactString() : r.string();
   const commitTimestamp: number = r.int64();
   const expireTimestamp: number = version === 1 ? r.int64() : -1;
-  if (version >= 4) r.skipTaggedFields();
+  let topicId: string = "00000000000000000000000000000000";
+  if (version >= 4) {
+    const _nTags = r.uvarint();
+    for (let _t = 0; _t < _nTags && !r.failed; _t++) {
+      const _tag = r.uvarint();
+      const _size = r.uvarint();
+      const _end = r.pos + _size;
+      if (_tag === 0) {
+        topicId = r.uuid();
+      } else {
+        r.skip(_size);
+      }
+      if (r.pos !== _end) r.fail();
+    }
+  }
   return {
     offset,
     leaderEpoch,
     metadata,
     commitTimestamp,
     expireTimestamp,
+    topicId,
   };
 }
 
@@ -101,13 +165,21 @@ export function writeOffsetCommitValue(w: Writer, version: number, m: OffsetComm
   }
   w.int64(m.commitTimestamp);
   if (version === 1) w.int64(m.expireTimestamp);
-  if (version >= 4) w.uvarint(0);
+  if (version >= 4) {
+    const _w0 = m.topicId !== "00000000000000000000000000000000";
+    w.uvarint((_w0 ? 1 : 0));
+    if (_w0) {
+      w.uvarint(0);
+      w.uvarint(16);
+      w.uuid(m.topicId);
+    }
+  }
 }
 
-// GroupMetadataKey (v2; flexible none)
+// GroupMetadataKey (v0; flexible none)
 
 export interface GroupMetadataKey {
-  /** (Versions 2) */
+  /** The group id. (Versions 0) */
   group: string;
 }
 
@@ -131,36 +203,36 @@ export function writeGroupMetadataKey(w: Writer, version: number, m: GroupMetada
 // GroupMetadataValue (v0-v4; flexible 4+)
 
 export interface GroupMetadataValue {
-  /** (Versions 0+) */
+  /** The protocol type. (Versions 0+) */
   protocolType: string;
-  /** (Versions 0+) */
+  /** The generation id. (Versions 0+) */
   generation: number;
-  /** (Versions 0+; nullable 0+) */
+  /** The protocol name. (Versions 0+; nullable 0+) */
   protocol: string | null;
-  /** (Versions 0+; nullable 0+) */
+  /** The leader id. (Versions 0+; nullable 0+) */
   leader: string | null;
-  /** (Versions 2+; default -1) */
+  /** The timestamp of the last state change. (Versions 2+; default -1) */
   currentStateTimestamp: number;
-  /** (Versions 0+) */
+  /** The group members. (Versions 0+) */
   members: GroupMetadataValueMemberMetadata[];
 }
 
 export interface GroupMetadataValueMemberMetadata {
-  /** (Versions 0+) */
+  /** The member id. (Versions 0+) */
   memberId: string;
-  /** (Versions 3+; nullable 3+; default null) */
+  /** The group instance id. (Versions 3+; nullable 3+; default null) */
   groupInstanceId: string | null;
-  /** (Versions 0+) */
+  /** The client id. (Versions 0+) */
   clientId: string;
-  /** (Versions 0+) */
+  /** The client host. (Versions 0+) */
   clientHost: string;
-  /** (Versions 1+; default -1) */
+  /** The rebalance timeout. (Versions 1+; default -1) */
   rebalanceTimeout: number;
-  /** (Versions 0+) */
+  /** The session timeout. (Versions 0+) */
   sessionTimeout: number;
-  /** (Versions 0+) */
+  /** The subscription. (Versions 0+) */
   subscription: Uint8Array;
-  /** (Versions 0+) */
+  /** The assignment. (Versions 0+) */
   assignment: Uint8Array;
 }
 

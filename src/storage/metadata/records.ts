@@ -27,7 +27,7 @@ export const METADATA_RECORD_VERSIONS = {
   RemoveTopicRecord: { minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
   FeatureLevelRecord: { minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
   ConfigRecord: { minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
-  RegisterBrokerRecord: { minVersion: 0, maxVersion: 3, flexibleFrom: 0 },
+  RegisterBrokerRecord: { minVersion: 0, maxVersion: 4, flexibleFrom: 0 },
   ProducerIdsRecord: { minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
   BeginTransactionRecord: { minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
   EndTransactionRecord: { minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
@@ -678,7 +678,7 @@ export function writeConfigRecord(w: Writer, version: number, m: ConfigRecord): 
   w.uvarint(0);
 }
 
-// RegisterBrokerRecord (v0-v3; flexible 0+)
+// RegisterBrokerRecord (v0-v4; flexible 0+)
 
 export interface RegisterBrokerRecord {
   /** The broker id. (Versions 0+) */
@@ -701,6 +701,8 @@ export interface RegisterBrokerRecord {
   inControlledShutdown: boolean;
   /** Log directories configured in this broker which are available. (Versions 3+; tag 0 (3+)) */
   logDirs: string[];
+  /** Log directories that are cordoned. This is initially null before the broker starts sending the value via its heartbeats. (Versions 4+; tag 1 (4+); nullable 4+; default null) */
+  cordonedLogDirs: string[] | null;
 }
 
 export interface RegisterBrokerRecordBrokerEndpoint {
@@ -735,6 +737,7 @@ export function defaultRegisterBrokerRecord(): RegisterBrokerRecord {
     fenced: true,
     inControlledShutdown: false,
     logDirs: [],
+    cordonedLogDirs: null,
   };
 }
 
@@ -788,6 +791,7 @@ export function readRegisterBrokerRecord(r: Reader, version: number): RegisterBr
   const fenced: boolean = r.bool();
   const inControlledShutdown: boolean = version >= 1 ? r.bool() : false;
   let logDirs: string[] = [];
+  let cordonedLogDirs: string[] | null = null;
   const _nTags = r.uvarint();
   for (let _t = 0; _t < _nTags && !r.failed; _t++) {
     const _tag = r.uvarint();
@@ -802,6 +806,15 @@ export function readRegisterBrokerRecord(r: Reader, version: number): RegisterBr
         const _a = new Array<string>(_n);
         for (let _i = 0; _i < _n; _i++) _a[_i] = r.uuid();
         logDirs = _a;
+      }
+    } else if (_tag === 1 && version >= 4) {
+      const _n = r.compactArrayLength();
+      if (_n < 0) {
+        cordonedLogDirs = null;
+      } else {
+        const _a = new Array<string>(_n);
+        for (let _i = 0; _i < _n; _i++) _a[_i] = r.uuid();
+        cordonedLogDirs = _a;
       }
     } else {
       r.skip(_size);
@@ -819,6 +832,7 @@ export function readRegisterBrokerRecord(r: Reader, version: number): RegisterBr
     fenced,
     inControlledShutdown,
     logDirs,
+    cordonedLogDirs,
   };
 }
 
@@ -841,7 +855,8 @@ export function writeRegisterBrokerRecord(w: Writer, version: number, m: Registe
   w.bool(m.fenced);
   if (version >= 1) w.bool(m.inControlledShutdown);
   const _w0 = version >= 3 && m.logDirs.length !== 0;
-  w.uvarint((_w0 ? 1 : 0));
+  const _w1 = version >= 4 && m.cordonedLogDirs !== null;
+  w.uvarint((_w0 ? 1 : 0) + (_w1 ? 1 : 0));
   if (_w0) {
     w.uvarint(0);
     const _at = w.pos;
@@ -849,6 +864,19 @@ export function writeRegisterBrokerRecord(w: Writer, version: number, m: Registe
     const _a = m.logDirs;
     w.compactArrayLength(_a.length);
     for (let _i = 0; _i < _a.length; _i++) w.uuid(_a[_i]!);
+    w.backfillTagSize(_at);
+  }
+  if (_w1) {
+    w.uvarint(1);
+    const _at = w.pos;
+    w.uint8(0);
+    const _a = m.cordonedLogDirs;
+    if (_a === null) {
+      w.compactArrayLength(-1);
+    } else {
+      w.compactArrayLength(_a.length);
+      for (let _i = 0; _i < _a.length; _i++) w.uuid(_a[_i]!);
+    }
     w.backfillTagSize(_at);
   }
 }
