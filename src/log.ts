@@ -21,3 +21,44 @@ export const log = {
   error: (msg: string) => emit("error", msg),
   enabled: (level: LogLevel) => LEVELS[level] >= threshold,
 };
+
+const LOG_STRING_MAX = 256;
+
+/**
+ * A client-supplied string made safe for one log line: control characters (newlines included),
+ * DEL, C1 controls and Unicode line/paragraph separators become \xNN / \uNNNN escapes, a
+ * backslash is doubled, and anything past 256 characters is cut with a count of what was cut.
+ */
+export function escapeForLog(s: string | null | undefined): string {
+  if (s === null || s === undefined) return "null";
+  const cut = s.length > LOG_STRING_MAX ? s.length - LOG_STRING_MAX : 0;
+  const head = cut > 0 ? s.slice(0, LOG_STRING_MAX) : s;
+  // eslint-disable-next-line no-control-regex
+  const escaped = head.replace(/[\\\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    if (c === "\\") return "\\\\";
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+  return cut > 0 ? `${escaped}...(${cut} more)` : escaped;
+}
+
+/**
+ * Logs at most one line per `intervalMs` for each key (a client cannot flood the log by
+ * repeating a request); the next line that passes says how many were suppressed.
+ */
+export class RateLimitedLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+  constructor(private readonly intervalMs: number, private readonly maxKeys = 1024) {}
+
+  info(key: string, msg: string, now = Date.now()): void {
+    const seen = this.last.get(key);
+    if (seen !== undefined && now - seen.at < this.intervalMs) {
+      seen.suppressed++;
+      return;
+    }
+    if (seen === undefined && this.last.size >= this.maxKeys) this.last.clear();
+    const suppressed = seen?.suppressed ?? 0;
+    this.last.set(key, { at: now, suppressed: 0 });
+    log.info(suppressed > 0 ? `${msg} (${suppressed} similar line(s) suppressed)` : msg);
+  }
+}

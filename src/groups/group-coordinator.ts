@@ -36,7 +36,7 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
-import { log as brokerLog } from "../log.ts";
+import { escapeForLog, log as brokerLog } from "../log.ts";
 import type { BrokerConfig } from "../config/broker-config.ts";
 import {
   ClassicGroup, ClassicGroupMember, EMPTY_ASSIGNMENT, GroupError, joinError, syncError,
@@ -300,7 +300,7 @@ export class GroupCoordinator {
     try {
       this.records.append(this.partitionFor(groupId), records);
     } catch (e) {
-      this.log.error(`group ${groupId}: cannot write __consumer_offsets: ${(e as Error).message}`);
+      this.log.error(`group ${escapeForLog(groupId)}: cannot write __consumer_offsets: ${(e as Error).message}`);
       throw new GroupError(ErrorCode.NOT_COORDINATOR, (e as Error).message);
     }
     this.appends++;
@@ -399,7 +399,7 @@ export class GroupCoordinator {
         this.classicGroupJoin(params, resolve);
       } catch (e) {
         if (e instanceof GroupError) return resolve(joinError(e.errorCode, p.memberId));
-        this.log.error(`JoinGroup of group ${p.groupId} failed: ${(e as Error).stack ?? e}`);
+        this.log.error(`JoinGroup of group ${escapeForLog(p.groupId)} failed: ${(e as Error).stack ?? e}`);
         resolve(joinError(ErrorCode.UNKNOWN_SERVER_ERROR, p.memberId));
       }
     });
@@ -623,7 +623,7 @@ export class GroupCoordinator {
         () => this.guard(() => this.tryCompleteInitialRebalanceElseSchedule(groupId, delayMs, remainingMs)));
     }
     group.transitionTo("PreparingRebalance");
-    this.log.info(`preparing to rebalance group ${groupId} (generation ${group.generationId}): ${reason}`);
+    this.log.info(`preparing to rebalance group ${escapeForLog(groupId)} (generation ${group.generationId}): ${escapeForLog(reason)}`);
     if (!isInitialRebalance) this.maybeCompleteJoinElseSchedule(group);
   }
 
@@ -663,7 +663,7 @@ export class GroupCoordinator {
     for (const m of gone) {
       this.removeMember(group, m);
     }
-    if (gone.length > 0) this.log.info(`group ${groupId} removed members that did not rejoin: ${gone.map((m) => m.memberId).join(", ")}`);
+    if (gone.length > 0) this.log.info(`group ${escapeForLog(groupId)} removed members that did not rejoin: ${gone.map((m) => escapeForLog(m.memberId)).join(", ")}`);
     if (group.is("Dead")) return;
     if (!group.maybeElectNewJoinedLeader() && group.numMembers > 0) {
       // Nobody rejoined: wait another rebalance timeout (sessions will remove the dead members).
@@ -672,7 +672,7 @@ export class GroupCoordinator {
     }
     group.initNextGeneration();
     if (group.is("Empty")) {
-      this.log.info(`group ${groupId} with generation ${group.generationId} is now empty`);
+      this.log.info(`group ${escapeForLog(groupId)} with generation ${group.generationId} is now empty`);
       try {
         this.persist(groupId, [this.groupRecord(group, new Map())]);
       } catch {
@@ -680,7 +680,7 @@ export class GroupCoordinator {
       }
       return;
     }
-    this.log.info(`stabilized group ${groupId} generation ${group.generationId} (protocol ${group.protocolName}) with ${group.numMembers} member(s)`);
+    this.log.info(`stabilized group ${escapeForLog(groupId)} generation ${group.generationId} (protocol ${escapeForLog(group.protocolName)}) with ${group.numMembers} member(s)`);
     for (const member of group.members.values()) {
       group.completeJoin(member, this.joinResult(group, member.memberId, group.isLeader(member.memberId)));
       this.rescheduleHeartbeat(group, member);
@@ -710,14 +710,14 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     if (!group || group.is("Dead")) return;
     if (group.isPendingMember(memberId)) {
-      this.log.info(`pending member ${memberId} of group ${groupId} expired`);
+      this.log.info(`pending member ${escapeForLog(memberId)} of group ${escapeForLog(groupId)} expired`);
       group.remove(memberId);
       if (group.is("PreparingRebalance") && group.hasAllMembersJoined()) this.completeJoin(group);
       return;
     }
     const member = group.members.get(memberId);
     if (!member || member.hasSatisfiedHeartbeat()) return;
-    this.log.info(`member ${memberId} of group ${groupId} failed (session timeout); removing it`);
+    this.log.info(`member ${escapeForLog(memberId)} of group ${escapeForLog(groupId)} failed (session timeout); removing it`);
     this.removeMember(group, member);
     if (group.is("Stable") || group.is("CompletingRebalance")) {
       this.maybePrepareRebalanceOrCompleteJoin(group, `member ${memberId} expired`);
@@ -778,7 +778,7 @@ export class GroupCoordinator {
       member.awaitingSync = resolve;
       this.removePendingSyncMember(group, p.memberId);
       if (!group.isLeader(p.memberId)) return;
-      this.log.info(`assignment received from leader ${p.memberId} of group ${group.groupId} for generation ${group.generationId}`);
+      this.log.info(`assignment received from leader ${escapeForLog(p.memberId)} of group ${escapeForLog(group.groupId)} for generation ${group.generationId}`);
       try {
         this.persist(group.groupId, [this.groupRecord(group, assignments)]);
       } catch (e) {
@@ -861,7 +861,7 @@ export class GroupCoordinator {
         // Administrative removal of a static member by its instance id.
         const id = m.groupInstanceId !== null ? group.staticMemberId(m.groupInstanceId) : undefined;
         if (id !== undefined) {
-          this.log.info(`static member ${m.groupInstanceId} (${id}) leaves group ${groupId}: ${reason}`);
+          this.log.info(`static member ${escapeForLog(m.groupInstanceId)} (${escapeForLog(id)}) leaves group ${escapeForLog(groupId)}: ${escapeForLog(reason)}`);
           this.removeMember(group, group.member(id));
           left.push(id);
         } else {
@@ -874,7 +874,7 @@ export class GroupCoordinator {
       } else {
         try {
           group.validateMember(m.memberId, m.groupInstanceId);
-          this.log.info(`member ${m.memberId} leaves group ${groupId}: ${reason}`);
+          this.log.info(`member ${escapeForLog(m.memberId)} leaves group ${escapeForLog(groupId)}: ${escapeForLog(reason)}`);
           this.removeMember(group, group.member(m.memberId));
           left.push(m.memberId);
         } catch (e) {
@@ -1068,7 +1068,7 @@ export class GroupCoordinator {
         return { groupId, errorCode: (e as GroupError).errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR };
       }
       this.scheduler.cancel(this.joinKey(groupId));
-      this.log.info(`deleted group ${groupId} and ${records.length - 1} offset(s)`);
+      this.log.info(`deleted group ${escapeForLog(groupId)} and ${records.length - 1} offset(s)`);
       return { groupId, errorCode: ErrorCode.NONE };
     });
   }

@@ -30,7 +30,9 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
 import type { ClusterMetadata } from "../storage/cluster-metadata.ts";
-import { log } from "../log.ts";
+import { RateLimitedLog, escapeForLog, log } from "../log.ts";
+
+const refusals = new RateLimitedLog(10_000);
 
 registerApi<InitProducerIdRequest, InitProducerIdResponse>({
   spec: INIT_PRODUCER_ID,
@@ -41,7 +43,11 @@ registerApi<InitProducerIdRequest, InitProducerIdResponse>({
 
 export function initProducerId(request: InitProducerIdRequest, ctx: RequestContext): InitProducerIdResponse {
   const txnId = request.transactionalId;
-  if (txnId !== null && txnId !== "") return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  if (txnId !== null && txnId !== "") {
+    refusals.info(`txn:${ctx.clientId}`, `InitProducerId: refused transactional id ${escapeForLog(txnId)} of client ` +
+      `${escapeForLog(ctx.clientId)}: Bunka has no transactions yet (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)`);
+    return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
   if ((request.producerId === -1) !== (request.producerEpoch === -1)) return failed(ErrorCode.INVALID_REQUEST);
   if (txnId === "") return failed(ErrorCode.INVALID_REQUEST);
   let producerId: number;

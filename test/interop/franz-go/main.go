@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -243,9 +244,43 @@ func main() {
 		}
 		result("consume (ConsumePartitions, AtStart)", false, strings.Join(problems, "; "))
 	}
+	transactional(bootstrap, topic+"-txn")
 	if failed > 0 {
 		os.Exit(1)
 	}
+}
+
+// transactional: a transactional client gets a definite answer at once: a committed
+// transaction where the broker has transactions (Kafka), or TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+// (Bunka, until it has a transaction coordinator), not retries until the context ends. The
+// context allows 60 s; 20 s is a wide margin for "at once".
+func transactional(bootstrap, topic string) {
+	const op = "transactional client: committed, or refused at once"
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.TransactionalID("interop-franz-go-"+topic),
+		kgo.DefaultProduceTopic(topic), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		result(op, false, err.Error())
+		return
+	}
+	defer cl.Close()
+	outcome, definite := "committed", true
+	if err = cl.BeginTransaction(); err == nil {
+		err = cl.ProduceSync(ctx, &kgo.Record{Value: []byte("franz:txn")}).FirstErr()
+	}
+	if err == nil {
+		err = cl.EndTransaction(ctx, kgo.TryCommit)
+	} else {
+		_ = cl.EndTransaction(ctx, kgo.TryAbort)
+	}
+	if err != nil {
+		definite = errors.Is(err, kerr.TransactionalIDAuthorizationFailed)
+		outcome = "refused: " + err.Error()
+	}
+	ms := time.Since(start).Milliseconds()
+	result(op, definite && ms < 20_000, fmt.Sprintf("%s after %d ms", outcome, ms))
 }
 
 func sortedKeys(m map[int32][]pos) []int32 {

@@ -9,6 +9,7 @@
 //    must be gap-free and in send order per partition.
 // 3. A KafkaConsumer (no group.id) with assign() + seekToBeginning() reads them all back: each
 //    at the offset its send returned, keys, values, headers and timestamps intact.
+// 4. A transactional producer commits (Kafka) or is refused at once (Bunka, no transactions yet).
 //
 // Only timeouts differ from the defaults (seconds instead of minutes, so a broker that does not
 // answer fails the case quickly). Prints "INTEROP<TAB>op<TAB>PASS|FAIL<TAB>detail" lines and
@@ -200,6 +201,35 @@ public class ProduceConsume {
         if (received != N) problems.add("received " + received + " of " + N);
         result("KafkaConsumer assign + seekToBeginning", problems.isEmpty(),
             problems.isEmpty() ? received + " records in order, keys/headers/timestamps intact" : String.join("; ", problems.subList(0, Math.min(3, problems.size()))));
+
+        // 4. A transactional producer (default max.block.ms, 60 s) gets a definite answer at once:
+        // a committed transaction where the broker has transactions (Kafka), or a fatal
+        // TransactionalIdAuthorizationException (Bunka, until it has a transaction coordinator),
+        // not a 60 s TimeoutException. 20 s leaves a wide margin on a loaded machine.
+        Properties tp = new Properties();
+        tp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        tp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        tp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        tp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "interop-java-" + topic);
+        long t0 = System.nanoTime();
+        String outcome;
+        boolean definite;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(tp)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic + "-txn", "txn", "java:txn")); // not the checked topic
+            producer.commitTransaction();
+            outcome = "committed";
+            definite = true;
+        } catch (org.apache.kafka.common.errors.TransactionalIdAuthorizationException e) {
+            outcome = "refused: " + describe(e);
+            definite = true;
+        } catch (Exception e) {
+            outcome = describe(e);
+            definite = false;
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        result("transactional KafkaProducer: committed, or refused at once", definite && ms < 20_000, outcome + " after " + ms + " ms");
         System.exit(failed == 0 ? 0 : 1);
     }
 }

@@ -8,6 +8,7 @@
 3. A consumer with a group.id but no subscribe() -- assign([TopicPartition(t, p,
    OFFSET_BEGINNING)]) for every partition -- reads them all back: each at the offset its delivery
    report gave, in send order per partition, keys, values, headers and timestamps intact.
+4. A transactional producer commits (Kafka) or is refused at once (Bunka, no transactions yet).
 
 Everything else is the client's defaults. Prints "INTEROP<TAB>op<TAB>PASS|FAIL<TAB>detail" lines
 (see test/interop/lib.sh); exit status 1 if anything failed.
@@ -175,6 +176,25 @@ def main():
         problems.append(f"received {received} of {N}")
     result("consume by assign (OFFSET_BEGINNING)", not problems,
            problems[:3] if problems else f"{received} messages in order, keys/headers/timestamps intact")
+
+    # 4. A transactional producer gets a definite answer at once: a committed transaction where
+    # the broker has transactions (Kafka), or a fatal TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    # (Bunka, until it has a transaction coordinator), not a timeout after retrying. The 60 s
+    # init timeout is what a broker that keeps answering "retry" would cost; 20 s is a wide margin.
+    t0 = time.monotonic()
+    try:
+        txn = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"interop-python-{topic}"})
+        txn.init_transactions(60)
+        txn.begin_transaction()
+        txn.produce(f"{topic}-txn", value=b"python:txn")  # not the checked topic
+        txn.commit_transaction(60)
+        outcome, definite = "committed", True
+    except Exception as e:  # KafkaException: its KafkaError says fatal / which code
+        err = e.args[0] if e.args and isinstance(e.args[0], KafkaError) else None
+        definite = err is not None and err.code() == KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        outcome = f"refused: {err.name()} {err.str()} (fatal={err.fatal()})" if err is not None else repr(e)
+    ms = int((time.monotonic() - t0) * 1000)
+    result("transactional producer: committed, or refused at once", definite and ms < 20_000, f"{outcome} after {ms} ms")
     return finish()
 
 
