@@ -1,0 +1,95 @@
+// The conformance runner's own logic: reading `go test -v` output (as the Go toolchain prints it),
+// the known-failures list and the CI check. The suites themselves run in `npm run conformance`.
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkAgainstKnown, readKnownFailures, verdict, type SuiteRun } from "./run.ts";
+import { SUITES } from "./suites.ts";
+
+// Output shapes of `go test -v` (Go 1.2x): results are "--- VERB: name (secs)", subtests
+// indented by four spaces per level, t.Log/t.Error lines as "    file_test.go:NN: message" under
+// the "=== RUN/CONT/NAME" header of the test that wrote them.
+const FAILING = `=== RUN   TestTxnEtl
+=== PAUSE TestTxnEtl
+=== CONT  TestTxnEtl
+=== RUN   TestTxnEtl/sticky/848
+    helpers_test.go:866: broker does not support KIP-848 (requires ConsumerGroupHeartbeat, key 68)
+=== RUN   TestTxnEtl/range
+=== NAME  TestTxnEtl
+    txn_test.go:50: unable to begin transaction: TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    txn_test.go:90: unexpected produce err: not in a transaction
+--- FAIL: TestTxnEtl (3.20s)
+    --- SKIP: TestTxnEtl/sticky/848 (0.00s)
+    --- PASS: TestTxnEtl/range (1.10s)
+FAIL
+`;
+
+describe("verdict", () => {
+  test("a failure: status, subtests, and the failing test's own lines (not a skipped subtest's)", () => {
+    const v = verdict(FAILING, "TestTxnEtl", 1, false, 120);
+    expect(v.status).toBe("FAIL");
+    expect(v.subtests).toEqual([{ name: "sticky/848", status: "SKIP" }, { name: "range", status: "PASS" }]);
+    expect(v.detail).toBe("txn_test.go:50: unable to begin transaction: TRANSACTIONAL_ID_AUTHORIZATION_FAILED | txn_test.go:90: unexpected produce err: not in a transaction");
+    expect(v.timedOut).toBeUndefined();
+  });
+
+  test("a skip carries the test's message", () => {
+    const text = "=== RUN   TestSCRAMAuth\n    scram_test.go:12: KGO_TEST_SCRAM not set\n--- SKIP: TestSCRAMAuth (0.00s)\nPASS\n";
+    const v = verdict(text, "TestSCRAMAuth", 0, false, 120);
+    expect(v).toMatchObject({ status: "SKIP", detail: "KGO_TEST_SCRAM not set" });
+    // A cleanup after the skip logs from panic.go (runtime.Goexit): the reason is the line before.
+    const withCleanup = "=== RUN   TestX\n    produce_test.go:218: broker still takes produce v2\n    panic.go:694: deleting topic abc\n--- SKIP: TestX (0.00s)\n";
+    expect(verdict(withCleanup, "TestX", 0, false, 120).detail).toBe("broker still takes produce v2");
+  });
+
+  test("a time-out is a failure with the first report, even without a result line", () => {
+    const text = FAILING.split("--- FAIL")[0] + "panic: test timed out after 2m0s\n\trunning tests:\n\t\tTestTxnEtl (2m0s)\n";
+    const v = verdict(text, "TestTxnEtl", 2, false, 120);
+    expect(v.status).toBe("FAIL");
+    expect(v.timedOut).toBe(true);
+    expect(v.detail).toStartWith("timed out after 120 s (-test.timeout); first report: txn_test.go:50:");
+  });
+
+  test("killed by the backstop, crashed, or never run: all failures", () => {
+    expect(verdict("=== RUN   TestX\n", "TestX", null, true, 30)).toMatchObject({ status: "FAIL", timedOut: true });
+    expect(verdict("=== RUN   TestX\nSIGSEGV: segmentation violation\n", "TestX", 2, false, 30).status).toBe("FAIL");
+    expect(verdict("testing: warning: no tests to run\nPASS\n", "TestX", 0, false, 30).status).toBe("FAIL");
+  });
+
+  test("a pass", () => {
+    const v = verdict("=== RUN   TestPing\n--- PASS: TestPing (0.01s)\nPASS\n", "TestPing", 0, false, 120);
+    expect(v).toEqual({ status: "PASS", subtests: [], detail: "" });
+  });
+});
+
+describe("known failures", () => {
+  const run = (tests: [string, "PASS" | "FAIL" | "SKIP"][]): SuiteRun => ({
+    suite: "s", title: "S", module: "m", version: "v1", target: "bunka", broker: "Bunka", date: "", seconds: 0,
+    tests: tests.map(([name, status]) => ({ name, status, seconds: 0, subtests: [], detail: "" })),
+  });
+
+  test("a failure not on the list is unexpected; one on the list that passes is reported as fixed", () => {
+    const known = readKnownFailures("# comment\n\ns TestA needs transactions (issue 12)\ns TestB needs ACLs\nother TestC x\n");
+    expect(known).toEqual([
+      { suite: "s", test: "TestA", reason: "needs transactions (issue 12)" },
+      { suite: "s", test: "TestB", reason: "needs ACLs" },
+      { suite: "other", test: "TestC", reason: "x" },
+    ]);
+    const outcome = checkAgainstKnown(run([["TestA", "FAIL"], ["TestB", "PASS"], ["TestC", "FAIL"], ["TestD", "SKIP"]]), known);
+    expect(outcome.unexpected.map((t) => t.name)).toEqual(["TestC"]);
+    expect(outcome.fixed.map((k) => k.test)).toEqual(["TestB"]);
+  });
+
+  test("a line without a reason is refused", () => {
+    expect(() => readKnownFailures("s TestA\n")).toThrow(/expected/);
+  });
+
+  test("the committed list names real suites, and every entry has a reason", () => {
+    const known = readKnownFailures(readFileSync(join(import.meta.dir, "known-failures.txt"), "utf8"));
+    for (const k of known) {
+      expect(SUITES.map((s) => s.name)).toContain(k.suite);
+      expect(k.reason.length).toBeGreaterThan(10);
+    }
+  });
+});
