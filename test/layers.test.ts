@@ -1,5 +1,6 @@
-// Layers point one way: server → protocol → handlers → (groups →) storage. Checked on the
-// import statements of every source file.
+// Layers point one way: server → handlers → (groups →) storage → records / protocol, with
+// config/ beside them (pure knowledge of Kafka's keys). Checked on the import statements of
+// every source file.
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -22,6 +23,8 @@ function importsOf(file: string): string[] {
 /** What each layer may not import. */
 const FORBIDDEN: Record<string, RegExp[]> = {
   "storage/": [/^server\//, /^handlers\//, /^groups\//, /^protocol\/messages\//],
+  // The record batch format: used by storage and protocol alike, knows neither.
+  "records/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\/messages\//, /^config\//],
   "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^bun$/, /^config\//],
   "groups/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],

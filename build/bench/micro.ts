@@ -22,7 +22,8 @@ import { crc32 as zlibCrc32 } from "node:zlib";
 import { brokerConfigFrom } from "../../src/config/broker-config.ts";
 import { parseProperties } from "../../src/config/properties.ts";
 import "../../src/handlers/index.ts";
-import { checkBatch, produce, topicSettings, validateRecords } from "../../src/handlers/00-produce.ts";
+import { produce, topicSettings } from "../../src/handlers/00-produce.ts";
+import { checkBatch, validateRecords } from "../../src/storage/log-validator.ts";
 import { fetch } from "../../src/handlers/01-fetch.ts";
 import type { BrokerContext, RequestContext } from "../../src/handlers/registry.ts";
 import { writeApiVersionsRequest } from "../../src/protocol/messages/api-versions.ts";
@@ -32,10 +33,10 @@ import { readProduceRequest, writeProduceRequest, type ProduceRequest } from "..
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { Connection } from "../../src/server/connection.ts";
-import { crc32c } from "../../src/storage/crc32c.ts";
+import { crc32c } from "../../src/records/crc32c.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
-import { RecordBatchView } from "../../src/storage/record-batch.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
+import { RecordBatchView } from "../../src/records/record-batch.ts";
 
 const { values: opt, positionals: filters } = parseArgs({
   args: process.argv.slice(2),

@@ -16,8 +16,8 @@
 
 import { log as brokerLog } from "../log.ts";
 import type { LogStore } from "../storage/log-store.ts";
-import { buildRecordBatch } from "../storage/record-batch-builder.ts";
-import { Compression, decodeRecords, RecordBatchView } from "../storage/record-batch.ts";
+import { buildRecordBatch } from "../records/record-batch-builder.ts";
+import { Compression, decodeRecords, RecordBatchView } from "../records/record-batch.ts";
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from "./coordinator-records.ts";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";

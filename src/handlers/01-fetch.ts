@@ -22,7 +22,6 @@ import {
 } from "../protocol/messages/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
-import { waitForAppend } from "./append-waiters.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 
@@ -165,4 +164,23 @@ function concat(batches: Uint8Array[]): Uint8Array {
     at += b.length;
   }
   return out;
+}
+
+/**
+ * Resolves true when any of `logs` announces an append (or is closed or deleted: the next round
+ * then answers for it), false when `timeoutMs` passes first. Waiting never blocks the event
+ * loop: other connections keep being served.
+ */
+function waitForAppend(logs: PartitionLog[], timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const unsubscribe: (() => void)[] = [];
+    const finish = (appended: boolean) => {
+      clearTimeout(timer);
+      for (const u of unsubscribe) u();
+      unsubscribe.length = 0;
+      resolve(appended);
+    };
+    const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+    for (const log of logs) unsubscribe.push(log.onAppend(() => finish(true)));
+  });
 }

@@ -26,7 +26,7 @@ import { registerApi, type BrokerContext } from "./registry.ts";
 import {
   MAX_RECORDS_PER_USER_OP, planTopicCreation, requestedPartitions, type TopicToCreate,
 } from "./topic-creation.ts";
-import { effectiveTopicConfigs } from "./config-values.ts";
+import { effectiveTopicConfigs } from "../config/config-values.ts";
 import { newTopicId } from "../storage/cluster-metadata.ts";
 import { log } from "../log.ts";
 

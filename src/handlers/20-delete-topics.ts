@@ -20,7 +20,6 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { registerApi } from "./registry.ts";
-import { notifyAppended } from "./append-waiters.ts";
 import { log } from "../log.ts";
 
 const UNKNOWN_TOPIC_OR_PARTITION_MESSAGE = "This server does not host this topic-partition.";
@@ -103,8 +102,7 @@ registerApi<DeleteTopicsRequest, DeleteTopicsResponse>({
         respond(name, id, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE);
         continue;
       }
-      // Parked fetches on these partitions re-read and find the topic gone.
-      for (const closed of deleted.closed) notifyAppended(closed);
+      // Closing the logs woke the fetches parked on them: they re-read and find the topic gone.
       log.info(`deleted topic ${name} (id ${id}, ${deleted.topic.partitions.length} partition(s))`);
       respond(name, id, ErrorCode.NONE, null);
     }

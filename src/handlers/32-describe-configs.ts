@@ -32,8 +32,8 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
 import { topicNameProblem } from "./topic-name.ts";
-import { ConfigResourceType, ConfigSource, ConfigType, TOPIC_CONFIGS } from "./config-defs.ts";
-import { describeBrokerConfigs, describeTopicConfig, type DescribedConfig } from "./config-values.ts";
+import { ConfigResourceType, ConfigSource, ConfigType, TOPIC_CONFIGS } from "../config/config-defs.ts";
+import { describeBrokerConfigs, describeTopicConfig, type DescribedConfig } from "../config/config-values.ts";
 import { log } from "../log.ts";
 
 const MALFORMED_REQUEST_MESSAGE = "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.";

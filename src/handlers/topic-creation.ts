@@ -9,7 +9,7 @@
 import { ErrorCode } from "../protocol/error-codes.ts";
 import type { BrokerContext } from "./registry.ts";
 import { topicNameProblem } from "./topic-name.ts";
-import { validateTopicConfigs } from "./config-values.ts";
+import { validateTopicConfigs } from "../config/config-values.ts";
 import type { TopicMetadata } from "../storage/cluster-metadata.ts";
 
 /** Most records one request may write (Kafka's MAX_RECORDS_PER_USER_OP). */

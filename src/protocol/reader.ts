@@ -3,9 +3,9 @@
 // after decoding a whole message instead of after every field. `bytes`/`records` fields come
 // back as subarrays of the input, never copies.
 
+import { getInt64 } from "../records/int64.ts";
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-const TWO_32 = 4294967296;
 
 export class Reader {
   readonly buf: Uint8Array;
@@ -89,10 +89,9 @@ export class Reader {
   /** int64 as a JS number: exact for |v| < 2^53, which covers offsets, timestamps and ids. */
   int64(): number {
     if (!this.need(8)) return 0;
-    const hi = this.view.getInt32(this.pos);
-    const lo = this.view.getUint32(this.pos + 4);
+    const v = getInt64(this.view, this.pos);
     this.pos += 8;
-    return hi * TWO_32 + lo;
+    return v;
   }
 
   float64(): number {

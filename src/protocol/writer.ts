@@ -2,8 +2,8 @@
 // encode the body, then back-fill the size (kfake's write()). Buffers come from a BufferPool and
 // go back to it once the socket has written every byte (see server/connection.ts).
 
+import { setInt64 } from "../records/int64.ts";
 const utf8 = new TextEncoder();
-const TWO_32 = 4294967296;
 
 /** Power-of-two size classes from 4 KiB; buffers above MAX_POOLED are left to the GC. */
 export class BufferPool {
@@ -127,8 +127,7 @@ export class Writer {
 
   int64(v: number): void {
     this.ensure(8);
-    this.view.setInt32(this.pos, Math.floor(v / TWO_32));
-    this.view.setUint32(this.pos + 4, v >>> 0);
+    setInt64(this.view, this.pos, v);
     this.pos += 8;
   }
 

@@ -40,8 +40,8 @@ import {
   writeTopicRecord,
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
-import { buildRecordBatch } from "./record-batch-builder.ts";
-import { Compression, decodeRecords, RecordBatchView, scanBatches, splitBatches } from "./record-batch.ts";
+import { buildRecordBatch } from "../records/record-batch-builder.ts";
+import { Compression, decodeRecords, RecordBatchView, scanBatches, splitBatches } from "../records/record-batch.ts";
 
 export const CLUSTER_METADATA_DIR = "__cluster_metadata-0";
 /** ConfigRecord resourceType of a topic (ConfigResource.Type.TOPIC). */

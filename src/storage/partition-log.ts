@@ -30,9 +30,14 @@ import {
   MAX_TIMESTAMP,
   PARTITION_LEADER_EPOCH,
   RECORD_BATCH_OVERHEAD,
-} from "./record-batch.ts";
+} from "../records/record-batch.ts";
 import { LOG_SUFFIX, parseSegmentFileName, Segment, type SegmentOptions } from "./segment.ts";
+import {
+  checkBatch, rewriteHeader, validateRecords, type AppendError, type LogAppendSettings, type RecordProblem,
+} from "./log-validator.ts";
+import { NO_TIMESTAMP, RecordBatchView } from "../records/record-batch.ts";
 import type { TimestampOffset } from "./time-index.ts";
+import { getInt64, setInt64 } from "../records/int64.ts";
 
 export const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
@@ -63,7 +68,18 @@ export interface AppendResult {
   lastOffset: number;
 }
 
-const TWO_32 = 4294967296;
+/** What a client's append came to (UnifiedLog.appendAsLeader). */
+export type LeaderAppendOutcome =
+  /** Stored at baseOffset; logAppendTime is the broker's time on a LogAppendTime topic, else -1. */
+  | { kind: "appended"; baseOffset: number; logAppendTime: number }
+  /** A retry of one of the producer's last batches: not stored again; its original offset and timestamp. */
+  | { kind: "duplicate"; baseOffset: number; logAppendTime: number }
+  /**
+   * Refused. inLog: raised inside the log (Kafka then reports the log start offset with the
+   * error), as opposed to the batch header checks made before it.
+   */
+  | { kind: "rejected"; error: AppendError; message: string; recordErrors?: RecordProblem[]; inLog: boolean };
+
 
 export class PartitionLog {
   readonly dir: string;
@@ -82,6 +98,7 @@ export class PartitionLog {
   /** Idempotent-producer state, updated by every append (producer-state.ts). */
   readonly producerState: ProducerState;
   private readonly producerSnapshots: boolean;
+  private readonly appendListeners = new Set<() => void>();
 
   private constructor(dir: string, opts: PartitionLogOptions) {
     this.dir = dir;
@@ -227,8 +244,70 @@ export class PartitionLog {
   }
 
   /**
-   * Appends one validated record batch (it may be a view into a larger buffer: it is copied into
-   * the write, never kept). Assigns offsets from nextOffset.
+   * Kafka's UnifiedLog.appendAsLeader for one client batch, the single way a client's records get
+   * into the log: the batch header checks, LogValidator (log-validator.ts), the segment size limit,
+   * the producer-state check of an idempotent batch, the write, and the announcement to waiting
+   * readers. `batch` may be a view into a request buffer: it is copied into the write, never kept.
+   */
+  appendAsLeader(batch: RecordBatchView, settings: LogAppendSettings, now: number, topicPartition: string): LeaderAppendOutcome {
+    const checked = checkBatch(batch, settings.maxMessageBytes, topicPartition);
+    if (checked !== null) {
+      return { kind: "rejected", ...checked, inLog: checked.error !== "MESSAGE_TOO_LARGE" && checked.error !== "CORRUPT_MESSAGE" };
+    }
+    const validated = validateRecords(batch, settings, now, topicPartition);
+    if ("error" in validated) return { kind: "rejected", ...validated, inLog: true };
+    if (batch.sizeInBytes > settings.segmentBytes) {
+      return {
+        kind: "rejected", error: "RECORD_LIST_TOO_LARGE", inLog: false,
+        message: `Message batch size is ${batch.sizeInBytes} bytes in append to partition ${topicPartition}, which exceeds the maximum configured segment size of ${settings.segmentBytes}.`,
+      };
+    }
+    const stored = validated.rewrite === null ? batch.bytes : rewriteHeader(batch.bytes, validated.rewrite);
+    const logAppendTime = settings.logAppendTime ? now : NO_TIMESTAMP;
+    if (batch.producerId >= 0) {
+      const verdict = this.producerState.check({
+        producerId: batch.producerId,
+        producerEpoch: batch.producerEpoch,
+        baseSequence: batch.baseSequence,
+        lastOffsetDelta: batch.lastOffsetDelta,
+        isTransactional: batch.isTransactional,
+      }, this.nextOffset);
+      switch (verdict.kind) {
+        case "duplicate":
+          // Kafka answers a duplicate with the stored batch's timestamp as its append time.
+          return { kind: "duplicate", baseOffset: verdict.firstOffset, logAppendTime: verdict.timestamp };
+        case "invalid-epoch":
+          return { kind: "rejected", error: "INVALID_PRODUCER_EPOCH", message: verdict.message, inLog: true };
+        case "out-of-order":
+          return { kind: "rejected", error: "OUT_OF_ORDER_SEQUENCE_NUMBER", message: verdict.message, inLog: true };
+        case "invalid-txn-state":
+          return { kind: "rejected", error: "INVALID_TXN_STATE", message: verdict.message, inLog: true };
+        case "append":
+          break;
+      }
+    }
+    const appended = this.append(stored);
+    return { kind: "appended", baseOffset: appended.baseOffset, logAppendTime };
+  }
+
+  /**
+   * Calls `listener` after every append to this log and when the log is closed or deleted (so a
+   * reader waiting for data stops waiting); returns the function that unsubscribes.
+   */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  private announce(): void {
+    if (this.appendListeners.size === 0) return;
+    for (const listener of [...this.appendListeners]) listener();
+  }
+
+  /**
+   * Appends one record batch as it is (already validated, or written by the broker itself: group
+   * and metadata records). It may be a view into a larger buffer: it is copied into the write,
+   * never kept. Assigns offsets from nextOffset and announces the append.
    */
   append(batch: Uint8Array, opts: { leaderEpoch?: number } = {}): AppendResult {
     if (batch.length < RECORD_BATCH_OVERHEAD) throw new Error(`record batch too short (${batch.length} bytes)`);
@@ -238,7 +317,7 @@ export class PartitionLog {
     }
     const delta = dv.getInt32(LAST_OFFSET_DELTA);
     if (delta < 0) throw new Error(`append: negative lastOffsetDelta ${delta}`);
-    const maxTimestamp = dv.getInt32(MAX_TIMESTAMP) * TWO_32 + dv.getUint32(MAX_TIMESTAMP + 4);
+    const maxTimestamp = getInt64(dv, MAX_TIMESTAMP);
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + delta;
 
@@ -256,14 +335,14 @@ export class PartitionLog {
     // them followed by the rest of the client's bytes, in one write.
     const header = this.header;
     header.set(batch.subarray(0, MAGIC));
-    this.headerView.setInt32(0, Math.floor(baseOffset / TWO_32));
-    this.headerView.setUint32(4, baseOffset >>> 0);
+    setInt64(this.headerView, 0, baseOffset);
     const epoch = opts.leaderEpoch ?? this.leaderEpoch;
     if (epoch !== undefined) this.headerView.setInt32(PARTITION_LEADER_EPOCH, epoch);
     const storedEpoch = this.headerView.getInt32(PARTITION_LEADER_EPOCH);
     active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
     this.epochs.assign(storedEpoch, baseOffset);
     this.producerState.onAppend(batch, baseOffset);
+    this.announce();
     return { baseOffset, lastOffset };
   }
 
@@ -317,7 +396,7 @@ export class PartitionLog {
       for (const b of res.batches) {
         yield b;
         const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        next = dv.getInt32(0) * TWO_32 + dv.getUint32(4) + dv.getInt32(LAST_OFFSET_DELTA) + 1;
+        next = getInt64(dv, 0) + dv.getInt32(LAST_OFFSET_DELTA) + 1;
       }
     }
   }
@@ -346,6 +425,7 @@ export class PartitionLog {
   close(): void {
     if (this.producerSnapshots) this.producerState.takeSnapshot(this.nextOffset);
     for (const s of this.segments) s.close();
+    this.announce();
   }
 
   /** Index of the segment with the largest base offset <= offset (0 if none). */

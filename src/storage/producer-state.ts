@@ -37,12 +37,13 @@
 // Knows nothing of the wire protocol: verdicts are plain kinds that the Produce handler maps to
 // error codes.
 
-import { crc32c } from "./crc32c.ts";
+import { crc32c } from "../records/crc32c.ts";
 import type { FileSystem } from "./fs.ts";
 import {
   ATTRIBUTES, BASE_SEQUENCE, CONTROL_MASK, LAST_OFFSET_DELTA, MAX_TIMESTAMP, PRODUCER_EPOCH, PRODUCER_ID,
   RecordBatchView, TRANSACTIONAL_MASK, decodeRecords,
-} from "./record-batch.ts";
+} from "../records/record-batch.ts";
+import { getInt64, setInt64 } from "../records/int64.ts";
 
 export const NUM_BATCHES_TO_RETAIN = 5;
 export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
@@ -53,7 +54,6 @@ export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;
 
 const INT32_MAX = 0x7fffffff;
-const TWO_32 = 4294967296;
 const SNAPSHOT_VERSION = 1;
 const SNAPSHOT_HEADER = 10; // version, crc, entry count
 const SNAPSHOT_ENTRY = 46;
@@ -248,13 +248,13 @@ export class ProducerState {
    */
   onAppend(bytes: Uint8Array, baseOffset?: number): void {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const producerId = dv.getInt32(PRODUCER_ID) * TWO_32 + dv.getUint32(PRODUCER_ID + 4);
+    const producerId = getInt64(dv, PRODUCER_ID);
     if (producerId < 0) return;
-    baseOffset ??= dv.getInt32(0) * TWO_32 + dv.getUint32(4);
+    baseOffset ??= getInt64(dv, 0);
     const epoch = dv.getInt16(PRODUCER_EPOCH);
     const attributes = dv.getInt16(ATTRIBUTES);
     const delta = dv.getInt32(LAST_OFFSET_DELTA);
-    const maxTimestamp = dv.getInt32(MAX_TIMESTAMP) * TWO_32 + dv.getUint32(MAX_TIMESTAMP + 4);
+    const maxTimestamp = getInt64(dv, MAX_TIMESTAMP);
     let entry = this.producers.get(producerId);
     if (entry === undefined) this.producers.set(producerId, (entry = new ProducerStateEntry(producerId)));
     if (attributes & CONTROL_MASK) {
@@ -331,7 +331,7 @@ export class ProducerState {
     if (from < at.logEndOffset) {
       for (const batch of at.batchesFrom(from)) {
         const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-        if (dv.getInt32(0) * TWO_32 + dv.getUint32(4) < from) continue;
+        if (getInt64(dv, 0) < from) continue;
         scanned++;
         this.onAppend(batch);
       }
@@ -409,8 +409,7 @@ export function encodeProducerSnapshot(entries: Iterable<ProducerStateEntry>): U
   dv.setInt32(6, list.length);
   let p = SNAPSHOT_HEADER;
   const int64 = (v: number) => {
-    dv.setInt32(p, Math.floor(v / TWO_32));
-    dv.setUint32(p + 4, v >>> 0);
+    setInt64(dv, p, v);
     p += 8;
   };
   for (const e of list) {
@@ -447,7 +446,7 @@ export function decodeProducerSnapshot(bytes: Uint8Array): ProducerStateEntry[] 
   const out: ProducerStateEntry[] = [];
   let p = SNAPSHOT_HEADER;
   const int64 = () => {
-    const v = dv.getInt32(p) * TWO_32 + dv.getUint32(p + 4);
+    const v = getInt64(dv, p);
     p += 8;
     return v;
   };

@@ -31,9 +31,10 @@ import {
   RECORD_BATCH_OVERHEAD,
   RecordBatchView,
   splitBatches,
-} from "./record-batch.ts";
-import { crc32c } from "./crc32c.ts";
+} from "../records/record-batch.ts";
+import { crc32c } from "../records/crc32c.ts";
 import { TimeIndex, type TimestampOffset } from "./time-index.ts";
+import { getInt64 } from "../records/int64.ts";
 
 export const LOG_SUFFIX = ".log";
 export const INDEX_SUFFIX = ".index";
@@ -63,7 +64,6 @@ export interface BatchPosition {
   lastOffset: number;
 }
 
-const TWO_32 = 4294967296;
 const READ_AHEAD = 16 * 1024;
 const RECOVERY_CHUNK = 1 << 20;
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
@@ -242,7 +242,7 @@ export class Segment {
     const length = dv.getInt32(BATCH_LENGTH);
     const size = LOG_OVERHEAD + length;
     if (length < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > end - pos || head[MAGIC] !== 2) return null;
-    const baseOffset = dv.getInt32(0) * TWO_32 + dv.getUint32(4);
+    const baseOffset = getInt64(dv, 0);
     const delta = dv.getInt32(LAST_OFFSET_DELTA);
     const lastOffset = baseOffset + delta;
     if (baseOffset < this.baseOffset || delta < 0 || lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) return null;
@@ -374,7 +374,7 @@ export class Segment {
       const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
       const size = LOG_OVERHEAD + dv.getInt32(BATCH_LENGTH);
       if (size < RECORD_BATCH_OVERHEAD || pos + size > this.size) return null;
-      const lastOffset = dv.getInt32(0) * TWO_32 + dv.getUint32(4) + dv.getInt32(LAST_OFFSET_DELTA);
+      const lastOffset = getInt64(dv, 0) + dv.getInt32(LAST_OFFSET_DELTA);
       if (lastOffset >= target) return { position: pos, size, lastOffset };
       pos += size;
     }
@@ -427,9 +427,9 @@ export class Segment {
       const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
       const size = LOG_OVERHEAD + dv.getInt32(BATCH_LENGTH);
       if (size < RECORD_BATCH_OVERHEAD || pos + size > this.size) return null;
-      const baseOffset = dv.getInt32(0) * TWO_32 + dv.getUint32(4);
+      const baseOffset = getInt64(dv, 0);
       const lastOffset = baseOffset + dv.getInt32(LAST_OFFSET_DELTA);
-      const maxTs = dv.getInt32(MAX_TIMESTAMP) * TWO_32 + dv.getUint32(MAX_TIMESTAMP + 4);
+      const maxTs = getInt64(dv, MAX_TIMESTAMP);
       if (lastOffset >= startingOffset && maxTs >= ts) {
         const view = new RecordBatchView(this.peek(pos, size));
         if (view.compression === Compression.None && !view.isControl) {

@@ -12,8 +12,8 @@
 // Indexes carry no checksum; after a crash they are validated against the log and rebuilt.
 
 import type { AppendFile, FileSystem } from "./fs.ts";
+import { getInt64 } from "../records/int64.ts";
 
-const TWO_32 = 4294967296;
 /** Entries are written to the file in runs of about this many bytes (one write per run). */
 const WRITE_BATCH_BYTES = 4096;
 
@@ -113,7 +113,7 @@ export abstract class SparseIndex {
 
   /** Reads the int64 at `at` as a JS number (exact below 2^53). */
   protected int64(at: number): number {
-    return this.dv.getInt32(at) * TWO_32 + this.dv.getUint32(at + 4);
+    return getInt64(this.dv, at);
   }
 
   /** The entry's search key (relative offset for .index, timestamp for .timeindex). */

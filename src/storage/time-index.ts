@@ -18,8 +18,9 @@
 // Like the offset index, the file always holds exactly its valid entries (see sparse-index.ts).
 
 import type { FileSystem } from "./fs.ts";
-import { NO_TIMESTAMP } from "./record-batch.ts";
+import { NO_TIMESTAMP } from "../records/record-batch.ts";
 import { readIndexFile, SparseIndex } from "./sparse-index.ts";
+import { setInt64 } from "../records/int64.ts";
 
 export const TIME_INDEX_ENTRY_SIZE = 12;
 
@@ -28,7 +29,6 @@ export interface TimestampOffset {
   offset: number;
 }
 
-const TWO_32 = 4294967296;
 
 export class TimeIndex extends SparseIndex {
   protected readonly entrySize = TIME_INDEX_ENTRY_SIZE;
@@ -78,8 +78,7 @@ export class TimeIndex extends SparseIndex {
     if (timestamp <= last.timestamp) return;
     const rel = offset - this.baseOffset;
     if (rel < 0 || rel > 0x7fffffff) throw new RangeError(`offset ${offset} out of range for time index ${this.path}`);
-    this.scratchView.setInt32(0, Math.floor(timestamp / TWO_32));
-    this.scratchView.setUint32(4, timestamp >>> 0);
+    setInt64(this.scratchView, 0, timestamp);
     this.scratchView.setInt32(8, rel);
     this.appendEntry(this.scratch);
   }

@@ -15,8 +15,8 @@ import {
   defaultDescribeTopicPartitionsRequest, readDescribeTopicPartitionsResponse, writeDescribeTopicPartitionsRequest,
 } from "../../src/protocol/messages/describe-topic-partitions.ts";
 import { readProduceResponse, writeProduceRequest, type ProduceResponse } from "../../src/protocol/messages/produce.ts";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
-import { RecordBatchView } from "../../src/storage/record-batch.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
+import { RecordBatchView } from "../../src/records/record-batch.ts";
 import { startBroker, tempDir, type RunningBroker } from "../support/broker-process.ts";
 import { WireClient } from "../support/wire-client.ts";
 import { bytes, layOutLogDir, randomTopicId } from "../support/log-dir.ts";

@@ -9,7 +9,7 @@ import { readOffsetForLeaderEpochResponse, writeOffsetForLeaderEpochRequest } fr
 import { defaultFetchRequest, defaultFetchRequestFetchPartition, readFetchResponse, writeFetchRequest } from "../../src/protocol/messages/fetch.ts";
 import { readProduceResponse, writeProduceRequest } from "../../src/protocol/messages/produce.ts";
 import { readApiVersionsResponse, writeApiVersionsRequest } from "../../src/protocol/messages/api-versions.ts";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { startBroker, tempDir, type RunningBroker } from "../support/broker-process.ts";
 import { WireClient } from "../support/wire-client.ts";
 import { bytes, layOutLogDir, randomTopicId } from "../support/log-dir.ts";

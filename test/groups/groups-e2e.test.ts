@@ -19,7 +19,7 @@ import { OFFSET_DELETE, readOffsetDeleteResponse, writeOffsetDeleteRequest } fro
 import { readApiVersionsResponse, writeApiVersionsRequest, API_VERSIONS } from "../../src/protocol/messages/api-versions.ts";
 import { ClusterMetadata } from "../../src/storage/cluster-metadata.ts";
 import { PartitionLog } from "../../src/storage/partition-log.ts";
-import { decodeRecords, RecordBatchView } from "../../src/storage/record-batch.ts";
+import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
 import { partitionForGroup } from "../../src/groups/offsets-topic.ts";
 import { startBroker, tempDir, type RunningBroker } from "../support/broker-process.ts";
 import { WireClient } from "../support/wire-client.ts";

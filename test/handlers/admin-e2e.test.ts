@@ -16,8 +16,8 @@ import * as DCL from "../../src/protocol/messages/describe-cluster.ts";
 import * as DTP from "../../src/protocol/messages/describe-topic-partitions.ts";
 import * as F from "../../src/protocol/messages/fetch.ts";
 import * as PR from "../../src/protocol/messages/produce.ts";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
-import { decodeRecords, RecordBatchView, splitBatches } from "../../src/storage/record-batch.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
+import { decodeRecords, RecordBatchView, splitBatches } from "../../src/records/record-batch.ts";
 import { startBroker, tempDir, type RunningBroker } from "../support/broker-process.ts";
 import { WireClient } from "../support/wire-client.ts";
 

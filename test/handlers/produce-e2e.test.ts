@@ -11,8 +11,8 @@ import { readProduceResponse, writeProduceRequest, type ProduceResponse } from "
 import { writeApiVersionsRequest } from "../../src/protocol/messages/api-versions.ts";
 import { readInitProducerIdResponse, writeInitProducerIdRequest, type InitProducerIdResponse } from "../../src/protocol/messages/init-producer-id.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
-import { RecordBatchView } from "../../src/storage/record-batch.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
+import { RecordBatchView } from "../../src/records/record-batch.ts";
 import { startBroker, tempDir, type RunningBroker } from "../support/broker-process.ts";
 import { WireClient } from "../support/wire-client.ts";
 import { fetchPartition } from "../interop/raw-fetch.ts";

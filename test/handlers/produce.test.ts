@@ -14,8 +14,8 @@ import { initProducerId } from "../../src/handlers/22-init-producer-id.ts";
 import { InvalidRequestError, type BrokerContext, type RequestContext } from "../../src/handlers/registry.ts";
 import type { ProduceRequest, ProduceResponse } from "../../src/protocol/messages/produce.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
-import { buildRecordBatch, type BatchToBuild, type RecordToBuild } from "../../src/storage/record-batch-builder.ts";
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RecordBatchView } from "../../src/storage/record-batch.ts";
+import { buildRecordBatch, type BatchToBuild, type RecordToBuild } from "../../src/records/record-batch-builder.ts";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RecordBatchView } from "../../src/records/record-batch.ts";
 
 const KAFKA_LOG = join(import.meta.dir, "../fixtures/kafka-logdir/fixture-topic-0/00000000000000000000.log");
 const utf8 = new TextEncoder();

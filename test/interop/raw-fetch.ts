@@ -11,7 +11,7 @@ import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import {
   defaultFetchRequest, defaultFetchRequestFetchPartition, readFetchResponse, writeFetchRequest,
 } from "../../src/protocol/messages/fetch.ts";
-import { RecordBatchView, decodeRecords, splitBatches, type DecodedRecord } from "../../src/storage/record-batch.ts";
+import { RecordBatchView, decodeRecords, splitBatches, type DecodedRecord } from "../../src/records/record-batch.ts";
 import { WireClient } from "../support/wire-client.ts";
 
 const FETCH_VERSION = 12;

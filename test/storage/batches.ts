@@ -1,6 +1,6 @@
 // Test helpers: small record batches built with the storage builder.
 
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 
 const utf8 = new TextEncoder();
 

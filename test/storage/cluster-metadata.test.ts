@@ -11,7 +11,7 @@ import {
   writeRemoveTopicRecord,
   writeTopicRecord,
 } from "../../src/storage/metadata/records.ts";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { text } from "./batches.ts";
 
 const DIR = "/logs/__cluster_metadata-0";

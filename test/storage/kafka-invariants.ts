@@ -2,7 +2,7 @@
 // LogSegment sanity checks do, so a log dir written by Bunka is one Kafka accepts.
 
 import type { FileSystem } from "../../src/storage/fs.ts";
-import { decodeRecords, RecordBatchView, scanBatches, splitBatches } from "../../src/storage/record-batch.ts";
+import { decodeRecords, RecordBatchView, scanBatches, splitBatches } from "../../src/records/record-batch.ts";
 
 export function kafkaIndexProblems(fs: FileSystem, dir: string): string[] {
   const problems: string[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskFileSystem, MemoryFileSystem } from "../../src/storage/fs.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
-import { decodeRecords, RecordBatchView } from "../../src/storage/record-batch.ts";
+import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
 import { batchOf, text } from "./batches.ts";
 import { kafkaIndexProblems } from "./kafka-invariants.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskFileSystem, MemoryFileSystem, type FileSystem } from "../../src/storage/fs.ts";
 import { PartitionLog, type PartitionLogOptions } from "../../src/storage/partition-log.ts";
-import { decodeRecords, RecordBatchView } from "../../src/storage/record-batch.ts";
+import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
 import { batchOf, text } from "./batches.ts";
 import { kafkaIndexProblems } from "./kafka-invariants.ts";
 
@@ -101,6 +101,37 @@ describe("PartitionLog append", () => {
       "leader-epoch-checkpoint",
       "partition.metadata",
     ]);
+  });
+});
+
+describe("PartitionLog announces appends", () => {
+  test("every append (client or broker-written) and the close call the listeners; unsubscribed ones are not called", () => {
+    const log = openMem(new MemoryFileSystem());
+    const heard: string[] = [];
+    const stopA = log.onAppend(() => heard.push("a"));
+    log.onAppend(() => heard.push("b"));
+    log.append(batchOf(2));
+    expect(heard).toEqual(["a", "b"]);
+    stopA();
+    log.append(batchOf(1));
+    expect(heard).toEqual(["a", "b", "b"]);
+    log.close();
+    expect(heard).toEqual(["a", "b", "b", "b"]);
+  });
+
+  test("appendAsLeader: a rejected batch is not written and not announced", () => {
+    const log = openMem(new MemoryFileSystem());
+    let heard = 0;
+    log.onAppend(() => heard++);
+    const settings = { maxMessageBytes: 1 << 20, segmentBytes: 1 << 30, logAppendTime: false, timestampBeforeMaxMs: Infinity, timestampAfterMaxMs: 3_600_000, compacted: false };
+    const bad = batchOf(2);
+    bad[bad.length - 1]! ^= 0xff; // breaks the CRC
+    const rejected = log.appendAsLeader(new RecordBatchView(bad), settings, Date.now(), "orders-0");
+    expect(rejected).toMatchObject({ kind: "rejected", error: "CORRUPT_MESSAGE", inLog: false });
+    expect(log.nextOffset).toBe(0);
+    expect(heard).toBe(0);
+    expect(log.appendAsLeader(new RecordBatchView(batchOf(2)), settings, Date.now(), "orders-0")).toEqual({ kind: "appended", baseOffset: 0, logAppendTime: -1 });
+    expect(heard).toBe(1);
   });
 });
 

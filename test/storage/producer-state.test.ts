@@ -12,8 +12,8 @@ import {
 } from "../../src/storage/producer-state.ts";
 import { ClusterMetadata, CLUSTER_METADATA_DIR } from "../../src/storage/cluster-metadata.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
-import { RecordBatchView } from "../../src/storage/record-batch.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
+import { RecordBatchView } from "../../src/records/record-batch.ts";
 
 const KAFKA = join(import.meta.dir, "../fixtures/kafka-logdir");
 const CODECRAFTERS = join(import.meta.dir, "../fixtures/codecrafters-logdir");

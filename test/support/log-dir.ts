@@ -10,7 +10,7 @@ import {
   METADATA_RECORD_TYPES, writeFeatureLevelRecord, writePartitionRecord, writeTopicRecord, defaultPartitionRecord,
 } from "../../src/storage/metadata/records.ts";
 import { frameMetadataRecord } from "../../src/storage/cluster-metadata.ts";
-import { buildRecordBatch, type RecordToBuild } from "../../src/storage/record-batch-builder.ts";
+import { buildRecordBatch, type RecordToBuild } from "../../src/records/record-batch-builder.ts";
 
 export interface TopicToLayOut {
   name: string;

@@ -14,6 +14,7 @@
 
 import { Reader } from "../protocol/reader.ts";
 import { crc32c } from "./crc32c.ts";
+import { getInt64, setInt64 } from "./int64.ts";
 
 export const BASE_OFFSET = 0;
 export const BATCH_LENGTH = 8;
@@ -43,7 +44,6 @@ export const DELETE_HORIZON_MASK = 0x40;
 export const Compression = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
 
 export const NO_TIMESTAMP = -1;
-const TWO_32 = 4294967296;
 
 export class RecordBatchView {
   readonly bytes: Uint8Array;
@@ -57,7 +57,7 @@ export class RecordBatchView {
   }
 
   private int64(at: number): number {
-    return this.dv.getInt32(at) * TWO_32 + this.dv.getUint32(at + 4);
+    return getInt64(this.dv, at);
   }
 
   get sizeInBytes(): number {
@@ -133,8 +133,7 @@ export class RecordBatchView {
 
   /** Writes baseOffset in place (outside the CRC). */
   setBaseOffset(offset: number): void {
-    this.dv.setInt32(BASE_OFFSET, Math.floor(offset / TWO_32));
-    this.dv.setUint32(BASE_OFFSET + 4, offset >>> 0);
+    setInt64(this.dv, BASE_OFFSET, offset);
   }
 
   /** Writes partitionLeaderEpoch in place (outside the CRC). */
@@ -189,7 +188,7 @@ export function scanBatches(bytes: Uint8Array, checkCrc = true, start = 0, end =
     if (checkCrc && crc32c(bytes, pos + ATTRIBUTES, pos + size) !== dv.getUint32(pos + CRC)) {
       return { count, validBytes: pos - start, stop: "corrupt", nextOffset };
     }
-    const base = dv.getInt32(pos) * TWO_32 + dv.getUint32(pos + 4);
+    const base = getInt64(dv, pos);
     nextOffset = base + dv.getInt32(pos + LAST_OFFSET_DELTA) + 1;
     count++;
     pos += size;

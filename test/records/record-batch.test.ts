@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildRecordBatch } from "../../src/storage/record-batch-builder.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import {
   decodeRecords,
   LOG_OVERHEAD,
@@ -9,8 +9,8 @@ import {
   RecordBatchView,
   scanBatches,
   splitBatches,
-} from "../../src/storage/record-batch.ts";
-import { batchOf, text } from "./batches.ts";
+} from "../../src/records/record-batch.ts";
+import { batchOf, text } from "../storage/batches.ts";
 
 const FIXTURES = join(import.meta.dir, "../fixtures/codecrafters-logdir");
 const read = (p: string) => new Uint8Array(readFileSync(join(FIXTURES, p)));

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { crc32c, crc32cUpdate } from "../../src/storage/crc32c.ts";
-import { ATTRIBUTES, CRC } from "../../src/storage/record-batch.ts";
+import { crc32c, crc32cUpdate } from "../../src/records/crc32c.ts";
+import { ATTRIBUTES, CRC } from "../../src/records/record-batch.ts";
 
 const FIXTURES = join(import.meta.dir, "../fixtures/codecrafters-logdir");
 const KAFKA_LOG = join(import.meta.dir, "../fixtures/kafka-logdir/fixture-topic-0/00000000000000000000.log");
