@@ -35,6 +35,10 @@ export const SERVED: readonly ServedApi[] = [
   { name: "DescribeGroups", min: 0, max: 5 },
   { name: "DeleteGroups", min: 0, max: 2 },
   { name: "OffsetDelete", min: 0, max: 0 },
+  { name: "DeleteRecords", min: 0, max: 2 },
+  { name: "AlterConfigs", min: 0, max: 2 },
+  { name: "IncrementalAlterConfigs", min: 0, max: 1 },
+  { name: "DescribeLogDirs", min: 1, max: 5 },
 ];
 
 /** Request/response headers (message/*.json), generated for all their versions into messages/headers.ts. */

@@ -1385,4 +1385,170 @@ export const CODECS: CodecDesc[] = [
       ],
     },
   },
+  {
+    module: "src/protocol/messages/delete-records.ts",
+    name: "DeleteRecordsRequest",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      DeleteRecordsRequest: [
+        { name: "topics", type: "[]struct:DeleteRecordsRequestDeleteRecordsTopic", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "timeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+      DeleteRecordsRequestDeleteRecordsTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:DeleteRecordsRequestDeleteRecordsPartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteRecordsRequestDeleteRecordsPartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "offset", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/delete-records.ts",
+    name: "DeleteRecordsResponse",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      DeleteRecordsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:DeleteRecordsResponseDeleteRecordsTopicResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteRecordsResponseDeleteRecordsTopicResult: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:DeleteRecordsResponseDeleteRecordsPartitionResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteRecordsResponseDeleteRecordsPartitionResult: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "lowWatermark", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/alter-configs.ts",
+    name: "AlterConfigsRequest",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      AlterConfigsRequest: [
+        { name: "resources", type: "[]struct:AlterConfigsRequestAlterConfigsResource", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "validateOnly", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+      ],
+      AlterConfigsRequestAlterConfigsResource: [
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "configs", type: "[]struct:AlterConfigsRequestAlterableConfig", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterConfigsRequestAlterableConfig: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "value", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/alter-configs.ts",
+    name: "AlterConfigsResponse",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      AlterConfigsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "responses", type: "[]struct:AlterConfigsResponseAlterConfigsResourceResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterConfigsResponseAlterConfigsResourceResponse: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/incremental-alter-configs.ts",
+    name: "IncrementalAlterConfigsRequest",
+    versions: [0, 1],
+    flexible: [1, 32767],
+    structs: {
+      IncrementalAlterConfigsRequest: [
+        { name: "resources", type: "[]struct:IncrementalAlterConfigsRequestAlterConfigsResource", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "validateOnly", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+      ],
+      IncrementalAlterConfigsRequestAlterConfigsResource: [
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "configs", type: "[]struct:IncrementalAlterConfigsRequestAlterableConfig", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      IncrementalAlterConfigsRequestAlterableConfig: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "configOperation", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "value", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/incremental-alter-configs.ts",
+    name: "IncrementalAlterConfigsResponse",
+    versions: [0, 1],
+    flexible: [1, 32767],
+    structs: {
+      IncrementalAlterConfigsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "responses", type: "[]struct:IncrementalAlterConfigsResponseAlterConfigsResourceResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      IncrementalAlterConfigsResponseAlterConfigsResourceResponse: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-log-dirs.ts",
+    name: "DescribeLogDirsRequest",
+    versions: [1, 2, 3, 4, 5],
+    flexible: [2, 32767],
+    structs: {
+      DescribeLogDirsRequest: [
+        { name: "topics", type: "[]struct:DescribeLogDirsRequestDescribableLogDirTopic", versions: [0, 32767], nullable: [0, 32767], tagged: null },
+      ],
+      DescribeLogDirsRequestDescribableLogDirTopic: [
+        { name: "topic", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-log-dirs.ts",
+    name: "DescribeLogDirsResponse",
+    versions: [1, 2, 3, 4, 5],
+    flexible: [2, 32767],
+    structs: {
+      DescribeLogDirsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [3, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "results", type: "[]struct:DescribeLogDirsResponseDescribeLogDirsResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeLogDirsResponseDescribeLogDirsResult: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "logDir", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "topics", type: "[]struct:DescribeLogDirsResponseDescribeLogDirsTopic", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "totalBytes", type: "int64", versions: [4, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "usableBytes", type: "int64", versions: [4, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "isCordoned", type: "bool", versions: [5, 32767], nullable: null, tagged: null, default: false },
+      ],
+      DescribeLogDirsResponseDescribeLogDirsTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:DescribeLogDirsResponseDescribeLogDirsPartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeLogDirsResponseDescribeLogDirsPartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "partitionSize", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "offsetLag", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "isFutureKey", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+      ],
+    },
+  },
 ];

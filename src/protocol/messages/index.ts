@@ -26,6 +26,10 @@ export * from "./list-groups.ts";
 export * from "./describe-groups.ts";
 export * from "./delete-groups.ts";
 export * from "./offset-delete.ts";
+export * from "./delete-records.ts";
+export * from "./alter-configs.ts";
+export * from "./incremental-alter-configs.ts";
+export * from "./describe-log-dirs.ts";
 
 import { PRODUCE } from "./produce.ts";
 import { FETCH } from "./fetch.ts";
@@ -51,6 +55,10 @@ import { LIST_GROUPS } from "./list-groups.ts";
 import { DESCRIBE_GROUPS } from "./describe-groups.ts";
 import { DELETE_GROUPS } from "./delete-groups.ts";
 import { OFFSET_DELETE } from "./offset-delete.ts";
+import { DELETE_RECORDS } from "./delete-records.ts";
+import { ALTER_CONFIGS } from "./alter-configs.ts";
+import { INCREMENTAL_ALTER_CONFIGS } from "./incremental-alter-configs.ts";
+import { DESCRIBE_LOG_DIRS } from "./describe-log-dirs.ts";
 
 export interface ApiInfo {
   readonly apiKey: number;
@@ -89,10 +97,14 @@ export const API_KEYS = {
   DescribeGroups: 15,
   DeleteGroups: 42,
   OffsetDelete: 47,
+  DeleteRecords: 21,
+  AlterConfigs: 33,
+  IncrementalAlterConfigs: 44,
+  DescribeLogDirs: 35,
 } as const;
 
 /** The served APIs in build/apis.ts order. */
-export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE];
+export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE, DELETE_RECORDS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS, DESCRIBE_LOG_DIRS];
 
 /** Served APIs by API key. */
 export const API_BY_KEY: ReadonlyMap<number, ApiInfo> = new Map(SERVED_APIS.map((a) => [a.apiKey, a]));
