@@ -8,6 +8,7 @@ import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
+import { retentionCheckIntervalMs, topicLogConfig } from "./config/log-config.ts";
 
 function main(argv: string[]): void {
   const started = performance.now();
@@ -28,12 +29,30 @@ function main(argv: string[]): void {
   } else {
     log.info(`config from ${config.source}`);
   }
-  const store = LogStore.open({
+  const brokerValue = (key: string) => config.raw.get(key);
+  // A topic's log settings: its configs over the broker's (read again at every use, so changes apply).
+  const logConfigOf = (topic: string) => topicLogConfig(store.metadata.topicConfigs.get(topic), brokerValue);
+  const store: LogStore = LogStore.open({
     logDirs: config.logDirs,
     segmentBytes: config.logSegmentBytes,
     indexIntervalBytes: config.logIndexIntervalBytes,
+    topicSettings: (topic) => {
+      const c = logConfigOf(topic);
+      return {
+        segmentBytes: c.segmentBytes, indexIntervalBytes: c.indexIntervalBytes, segmentMs: c.segmentMs,
+        segmentJitterMs: c.segmentJitterMs, fileDeleteDelayMs: c.fileDeleteDelayMs,
+      };
+    },
     log: (msg) => log.info(msg),
   });
+  // Retention (Kafka's LogManager cleanup task): every log.retention.check.interval.ms.
+  const retention = setInterval(() => {
+    try {
+      store.applyRetention(logConfigOf, Date.now());
+    } catch (e) {
+      log.error(`retention check failed: ${(e as Error).stack ?? e}`);
+    }
+  }, retentionCheckIntervalMs(brokerValue));
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
   const groups = startGroupCoordinator(config, store);
@@ -51,6 +70,7 @@ function main(argv: string[]): void {
   const shutdown = (signal: string) => {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
+    clearInterval(retention);
     groups.shutdown();
     store.close();
     process.exit(0);

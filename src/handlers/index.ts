@@ -15,6 +15,7 @@ import "./16-list-groups.ts";
 import "./18-api-versions.ts";
 import "./19-create-topics.ts";
 import "./20-delete-topics.ts";
+import "./21-delete-records.ts";
 import "./22-init-producer-id.ts";
 import "./23-offset-for-leader-epoch.ts";
 import "./32-describe-configs.ts";

@@ -82,6 +82,21 @@ export class LeaderEpochCache {
     return true;
   }
 
+  /**
+   * Kafka's LeaderEpochFileCache.truncateFromStart: entries wholly before `startOffset` go; the
+   * epoch in force at `startOffset` now starts there. Persisted when anything changed.
+   */
+  truncateFromStart(startOffset: number): boolean {
+    let last = -1;
+    for (let i = 0; i < this.entries.length && this.entries[i]!.startOffset <= startOffset; i++) last = i;
+    if (last < 0 || (last === 0 && this.entries[0]!.startOffset === startOffset)) return false;
+    const kept = this.entries.slice(last);
+    kept[0] = { epoch: kept[0]!.epoch, startOffset };
+    this.entries = kept;
+    this.write();
+    return true;
+  }
+
   write(): void {
     this.fs.writeFileAtomic(this.path, new TextEncoder().encode(formatLeaderEpochCheckpoint(this.entries)));
   }

@@ -7,21 +7,37 @@
 //                                        leader-epoch-checkpoint
 //   <logDir>/<topic>-<p>.<32 hex>-delete a deleted topic's partition (deleteTopic), removed at
 //                                        once, or when the store next opens after a crash
+//   <logDir>/log-start-offset-checkpoint the log start offsets of that dir's partitions (Kafka's
+//                                        OffsetCheckpointFile: "0", a count, "topic partition
+//                                        offset" lines), rewritten atomically when one moves
 //
 // A partition directory may be in any log dir; a new one goes to the first. Partition logs are
 // opened (and recovered) lazily on first use, and cached. Knows nothing of the wire protocol.
 
 import { ClusterMetadata, CLUSTER_METADATA_DIR, type TopicMetadata } from "./cluster-metadata.ts";
 import { DiskFileSystem, type FileSystem } from "./fs.ts";
-import { PartitionLog } from "./partition-log.ts";
+import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
+
+/** The per-topic settings a partition log is opened (and reconfigured) with. */
+export interface TopicLogSettings {
+  segmentBytes?: number;
+  indexIntervalBytes?: number;
+  segmentMs?: number;
+  segmentJitterMs?: number;
+  fileDeleteDelayMs?: number;
+}
 
 export interface LogStoreConfig {
   logDirs: string[];
   segmentBytes?: number;
   indexIntervalBytes?: number;
+  /** Settings of a topic's logs (topic configs over broker defaults); default: segment.bytes and index.interval.bytes of the topic, else the two above. */
+  topicSettings?: (topic: string) => TopicLogSettings;
   fs?: FileSystem;
   log?: (msg: string) => void;
 }
+
+export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
 
 export class LogStore {
   readonly metadata: ClusterMetadata;
@@ -33,6 +49,8 @@ export class LogStore {
   private readonly existingDirs = new Map<string, string>();
   /** "<topicId>:<partition>" -> open log. */
   private readonly logs = new Map<string, PartitionLog>();
+  /** Log dir -> partition directory name -> log start offset (log-start-offset-checkpoint). */
+  private readonly logStartOffsets = new Map<string, Map<string, number>>();
 
   private constructor(config: LogStoreConfig) {
     if (config.logDirs.length === 0) throw new Error("LogStore: no log dirs configured");
@@ -56,6 +74,7 @@ export class LogStore {
         if (this.fs.isDirectory(`${dir}/${name}`)) this.existingDirs.set(name, dir);
       }
     }
+    for (const dir of config.logDirs) this.logStartOffsets.set(dir, this.readCheckpoint(dir));
     const metadataDir = `${this.existingDirs.get(CLUSTER_METADATA_DIR) ?? config.logDirs[0]}/${CLUSTER_METADATA_DIR}`;
     this.metadata = ClusterMetadata.load({
       dir: metadataDir,
@@ -92,15 +111,18 @@ export class LogStore {
     }
     const name = `${topic.name}-${partition}`;
     const parent = this.existingDirs.get(name) ?? this.logDirs[0]!;
-    // Topic configs (ConfigRecord) override the broker defaults, as in Kafka.
-    const configs = this.metadata.topicConfigs.get(topic.name);
+    const checkpointed = this.logStartOffsets.get(parent)!;
     log = PartitionLog.open(`${parent}/${name}`, {
       fs: this.fs,
       log: this.log,
       topicId: topic.topicId,
       leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
-      segmentBytes: intConfig(configs, "segment.bytes") ?? this.config.segmentBytes,
-      indexIntervalBytes: intConfig(configs, "index.interval.bytes") ?? this.config.indexIntervalBytes,
+      ...this.settingsOf(topic.name),
+      logStartOffset: checkpointed.get(name),
+      onLogStartOffsetChange: (offset) => {
+        checkpointed.set(name, offset);
+        this.writeCheckpoint(parent);
+      },
     });
     this.existingDirs.set(name, parent);
     this.logs.set(key, log);
@@ -145,6 +167,8 @@ export class LogStore {
     }
     for (const r of renamed) {
       this.existingDirs.delete(r.name);
+      const parent = r.from.slice(0, r.from.length - r.name.length - 1);
+      if (this.logStartOffsets.get(parent)?.delete(r.name)) this.writeCheckpoint(parent);
       try {
         this.fs.remove(r.to);
       } catch (e) {
@@ -152,6 +176,72 @@ export class LogStore {
       }
     }
     return { topic, closed };
+  }
+
+  private settingsOf(topic: string): TopicLogSettings {
+    if (this.config.topicSettings) return this.config.topicSettings(topic);
+    // Topic configs (ConfigRecord) override the broker defaults, as in Kafka.
+    const configs = this.metadata.topicConfigs.get(topic);
+    return {
+      segmentBytes: intConfig(configs, "segment.bytes") ?? this.config.segmentBytes,
+      indexIntervalBytes: intConfig(configs, "index.interval.bytes") ?? this.config.indexIntervalBytes,
+    };
+  }
+
+  /** Applies a topic's changed settings to its open logs at once. */
+  reconfigure(topic: string): void {
+    const t = this.metadata.topicsByName.get(topic);
+    if (!t) return;
+    const settings = this.settingsOf(topic);
+    for (const p of t.partitions) this.logs.get(`${t.topicId}:${p.partitionId}`)?.configure(settings);
+  }
+
+  /**
+   * One retention pass (Kafka's LogManager.cleanupLogs): every partition of every topic, opened
+   * if need be, loses the segments its policy no longer keeps. Returns the segments deleted.
+   */
+  applyRetention(policyFor: (topic: string) => RetentionPolicy, now: number): number {
+    let deleted = 0;
+    for (const topic of [...this.metadata.topicsByName.values()]) {
+      const policy = policyFor(topic.name);
+      for (const p of topic.partitions) {
+        const log = this.openPartition(topic, p.partitionId);
+        if (log) deleted += log.deleteOldSegments(policy, now);
+      }
+    }
+    return deleted;
+  }
+
+  private readCheckpoint(dir: string): Map<string, number> {
+    const out = new Map<string, number>();
+    const path = `${dir}/${LOG_START_OFFSET_CHECKPOINT}`;
+    if (!this.fs.exists(path)) return out;
+    const lines = new TextDecoder().decode(this.fs.readFile(path)).split("\n");
+    const count = Number(lines[1]);
+    if (lines[0]?.trim() !== "0" || !Number.isInteger(count)) {
+      this.log(`${path}: not a version 0 offset checkpoint; ignoring it`);
+      return out;
+    }
+    for (let i = 0; i < count; i++) {
+      // "<topic> <partition> <offset>": topic names have no spaces.
+      const m = /^(\S+) (\d+) (\d+)$/.exec(lines[2 + i]?.trim() ?? "");
+      if (!m) {
+        this.log(`${path}: malformed line ${i + 3}; ignoring the file`);
+        return new Map();
+      }
+      out.set(`${m[1]}-${m[2]}`, Number(m[3]));
+    }
+    return out;
+  }
+
+  private writeCheckpoint(dir: string): void {
+    const entries = [...this.logStartOffsets.get(dir)!];
+    const lines = ["0", String(entries.length)];
+    for (const [name, offset] of entries) {
+      const dash = name.lastIndexOf("-");
+      lines.push(`${name.slice(0, dash)} ${name.slice(dash + 1)} ${offset}`);
+    }
+    this.fs.writeFileAtomic(`${dir}/${LOG_START_OFFSET_CHECKPOINT}`, new TextEncoder().encode(lines.join("\n") + "\n"));
   }
 
   /** fsyncs every open log. */

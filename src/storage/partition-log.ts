@@ -16,6 +16,16 @@
 // Idempotent-producer state (producer-state.ts) is updated by every append, snapshotted to
 // `<offset>.snapshot` at each roll and on close, and rebuilt on open from the newest snapshot
 // plus the batch headers after it.
+//
+// The log start offset (Kafka's logStartOffset) is at least the first segment's base offset;
+// DeleteRecords moves it further (deleteRecordsBefore), and the owner persists it (LogStore's
+// log-start-offset-checkpoint) through onLogStartOffsetChange. Retention (deleteOldSegments,
+// Kafka's UnifiedLog.deleteOldSegments) removes whole segments from the front: those wholly
+// below the log start offset, older than retention.ms, or beyond retention.bytes. A removed
+// segment leaves the segment list at once (no new read finds it) and its files are renamed
+// `*.deleted` and removed file.delete.delay.ms later, as Kafka does, so a fetch still writing
+// a view of its mapping to a socket is never pulled away (and deletion never waits on I/O).
+// Segments also roll by time (segment.ms, minus segment.jitter.ms), so a quiet topic ages out.
 
 import type { FileSystem } from "./fs.ts";
 import { DiskFileSystem } from "./fs.ts";
@@ -61,7 +71,30 @@ export interface PartitionLogOptions {
   producerSnapshots?: boolean;
   /** producer.id.expiration.ms (default 1 day). */
   producerIdExpirationMs?: number;
+  /** The checkpointed log start offset (log-start-offset-checkpoint), if any. */
+  logStartOffset?: number;
+  /** Called when the log start offset moves (the owner persists it). */
+  onLogStartOffsetChange?: (offset: number) => void;
+  /** segment.ms: roll the active segment once its data spans this long (default: never). */
+  segmentMs?: number;
+  /** segment.jitter.ms, subtracted from segment.ms. */
+  segmentJitterMs?: number;
+  /** file.delete.delay.ms: how long removed segments' files stay as *.deleted (default 60 s). */
+  fileDeleteDelayMs?: number;
 }
+
+/** What retention keeps (Kafka's retention.ms, retention.bytes, cleanup.policy contains "delete"). */
+export interface RetentionPolicy {
+  /** cleanup.policy includes "delete": time and size retention apply. */
+  deleteEnabled: boolean;
+  /** -1: unlimited. */
+  retentionMs: number;
+  /** -1: unlimited. */
+  retentionBytes: number;
+}
+
+export const DELETED_SUFFIX = ".deleted";
+export const DEFAULT_FILE_DELETE_DELAY_MS = 60_000;
 
 export interface AppendResult {
   baseOffset: number;
@@ -99,6 +132,13 @@ export class PartitionLog {
   readonly producerState: ProducerState;
   private readonly producerSnapshots: boolean;
   private readonly appendListeners = new Set<() => void>();
+  private startOffset: number;
+  private readonly onLogStartOffsetChange: (offset: number) => void;
+  private segmentMs: number;
+  private segmentJitterMs: number;
+  private readonly fileDeleteDelayMs: number;
+  /** The first batch's maxTimestamp of the active segment (-1: none yet): what segment.ms counts from. */
+  private activeFirstTimestamp = NO_TIMESTAMP;
 
   private constructor(dir: string, opts: PartitionLogOptions) {
     this.dir = dir;
@@ -122,6 +162,12 @@ export class PartitionLog {
     this.topicIdOnDisk = onDisk;
 
     this.epochs = new LeaderEpochCache(fs, dir, this.log);
+    this.onLogStartOffsetChange = opts.onLogStartOffsetChange ?? (() => {});
+    this.segmentMs = opts.segmentMs ?? Infinity;
+    this.segmentJitterMs = opts.segmentJitterMs ?? 0;
+    this.fileDeleteDelayMs = opts.fileDeleteDelayMs ?? DEFAULT_FILE_DELETE_DELAY_MS;
+    // Files a deletion did not get to remove before a stop (Kafka removes them on load too).
+    for (const name of fs.list(dir)) if (name.endsWith(DELETED_SUFFIX)) fs.remove(`${dir}/${name}`);
     const bases = fs
       .list(dir)
       .map((name) => parseSegmentFileName(name, LOG_SUFFIX))
@@ -144,6 +190,10 @@ export class PartitionLog {
     }
     if (isNew) this.epochs.write();
 
+    // Kafka: max(checkpointed log start offset, first segment's base), never past the end.
+    this.startOffset = Math.min(Math.max(opts.logStartOffset ?? 0, this.segments[0]!.baseOffset), this.active.nextOffset);
+    this.activeFirstTimestamp = this.firstBatchTimestamp(this.active);
+
     this.producerSnapshots = opts.producerSnapshots ?? true;
     this.producerState = new ProducerState({ fs, dir, log: this.log, expirationMs: opts.producerIdExpirationMs });
     if (this.producerSnapshots) {
@@ -165,9 +215,19 @@ export class PartitionLog {
     return this.segments[this.segments.length - 1]!;
   }
 
-  /** The first offset of the log (the first segment's base offset). */
+  /** The first offset a consumer can read (Kafka's logStartOffset). */
   get logStartOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return this.startOffset;
+  }
+
+  /** Applies changed topic settings (segment.ms and its jitter) at once. */
+  configure(settings: { segmentMs?: number; segmentJitterMs?: number }): void {
+    if (settings.segmentMs !== undefined) this.segmentMs = settings.segmentMs;
+    if (settings.segmentJitterMs !== undefined) this.segmentJitterMs = settings.segmentJitterMs;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
   }
 
   /** The offset the next appended record gets (log end offset). */
@@ -326,10 +386,12 @@ export class PartitionLog {
       active.size > 0 &&
       (active.size + batch.length > this.segmentBytes ||
         !active.canHoldOffset(lastOffset) ||
-        active.indexEntries >= this.maxIndexEntries)
+        active.indexEntries >= this.maxIndexEntries ||
+        this.timeToRoll(maxTimestamp))
     ) {
       active = this.roll();
     }
+    if (this.activeFirstTimestamp === NO_TIMESTAMP) this.activeFirstTimestamp = maxTimestamp >= 0 ? maxTimestamp : Date.now();
 
     // Only the first 16 bytes change (baseOffset, partitionLeaderEpoch): write a patched copy of
     // them followed by the rest of the client's bytes, in one write.
@@ -346,12 +408,30 @@ export class PartitionLog {
     return { baseOffset, lastOffset };
   }
 
+  /**
+   * Kafka's LogSegment.shouldRoll by time: the data the active segment would then hold spans
+   * more than segment.ms - jitter (the new batch's timestamp against the first batch's).
+   */
+  private timeToRoll(batchMaxTimestamp: number): boolean {
+    if (!Number.isFinite(this.segmentMs) || this.activeFirstTimestamp === NO_TIMESTAMP) return false;
+    const at = batchMaxTimestamp >= 0 ? batchMaxTimestamp : Date.now();
+    return at - this.activeFirstTimestamp > this.segmentMs - this.segmentJitterMs;
+  }
+
+  /** The maxTimestamp of a segment's first batch (NO_TIMESTAMP when empty). */
+  private firstBatchTimestamp(seg: Segment): number {
+    if (seg.size === 0) return NO_TIMESTAMP;
+    const first = seg.readFrom(0, 0, true).batches[0];
+    return first === undefined ? NO_TIMESTAMP : new RecordBatchView(first).maxTimestamp;
+  }
+
   /** Seals the active segment and starts a new one at nextOffset. */
   roll(): Segment {
     const old = this.active;
     old.seal();
     const next = Segment.create(this.fs, this.dir, old.nextOffset, this.segmentOpts);
     this.segments.push(next);
+    this.activeFirstTimestamp = NO_TIMESTAMP;
     this.log(`${this.dir}: rolled new segment at offset ${next.baseOffset}`);
     // As Kafka's roll: a producer snapshot at the new segment's base offset.
     if (this.producerSnapshots) this.producerState.takeSnapshot(next.baseOffset);
@@ -414,6 +494,100 @@ export class PartitionLog {
       }
     }
     return null;
+  }
+
+  /**
+   * DeleteRecords (ReplicaManager.deleteRecords → UnifiedLog.maybeIncrementLogStartOffset): moves
+   * the log start offset to `offset` (-1: the high watermark) and removes the segments wholly
+   * below it. Returns the new low watermark, or "out-of-range" for an offset past the high
+   * watermark or below -1 (Kafka's OffsetOutOfRangeException).
+   */
+  deleteRecordsBefore(offset: number): number | "out-of-range" {
+    const target = offset === -1 ? this.highWatermark : offset;
+    if (target < 0 || target > this.highWatermark) return "out-of-range";
+    if (target > this.startOffset) {
+      this.setLogStartOffset(target);
+      this.deleteSegmentsWhile((_, next) => next !== null && next.baseOffset <= this.startOffset, "log start offset");
+    }
+    return this.startOffset;
+  }
+
+  /**
+   * Kafka's UnifiedLog.deleteOldSegments: removes segments from the front while they lie wholly
+   * below the log start offset, then (cleanup.policy with delete) while their newest record is
+   * older than retention.ms, then while the log is larger than retention.bytes by at least the
+   * segment's size. Returns how many segments went.
+   */
+  deleteOldSegments(policy: RetentionPolicy, now: number): number {
+    let deleted = this.deleteSegmentsWhile((_, next) => next !== null && next.baseOffset <= this.startOffset, "log start offset");
+    if (!policy.deleteEnabled) return deleted;
+    if (policy.retentionMs >= 0) {
+      // A segment without timestamps (NO_TIMESTAMP) is never old: Kafka would use the file's
+      // modification time, which this broker does not track.
+      deleted += this.deleteSegmentsWhile((seg) => {
+        const ts = seg.maxTimestamp.timestamp;
+        return ts !== NO_TIMESTAMP && now - ts > policy.retentionMs;
+      }, `retention time ${policy.retentionMs}ms`);
+    }
+    if (policy.retentionBytes >= 0) {
+      let excess = this.sizeInBytes - policy.retentionBytes;
+      deleted += this.deleteSegmentsWhile((seg) => {
+        if (excess - seg.size < 0) return false;
+        excess -= seg.size;
+        return true;
+      }, `retention size ${policy.retentionBytes} bytes`);
+    }
+    return deleted;
+  }
+
+  /**
+   * Kafka's deletableSegments + deleteSegments: the longest prefix of segments that `shouldDelete`
+   * accepts (never an empty active segment); when that is every segment, the log rolls first so
+   * that an empty active segment stays at the log end.
+   */
+  private deleteSegmentsWhile(shouldDelete: (seg: Segment, next: Segment | null) => boolean, reason: string): number {
+    let n = 0;
+    while (n < this.segments.length) {
+      const seg = this.segments[n]!;
+      const next = this.segments[n + 1] ?? null;
+      if (next === null && seg.size === 0) break;
+      if (!shouldDelete(seg, next)) break;
+      n++;
+    }
+    if (n === 0) return 0;
+    if (n === this.segments.length) this.roll();
+    const gone = this.segments.splice(0, n);
+    for (const seg of gone) this.removeSegmentFiles(seg);
+    this.log(`${this.dir}: deleted ${n} segment(s) from offset ${gone[0]!.baseOffset} (${reason})`);
+    if (this.segments[0]!.baseOffset > this.startOffset) this.setLogStartOffset(this.segments[0]!.baseOffset);
+    this.epochs.truncateFromStart(this.startOffset);
+    if (this.producerSnapshots) this.producerState.deleteSnapshotsBefore(this.segments[0]!.baseOffset);
+    return n;
+  }
+
+  private setLogStartOffset(offset: number): void {
+    this.startOffset = offset;
+    this.onLogStartOffsetChange(offset);
+  }
+
+  /**
+   * Renames a removed segment's files to *.deleted and removes them file.delete.delay.ms later
+   * (Kafka's asyncDeleteSegment). The mapping is only forgotten: views of it that a response is
+   * still writing stay valid (unlinking a mapped file does not invalidate the mapping).
+   */
+  private removeSegmentFiles(seg: Segment): void {
+    seg.close();
+    const renamed: string[] = [];
+    for (const path of seg.filePaths) {
+      if (!this.fs.exists(path)) continue;
+      this.fs.rename(path, path + DELETED_SUFFIX);
+      renamed.push(path + DELETED_SUFFIX);
+    }
+    const remove = () => {
+      for (const p of renamed) if (this.fs.exists(p)) this.fs.remove(p);
+    };
+    if (this.fileDeleteDelayMs <= 0) remove();
+    else setTimeout(remove, this.fileDeleteDelayMs).unref();
   }
 
   /** fsyncs the active segment (sealed segments were fsynced when rolled). */

@@ -382,6 +382,11 @@ export class ProducerState {
     }
   }
 
+  /** Removes the snapshots of offsets below `offset` (segments that retention removed). */
+  deleteSnapshotsBefore(offset: number): void {
+    for (const o of this.listSnapshots()) if (o < offset) this.deleteSnapshot(o);
+  }
+
   private deleteSnapshot(offset: number): void {
     this.fs.remove(this.snapshotPath(offset));
   }

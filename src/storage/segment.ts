@@ -499,6 +499,11 @@ export class Segment {
     this.mapping = null;
   }
 
+  /** The segment's files: log, offset index, time index. */
+  get filePaths(): string[] {
+    return [this.logPath, this.indexPath, this.timeIndexPath];
+  }
+
   /** Deletes the segment's files (after dropping the mapping). */
   delete(): void {
     this.close();

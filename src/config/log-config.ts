@@ -1,0 +1,73 @@
+// A topic's effective log settings, the way Kafka's LogConfig resolves them: the topic's own
+// config (ConfigRecord), else the broker key it falls back to (with Kafka's unit synonyms:
+// log.retention.ms, then .minutes, then .hours), else Kafka's default. Pure: the caller says
+// where topic and broker values come from.
+
+/** A topic's own configs (topic key → value). */
+export type TopicConfigs = ReadonlyMap<string, string> | undefined;
+/** The broker's value of a key (dynamic or server.properties), if set. */
+export type BrokerValue = (key: string) => string | undefined;
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+export interface TopicLogConfig {
+  /** cleanup.policy contains "delete". */
+  deleteEnabled: boolean;
+  /** cleanup.policy contains "compact". */
+  compactEnabled: boolean;
+  /** retention.ms; -1 is unlimited. */
+  retentionMs: number;
+  /** retention.bytes; -1 is unlimited. */
+  retentionBytes: number;
+  segmentBytes: number;
+  /** segment.ms (log.roll.ms / log.roll.hours). */
+  segmentMs: number;
+  /** segment.jitter.ms (log.roll.jitter.ms / .hours). */
+  segmentJitterMs: number;
+  indexIntervalBytes: number;
+  /** file.delete.delay.ms (log.segment.delete.delay.ms). */
+  fileDeleteDelayMs: number;
+}
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  const n = Number(v.trim());
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The first of a broker key's unit synonyms that is set, in milliseconds. */
+function brokerMs(broker: BrokerValue, ms: string, ...others: [string, number][]): number | undefined {
+  const direct = num(broker(ms));
+  if (direct !== undefined) return direct;
+  for (const [key, unit] of others) {
+    const v = num(broker(key));
+    if (v !== undefined) return v < 0 ? -1 : v * unit;
+  }
+  return undefined;
+}
+
+export function topicLogConfig(topic: TopicConfigs, broker: BrokerValue): TopicLogConfig {
+  const policy = (topic?.get("cleanup.policy") ?? broker("log.cleanup.policy") ?? "delete")
+    .split(",").map((p) => p.trim().toLowerCase());
+  return {
+    deleteEnabled: policy.includes("delete"),
+    compactEnabled: policy.includes("compact"),
+    retentionMs: num(topic?.get("retention.ms"))
+      ?? brokerMs(broker, "log.retention.ms", ["log.retention.minutes", MINUTE_MS], ["log.retention.hours", HOUR_MS])
+      ?? 168 * HOUR_MS,
+    retentionBytes: num(topic?.get("retention.bytes")) ?? num(broker("log.retention.bytes")) ?? -1,
+    segmentBytes: num(topic?.get("segment.bytes")) ?? num(broker("log.segment.bytes")) ?? 1024 * 1024 * 1024,
+    segmentMs: num(topic?.get("segment.ms")) ?? brokerMs(broker, "log.roll.ms", ["log.roll.hours", HOUR_MS]) ?? 168 * HOUR_MS,
+    segmentJitterMs: num(topic?.get("segment.jitter.ms"))
+      ?? brokerMs(broker, "log.roll.jitter.ms", ["log.roll.jitter.hours", HOUR_MS]) ?? 0,
+    indexIntervalBytes: num(topic?.get("index.interval.bytes")) ?? num(broker("log.index.interval.bytes")) ?? 4096,
+    fileDeleteDelayMs: num(topic?.get("file.delete.delay.ms")) ?? num(broker("log.segment.delete.delay.ms")) ?? 60_000,
+  };
+}
+
+/** log.retention.check.interval.ms (Kafka's default: 5 minutes). */
+export function retentionCheckIntervalMs(broker: BrokerValue): number {
+  const v = num(broker("log.retention.check.interval.ms"));
+  return v !== undefined && v > 0 ? v : 300_000;
+}

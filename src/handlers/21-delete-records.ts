@@ -1,0 +1,48 @@
+// DeleteRecords (21), v0–v2: moves a partition's log start offset forward (KafkaApis.
+// handleDeleteRecordsRequest → ReplicaManager.deleteRecords → UnifiedLog): the offset -1 means
+// the high watermark; an offset below -1 or past the high watermark is OFFSET_OUT_OF_RANGE; a
+// topic whose cleanup.policy lacks "delete" is POLICY_VIOLATION (Partition.deleteRecordsOnLeader);
+// unknown topics and partitions UNKNOWN_TOPIC_OR_PARTITION. The answer's low_watermark is the
+// new log start offset (-1 with an error). Whole segments below it are removed at once
+// (PartitionLog.deleteRecordsBefore); Kafka leaves that to its next retention check. One replica,
+// so nothing waits for followers and timeout_ms is not used. Not done: authorization.
+
+import {
+  DELETE_RECORDS, readDeleteRecordsRequest, writeDeleteRecordsResponse,
+  type DeleteRecordsRequest, type DeleteRecordsResponse,
+} from "../protocol/messages/delete-records.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { registerApi, type BrokerContext } from "./registry.ts";
+import { topicLogConfig } from "../config/log-config.ts";
+import { escapeForLog, log } from "../log.ts";
+
+type PartitionResult = DeleteRecordsResponse["topics"][number]["partitions"][number];
+
+registerApi<DeleteRecordsRequest, DeleteRecordsResponse>({
+  spec: DELETE_RECORDS,
+  readRequest: readDeleteRecordsRequest,
+  writeResponse: writeDeleteRecordsResponse,
+  handle(request, ctx) {
+    const broker = ctx.broker;
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => deleteRecords(broker, t.name, p.partitionIndex, p.offset)),
+      })),
+    };
+  },
+});
+
+function deleteRecords(broker: BrokerContext, topic: string, partition: number, offset: number): PartitionResult {
+  const failed = (errorCode: number): PartitionResult => ({ partitionIndex: partition, lowWatermark: -1, errorCode });
+  const partitionLog = broker.store.partition(topic, partition);
+  if (partitionLog === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const config = topicLogConfig(broker.store.metadata.topicConfigs.get(topic), (key) => broker.config.raw.get(key));
+  if (!config.deleteEnabled) return failed(ErrorCode.POLICY_VIOLATION);
+  const before = partitionLog.logStartOffset;
+  const result = partitionLog.deleteRecordsBefore(offset);
+  if (result === "out-of-range") return failed(ErrorCode.OFFSET_OUT_OF_RANGE);
+  if (result !== before) log.info(`DeleteRecords: ${escapeForLog(topic)}-${partition} now starts at offset ${result} (was ${before})`);
+  return { partitionIndex: partition, lowWatermark: result, errorCode: ErrorCode.NONE };
+}
