@@ -8,7 +8,8 @@ import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
-import { retentionCheckIntervalMs, topicLogConfig } from "./config/log-config.ts";
+import { cleanerSettings, retentionCheckIntervalMs, topicLogConfig } from "./config/log-config.ts";
+import { LogCleaner } from "./storage/log-cleaner.ts";
 
 function main(argv: string[]): void {
   const started = performance.now();
@@ -53,6 +54,10 @@ function main(argv: string[]): void {
       log.error(`retention check failed: ${(e as Error).stack ?? e}`);
     }
   }, retentionCheckIntervalMs(brokerValue));
+  // The log cleaner (compacted topics, __consumer_offsets among them), in the background.
+  const cleaning = cleanerSettings(brokerValue);
+  const cleaner = new LogCleaner(store, logConfigOf, { ...cleaning, sliceBytes: 4 * 1024 * 1024 }, (msg) => log.info(msg));
+  if (cleaning.enabled) cleaner.start(cleaning.backoffMs);
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
   const groups = startGroupCoordinator(config, store);
@@ -71,6 +76,7 @@ function main(argv: string[]): void {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
     clearInterval(retention);
+    cleaner.stop();
     groups.shutdown();
     store.close();
     process.exit(0);

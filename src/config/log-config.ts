@@ -28,6 +28,14 @@ export interface TopicLogConfig {
   indexIntervalBytes: number;
   /** file.delete.delay.ms (log.segment.delete.delay.ms). */
   fileDeleteDelayMs: number;
+  /** min.cleanable.dirty.ratio (log.cleaner.min.cleanable.ratio). */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms (log.cleaner.min.compaction.lag.ms). */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms (log.cleaner.max.compaction.lag.ms). */
+  maxCompactionLagMs: number;
+  /** delete.retention.ms (log.cleaner.delete.retention.ms): how long tombstones stay. */
+  deleteRetentionMs: number;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -63,6 +71,20 @@ export function topicLogConfig(topic: TopicConfigs, broker: BrokerValue): TopicL
       ?? brokerMs(broker, "log.roll.jitter.ms", ["log.roll.jitter.hours", HOUR_MS]) ?? 0,
     indexIntervalBytes: num(topic?.get("index.interval.bytes")) ?? num(broker("log.index.interval.bytes")) ?? 4096,
     fileDeleteDelayMs: num(topic?.get("file.delete.delay.ms")) ?? num(broker("log.segment.delete.delay.ms")) ?? 60_000,
+    minCleanableDirtyRatio: num(topic?.get("min.cleanable.dirty.ratio")) ?? num(broker("log.cleaner.min.cleanable.ratio")) ?? 0.5,
+    minCompactionLagMs: num(topic?.get("min.compaction.lag.ms")) ?? num(broker("log.cleaner.min.compaction.lag.ms")) ?? 0,
+    maxCompactionLagMs: num(topic?.get("max.compaction.lag.ms")) ?? num(broker("log.cleaner.max.compaction.lag.ms")) ?? Number.MAX_SAFE_INTEGER,
+    deleteRetentionMs: num(topic?.get("delete.retention.ms")) ?? num(broker("log.cleaner.delete.retention.ms")) ?? 86_400_000,
+  };
+}
+
+/** The log cleaner's own keys (log.cleaner.*), with Kafka's defaults. */
+export function cleanerSettings(broker: BrokerValue) {
+  return {
+    enabled: (broker("log.cleaner.enable") ?? "true").trim().toLowerCase() !== "false",
+    dedupeBufferBytes: num(broker("log.cleaner.dedupe.buffer.size")) ?? 134_217_728,
+    ioMaxBytesPerSecond: num(broker("log.cleaner.io.max.bytes.per.second")) ?? Infinity,
+    backoffMs: num(broker("log.cleaner.backoff.ms")) ?? 15_000,
   };
 }
 

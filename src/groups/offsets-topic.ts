@@ -108,11 +108,15 @@ export class OffsetsTopicLog implements CoordinatorLog {
         // Control batches (transaction markers) and transactional offset commits (pending until
         // a marker that this broker never writes) are not replayed.
         if (view.isControl || view.producerId !== -1) continue;
-        if (view.compression !== Compression.None) {
+        let records;
+        try {
+          records = decodeRecords(view);
+        } catch (e) {
           skipped += view.recordCount;
+          this.log(`${OFFSETS_TOPIC}-${p.partitionId} offset ${view.baseOffset}: ${(e as Error).message}; batch skipped`);
           continue;
         }
-        for (const rec of decodeRecords(view)) {
+        for (const rec of records) {
           if (rec.key === null) continue;
           let decoded: CoordinatorRecord | null;
           try {
@@ -124,7 +128,7 @@ export class OffsetsTopicLog implements CoordinatorLog {
           if (decoded !== null) visit(decoded);
         }
       }
-      if (skipped > 0) this.log(`${OFFSETS_TOPIC}-${p.partitionId}: ${skipped} record(s) in compressed batches skipped`);
+      if (skipped > 0) this.log(`${OFFSETS_TOPIC}-${p.partitionId}: ${skipped} record(s) in unreadable batches skipped`);
     }
   }
 }

@@ -38,13 +38,10 @@
 // acks=0: no response; if any partition failed, the connection is closed (as Kafka does, so the
 // client notices). error_message is null except with record errors, as in Kafka.
 //
-// Compressed batches (gzip, snappy, lz4, zstd) are stored and served as sent, never decompressed.
-// Everything above that needs only the header applies to them. What needs the records is
-// skipped for them: record framing and count, keys on compacted topics, inner records marked
-// compressed, non-consecutive inner offsets (Kafka recompresses such a batch), and exact
-// per-record timestamps: the timestamp check uses the header instead (maxTimestamp against
-// after.max.ms, baseTimestamp against before.max.ms — what every client writes), rejecting the
-// batch with INVALID_TIMESTAMP but no record_errors; the header's maxTimestamp is trusted.
+// Compressed batches (gzip, snappy, lz4, zstd) are inflated to validate their records like
+// uncompressed ones (up to 64 MiB inflated: MAX_INFLATED_PRODUCE_BYTES; beyond that, or corrupt,
+// the batch is refused) and stored and served as sent: unlike Kafka, a batch whose inner offsets
+// are not 0..n-1 is not recompressed.
 // Also unlike Kafka: a record header count of -1 is read as none (the CodeCrafters tester writes
 // it; Kafka refuses it as INVALID_RECORD). Not done: transactions; acks=-1 waits for nothing
 // (single replica, always in sync).

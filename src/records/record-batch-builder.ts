@@ -1,9 +1,12 @@
-// Builds uncompressed magic v2 record batches: used for the records this broker writes itself
-// (the KRaft metadata log) and by tests. Client batches are never rebuilt; they are stored as
-// they arrived (see partition-log.ts).
+// Builds magic v2 record batches: uncompressed ones for the records this broker writes itself
+// (the KRaft metadata log, the group coordinator) and for tests, and the log cleaner's retained
+// batches (any codec). Client batches are otherwise never rebuilt; they are stored as they
+// arrived (see partition-log.ts).
 
 import { Writer } from "../protocol/writer.ts";
-import { LOG_OVERHEAD, RecordBatchView } from "./record-batch.ts";
+import {
+  Compression, DELETE_HORIZON_MASK, LOG_OVERHEAD, NO_TIMESTAMP, RECORD_BATCH_OVERHEAD, RecordBatchView,
+} from "./record-batch.ts";
 
 export interface RecordToBuild {
   key?: Uint8Array | null;
@@ -70,6 +73,78 @@ export function buildRecordBatch(b: BatchToBuild): Uint8Array {
   });
 
   w.setInt32(lengthAt, w.pos - LOG_OVERHEAD);
+  const out = w.finish().slice();
+  new RecordBatchView(out).updateCrc();
+  return out;
+}
+
+/** A record kept by the log cleaner, at its original offset and timestamp. */
+export interface RetainedRecord {
+  offset: number;
+  timestamp: number;
+  attributes: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: { key: string; value: Uint8Array | null }[];
+}
+
+/**
+ * The batch the log cleaner writes in place of `original` (Kafka's MemoryRecords.filterTo →
+ * buildRetainedRecordsInto): the same base offset, last offset (so the producer's last sequence
+ * survives), producer id, epoch, base sequence, leader epoch, flags and codec, holding only
+ * `retained`. With `deleteHorizonMs` (KIP-534) the delete-horizon flag is set and the horizon is
+ * the base timestamp; else the base timestamp is the first record's. An empty `retained` gives
+ * the header-only batch Kafka keeps for a producer's last batch (DefaultRecordBatch.writeEmptyHeader).
+ */
+export function buildRetainedBatch(
+  original: RecordBatchView,
+  retained: RetainedRecord[],
+  opts: { deleteHorizonMs?: number; compress: (codec: number, records: Uint8Array) => Uint8Array },
+): Uint8Array {
+  const codec = original.compression;
+  const logAppendTime = original.timestampType === 1;
+  let attributes = original.attributes & ~DELETE_HORIZON_MASK;
+  if (opts.deleteHorizonMs !== undefined) attributes |= DELETE_HORIZON_MASK;
+  let maxTimestamp = logAppendTime ? original.maxTimestamp : NO_TIMESTAMP;
+  if (!logAppendTime) for (const r of retained) maxTimestamp = Math.max(maxTimestamp, r.timestamp);
+  const baseTimestamp = opts.deleteHorizonMs ?? (retained.length > 0 ? retained[0]!.timestamp : original.maxTimestamp);
+  if (retained.length === 0) maxTimestamp = original.maxTimestamp;
+
+  const records = new Writer(256, null);
+  const one = new Writer(128, null);
+  for (const rec of retained) {
+    one.pos = 0;
+    one.int8(rec.attributes);
+    one.varlong(rec.timestamp - baseTimestamp);
+    one.varint(rec.offset - original.baseOffset);
+    one.varintBytes(rec.key);
+    one.varintBytes(rec.value);
+    one.varint(rec.headers.length);
+    for (const h of rec.headers) {
+      one.varintBytes(utf8.encode(h.key));
+      one.varintBytes(h.value);
+    }
+    records.varint(one.pos);
+    records.raw(one.finish());
+  }
+  let body = records.finish();
+  if (codec !== Compression.None && retained.length > 0) body = opts.compress(codec, body);
+
+  const w = new Writer(RECORD_BATCH_OVERHEAD + body.length, null);
+  w.int64(original.baseOffset);
+  w.int32(RECORD_BATCH_OVERHEAD - LOG_OVERHEAD + (retained.length > 0 ? body.length : 0));
+  w.int32(original.partitionLeaderEpoch);
+  w.int8(2);
+  w.uint32(0); // CRC, below
+  w.int16(attributes);
+  w.int32(original.lastOffsetDelta);
+  w.int64(baseTimestamp);
+  w.int64(maxTimestamp);
+  w.int64(original.producerId);
+  w.int16(original.producerEpoch);
+  w.int32(original.baseSequence);
+  w.int32(retained.length);
+  if (retained.length > 0) w.raw(body);
   const out = w.finish().slice();
   new RecordBatchView(out).updateCrc();
   return out;

@@ -9,11 +9,12 @@
 // partitionLeaderEpoch in place without touching the client's CRC. Attributes: bits 0-2
 // compression, 3 timestamp type (1 = LogAppendTime), 4 transactional, 5 control, 6 delete horizon.
 //
-// Records are decoded only where something needs them (the metadata log); `decodeRecords`
-// handles uncompressed batches only.
+// Records are decoded only where something needs them (the metadata log, the log cleaner,
+// timestamp lookups); `decodeRecords` inflates compressed batches (compression.ts).
 
 import { Reader } from "../protocol/reader.ts";
 import { crc32c } from "./crc32c.ts";
+import { decompress } from "./compression.ts";
 import { getInt64, setInt64 } from "./int64.ts";
 
 export const BASE_OFFSET = 0;
@@ -93,6 +94,10 @@ export class RecordBatchView {
   }
   get isControl(): boolean {
     return (this.attributes & CONTROL_MASK) !== 0;
+  }
+  /** KIP-534: the cleaner set a delete horizon, stored as baseTimestamp. */
+  get deleteHorizonMs(): number {
+    return (this.attributes & DELETE_HORIZON_MASK) !== 0 ? this.baseTimestamp : NO_TIMESTAMP;
   }
   get lastOffsetDelta(): number {
     return this.dv.getInt32(LAST_OFFSET_DELTA);
@@ -224,18 +229,28 @@ export interface DecodedRecord {
   headers: RecordHeader[];
 }
 
+/** The largest records section a compressed batch may inflate to here (a decompression-bomb guard). */
+export const MAX_INFLATED_RECORDS_BYTES = 256 * 1024 * 1024;
+
 /**
- * Decodes the records of an uncompressed batch (key and value are subarrays of the batch).
- * Throws on a compressed batch or malformed records.
+ * The records section of a batch: the batch's own bytes after the header, or for a compressed
+ * batch its decompressed form (compression.ts; CompressionError on corrupt input or past
+ * `maxInflated` bytes).
  */
-export function decodeRecords(view: RecordBatchView): DecodedRecord[] {
-  if (view.compression !== Compression.None) {
-    throw new Error(`decodeRecords: compressed batches are not supported (codec ${view.compression})`);
-  }
+export function recordsSection(view: RecordBatchView, maxInflated = MAX_INFLATED_RECORDS_BYTES): Uint8Array {
+  const raw = view.bytes.subarray(RECORD_BATCH_OVERHEAD);
+  return view.compression === Compression.None ? raw : decompress(view.compression, raw, maxInflated);
+}
+
+/**
+ * Decodes the records of a batch, compressed ones included (key and value are subarrays of the
+ * batch, or of its decompressed records). Throws on malformed records.
+ */
+export function decodeRecords(view: RecordBatchView, maxInflated = MAX_INFLATED_RECORDS_BYTES): DecodedRecord[] {
   const count = view.recordCount;
   const baseOffset = view.baseOffset;
   const baseTimestamp = view.baseTimestamp;
-  const r = new Reader(view.bytes, RECORD_BATCH_OVERHEAD);
+  const r = new Reader(recordsSection(view, maxInflated));
   const out: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
     const length = r.varint();

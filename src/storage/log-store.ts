@@ -17,6 +17,7 @@
 import { ClusterMetadata, CLUSTER_METADATA_DIR, type TopicMetadata } from "./cluster-metadata.ts";
 import { DiskFileSystem, type FileSystem } from "./fs.ts";
 import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
+import { OffsetCheckpoints } from "./offset-checkpoint.ts";
 
 /** The per-topic settings a partition log is opened (and reconfigured) with. */
 export interface TopicLogSettings {
@@ -38,6 +39,7 @@ export interface LogStoreConfig {
 }
 
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+export const CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
 
 export class LogStore {
   readonly metadata: ClusterMetadata;
@@ -49,8 +51,10 @@ export class LogStore {
   private readonly existingDirs = new Map<string, string>();
   /** "<topicId>:<partition>" -> open log. */
   private readonly logs = new Map<string, PartitionLog>();
-  /** Log dir -> partition directory name -> log start offset (log-start-offset-checkpoint). */
-  private readonly logStartOffsets = new Map<string, Map<string, number>>();
+  /** log-start-offset-checkpoint of each log dir. */
+  private readonly logStartOffsets: OffsetCheckpoints;
+  /** cleaner-offset-checkpoint of each log dir: the first dirty offset of compacted partitions. */
+  private readonly cleanerOffsets: OffsetCheckpoints;
 
   private constructor(config: LogStoreConfig) {
     if (config.logDirs.length === 0) throw new Error("LogStore: no log dirs configured");
@@ -74,7 +78,8 @@ export class LogStore {
         if (this.fs.isDirectory(`${dir}/${name}`)) this.existingDirs.set(name, dir);
       }
     }
-    for (const dir of config.logDirs) this.logStartOffsets.set(dir, this.readCheckpoint(dir));
+    this.logStartOffsets = new OffsetCheckpoints(this.fs, config.logDirs, LOG_START_OFFSET_CHECKPOINT, this.log);
+    this.cleanerOffsets = new OffsetCheckpoints(this.fs, config.logDirs, CLEANER_OFFSET_CHECKPOINT, this.log);
     const metadataDir = `${this.existingDirs.get(CLUSTER_METADATA_DIR) ?? config.logDirs[0]}/${CLUSTER_METADATA_DIR}`;
     this.metadata = ClusterMetadata.load({
       dir: metadataDir,
@@ -111,18 +116,14 @@ export class LogStore {
     }
     const name = `${topic.name}-${partition}`;
     const parent = this.existingDirs.get(name) ?? this.logDirs[0]!;
-    const checkpointed = this.logStartOffsets.get(parent)!;
     log = PartitionLog.open(`${parent}/${name}`, {
       fs: this.fs,
       log: this.log,
       topicId: topic.topicId,
       leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
       ...this.settingsOf(topic.name),
-      logStartOffset: checkpointed.get(name),
-      onLogStartOffsetChange: (offset) => {
-        checkpointed.set(name, offset);
-        this.writeCheckpoint(parent);
-      },
+      logStartOffset: this.logStartOffsets.get(parent, name),
+      onLogStartOffsetChange: (offset) => this.logStartOffsets.set(parent, name, offset),
     });
     this.existingDirs.set(name, parent);
     this.logs.set(key, log);
@@ -168,7 +169,8 @@ export class LogStore {
     for (const r of renamed) {
       this.existingDirs.delete(r.name);
       const parent = r.from.slice(0, r.from.length - r.name.length - 1);
-      if (this.logStartOffsets.get(parent)?.delete(r.name)) this.writeCheckpoint(parent);
+      this.logStartOffsets.delete(parent, r.name);
+      this.cleanerOffsets.delete(parent, r.name);
       try {
         this.fs.remove(r.to);
       } catch (e) {
@@ -212,36 +214,27 @@ export class LogStore {
     return deleted;
   }
 
-  private readCheckpoint(dir: string): Map<string, number> {
-    const out = new Map<string, number>();
-    const path = `${dir}/${LOG_START_OFFSET_CHECKPOINT}`;
-    if (!this.fs.exists(path)) return out;
-    const lines = new TextDecoder().decode(this.fs.readFile(path)).split("\n");
-    const count = Number(lines[1]);
-    if (lines[0]?.trim() !== "0" || !Number.isInteger(count)) {
-      this.log(`${path}: not a version 0 offset checkpoint; ignoring it`);
-      return out;
-    }
-    for (let i = 0; i < count; i++) {
-      // "<topic> <partition> <offset>": topic names have no spaces.
-      const m = /^(\S+) (\d+) (\d+)$/.exec(lines[2 + i]?.trim() ?? "");
-      if (!m) {
-        this.log(`${path}: malformed line ${i + 3}; ignoring the file`);
-        return new Map();
+  /** Every partition of every topic (opened if need be), with its topic name. */
+  *allPartitions(): Generator<{ topic: string; partition: number; log: PartitionLog }> {
+    for (const topic of [...this.metadata.topicsByName.values()]) {
+      for (const p of topic.partitions) {
+        const log = this.openPartition(topic, p.partitionId);
+        if (log) yield { topic: topic.name, partition: p.partitionId, log };
       }
-      out.set(`${m[1]}-${m[2]}`, Number(m[3]));
     }
-    return out;
   }
 
-  private writeCheckpoint(dir: string): void {
-    const entries = [...this.logStartOffsets.get(dir)!];
-    const lines = ["0", String(entries.length)];
-    for (const [name, offset] of entries) {
-      const dash = name.lastIndexOf("-");
-      lines.push(`${name.slice(0, dash)} ${name.slice(dash + 1)} ${offset}`);
-    }
-    this.fs.writeFileAtomic(`${dir}/${LOG_START_OFFSET_CHECKPOINT}`, new TextEncoder().encode(lines.join("\n") + "\n"));
+  /** The log cleaner's first dirty offset of a partition (cleaner-offset-checkpoint), if any. */
+  firstDirtyOffset(topic: string, partition: number): number | undefined {
+    const name = `${topic}-${partition}`;
+    const parent = this.existingDirs.get(name);
+    return parent === undefined ? undefined : this.cleanerOffsets.get(parent, name);
+  }
+
+  setFirstDirtyOffset(topic: string, partition: number, offset: number): void {
+    const name = `${topic}-${partition}`;
+    const parent = this.existingDirs.get(name);
+    if (parent !== undefined) this.cleanerOffsets.set(parent, name, offset);
   }
 
   /** fsyncs every open log. */

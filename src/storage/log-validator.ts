@@ -1,6 +1,6 @@
 // Kafka's LogValidator (and the header checks of UnifiedLog.analyzeAndValidateRecords) for a
-// batch a client appends: header checks in Kafka's order, then the records (uncompressed batches:
-// their framing is walked with varints, nothing copied; compressed: the header only), then the
+// batch a client appends: header checks in Kafka's order, then the records (their framing is
+// walked with varints, nothing copied; a compressed batch's after inflating it), then the
 // header changes Kafka makes before storing (LogAppendTime, a corrected maxTimestamp). Problems
 // come back as Kafka's error names with Kafka's messages; the Produce handler maps the names to
 // codes. Nothing here knows the wire protocol.
@@ -9,8 +9,16 @@ import { crc32c, crc32cUpdate } from "../records/crc32c.ts";
 import { setInt64 } from "../records/int64.ts";
 import {
   ATTRIBUTES, BASE_TIMESTAMP, CRC, Compression, MAX_TIMESTAMP, NO_TIMESTAMP, RECORD_BATCH_OVERHEAD, RecordBatchView,
-  TIMESTAMP_TYPE_MASK,
+  TIMESTAMP_TYPE_MASK, recordsSection,
 } from "../records/record-batch.ts";
+import { CompressionError } from "../records/compression.ts";
+
+/**
+ * The most a produced compressed batch may inflate to while it is validated (a decompression
+ * bomb cannot take more memory than this per request). Real batches are far smaller: clients'
+ * batch.size is 16 KiB to 1 MiB uncompressed.
+ */
+export const MAX_INFLATED_PRODUCE_BYTES = 64 * 1024 * 1024;
 
 /** The topic settings an append is validated against (topic config, else broker, else Kafka's default). */
 export interface LogAppendSettings {
@@ -84,8 +92,8 @@ export interface HeaderRewrite {
 export type RecordValidation = { rewrite: HeaderRewrite | null } | BatchProblem;
 
 /**
- * LogValidator's record checks. Uncompressed batches: the records' framing is walked (varints;
- * keys, values and headers are skipped, never copied). Compressed: the header only.
+ * LogValidator's record checks: the records' framing is walked (varints; keys, values and
+ * headers are skipped, never copied), a compressed batch's after inflating it.
  */
 export function validateRecords(batch: RecordBatchView, s: LogAppendSettings, now: number, topicPartition: string): RecordValidation {
   const batchLogAppendTime = batch.timestampType === 1;
@@ -97,32 +105,28 @@ export function validateRecords(batch: RecordBatchView, s: LogAppendSettings, no
   const rangeMessage = (ts: number, offset: number) =>
     `Timestamp ${ts} of message with offset ${offset} is out of range. The timestamp should be within [${javaLongSum(now, -s.timestampBeforeMaxMs)}, ${javaLongSum(now, s.timestampAfterMaxMs)}]`;
 
+  // A compressed batch is inflated (within MAX_INFLATED_PRODUCE_BYTES) and its records walked
+  // like an uncompressed batch's (LogValidator.validateMessagesAndAssignOffsetsCompressed). It is
+  // still stored as sent: Kafka would recompress one whose inner offsets are not 0..n-1.
+  let buf = batch.bytes;
+  let recordsStart = RECORD_BATCH_OVERHEAD;
   if (batch.compression !== Compression.None) {
-    if (createTime) {
-      const base = batch.baseTimestamp;
-      const max = batch.maxTimestamp;
-      if (batchLogAppendTime ? max !== NO_TIMESTAMP && outOfRange(max) : (base !== NO_TIMESTAMP && now - base > s.timestampBeforeMaxMs) || (max !== NO_TIMESTAMP && max - now > s.timestampAfterMaxMs)) {
-        return { error: "INVALID_TIMESTAMP", message: "One or more records have been rejected due to invalid timestamp", recordErrors: [] };
-      }
-      if (batchLogAppendTime && max === NO_TIMESTAMP) {
-        return { error: "INVALID_TIMESTAMP", message: "One or more records have been rejected due to invalid timestamp", recordErrors: [] };
-      }
-      return { rewrite: batchLogAppendTime ? { logAppendTime: false, maxTimestamp: max } : null };
+    try {
+      buf = recordsSection(batch, MAX_INFLATED_PRODUCE_BYTES);
+      recordsStart = 0;
+    } catch (e) {
+      if (!(e instanceof CompressionError)) throw e;
+      return { error: e.kind === "too-large" ? "INVALID_RECORD" : "CORRUPT_MESSAGE", message: `Record batch in ${topicPartition} cannot be decompressed: ${e.message}` };
     }
-    if (batchLogAppendTime) {
-      return { error: "INVALID_TIMESTAMP", message: "One or more records have been rejected due to invalid timestamp", recordErrors: [] };
-    }
-    return { rewrite: { logAppendTime: true, maxTimestamp: now } };
   }
 
   // DefaultRecord.readFrom, record by record, each record's fields bounded by its length.
-  const buf = batch.bytes;
   const end = buf.length;
   const count = batch.recordCount;
   const baseTimestamp = batch.baseTimestamp;
   const headerMax = batch.maxTimestamp;
   const invalid = (message: string): RecordValidation => ({ error: "INVALID_RECORD", message });
-  cursor = RECORD_BATCH_OVERHEAD;
+  cursor = recordsStart;
   for (let i = 0; i < count; i++) {
     if (cursor >= end) return invalid("Found invalid record structure: the batch ends before its declared record count");
     const size = varint(buf, end);

@@ -41,7 +41,7 @@ import {
   PARTITION_LEADER_EPOCH,
   RECORD_BATCH_OVERHEAD,
 } from "../records/record-batch.ts";
-import { LOG_SUFFIX, parseSegmentFileName, Segment, type SegmentOptions } from "./segment.ts";
+import { INDEX_SUFFIX, LOG_SUFFIX, parseSegmentFileName, Segment, segmentFileName, TIME_INDEX_SUFFIX, type SegmentOptions } from "./segment.ts";
 import {
   checkBatch, rewriteHeader, validateRecords, type AppendError, type LogAppendSettings, type RecordProblem,
 } from "./log-validator.ts";
@@ -94,6 +94,10 @@ export interface RetentionPolicy {
 }
 
 export const DELETED_SUFFIX = ".deleted";
+export const CLEANED_SUFFIX = ".cleaned";
+export const SWAP_SUFFIX = ".swap";
+/** `<base>.cleaner-swap`: the base offsets of the segments a pending swap replaces. */
+export const SWAP_RECORD_SUFFIX = ".cleaner-swap";
 export const DEFAULT_FILE_DELETE_DELAY_MS = 60_000;
 
 export interface AppendResult {
@@ -168,6 +172,7 @@ export class PartitionLog {
     this.fileDeleteDelayMs = opts.fileDeleteDelayMs ?? DEFAULT_FILE_DELETE_DELAY_MS;
     // Files a deletion did not get to remove before a stop (Kafka removes them on load too).
     for (const name of fs.list(dir)) if (name.endsWith(DELETED_SUFFIX)) fs.remove(`${dir}/${name}`);
+    recoverCleanerSwaps(fs, dir, this.log);
     const bases = fs
       .list(dir)
       .map((name) => parseSegmentFileName(name, LOG_SUFFIX))
@@ -590,6 +595,70 @@ export class PartitionLog {
     else setTimeout(remove, this.fileDeleteDelayMs).unref();
   }
 
+  /** The sealed segments (all but the active one), oldest first: what the log cleaner may rewrite. */
+  sealedSegments(): { baseOffset: number; endOffset: number; size: number; largestTimestamp: number }[] {
+    const out = [];
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      const seg = this.segments[i]!;
+      out.push({ baseOffset: seg.baseOffset, endOffset: this.segments[i + 1]!.baseOffset, size: seg.size, largestTimestamp: seg.maxTimestamp.timestamp });
+    }
+    return out;
+  }
+
+  /** Every batch of the sealed segment at `baseOffset`, in order (views of its mapping). */
+  *segmentBatches(baseOffset: number): Generator<Uint8Array> {
+    const seg = this.segments.find((s) => s.baseOffset === baseOffset && !s.isActive);
+    if (seg === undefined) return;
+    let position = 0;
+    while (position < seg.size) {
+      const res = seg.readFrom(position, 1 << 20, true);
+      if (res.batches.length === 0) return;
+      for (const b of res.batches) yield b;
+      position += res.bytes;
+    }
+  }
+
+  /**
+   * Replaces consecutive sealed segments with one segment holding `batches` (the log cleaner's
+   * output; offsets within the replaced range, in order), crash-safely, as Kafka's
+   * replaceSegments does with .cleaned and .swap files:
+   *   1. write `<base>.log.cleaned` and fsync it;
+   *   2. record which segments it replaces in `<base>.cleaner-swap` (atomic write);
+   *   3. rename it to `<base>.log.swap` (the commit point);
+   *   4. rename the replaced segments' files to *.deleted (removed later, as retention does);
+   *   5. rename the swap to `<base>.log` (indexes are rebuilt from it on first use) and drop the
+   *      record of step 2.
+   * On open, a swap is completed and a .cleaned file without one is dropped (recoverCleanerSwaps).
+   * Returns false (nothing changed) if the segments are no longer the log's sealed ones.
+   */
+  replaceSegments(baseOffsets: number[], batches: Iterable<Uint8Array>): boolean {
+    const first = this.segments.findIndex((s) => s.baseOffset === baseOffsets[0]);
+    if (first < 0 || baseOffsets.length === 0) return false;
+    const old = this.segments.slice(first, first + baseOffsets.length);
+    if (old.length !== baseOffsets.length || old.some((s, i) => s.baseOffset !== baseOffsets[i] || s.isActive)) return false;
+    const base = old[0]!.baseOffset;
+    const nextBase = this.segments[first + old.length]!.baseOffset;
+    const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
+    const cleaned = logPath + CLEANED_SUFFIX;
+    const file = this.fs.open(cleaned);
+    try {
+      if (file.size !== 0) file.truncate(0);
+      for (const b of batches) file.append(b);
+      file.sync();
+    } finally {
+      file.close();
+    }
+    this.fs.writeFileAtomic(`${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`,
+      new TextEncoder().encode(old.map((s) => s.baseOffset).join("\n") + "\n"));
+    this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
+    for (const seg of old) this.removeSegmentFiles(seg);
+    this.fs.rename(logPath + SWAP_SUFFIX, logPath);
+    this.fs.remove(`${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`);
+    const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
+    this.segments.splice(first, old.length, replacement);
+    return true;
+  }
+
   /** fsyncs the active segment (sealed segments were fsynced when rolled). */
   flush(): void {
     this.active.flush();
@@ -612,5 +681,41 @@ export class PartitionLog {
       else hi = mid - 1;
     }
     return lo;
+  }
+}
+
+/**
+ * Finishes or drops what a log cleaner swap left when the broker stopped in the middle of
+ * PartitionLog.replaceSegments: a `.swap` log (committed) replaces the segments its
+ * `.cleaner-swap` record names; a `.cleaned` log (not committed) is removed.
+ */
+function recoverCleanerSwaps(fs: FileSystem, dir: string, log: (msg: string) => void): void {
+  for (const name of fs.list(dir)) {
+    if (name.endsWith(LOG_SUFFIX + CLEANED_SUFFIX)) {
+      fs.remove(`${dir}/${name}`);
+      continue;
+    }
+    if (!name.endsWith(LOG_SUFFIX + SWAP_SUFFIX)) continue;
+    const base = parseSegmentFileName(name.slice(0, -SWAP_SUFFIX.length), LOG_SUFFIX);
+    if (base === null) continue;
+    const record = `${dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+    const replaced = fs.exists(record)
+      ? new TextDecoder().decode(fs.readFile(record)).split("\n").filter((l) => l !== "").map(Number)
+      : [base];
+    for (const b of replaced) {
+      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+        const path = `${dir}/${segmentFileName(b, suffix)}`;
+        if (fs.exists(path)) fs.remove(path);
+      }
+    }
+    fs.rename(`${dir}/${name}`, `${dir}/${segmentFileName(base, LOG_SUFFIX)}`);
+    if (fs.exists(record)) fs.remove(record);
+    log(`${dir}: completed a log cleaner swap at offset ${base} (replacing ${replaced.length} segment(s))`);
+  }
+  for (const name of fs.list(dir)) {
+    // A swap record whose swap never got committed.
+    if (name.endsWith(SWAP_RECORD_SUFFIX) && !fs.exists(`${dir}/${name.slice(0, -SWAP_RECORD_SUFFIX.length)}${LOG_SUFFIX}${SWAP_SUFFIX}`)) {
+      fs.remove(`${dir}/${name}`);
+    }
   }
 }

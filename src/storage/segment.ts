@@ -416,8 +416,8 @@ export class Segment {
 
   /**
    * Kafka's findOffsetByTimestamp: the first record with timestamp >= ts and offset >=
-   * startingOffset, or null. Exact for uncompressed batches; for compressed ones, the first
-   * offset (>= startingOffset) of the first batch whose maxTimestamp >= ts.
+   * startingOffset, or null (compressed batches are inflated; a batch that cannot be read
+   * answers with its first offset >= startingOffset).
    */
   findOffsetByTimestamp(ts: number, startingOffset: number): TimestampOffset | null {
     const entry = this.timeIndex.lookup(ts);
@@ -432,7 +432,7 @@ export class Segment {
       const maxTs = getInt64(dv, MAX_TIMESTAMP);
       if (lastOffset >= startingOffset && maxTs >= ts) {
         const view = new RecordBatchView(this.peek(pos, size));
-        if (view.compression === Compression.None && !view.isControl) {
+        if (!view.isControl) {
           try {
             for (const r of decodeRecords(view)) {
               const t = view.timestampType === 1 ? view.maxTimestamp : r.timestamp;

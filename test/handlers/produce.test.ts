@@ -318,11 +318,24 @@ describe("compressed batches", () => {
     expect(b.store.partition("t", 0)!.nextOffset).toBe(3);
   });
 
-  test("timestamps are checked from the header: a maxTimestamp over an hour ahead → 32 (no record errors)", () => {
-    const b = broker({ t: {} });
+  test("records inside are validated as Kafka does: per-record timestamp errors, keys on compacted topics, framing", () => {
+    const b = broker({ t: {}, c: { "cleanup.policy": "compact" } });
     const now = Date.now();
     const gz = gzipped(buildRecordBatch({ baseTimestamp: now, records: [{ value: null }, { value: null, timestamp: now + 2 * HOUR }] }));
-    expect(send(b, "t", gz)).toMatchObject({ errorCode: 32, recordErrors: [], errorMessage: "One or more records have been rejected due to invalid timestamp" });
+    const res = send(b, "t", gz);
+    expect(res).toMatchObject({ errorCode: 32, errorMessage: "One or more records have been rejected due to invalid timestamp" });
+    expect(res.recordErrors.map((e) => e.batchIndex)).toEqual([1]);
+    expect(b.store.partition("t", 0)!.nextOffset).toBe(0);
+    // A keyless record on a compacted topic, inside a gzip batch.
+    const keyless = send(b, "c", gzipped(buildRecordBatch({ baseTimestamp: now, records: [{ key: new Uint8Array([1]), value: null }, { value: new Uint8Array([2]) }] })));
+    expect(keyless).toMatchObject({ errorCode: 87 });
+    expect(keyless.recordErrors.map((e) => e.batchIndex)).toEqual([1]);
+    // Garbage where the gzip stream should be: CORRUPT_MESSAGE, nothing appended.
+    const broken = gzipped(batch(2));
+    broken.fill(0x55, 70, 90);
+    new RecordBatchView(broken).updateCrc();
+    expect(send(b, "t", broken)).toMatchObject({ errorCode: 2 });
+    expect(b.store.partition("t", 0)!.nextOffset).toBe(0);
     // A bad CRC is caught without decompressing.
     const bad = gzipped(batch(2));
     bad[bad.length - 3]! ^= 1;

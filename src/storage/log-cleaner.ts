@@ -1,0 +1,292 @@
+// The log cleaner (Kafka's LogCleaner / Cleaner, single thread): compacts the partitions of
+// topics whose cleanup.policy includes "compact", keeping the newest record of each key.
+//
+// A pass over one log:
+//  - the dirty section runs from the first dirty offset (cleaner-offset-checkpoint; the log start
+//    offset at first) to the end of the last sealed segment whose newest record is older than
+//    min.compaction.lag.ms (the active segment is never cleaned);
+//  - the log is cleaned when dirty bytes / (clean + dirty bytes) reaches min.cleanable.dirty.ratio,
+//    or when its oldest dirty record has waited max.compaction.lag.ms;
+//  - the offset map (key → newest offset in the dirty section) is built within the dedupe buffer
+//    (log.cleaner.dedupe.buffer.size); when it is full, this pass cleans only up to there;
+//  - every sealed segment from the log start to the end of the mapped section is rewritten, in
+//    groups of at most segment.bytes: a record stays when its key is not in the map or this is
+//    the mapped offset; records without a key go; a tombstone (null value) stays until the batch's
+//    delete horizon has passed (KIP-534: the first pass that keeps a tombstone stamps its batch
+//    with now + delete.retention.ms); a batch that loses every record is dropped, except the last
+//    batch of a producer, kept empty so the producer's sequence survives (idempotence). Offsets
+//    are kept (gaps are fine), compressed batches are inflated and recompressed with their codec;
+//  - the rewritten group replaces its segments crash-safely (PartitionLog.replaceSegments).
+// The work is done in slices that yield to the event loop (every `sliceBytes` read or written),
+// so producers and consumers of other partitions, and of this one, keep being served; the read
+// rate can be capped (log.cleaner.io.max.bytes.per.second).
+
+import { compress } from "../records/compression.ts";
+import { buildRetainedBatch, type RetainedRecord } from "../records/record-batch-builder.ts";
+import { decodeRecords, RecordBatchView } from "../records/record-batch.ts";
+import type { PartitionLog } from "./partition-log.ts";
+import type { LogStore } from "./log-store.ts";
+
+/** A topic's compaction settings (its configs over the broker's log.cleaner.* and log.* keys). */
+export interface CompactionPolicy {
+  compactEnabled: boolean;
+  minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+  deleteRetentionMs: number;
+  segmentBytes: number;
+}
+
+export interface CleanerBudget {
+  /** log.cleaner.dedupe.buffer.size: memory for the offset map (Kafka default 128 MiB). */
+  dedupeBufferBytes: number;
+  /** log.cleaner.io.max.bytes.per.second: read rate cap (Infinity: none). */
+  ioMaxBytesPerSecond: number;
+  /** Bytes of work between yields to the event loop. */
+  sliceBytes: number;
+}
+
+export const DEFAULT_CLEANER_BUDGET: CleanerBudget = {
+  dedupeBufferBytes: 128 * 1024 * 1024,
+  ioMaxBytesPerSecond: Infinity,
+  sliceBytes: 4 * 1024 * 1024,
+};
+
+/** Estimated bytes one offset-map entry takes (key as a string, the number, the map's overhead). */
+const MAP_ENTRY_OVERHEAD = 64;
+
+export interface CleanResult {
+  /** Segments rewritten. */
+  segments: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsRemoved: number;
+  /** The new first dirty offset (end of what was cleaned). */
+  cleanedTo: number;
+}
+
+/** Where a log stands for the cleaner (LogCleanerManager.cleanableOffsets + the dirty ratio). */
+export function cleanability(log: PartitionLog, firstDirty: number, policy: CompactionPolicy, now: number) {
+  const segments = log.sealedSegments();
+  const dirtyStart = Math.max(firstDirty, log.logStartOffset);
+  let cleanBytes = 0, dirtyBytes = 0, end = dirtyStart;
+  let oldestDirty = Infinity;
+  for (const seg of segments) {
+    if (seg.endOffset <= dirtyStart) {
+      cleanBytes += seg.size;
+      continue;
+    }
+    // min.compaction.lag.ms: a segment with records newer than that is not yet cleanable.
+    if (seg.largestTimestamp >= 0 && now - seg.largestTimestamp < policy.minCompactionLagMs) break;
+    dirtyBytes += seg.size;
+    end = seg.endOffset;
+    if (seg.largestTimestamp >= 0) oldestDirty = Math.min(oldestDirty, seg.largestTimestamp);
+  }
+  const total = cleanBytes + dirtyBytes;
+  const ratio = total === 0 ? 0 : dirtyBytes / total;
+  const overdue = oldestDirty !== Infinity && now - oldestDirty > policy.maxCompactionLagMs;
+  return { dirtyStart, dirtyEnd: end, dirtyBytes, cleanBytes, ratio, due: dirtyBytes > 0 && (ratio >= policy.minCleanableDirtyRatio || overdue) };
+}
+
+/**
+ * Cleans one log once (Kafka's Cleaner.clean): returns null when nothing was due. `yieldNow` is
+ * awaited between slices of work.
+ */
+export async function cleanLog(
+  log: PartitionLog, firstDirty: number, policy: CompactionPolicy, budget: CleanerBudget, now: number,
+  yieldNow: () => Promise<void> = () => new Promise((r) => setImmediate(r)),
+): Promise<CleanResult | null> {
+  const where = cleanability(log, firstDirty, policy, now);
+  if (!where.due) return null;
+  let sinceYield = 0;
+  const throttle = new Throttle(budget.ioMaxBytesPerSecond);
+  const work = async (bytes: number) => {
+    sinceYield += bytes;
+    await throttle.account(bytes);
+    if (sinceYield >= budget.sliceBytes) {
+      sinceYield = 0;
+      await yieldNow();
+    }
+  };
+
+  // 1. The offset map over the dirty section, within the dedupe buffer.
+  const offsets = new Map<string, number>();
+  let mapBytes = 0;
+  let mappedTo = where.dirtyStart;
+  // Kafka's isBatchLastRecordOfProducer: a producer's last batch (by the producer state) is kept,
+  // empty if need be, so that its sequence survives cleaning.
+  const isProducersLast = (view: RecordBatchView) =>
+    view.producerId >= 0 && log.producerState.entry(view.producerId)?.batches.at(-1)?.lastOffset === view.lastOffset;
+  const dirty = log.sealedSegments().filter((s) => s.endOffset > where.dirtyStart && s.endOffset <= where.dirtyEnd);
+  build: for (const seg of dirty) {
+    for (const bytes of log.segmentBatches(seg.baseOffset)) {
+      const view = new RecordBatchView(bytes);
+      if (view.lastOffset < where.dirtyStart) continue;
+      if (!view.isControl) {
+        for (const rec of decodeRecords(view)) {
+          if (rec.key === null || rec.offset < where.dirtyStart) continue;
+          const key = keyString(rec.key);
+          if (!offsets.has(key)) {
+            mapBytes += key.length + MAP_ENTRY_OVERHEAD;
+            if (mapBytes > budget.dedupeBufferBytes) {
+              // Full: clean only up to the batch before this one (Kafka stops at a segment
+              // boundary when it can; a batch boundary keeps this simple and correct).
+              offsets.delete(key);
+              break build;
+            }
+          }
+          offsets.set(key, rec.offset);
+        }
+      }
+      mappedTo = view.nextOffset;
+      await work(bytes.length);
+    }
+  }
+  if (mappedTo <= where.dirtyStart) return null;
+
+  // 2. Rewrite every sealed segment up to the end of the mapped section, in groups.
+  const toClean = log.sealedSegments().filter((s) => s.baseOffset < mappedTo && s.endOffset <= where.dirtyEnd);
+  const groups: number[][] = [];
+  let group: number[] = [], groupBytes = 0;
+  for (const seg of toClean) {
+    if (group.length > 0 && groupBytes + seg.size > policy.segmentBytes) {
+      groups.push(group);
+      group = [];
+      groupBytes = 0;
+    }
+    group.push(seg.baseOffset);
+    groupBytes += seg.size;
+  }
+  if (group.length > 0) groups.push(group);
+
+  const result: CleanResult = { segments: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, cleanedTo: mappedTo };
+  for (const bases of groups) {
+    const out: Uint8Array[] = [];
+    for (const base of bases) {
+      for (const bytes of log.segmentBatches(base)) {
+        result.bytesBefore += bytes.length;
+        const kept = retain(new RecordBatchView(bytes), offsets, mappedTo, isProducersLast, policy, now, result);
+        if (kept !== null) {
+          out.push(kept);
+          result.bytesAfter += kept.length;
+        }
+        await work(bytes.length);
+      }
+    }
+    // The log may have changed while this pass yielded (retention, DeleteRecords): then the
+    // swap is refused and the next pass starts over.
+    if (!log.replaceSegments(bases, out)) return null;
+    result.segments += bases.length;
+  }
+  return result;
+}
+
+/** The batch to write in place of `view` (itself when nothing changes), or null to drop it. */
+function retain(
+  view: RecordBatchView, offsets: Map<string, number>, mappedTo: number, isProducersLast: (view: RecordBatchView) => boolean,
+  policy: CompactionPolicy, now: number, result: CleanResult,
+): Uint8Array | null {
+  // Control batches (transaction markers): kept; Bunka writes none yet.
+  if (view.isControl) return view.bytes;
+  const horizon = view.deleteHorizonMs;
+  const records = decodeRecords(view);
+  const kept: RetainedRecord[] = [];
+  let tombstones = false;
+  for (const rec of records) {
+    if (rec.key === null) continue;
+    if (rec.offset < mappedTo) {
+      const newest = offsets.get(keyString(rec.key));
+      if (newest !== undefined && newest > rec.offset) continue;
+    }
+    if (rec.value === null) {
+      // A tombstone: kept until the delete horizon of its batch has passed.
+      if (horizon >= 0 && now >= horizon) continue;
+      tombstones = true;
+    }
+    kept.push({ offset: rec.offset, timestamp: view.timestampType === 1 ? view.maxTimestamp : rec.timestamp, attributes: rec.attributes, key: rec.key, value: rec.value, headers: rec.headers });
+  }
+  result.recordsRemoved += records.length - kept.length;
+  // A batch whose tombstones are kept for the first time gets its delete horizon (KIP-534).
+  const stampHorizon = tombstones && horizon < 0;
+  if (kept.length === records.length && !stampHorizon) return view.bytes;
+  if (kept.length === 0 && !isProducersLast(view)) return null;
+  return buildRetainedBatch(view, kept, {
+    deleteHorizonMs: stampHorizon ? now + policy.deleteRetentionMs : horizon >= 0 && kept.some((r) => r.value === null) ? horizon : undefined,
+    compress,
+  });
+}
+
+/** A key as a map key: its bytes as a latin1 string (one char per byte, no decoding). */
+function keyString(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+}
+
+/** Kafka's Throttler: sleeps so that the average rate stays under the cap. */
+class Throttle {
+  private readonly started = Date.now();
+  private bytes = 0;
+  constructor(private readonly maxBytesPerSecond: number) {}
+
+  async account(bytes: number): Promise<void> {
+    if (!Number.isFinite(this.maxBytesPerSecond)) return;
+    this.bytes += bytes;
+    const dueMs = (this.bytes / this.maxBytesPerSecond) * 1000;
+    const elapsed = Date.now() - this.started;
+    if (dueMs > elapsed + 10) await new Promise((r) => setTimeout(r, dueMs - elapsed));
+  }
+}
+
+/**
+ * The cleaner's schedule (LogCleanerManager.grabFilthiestCompactedLog): every backoff, the due
+ * log with the highest dirty ratio among compacted topics is cleaned; its first dirty offset is
+ * then kept in cleaner-offset-checkpoint. One log at a time; a pass never overlaps the next.
+ */
+export class LogCleaner {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private busy = false;
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly policyFor: (topic: string) => CompactionPolicy,
+    private readonly budget: CleanerBudget,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  /** One pass; null when no log was due (or a pass is already running). */
+  async cleanOnce(now = Date.now()): Promise<{ topic: string; partition: number; result: CleanResult } | null> {
+    if (this.busy) return null;
+    this.busy = true;
+    try {
+      let best: { topic: string; partition: number; log: PartitionLog; firstDirty: number; policy: CompactionPolicy; ratio: number } | null = null;
+      for (const { topic, partition, log } of this.store.allPartitions()) {
+        const policy = this.policyFor(topic);
+        if (!policy.compactEnabled) continue;
+        const firstDirty = this.store.firstDirtyOffset(topic, partition) ?? log.logStartOffset;
+        const where = cleanability(log, firstDirty, policy, now);
+        if (where.due && (best === null || where.ratio > best.ratio)) best = { topic, partition, log, firstDirty, policy, ratio: where.ratio };
+      }
+      if (best === null) return null;
+      const started = Date.now();
+      const result = await cleanLog(best.log, best.firstDirty, best.policy, this.budget, now);
+      if (result === null) return null;
+      this.store.setFirstDirtyOffset(best.topic, best.partition, result.cleanedTo);
+      this.log(`log cleaner: ${best.topic}-${best.partition}: ${result.segments} segment(s) cleaned to offset ${result.cleanedTo}, ` +
+        `${result.bytesBefore} → ${result.bytesAfter} bytes, ${result.recordsRemoved} record(s) removed in ${Date.now() - started} ms`);
+      return { topic: best.topic, partition: best.partition, result };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Runs a pass every `backoffMs` (log.cleaner.backoff.ms). */
+  start(backoffMs: number): void {
+    this.timer ??= setInterval(() => {
+      this.cleanOnce().catch((e) => this.log(`log cleaner failed: ${(e as Error).stack ?? e}`));
+    }, backoffMs);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
