@@ -58,6 +58,10 @@ const KNOWN_KEYS = new Set([
   "controller.quorum.voters", "controller.quorum.bootstrap.servers", "delete.topic.enable", "broker.rack",
   "log.message.timestamp.type", "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms",
   "log.cleanup.policy", "compression.type",
+  "log.retention.check.interval.ms", "log.segment.delete.delay.ms", "log.roll.ms", "log.roll.hours",
+  "log.roll.jitter.ms", "log.roll.jitter.hours", "log.cleaner.enable", "log.cleaner.backoff.ms",
+  "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
+  "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
