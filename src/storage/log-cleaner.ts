@@ -161,21 +161,27 @@ export async function cleanLog(
 
   const result: CleanResult = { segments: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, cleanedTo: mappedTo };
   for (const bases of groups) {
-    const out: Uint8Array[] = [];
-    for (const base of bases) {
-      for (const bytes of log.segmentBatches(base)) {
-        result.bytesBefore += bytes.length;
-        const kept = retain(new RecordBatchView(bytes), offsets, mappedTo, isProducersLast, policy, now, result);
-        if (kept !== null) {
-          out.push(kept);
-          result.bytesAfter += kept.length;
+    const replacement = log.startReplacement(bases);
+    if (replacement === null) return null;
+    try {
+      for (const base of bases) {
+        for (const bytes of log.segmentBatches(base)) {
+          result.bytesBefore += bytes.length;
+          const kept = retain(new RecordBatchView(bytes), offsets, mappedTo, isProducersLast, policy, now, result);
+          if (kept !== null) {
+            replacement.append(kept);
+            result.bytesAfter += kept.length;
+          }
+          await work(bytes.length);
         }
-        await work(bytes.length);
       }
+    } catch (e) {
+      replacement.abort();
+      throw e;
     }
     // The log may have changed while this pass yielded (retention, DeleteRecords): then the
     // swap is refused and the next pass starts over.
-    if (!log.replaceSegments(bases, out)) return null;
+    if (!replacement.commit()) return null;
     result.segments += bases.length;
   }
   return result;

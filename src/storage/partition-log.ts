@@ -83,6 +83,14 @@ export interface PartitionLogOptions {
   fileDeleteDelayMs?: number;
 }
 
+/** A segment rewrite in progress (PartitionLog.startReplacement). */
+export interface SegmentReplacement {
+  append(batch: Uint8Array): void;
+  /** Swaps the new segment in; false (nothing changed) if the replaced segments changed meanwhile. */
+  commit(): boolean;
+  abort(): void;
+}
+
 /** What retention keeps (Kafka's retention.ms, retention.bytes, cleanup.policy contains "delete"). */
 export interface RetentionPolicy {
   /** cleanup.policy includes "delete": time and size retention apply. */
@@ -619,44 +627,72 @@ export class PartitionLog {
   }
 
   /**
-   * Replaces consecutive sealed segments with one segment holding `batches` (the log cleaner's
-   * output; offsets within the replaced range, in order), crash-safely, as Kafka's
+   * Starts replacing consecutive sealed segments with one segment (the log cleaner's output:
+   * batches appended in offset order, within the replaced range), crash-safely, as Kafka's
    * replaceSegments does with .cleaned and .swap files:
-   *   1. write `<base>.log.cleaned` and fsync it;
-   *   2. record which segments it replaces in `<base>.cleaner-swap` (atomic write);
-   *   3. rename it to `<base>.log.swap` (the commit point);
-   *   4. rename the replaced segments' files to *.deleted (removed later, as retention does);
-   *   5. rename the swap to `<base>.log` (indexes are rebuilt from it on first use) and drop the
-   *      record of step 2.
+   *   1. the batches go to `<base>.log.cleaned` as they come (nothing is held in memory), which
+   *      commit() fsyncs;
+   *   2. commit() records which segments it replaces in `<base>.cleaner-swap` (atomic write),
+   *   3. renames it to `<base>.log.swap` (the commit point),
+   *   4. renames the replaced segments' files to *.deleted (removed later, as retention does),
+   *   5. renames the swap to `<base>.log` (indexes are rebuilt from it on first use) and drops
+   *      the record of step 2.
    * On open, a swap is completed and a .cleaned file without one is dropped (recoverCleanerSwaps).
-   * Returns false (nothing changed) if the segments are no longer the log's sealed ones.
+   * commit() returns false, and changes nothing, if the segments are no longer the log's sealed
+   * ones (retention or DeleteRecords removed some meanwhile). null if they are not now.
    */
-  replaceSegments(baseOffsets: number[], batches: Iterable<Uint8Array>): boolean {
-    const first = this.segments.findIndex((s) => s.baseOffset === baseOffsets[0]);
-    if (first < 0 || baseOffsets.length === 0) return false;
-    const old = this.segments.slice(first, first + baseOffsets.length);
-    if (old.length !== baseOffsets.length || old.some((s, i) => s.baseOffset !== baseOffsets[i] || s.isActive)) return false;
-    const base = old[0]!.baseOffset;
-    const nextBase = this.segments[first + old.length]!.baseOffset;
+  startReplacement(baseOffsets: number[]): SegmentReplacement | null {
+    if (this.sealedRun(baseOffsets) === null) return null;
+    const base = baseOffsets[0]!;
     const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
     const cleaned = logPath + CLEANED_SUFFIX;
     const file = this.fs.open(cleaned);
-    try {
-      if (file.size !== 0) file.truncate(0);
-      for (const b of batches) file.append(b);
-      file.sync();
-    } finally {
+    if (file.size !== 0) file.truncate(0);
+    let done = false;
+    const finish = () => {
+      done = true;
       file.close();
-    }
-    this.fs.writeFileAtomic(`${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`,
-      new TextEncoder().encode(old.map((s) => s.baseOffset).join("\n") + "\n"));
-    this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
-    for (const seg of old) this.removeSegmentFiles(seg);
-    this.fs.rename(logPath + SWAP_SUFFIX, logPath);
-    this.fs.remove(`${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`);
-    const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
-    this.segments.splice(first, old.length, replacement);
-    return true;
+    };
+    return {
+      append: (batch) => {
+        if (done) throw new Error("segment replacement already finished");
+        file.append(batch);
+      },
+      abort: () => {
+        if (done) return;
+        finish();
+        this.fs.remove(cleaned);
+      },
+      commit: () => {
+        if (done) throw new Error("segment replacement already finished");
+        file.sync();
+        finish();
+        const first = this.sealedRun(baseOffsets);
+        if (first === null) {
+          this.fs.remove(cleaned);
+          return false;
+        }
+        const old = this.segments.slice(first, first + baseOffsets.length);
+        const nextBase = this.segments[first + old.length]!.baseOffset;
+        const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+        this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+        this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
+        for (const seg of old) this.removeSegmentFiles(seg);
+        this.fs.rename(logPath + SWAP_SUFFIX, logPath);
+        this.fs.remove(record);
+        this.segments.splice(first, old.length, Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts));
+        return true;
+      },
+    };
+  }
+
+  /** Index of the first of `baseOffsets` if they are consecutive sealed segments of this log now, else null. */
+  private sealedRun(baseOffsets: number[]): number | null {
+    if (baseOffsets.length === 0) return null;
+    const first = this.segments.findIndex((s) => s.baseOffset === baseOffsets[0]);
+    if (first < 0 || first + baseOffsets.length >= this.segments.length) return null;
+    for (let i = 0; i < baseOffsets.length; i++) if (this.segments[first + i]!.baseOffset !== baseOffsets[i]) return null;
+    return first;
   }
 
   /** fsyncs the active segment (sealed segments were fsynced when rolled). */

@@ -200,6 +200,20 @@ describe("budgets and schedule", () => {
 });
 
 describe("crash safety of the swap", () => {
+  test("a replacement whose segments went meanwhile (retention, DeleteRecords) is refused and leaves nothing behind", () => {
+    const fs = new MemoryFileSystem();
+    const log = open(fs);
+    for (let round = 0; round < 12; round++) log.append(kv([`a=${round}`, `b=${round}`, `c=${round}`]));
+    const [first] = log.sealedSegments();
+    const replacement = log.startReplacement([first!.baseOffset])!;
+    for (const b of log.segmentBatches(first!.baseOffset)) replacement.append(b);
+    log.deleteRecordsBefore(first!.endOffset + 1);
+    const after = contents(log);
+    expect(replacement.commit()).toBe(false);
+    expect(contents(log)).toEqual(after);
+    expect(fs.list(DIR).filter((n) => n.endsWith(".cleaned") || n.endsWith(".swap"))).toEqual([]);
+  });
+
   test("a committed swap is completed on open; an uncommitted .cleaned file is dropped", async () => {
     const fs = new MemoryFileSystem();
     let log = open(fs);
