@@ -680,7 +680,12 @@ export class PartitionLog {
         for (const seg of old) this.removeSegmentFiles(seg);
         this.fs.rename(logPath + SWAP_SUFFIX, logPath);
         this.fs.remove(record);
-        this.segments.splice(first, old.length, Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts));
+        const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
+        replacement.buildIndexes();
+        this.segments.splice(first, old.length, replacement);
+        // The producer snapshots of the segments merged away go with them (Kafka's
+        // replaceSegments deletes them too); the first base is still a segment's.
+        if (this.producerSnapshots) this.producerState.deleteSnapshotsAt(old.slice(1).map((s) => s.baseOffset));
         return true;
       },
     };

@@ -382,6 +382,12 @@ export class ProducerState {
     }
   }
 
+  /** Removes the snapshots at these offsets, if any (segments the log cleaner merged away). */
+  deleteSnapshotsAt(offsets: number[]): void {
+    const existing = new Set(this.listSnapshots());
+    for (const o of offsets) if (existing.has(o)) this.deleteSnapshot(o);
+  }
+
   /** Removes the snapshots of offsets below `offset` (segments that retention removed). */
   deleteSnapshotsBefore(offset: number): void {
     for (const o of this.listSnapshots()) if (o < offset) this.deleteSnapshot(o);

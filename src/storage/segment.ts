@@ -293,7 +293,15 @@ export class Segment {
     return this.timeIdx!;
   }
 
-  private loadSealedIndexes(): void {
+  /**
+   * Writes a sealed segment's indexes now (a segment the log cleaner just wrote has none), so
+   * that Kafka, reading the log dir, finds them.
+   */
+  buildIndexes(): void {
+    if (!this.offsetIdx) this.loadSealedIndexes(true);
+  }
+
+  private loadSealedIndexes(expectMissing = false): void {
     const { index: oi, fileExisted: oiExisted } = OffsetIndex.load(this.fs, this.indexPath, this.baseOffset);
     const { index: ti, fileExisted: tiExisted } = TimeIndex.load(this.fs, this.timeIndexPath, this.baseOffset);
     let ok = oiExisted && tiExisted;
@@ -311,7 +319,7 @@ export class Segment {
       this.offsetOfMaxTimestampSoFar = lastTime.offset;
       return;
     }
-    this.opts.log(`${this.logPath}: missing or inconsistent indexes, rebuilding`);
+    if (!expectMissing) this.opts.log(`${this.logPath}: missing or inconsistent indexes, rebuilding`);
     this.offsetIdx = OffsetIndex.empty(this.fs, this.indexPath, this.baseOffset);
     this.timeIdx = TimeIndex.empty(this.fs, this.timeIndexPath, this.baseOffset);
     this.maxTimestampSoFar = NO_TIMESTAMP;

@@ -89,6 +89,11 @@ describe("what a pass keeps", () => {
     expect(cleaned).toEqual([...newest.values()].sort((x, y) => offsetOf(x) - offsetOf(y)));
     for (const b of log.batchesFrom(0)) expect(new RecordBatchView(b).isCrcValid()).toBe(true);
     expect(log.nextOffset).toBe(36);
+    // The cleaned segment has its indexes at once; the merged segments' snapshots are gone.
+    const bases = new Set(log.segmentBaseOffsets.map((b) => String(b).padStart(20, "0")));
+    const files = fs.list(DIR);
+    for (const b of bases) expect(files).toContain(`${b}.index`);
+    expect(files.filter((n) => n.endsWith(".snapshot") && !bases.has(n.slice(0, 20)))).toEqual([]);
     // Read back through a reopened log too (indexes rebuilt from the cleaned segment).
     log.close();
     expect(contents(open(fs))).toEqual(after);
