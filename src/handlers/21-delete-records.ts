@@ -2,7 +2,9 @@
 // handleDeleteRecordsRequest → ReplicaManager.deleteRecords → UnifiedLog): the offset -1 means
 // the high watermark; an offset below -1 or past the high watermark is OFFSET_OUT_OF_RANGE; a
 // topic whose cleanup.policy lacks "delete" is POLICY_VIOLATION (Partition.deleteRecordsOnLeader);
-// unknown topics and partitions UNKNOWN_TOPIC_OR_PARTITION. The answer's low_watermark is the
+// unknown topics and partitions UNKNOWN_TOPIC_OR_PARTITION; an existing partition of an internal
+// topic (__consumer_offsets, __transaction_state, __share_group_state) INVALID_TOPIC_EXCEPTION
+// before any other check (ReplicaManager.deleteRecordsOnLocalLog). The answer's low_watermark is the
 // new log start offset (-1 with an error). Whole segments below it are removed at once
 // (PartitionLog.deleteRecordsBefore); Kafka leaves that to its next retention check. One replica,
 // so nothing waits for followers and timeout_ms is not used. Not done: authorization.
@@ -15,6 +17,9 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
 import { topicLogConfig } from "../config/log-config.ts";
 import { escapeForLog, log } from "../log.ts";
+
+/** Kafka's Topic.isInternal: clients may not delete records of these. */
+const INTERNAL_TOPICS = new Set(["__consumer_offsets", "__transaction_state", "__share_group_state"]);
 
 type PartitionResult = DeleteRecordsResponse["topics"][number]["partitions"][number];
 
@@ -38,6 +43,7 @@ function deleteRecords(broker: BrokerContext, topic: string, partition: number, 
   const failed = (errorCode: number): PartitionResult => ({ partitionIndex: partition, lowWatermark: -1, errorCode });
   const partitionLog = broker.store.partition(topic, partition);
   if (partitionLog === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (INTERNAL_TOPICS.has(topic)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
   const config = topicLogConfig(broker.store.metadata.topicConfigs.get(topic), (key) => broker.config.raw.get(key));
   if (!config.deleteEnabled) return failed(ErrorCode.POLICY_VIOLATION);
   const before = partitionLog.logStartOffset;
