@@ -8,7 +8,8 @@ import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
-import { cleanerSettings, retentionCheckIntervalMs, topicLogConfig } from "./config/log-config.ts";
+import { cleanerSettings, logConfigResolver, retentionCheckIntervalMs } from "./config/log-config.ts";
+import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 
 function main(argv: string[]): void {
@@ -30,9 +31,9 @@ function main(argv: string[]): void {
   } else {
     log.info(`config from ${config.source}`);
   }
-  const brokerValue = (key: string) => config.raw.get(key);
-  // A topic's log settings: its configs over the broker's (read again at every use, so changes apply).
-  const logConfigOf = (topic: string) => topicLogConfig(store.metadata.topicConfigs.get(topic), brokerValue);
+  // A topic's log settings: its configs over the broker's dynamic and static ones, read again at
+  // every use (the store's metadata is there by the time the first partition log opens).
+  const logConfigOf = (topic: string) => resolver.forTopic(topic);
   const store: LogStore = LogStore.open({
     logDirs: config.logDirs,
     segmentBytes: config.logSegmentBytes,
@@ -45,6 +46,14 @@ function main(argv: string[]): void {
       };
     },
     log: (msg) => log.info(msg),
+  });
+  const resolver = logConfigResolver(config, store.metadata);
+  const brokerValue = resolver.brokerValue;
+  // Config changes (IncrementalAlterConfigs, AlterConfigs) reach the open partition logs at once;
+  // retention and the cleaner read the settings at each pass anyway.
+  store.metadata.onConfigChange((resource) => {
+    if (resource.type === CONFIG_RESOURCE_TOPIC) store.reconfigure(resource.name);
+    else if (resource.type === CONFIG_RESOURCE_BROKER) for (const topic of store.metadata.topicsByName.keys()) store.reconfigure(topic);
   });
   // Retention (Kafka's LogManager cleanup task): every log.retention.check.interval.ms.
   const retention = setInterval(() => {

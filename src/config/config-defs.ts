@@ -9,12 +9,23 @@
 //   hours/minutes are converted to milliseconds). Removed in Kafka 4.0 and rejected as unknown:
 //   message.format.version, message.timestamp.difference.max.ms, message.downconversion.enable.
 // - BROKER_CONFIGS: the broker keys Bunka reads, every broker key a topic config derives from,
-//   and a few that tools commonly look at. Not all of Kafka's ~340: a key missing here that is
-//   set in server.properties is still described, as Kafka describes a key it does not know
-//   (type UNKNOWN, value hidden). Defaults are Bunka's where Bunka differs from Kafka (node.id
-//   and broker.id 1, log.dirs ./data); read_only is Kafka's (not dynamically alterable).
+//   and a few that tools commonly look at, with Bunka's documentation. Not all of Kafka's ~340: a
+//   key missing here that is set (in server.properties or dynamically) is still described, with
+//   its type from KAFKA_BROKER_KEYS, or as Kafka describes a key it does not know (type UNKNOWN,
+//   value hidden). Defaults are Bunka's where Bunka differs from Kafka (node.id and broker.id 1,
+//   log.dirs ./data); read_only is Kafka's (not dynamically alterable).
+//
+// - KAFKA_BROKER_KEYS: every broker key Kafka 4.3.1 defines (generated into
+//   kafka-broker-keys.ts by build/config-keys.ts) with its type, default, validator and whether it
+//   can be altered dynamically (cluster-wide or per broker only) or not at all: what dynamic
+//   broker config changes are checked against.
+// - GROUP_CONFIGS: the group configs of Kafka 4.3.1's GroupConfig (KIP-848 consumer groups,
+//   share groups, streams groups), in its definition order, each with the broker key it
+//   inherits from.
 //
 // Documentation strings are Bunka's own one-line summaries, not Kafka's text.
+
+import { KAFKA_BROKER_KEY_ROWS } from "./kafka-broker-keys.ts";
 
 /** DescribeConfigsResponse.ConfigType ids. */
 export const ConfigType = {
@@ -51,7 +62,9 @@ export type ConfigValidator =
   /** GzipCompression level: 1..9 or -1. */
   | { kind: "gzipLevel" }
   /** ThrottledReplicaListValidator: "*" or partition:broker pairs. */
-  | { kind: "throttledReplicas" };
+  | { kind: "throttledReplicas" }
+  /** ShareGroupAutoOffsetResetStrategy: latest, earliest or by_duration:<ISO-8601 duration>. */
+  | { kind: "autoOffsetReset" };
 
 export interface ConfigDef {
   name: string;
@@ -60,6 +73,14 @@ export interface ConfigDef {
   default: string | null;
   validator?: ConfigValidator;
   doc: string;
+}
+
+/** How a broker key may change at run time (Kafka's DynamicBrokerConfig). */
+export type BrokerKeyMode = "static" | "cluster-wide" | "per-broker";
+
+/** A broker key as Kafka 4.3.1 defines it. */
+export interface KafkaBrokerKeyDef extends ConfigDef {
+  mode: BrokerKeyMode;
 }
 
 /** A broker key a topic config inherits from; hours/minutes values are converted to ms. */
@@ -233,4 +254,71 @@ export const BROKER_SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ["log.roll.jitter.ms", "log.roll.jitter.hours"],
   ["log.flush.interval.ms", "log.flush.scheduler.interval.ms"],
   ["log.retention.ms", "log.retention.minutes", "log.retention.hours"],
+];
+
+/** Kafka's validator text (ConfigDef.Range, ValidString, ValidList, ...) as a ConfigValidator; undefined when Bunka does not check it. */
+function validatorFromKafka(type: string, text: string): ConfigValidator | undefined {
+  if (text === "") return undefined;
+  if (text === "[1,...,9] or -1") return { kind: "gzipLevel" };
+  let m = /^\[(-?[\d.E]+),\.\.\.\]$/.exec(text);
+  if (m) return { kind: "range", min: m[1]! };
+  m = /^\[\.\.\.,(-?[\d.E]+)\]$/.exec(text);
+  if (m) return { kind: "range", max: m[1]! };
+  m = /^\[(-?[\d.E]+),\.\.\.,(-?[\d.E]+)\]$/.exec(text);
+  if (m) return { kind: "range", min: m[1]!, max: m[2]! };
+  m = /^\[(.*)\]$/.exec(text);
+  if (m) {
+    const values = m[1]!.split(", ");
+    return type === "LIST" ? { kind: "eachOf", values } : { kind: "oneOf", values };
+  }
+  return undefined; // non-empty/non-null strings, case-insensitive lists: only on static keys
+}
+
+/** Every broker key Kafka 4.3.1 defines, by name. */
+export const KAFKA_BROKER_KEYS: ReadonlyMap<string, KafkaBrokerKeyDef> = new Map(
+  KAFKA_BROKER_KEY_ROWS.map(([name, type, dflt, validator, mode]) => [name, {
+    name, type: type as ConfigTypeName, default: dflt, validator: validatorFromKafka(type, validator), mode, doc: "",
+  }]),
+);
+
+/** A group config (GroupConfig) and the broker key whose value it takes when the group does not set it. */
+export interface GroupConfigDef extends ConfigDef {
+  synonym: string | null;
+}
+
+export const GROUP_CONFIGS: readonly GroupConfigDef[] = [
+  { name: "consumer.session.timeout.ms", type: "INT", default: "45000", validator: at("1"), synonym: "group.consumer.session.timeout.ms",
+    doc: "Session timeout of a consumer group member (consumer protocol)." },
+  { name: "consumer.heartbeat.interval.ms", type: "INT", default: "5000", validator: at("1"), synonym: "group.consumer.heartbeat.interval.ms",
+    doc: "Heartbeat interval of a consumer group member (consumer protocol)." },
+  { name: "consumer.assignment.interval.ms", type: "INT", default: "1000", validator: at("0"), synonym: "group.consumer.assignment.interval.ms",
+    doc: "Minimum time between two assignments of a consumer group." },
+  { name: "share.session.timeout.ms", type: "INT", default: "45000", validator: at("1"), synonym: "group.share.session.timeout.ms",
+    doc: "Session timeout of a share group member." },
+  { name: "share.heartbeat.interval.ms", type: "INT", default: "5000", validator: at("1"), synonym: "group.share.heartbeat.interval.ms",
+    doc: "Heartbeat interval of a share group member." },
+  { name: "share.record.lock.duration.ms", type: "INT", default: "30000", validator: at("1000"), synonym: "group.share.record.lock.duration.ms",
+    doc: "How long a share group member holds a record it acquired." },
+  { name: "share.delivery.count.limit", type: "INT", default: "5", validator: at("2"), synonym: "group.share.delivery.count.limit",
+    doc: "Deliveries of a record to a share group before it is archived." },
+  { name: "share.partition.max.record.locks", type: "INT", default: "2000", validator: at("100"), synonym: "group.share.partition.max.record.locks",
+    doc: "Records a share partition may have acquired at once." },
+  { name: "share.auto.offset.reset", type: "STRING", default: "latest", validator: { kind: "autoOffsetReset" }, synonym: null,
+    doc: "Where a share group starts reading: latest, earliest, or by_duration:<ISO-8601 duration>." },
+  { name: "share.isolation.level", type: "STRING", default: "read_uncommitted", validator: { kind: "oneOf", values: ["read_committed", "read_uncommitted"] },
+    synonym: null, doc: "Whether a share group reads only committed transactional records." },
+  { name: "share.renew.acknowledge.enable", type: "BOOLEAN", default: "true", synonym: null,
+    doc: "Whether share group members may renew their acquisition locks." },
+  { name: "share.assignment.interval.ms", type: "INT", default: "1000", validator: at("0"), synonym: "group.share.assignment.interval.ms",
+    doc: "Minimum time between two assignments of a share group." },
+  { name: "streams.session.timeout.ms", type: "INT", default: "45000", validator: at("1"), synonym: "group.streams.session.timeout.ms",
+    doc: "Session timeout of a streams group member." },
+  { name: "streams.heartbeat.interval.ms", type: "INT", default: "5000", validator: at("1"), synonym: "group.streams.heartbeat.interval.ms",
+    doc: "Heartbeat interval of a streams group member." },
+  { name: "streams.num.standby.replicas", type: "INT", default: "0", validator: at("0"), synonym: "group.streams.num.standby.replicas",
+    doc: "Standby replicas of each task in a streams group." },
+  { name: "streams.initial.rebalance.delay.ms", type: "INT", default: "3000", validator: at("0"), synonym: "group.streams.initial.rebalance.delay.ms",
+    doc: "Delay before the first rebalance of a new streams group." },
+  { name: "streams.assignment.interval.ms", type: "INT", default: "1000", validator: at("0"), synonym: "group.streams.assignment.interval.ms",
+    doc: "Minimum time between two assignments of a streams group." },
 ];

@@ -3,6 +3,8 @@
 // log.retention.ms, then .minutes, then .hours), else Kafka's default. Pure: the caller says
 // where topic and broker values come from.
 
+import { effectiveBrokerValue, type DynamicBrokerConfigSource, type StaticBrokerConfig } from "./config-values.ts";
+
 /** A topic's own configs (topic key → value). */
 export type TopicConfigs = ReadonlyMap<string, string> | undefined;
 /** The broker's value of a key (dynamic or server.properties), if set. */
@@ -92,4 +94,16 @@ export function cleanerSettings(broker: BrokerValue) {
 export function retentionCheckIntervalMs(broker: BrokerValue): number {
   const v = num(broker("log.retention.check.interval.ms"));
   return v !== undefined && v > 0 ? v : 300_000;
+}
+
+/**
+ * A topic's log settings from the broker's static config and its dynamic configs (anything with
+ * ClusterMetadata's topicConfigs and brokerConfigs maps), read again at every call, so that
+ * IncrementalAlterConfigs changes apply at once.
+ */
+export function logConfigResolver(
+  config: StaticBrokerConfig, dynamic: DynamicBrokerConfigSource & { topicConfigs: ReadonlyMap<string, ReadonlyMap<string, string>> },
+): { brokerValue: BrokerValue; forTopic: (topic: string) => TopicLogConfig } {
+  const brokerValue: BrokerValue = (key) => effectiveBrokerValue(key, config, dynamic) ?? undefined;
+  return { brokerValue, forTopic: (topic) => topicLogConfig(dynamic.topicConfigs.get(topic), brokerValue) };
 }

@@ -57,6 +57,7 @@ import {
 import type { PartitionLog } from "../storage/partition-log.ts";
 import type { LogAppendSettings } from "../storage/log-validator.ts";
 import { log } from "../log.ts";
+import { effectiveBrokerValue } from "../config/config-values.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -118,19 +119,24 @@ function hasTransactionalRecords(request: ProduceRequest): boolean {
   return false;
 }
 
-/** The topic's settings that an append applies: topic config, else the broker's, else Kafka's default. */
+/**
+ * The topic's settings that an append applies: topic config, else the broker's effective value
+ * (this node's dynamic config, the cluster-wide dynamic default, server.properties), else Kafka's
+ * default.
+ */
 export function topicSettings(broker: BrokerContext, topic: string): LogAppendSettings {
-  const configs = broker.store.metadata.topicConfigs.get(topic);
-  const raw = broker.config.raw;
-  const setting = (topicKey: string, brokerKey: string): string | undefined => configs?.get(topicKey) ?? raw.get(brokerKey)?.trim();
+  const metadata = broker.store.metadata;
+  const configs = metadata.topicConfigs.get(topic);
+  const brokerValue = (brokerKey: string): string | undefined => effectiveBrokerValue(brokerKey, broker.config, metadata) ?? undefined;
+  const setting = (topicKey: string, brokerKey: string): string | undefined => configs?.get(topicKey) ?? brokerValue(brokerKey);
   const num = (v: string | undefined, dflt: number): number => {
     if (v === undefined || v === "") return dflt;
     const n = Number(v);
     return Number.isFinite(n) ? n : dflt;
   };
   return {
-    maxMessageBytes: num(configs?.get("max.message.bytes"), broker.config.messageMaxBytes),
-    segmentBytes: num(configs?.get("segment.bytes"), broker.config.logSegmentBytes),
+    maxMessageBytes: num(setting("max.message.bytes", "message.max.bytes"), broker.config.messageMaxBytes),
+    segmentBytes: num(setting("segment.bytes", "log.segment.bytes"), broker.config.logSegmentBytes),
     logAppendTime: setting("message.timestamp.type", "log.message.timestamp.type") === "LogAppendTime",
     timestampBeforeMaxMs: num(setting("message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms"), Infinity),
     timestampAfterMaxMs: num(setting("message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"), DEFAULT_TIMESTAMP_AFTER_MAX_MS),

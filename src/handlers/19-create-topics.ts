@@ -26,7 +26,7 @@ import { registerApi, type BrokerContext } from "./registry.ts";
 import {
   MAX_RECORDS_PER_USER_OP, planTopicCreation, requestedPartitions, type TopicToCreate,
 } from "./topic-creation.ts";
-import { effectiveTopicConfigs } from "../config/config-values.ts";
+import { brokerConfigLayers, effectiveTopicConfigs } from "../config/config-values.ts";
 import { newTopicId } from "../storage/cluster-metadata.ts";
 import { log } from "../log.ts";
 
@@ -102,7 +102,7 @@ function successResult(
   return {
     name, topicId, errorCode: ErrorCode.NONE, errorMessage: null,
     topicConfigErrorCode: ErrorCode.NONE, numPartitions, replicationFactor,
-    configs: effectiveTopicConfigs(configs, broker.config.raw).map((c) => ({
+    configs: effectiveTopicConfigs(configs, brokerConfigLayers(broker.config, broker.store.metadata)).map((c) => ({
       name: c.name, value: c.value, readOnly: false, configSource: c.source, isSensitive: false,
     })),
   };

@@ -15,7 +15,7 @@ import {
 } from "../protocol/messages/delete-records.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
-import { topicLogConfig } from "../config/log-config.ts";
+import { logConfigResolver } from "../config/log-config.ts";
 import { escapeForLog, log } from "../log.ts";
 
 /** Kafka's Topic.isInternal: clients may not delete records of these. */
@@ -44,7 +44,7 @@ function deleteRecords(broker: BrokerContext, topic: string, partition: number, 
   const partitionLog = broker.store.partition(topic, partition);
   if (partitionLog === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (INTERNAL_TOPICS.has(topic)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
-  const config = topicLogConfig(broker.store.metadata.topicConfigs.get(topic), (key) => broker.config.raw.get(key));
+  const config = logConfigResolver(broker.config, broker.store.metadata).forTopic(topic);
   if (!config.deleteEnabled) return failed(ErrorCode.POLICY_VIOLATION);
   const before = partitionLog.logStartOffset;
   const result = partitionLog.deleteRecordsBefore(offset);

@@ -1,26 +1,38 @@
 // DescribeConfigs (32), v1–v4. Follows Kafka 4's ConfigHelper.describeConfigs, resource by
-// resource, in request order (tables in config-defs.ts, resolution in config-values.ts):
+// resource, in request order (tables in config-defs.ts, resolution in config-values.ts). Broker
+// values come in Kafka's layers: this node's dynamic configs (DYNAMIC_BROKER_CONFIG), the
+// cluster-wide dynamic defaults (DYNAMIC_DEFAULT_BROKER_CONFIG), server.properties
+// (STATIC_BROKER_CONFIG), the default (DEFAULT_CONFIG); dynamic ones are ConfigRecords written by
+// IncrementalAlterConfigs / AlterConfigs.
 // - TOPIC (2): an illegal name answers INVALID_TOPIC_EXCEPTION, an unknown topic
 //   UNKNOWN_TOPIC_OR_PARTITION; else every topic config Kafka 4.3.1 has, sorted by name: the
 //   topic's own value (DYNAMIC_TOPIC_CONFIG, from its ConfigRecords), else the value inherited
-//   from server.properties (STATIC_BROKER_CONFIG) or the default (DEFAULT_CONFIG), with Kafka's
-//   synonym lists and its quirk that a value inherited from a secondary key (log.retention.hours
-//   for retention.ms) reports DEFAULT_CONFIG and no synonyms.
+//   from the broker's layers, with Kafka's synonym lists and its quirk that a value inherited
+//   from a secondary key (log.retention.hours for retention.ms) reports DEFAULT_CONFIG and no
+//   synonyms.
 // - BROKER (4): this node's id: the broker configs (config-defs.ts, plus every key
-//   server.properties set, unknown ones with a hidden value as Kafka does) with STATIC_BROKER_CONFIG
-//   or DEFAULT_CONFIG; "" (the cluster default): the dynamic defaults, none here; another id or
-//   a non-number: INVALID_REQUEST with Kafka's message.
+//   server.properties or a dynamic config sets; keys Kafka does not know with a hidden value, as
+//   Kafka does), each with its source and synonyms in Kafka's order (node dynamic, cluster
+//   dynamic, static, default); "" (the cluster default): the keys set at that level, source
+//   DYNAMIC_DEFAULT_BROKER_CONFIG with synonyms of that source only; another id or a non-number:
+//   INVALID_REQUEST with Kafka's message.
 // - BROKER_LOGGER (8): this node's id: the root logger at Bunka's log level
 //   (DYNAMIC_BROKER_LOGGER_CONFIG); "", another id or a non-number: INVALID_REQUEST.
-// - CLIENT_METRICS (16), GROUP (32): INVALID_REQUEST "Unsupported resource type" (Kafka
-//   describes them; Bunka has no such configs yet).
+// - GROUP (32): any group id, existing or not (as Kafka): the 17 group configs of Kafka 4.3.1
+//   (consumer.session.timeout.ms, share.*, streams.*), the group's own value (GROUP_CONFIG) or
+//   its broker synonym's (group.consumer.session.timeout.ms, ...); "" answers INVALID_REQUEST
+//   "Group name must not be empty". Bunka serves only the classic protocol, which these do not
+//   affect (as in Kafka).
+// - CLIENT_METRICS (16): INVALID_REQUEST "Unsupported resource type" (Kafka describes client
+//   metrics subscriptions; Bunka has none).
 // - Any other type makes the whole request invalid: every resource answers INVALID_REQUEST, as
 //   Kafka's error response does.
 // configuration_keys filters (null or empty: all); synonyms only when include_synonyms;
 // documentation (v3+) only when include_documentation, Bunka's own one-line text (Kafka's own
-// text differs). Keys whose values differ from Kafka: min.insync.replicas is not reported as
-// DYNAMIC_DEFAULT_BROKER_CONFIG (Kafka 4's controller writes a cluster-level record for it), and
-// the broker list holds ~60 keys where Kafka lists ~340. No authorizer.
+// text differs). Entries are sorted by name (Kafka's order is a hash map's). Keys whose values
+// differ from Kafka: min.insync.replicas is not reported as DYNAMIC_DEFAULT_BROKER_CONFIG (Kafka
+// 4's controller writes a cluster-level record for it), and the broker list holds ~60 keys (plus
+// those set) where Kafka lists ~340. No authorizer.
 
 import {
   DESCRIBE_CONFIGS, readDescribeConfigsRequest, writeDescribeConfigsResponse,
@@ -33,7 +45,10 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
 import { topicNameProblem } from "./topic-name.ts";
 import { ConfigResourceType, ConfigSource, ConfigType, TOPIC_CONFIGS } from "../config/config-defs.ts";
-import { describeBrokerConfigs, describeTopicConfig, type DescribedConfig } from "../config/config-values.ts";
+import {
+  brokerConfigLayers, describeBrokerConfigs, describeClusterDefaultConfigs, describeGroupConfigs, describeTopicConfig,
+  type DescribedConfig,
+} from "../config/config-values.ts";
 import { log } from "../log.ts";
 
 const MALFORMED_REQUEST_MESSAGE = "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.";
@@ -78,22 +93,27 @@ registerApi<DescribeConfigsRequest, DescribeConfigsResponse>({
 
 function describe(broker: BrokerContext, resource: Resource): DescribedConfig[] | { errorCode: number } {
   const name = resource.resourceName;
+  const metadata = broker.store.metadata;
+  const layers = brokerConfigLayers(broker.config, metadata);
   switch (resource.resourceType) {
     case ConfigResourceType.TOPIC: {
       const problem = topicNameProblem(name);
       if (problem !== null) throw new ResourceError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-      const metadata = broker.store.metadata;
       if (!metadata.topicsByName.has(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
       const own = metadata.topicConfigs.get(name);
-      return TOPIC_CONFIGS_SORTED.map((def) => describeTopicConfig(def, own, broker.config.raw));
+      return TOPIC_CONFIGS_SORTED.map((def) => describeTopicConfig(def, own, layers));
     }
     case ConfigResourceType.BROKER: {
-      if (name === "") return [];
+      if (name === "") return describeClusterDefaultConfigs(layers);
       const id = brokerId(name);
       if (id !== broker.config.nodeId) {
         throw new ResourceError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.config.nodeId} or empty string, but received ${name}`);
       }
-      return describeBrokerConfigs(broker.config.raw);
+      return describeBrokerConfigs(layers);
+    }
+    case ConfigResourceType.GROUP: {
+      if (name === "") throw new ResourceError(ErrorCode.INVALID_REQUEST, "Group name must not be empty");
+      return describeGroupConfigs(metadata.groupConfigs.get(name), layers);
     }
     case ConfigResourceType.BROKER_LOGGER: {
       if (name === "") throw new ResourceError(ErrorCode.INVALID_REQUEST, "Broker id must not be empty");
@@ -108,8 +128,7 @@ function describe(broker: BrokerContext, resource: Resource): DescribedConfig[] 
       }];
     }
     default:
-      throw new ResourceError(ErrorCode.INVALID_REQUEST,
-        `Unsupported resource type: ${resource.resourceType === ConfigResourceType.GROUP ? "GROUP" : "CLIENT_METRICS"}`);
+      throw new ResourceError(ErrorCode.INVALID_REQUEST, "Unsupported resource type: CLIENT_METRICS");
   }
 }
 

@@ -9,7 +9,7 @@
 import { ErrorCode } from "../protocol/error-codes.ts";
 import type { BrokerContext } from "./registry.ts";
 import { topicNameProblem } from "./topic-name.ts";
-import { validateTopicConfigs } from "../config/config-values.ts";
+import { brokerConfigLayers, validateTopicConfigs } from "../config/config-values.ts";
 import type { TopicMetadata } from "../storage/cluster-metadata.ts";
 
 /** Most records one request may write (Kafka's MAX_RECORDS_PER_USER_OP). */
@@ -69,7 +69,7 @@ export function planTopicCreation(broker: BrokerContext, t: TopicToCreate): Crea
   if (collision !== null) {
     return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, message: `Topic '${t.name}' collides with existing topic: ${collision}` };
   }
-  const configs = validateTopicConfigs(t.configs ?? [], broker.config.raw);
+  const configs = validateTopicConfigs(t.configs ?? [], brokerConfigLayers(broker.config, broker.store.metadata));
   if (!configs.ok) return { errorCode: ErrorCode.INVALID_CONFIG, message: configs.message };
 
   const nodeId = broker.config.nodeId;

@@ -14,9 +14,14 @@
 //
 // TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, FeatureLevelRecord,
 // ConfigRecord and ProducerIdsRecord change the model; other types are skipped (logged once each).
+// ConfigRecords are kept for TOPIC (2), BROKER (4) and GROUP (32) resources, as Kafka's
+// ConfigurationControlManager replays them (a null value deletes the key); other types are
+// skipped.
 //
 // Writing: appendRecords() frames records, puts them in ONE batch (atomic, as Kafka's controller
 // writes a topic and its partitions), appends it to the metadata PartitionLog and applies it.
+// Every applied batch that changed a resource's configs (ConfigRecords, or a RemoveTopicRecord of
+// a topic that had some) tells onConfigChange() listeners, once per resource, after the batch.
 
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
@@ -46,6 +51,10 @@ import { Compression, decodeRecords, RecordBatchView, scanBatches, splitBatches 
 export const CLUSTER_METADATA_DIR = "__cluster_metadata-0";
 /** ConfigRecord resourceType of a topic (ConfigResource.Type.TOPIC). */
 export const CONFIG_RESOURCE_TOPIC = 2;
+/** ConfigRecord resourceType of a broker (ConfigResource.Type.BROKER): name "" is the cluster default, else a node id. */
+export const CONFIG_RESOURCE_BROKER = 4;
+/** ConfigRecord resourceType of a group (ConfigResource.Type.GROUP). */
+export const CONFIG_RESOURCE_GROUP = 32;
 /** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 /** The only metadata frame version Kafka reads and writes. */
@@ -77,6 +86,20 @@ export interface TopicMetadata {
   partitions: PartitionMetadata[];
 }
 
+/** A config resource whose dynamic configs changed (ConfigResource: type id and name). */
+export interface ConfigResourceId {
+  type: number;
+  name: string;
+}
+
+/** One ConfigRecord to write: a key of a resource set to a value, or deleted (null). */
+export interface ConfigChange {
+  resourceType: number;
+  resourceName: string;
+  name: string;
+  value: string | null;
+}
+
 /** A metadata record ready to be framed: its type, version and encoded body. */
 export interface MetadataRecordToWrite {
   type: number;
@@ -103,6 +126,13 @@ export class ClusterMetadata {
   /** Dynamic topic configs (ConfigRecord, resource type TOPIC): topic name -> key -> value. */
   readonly topicConfigs = new Map<string, Map<string, string>>();
   /**
+   * Dynamic broker configs (ConfigRecord, resource type BROKER): resource name ("" for the
+   * cluster-wide default, else a node id) -> key -> value.
+   */
+  readonly brokerConfigs = new Map<string, Map<string, string>>();
+  /** Dynamic group configs (ConfigRecord, resource type GROUP): group id -> key -> value. */
+  readonly groupConfigs = new Map<string, Map<string, string>>();
+  /**
    * The first producer id of the next block to hand out (ProducerIdsRecord.nextProducerId of the
    * last record; 0 before any), as Kafka's ProducerIdControlManager keeps it.
    */
@@ -114,6 +144,9 @@ export class ClusterMetadata {
 
   private readonly log: (msg: string) => void;
   private readonly unknownTypes = new Set<number>();
+  private readonly configListeners = new Set<(resource: ConfigResourceId) => void>();
+  /** Resources whose configs the batch being applied changed ("<type>:<name>" -> resource). */
+  private changedConfigs = new Map<string, ConfigResourceId>();
 
   private constructor(metadataLog: PartitionLog | null, log: (msg: string) => void) {
     this.metadataLog = metadataLog;
@@ -161,12 +194,52 @@ export class ClusterMetadata {
     }
     for (const rec of decodeRecords(view)) {
       if (rec.offset < fromOffset || !rec.value) continue;
-      this.applyFramedRecord(rec.value, rec.offset);
+      this.applyFramed(rec.value, rec.offset);
+    }
+    this.announceConfigChanges();
+  }
+
+  /**
+   * Calls `listener` whenever an applied batch changed the dynamic configs of a resource (TOPIC 2,
+   * BROKER 4 with name "" for the cluster default or a node id, GROUP 32): once per resource and
+   * batch, after the whole batch is applied, so the maps above already hold the new values. A
+   * deleted topic whose configs go with it counts as a change. Returns the unsubscribe function.
+   * A listener that throws is logged and does not stop the others.
+   */
+  onConfigChange(listener: (resource: ConfigResourceId) => void): () => void {
+    const wrapped = (resource: ConfigResourceId) => listener(resource);
+    this.configListeners.add(wrapped);
+    return () => {
+      this.configListeners.delete(wrapped);
+    };
+  }
+
+  private noteConfigChange(type: number, name: string): void {
+    this.changedConfigs.set(`${type}:${name}`, { type, name });
+  }
+
+  private announceConfigChanges(): void {
+    if (this.changedConfigs.size === 0) return;
+    const changed = [...this.changedConfigs.values()];
+    this.changedConfigs = new Map();
+    for (const resource of changed) {
+      for (const listener of [...this.configListeners]) {
+        try {
+          listener(resource);
+        } catch (e) {
+          this.log(`config change listener failed for resource type ${resource.type} "${resource.name}": ${(e as Error).stack ?? e}`);
+        }
+      }
     }
   }
 
   /** Applies one framed metadata record (a record value). */
   applyFramedRecord(value: Uint8Array, offset = -1): void {
+    this.applyFramed(value, offset);
+    this.announceConfigChanges();
+  }
+
+  private applyFramed(value: Uint8Array, offset: number): void {
     const r = new Reader(value);
     const frameVersion = r.uvarint();
     const type = r.uvarint();
@@ -179,7 +252,10 @@ export class ClusterMetadata {
     if (r.failed) this.log(`metadata record at offset ${offset} (type ${type} v${version}) is malformed`);
   }
 
-  /** Applies a record body of the given type and version, read from `r`. */
+  /**
+   * Applies a record body of the given type and version, read from `r`. Config changes are
+   * announced by the applyBatch / applyFramedRecord that called it.
+   */
   applyRecord(type: number, version: number, r: Reader): void {
     switch (type) {
       case METADATA_RECORD_TYPES.TopicRecord: {
@@ -241,7 +317,7 @@ export class ClusterMetadata {
         this.topicsById.delete(topic.topicId);
         if (this.topicsByName.get(topic.name) === topic) {
           this.topicsByName.delete(topic.name);
-          this.topicConfigs.delete(topic.name);
+          if (this.topicConfigs.delete(topic.name)) this.noteConfigChange(CONFIG_RESOURCE_TOPIC, topic.name);
         }
         return;
       }
@@ -261,15 +337,20 @@ export class ClusterMetadata {
       }
       case METADATA_RECORD_TYPES.ConfigRecord: {
         const rec = readConfigRecord(r, version);
-        if (r.failed || rec.resourceType !== CONFIG_RESOURCE_TOPIC) return;
-        let configs = this.topicConfigs.get(rec.resourceName);
+        if (r.failed) return;
+        const byResource = this.configsOfType(rec.resourceType);
+        if (!byResource) return;
+        let configs = byResource.get(rec.resourceName);
         if (rec.value === null) {
           configs?.delete(rec.name);
-          if (configs?.size === 0) this.topicConfigs.delete(rec.resourceName);
-          return;
+          if (configs?.size === 0) byResource.delete(rec.resourceName);
+        } else {
+          if (!configs) byResource.set(rec.resourceName, (configs = new Map()));
+          configs.set(rec.name, rec.value);
         }
-        if (!configs) this.topicConfigs.set(rec.resourceName, (configs = new Map()));
-        configs.set(rec.name, rec.value);
+        // Kafka's controller writes BROKER records even when the value is unchanged (to make
+        // brokers reload); every record counts as a change.
+        this.noteConfigChange(rec.resourceType, rec.resourceName);
         return;
       }
       default:
@@ -278,6 +359,26 @@ export class ClusterMetadata {
           this.log(`debug: skipping metadata records of type ${type}`);
         }
     }
+  }
+
+  /** The dynamic configs kept for a ConfigRecord resource type, or undefined for a type not kept. */
+  configsOfType(resourceType: number): Map<string, Map<string, string>> | undefined {
+    switch (resourceType) {
+      case CONFIG_RESOURCE_TOPIC: return this.topicConfigs;
+      case CONFIG_RESOURCE_BROKER: return this.brokerConfigs;
+      case CONFIG_RESOURCE_GROUP: return this.groupConfigs;
+      default: return undefined;
+    }
+  }
+
+  /**
+   * Writes config changes as ConfigRecords (v0) in one batch and applies them, as Kafka's
+   * controller does for IncrementalAlterConfigs and AlterConfigs: all or nothing. Listeners of
+   * onConfigChange() hear of each changed resource once the batch is applied.
+   */
+  alterConfigs(changes: readonly ConfigChange[]): void {
+    if (changes.length === 0) return;
+    this.appendRecords(changes.map((c) => configRecord(c)));
   }
 
   /**
@@ -369,10 +470,7 @@ export class ClusterMetadata {
     const records: MetadataRecordToWrite[] = [];
     records.push({ type: METADATA_RECORD_TYPES.TopicRecord, version: 0, body: encode((w) => writeTopicRecord(w, 0, { name, topicId })) });
     for (const c of opts.configs ?? []) {
-      records.push({
-        type: METADATA_RECORD_TYPES.ConfigRecord, version: 0,
-        body: encode((w) => writeConfigRecord(w, 0, { resourceType: CONFIG_RESOURCE_TOPIC, resourceName: name, name: c.name, value: c.value })),
-      });
+      records.push(configRecord({ resourceType: CONFIG_RESOURCE_TOPIC, resourceName: name, name: c.name, value: c.value }));
     }
     for (let p = 0; p < numPartitions; p++) records.push(partitionRecord(topicId, p, opts.nodeId, opts.directoryId));
     this.appendRecords(records);
@@ -416,6 +514,15 @@ export function frameMetadataRecord(type: number, version: number, body: Uint8Ar
   w.uvarint(version);
   w.raw(body);
   return w.finish().slice();
+}
+
+/** A ConfigRecord (v0, the only version Kafka 4 writes). */
+function configRecord(c: ConfigChange): MetadataRecordToWrite {
+  return {
+    type: METADATA_RECORD_TYPES.ConfigRecord,
+    version: 0,
+    body: encode((w) => writeConfigRecord(w, 0, { resourceType: c.resourceType, resourceName: c.resourceName, name: c.name, value: c.value })),
+  };
 }
 
 /** A new partition's record: this node is its only replica, in-sync replica and leader (epoch 0). */

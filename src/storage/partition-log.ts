@@ -132,7 +132,7 @@ export class PartitionLog {
   readonly topicIdOnDisk: string | null;
   private readonly fs: FileSystem;
   private readonly segmentOpts: SegmentOptions;
-  private readonly segmentBytes: number;
+  private segmentBytes: number;
   private readonly maxIndexEntries: number;
   private readonly log: (msg: string) => void;
   private readonly segments: Segment[];
@@ -233,8 +233,10 @@ export class PartitionLog {
     return this.startOffset;
   }
 
-  /** Applies changed topic settings (segment.ms and its jitter) at once. */
-  configure(settings: { segmentMs?: number; segmentJitterMs?: number }): void {
+  /** Applies changed topic settings at once (Kafka's UnifiedLog.updateConfig): the next roll and index entry follow them. */
+  configure(settings: { segmentBytes?: number; indexIntervalBytes?: number; segmentMs?: number; segmentJitterMs?: number }): void {
+    if (settings.segmentBytes !== undefined) this.segmentBytes = settings.segmentBytes;
+    if (settings.indexIntervalBytes !== undefined) this.segmentOpts.indexIntervalBytes = settings.indexIntervalBytes;
     if (settings.segmentMs !== undefined) this.segmentMs = settings.segmentMs;
     if (settings.segmentJitterMs !== undefined) this.segmentJitterMs = settings.segmentJitterMs;
   }

@@ -1,10 +1,11 @@
 // The log lifecycle end to end, on the compiled broker with small segments and fast checks:
 // time retention, size retention, DeleteRecords, a compacted topic (newest value per key, no
-// tombstone once delete.retention.ms has passed), and all of it after kill -9 and a restart.
+// tombstone once delete.retention.ms has passed), a live retention.ms change, and all of it
+// after kill -9 and a restart.
 // Clients: kafkajs (unmodified) for admin and produce; raw Fetch requests to read back.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer } from "kafkajs";
 import { startBroker, tempDir, type RunningBroker } from "../support/broker-process.ts";
 import { connect, fetchPartition } from "../interop/raw-fetch.ts";
 
@@ -148,9 +149,26 @@ describe("retention, DeleteRecords and compaction on a running broker", () => {
     for (let k = 1; k < 5; k++) expect(all.filter((r) => r.startsWith(`key${k}=`))).toEqual([`key${k}=r9-${"y".repeat(100)}`]);
   }, 60_000);
 
+  test("a live config change (AlterConfigs: retention.ms lowered) takes effect without a restart", async () => {
+    await admin.createTopics({ topics: [{ topic: "altered" }] });
+    const old = Date.now() - 2 * HOUR;
+    for (let i = 0; i < 30; i++) await producer.send({ topic: "altered", messages: [{ key: `k${i}`, value: value(i), timestamp: String(old) }] });
+    await producer.send({ topic: "altered", messages: [{ key: "new", value: "1" }] });
+    // The default retention (7 days) keeps everything through several checks.
+    await Bun.sleep(600);
+    expect(await earliest("altered")).toBe(0);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: "altered", configEntries: [{ name: "retention.ms", value: String(HOUR) }] }],
+    });
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: "altered", configNames: ["retention.ms"] }] });
+    expect(described.resources[0]!.configEntries[0]).toMatchObject({ configName: "retention.ms", configValue: String(HOUR) });
+    await until("the lowered retention.ms to delete the old segments", async () => (await earliest("altered")) > 0);
+  }, 60_000);
+
   test("after kill -9 and a restart: the log start offsets and the compacted contents are as before", async () => {
     const before = {
-      timed: await earliest("timed"), sized: await earliest("sized"), purged: await earliest("purged"),
+      timed: await earliest("timed"), sized: await earliest("sized"), purged: await earliest("purged"), altered: await earliest("altered"),
       compacted: (await readAll("compacted")).filter((r) => !r.startsWith("later=")),
     };
     await stopClients();
@@ -159,6 +177,10 @@ describe("retention, DeleteRecords and compaction on a running broker", () => {
     expect(await earliest("timed")).toBeGreaterThanOrEqual(before.timed);
     expect(await earliest("sized")).toBeGreaterThanOrEqual(before.sized);
     expect(await earliest("purged")).toBe(before.purged);
+    // The altered config survived too (a ConfigRecord): retention keeps applying it.
+    expect(await earliest("altered")).toBeGreaterThanOrEqual(before.altered);
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: "altered", configNames: ["retention.ms"] }] });
+    expect(described.resources[0]!.configEntries[0]!.configValue).toBe(String(HOUR));
     expect((await readAll("compacted")).filter((r) => !r.startsWith("later="))).toEqual(before.compacted);
   }, 60_000);
 });

@@ -698,7 +698,7 @@ describe("DescribeConfigs", () => {
       [8, "", 42, "Broker id must not be empty", 0],
       [8, "2", 42, "Unexpected broker id, expected 1 but received 2", 0],
       [8, "1", 0, "", 1],
-      [32, "g", 42, "Unsupported resource type: GROUP", 0],
+      [32, "g", 0, "", 17],
       [16, "m", 42, "Unsupported resource type: CLIENT_METRICS", 0],
     ]);
     expect(results[5]!.configs[0]).toMatchObject({ name: "root", configSource: 6, readOnly: false, isSensitive: false, configType: 0, documentation: "" });

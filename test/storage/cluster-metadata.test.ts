@@ -120,4 +120,47 @@ describe("ClusterMetadata", () => {
     expect([...re.topicsByName.keys()].sort()).toEqual(["from-snapshot", "late"]);
     expect(re.topicsById.has(early.topicId)).toBe(false);
   });
+  test("ConfigRecords of TOPIC, BROKER and GROUP resources are kept and replayed; other types skipped", () => {
+    const fs = new MemoryFileSystem();
+    const md = ClusterMetadata.load({ dir: DIR, fs });
+    md.createTopic("t", 1, { nodeId: 1, configs: [{ name: "retention.ms", value: "1000" }] });
+    md.alterConfigs([
+      { resourceType: 4, resourceName: "", name: "log.retention.ms", value: "5000" },
+      { resourceType: 4, resourceName: "1", name: "message.max.bytes", value: "2000000" },
+      { resourceType: 4, resourceName: "1", name: "log.retention.bytes", value: "7" },
+      { resourceType: 32, resourceName: "g", name: "consumer.session.timeout.ms", value: "50000" },
+      { resourceType: 16, resourceName: "m", name: "interval.ms", value: "1000" },
+    ]);
+    md.alterConfigs([
+      { resourceType: 4, resourceName: "1", name: "log.retention.bytes", value: null },
+      { resourceType: 2, resourceName: "t", name: "cleanup.policy", value: "compact" },
+    ]);
+    md.close();
+    const re = ClusterMetadata.load({ dir: DIR, fs });
+    const plain = (m: Map<string, Map<string, string>>) => Object.fromEntries([...m].map(([k, v]) => [k, Object.fromEntries(v)]));
+    expect(plain(re.topicConfigs)).toEqual({ t: { "retention.ms": "1000", "cleanup.policy": "compact" } });
+    expect(plain(re.brokerConfigs)).toEqual({ "": { "log.retention.ms": "5000" }, "1": { "message.max.bytes": "2000000" } });
+    expect(plain(re.groupConfigs)).toEqual({ g: { "consumer.session.timeout.ms": "50000" } });
+    expect(re.configsOfType(16)).toBeUndefined();
+  });
+
+  test("onConfigChange: once per resource and batch, after the batch is applied; unsubscribing stops it", () => {
+    const fs = new MemoryFileSystem();
+    const md = ClusterMetadata.load({ dir: DIR, fs });
+    const seen: string[] = [];
+    const off = md.onConfigChange((r) => seen.push(`${r.type}/${r.name}/${md.configsOfType(r.type)?.get(r.name)?.size ?? 0}`));
+    md.alterConfigs([
+      { resourceType: 2, resourceName: "t", name: "a", value: "1" },
+      { resourceType: 2, resourceName: "t", name: "b", value: "2" },
+      { resourceType: 4, resourceName: "", name: "c", value: "3" },
+    ]);
+    expect(seen).toEqual(["2/t/2", "4//1"]);
+    md.alterConfigs([]);
+    md.appendRecord(T.FeatureLevelRecord, 0, body((w) => writeFeatureLevelRecord(w, 0, { name: "x", featureLevel: 1 })));
+    expect(seen.length).toBe(2);
+    off();
+    md.alterConfigs([{ resourceType: 2, resourceName: "t", name: "a", value: null }]);
+    expect(seen.length).toBe(2);
+    md.close();
+  });
 });

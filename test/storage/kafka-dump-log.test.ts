@@ -38,6 +38,11 @@ describe.if(enabled)(enabled ? "Kafka's DumpLogSegments on a Bunka log dir"
     const logDir = join(root, "logs");
     const store = LogStore.open({ logDirs: [logDir], segmentBytes: 20_000, indexIntervalBytes: 500 });
     store.metadata.createTopic("t", 1, { nodeId: 1 });
+    store.metadata.alterConfigs([
+      { resourceType: 2, resourceName: "t", name: "retention.ms", value: "1000" },
+      { resourceType: 4, resourceName: "", name: "log.retention.ms", value: "5000" },
+      { resourceType: 4, resourceName: "1", name: "log.retention.bytes", value: null },
+    ]);
     const p = store.partition("t", 0)!;
     for (let i = 0; i < 300; i++) {
       p.append(batchOf(1 + (i % 5), { valueSize: 30, timestamp: 1_700_000_000_000 + i * 10 - (i % 7) * 3 }));
@@ -62,6 +67,8 @@ describe.if(enabled)(enabled ? "Kafka's DumpLogSegments on a Bunka log dir"
     const md = dumpLog(["--cluster-metadata-decoder", "--files", join(logDir, "__cluster_metadata-0/00000000000000000000.log")]);
     expect(md).toContain('"type":"TOPIC_RECORD"');
     expect(md).toContain('"type":"PARTITION_RECORD"');
+    expect(md).toContain('"type":"CONFIG_RECORD","version":0,"data":{"resourceType":4,"resourceName":"","name":"log.retention.ms","value":"5000"}');
+    expect(md).toContain('"type":"CONFIG_RECORD","version":0,"data":{"resourceType":4,"resourceName":"1","name":"log.retention.bytes","value":null}');
   }, 120_000); // seven JVM runs (~2 s each idle): room for a loaded machine
 });
 
