@@ -65,7 +65,7 @@ function main(argv: string[]): void {
   }, retentionCheckIntervalMs(brokerValue));
   // The log cleaner (compacted topics, __consumer_offsets among them), in the background.
   const cleaning = cleanerSettings(brokerValue);
-  const cleaner = new LogCleaner(store, logConfigOf, { ...cleaning, sliceBytes: 4 * 1024 * 1024 }, (msg) => log.info(msg));
+  const cleaner = new LogCleaner(store, logConfigOf, { ...cleaning, sliceBytes: 1024 * 1024 }, (msg) => log.info(msg));
   if (cleaning.enabled) cleaner.start(cleaning.backoffMs);
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);

@@ -4,6 +4,7 @@
 // arrived (see partition-log.ts).
 
 import { Writer } from "../protocol/writer.ts";
+import { putVarlong, varlongSize } from "./record-walk.ts";
 import {
   Compression, DELETE_HORIZON_MASK, LOG_OVERHEAD, NO_TIMESTAMP, RECORD_BATCH_OVERHEAD, RecordBatchView,
 } from "./record-batch.ts";
@@ -78,73 +79,91 @@ export function buildRecordBatch(b: BatchToBuild): Uint8Array {
   return out;
 }
 
-/** A record kept by the log cleaner, at its original offset and timestamp. */
-export interface RetainedRecord {
-  offset: number;
-  timestamp: number;
-  attributes: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: { key: string; value: Uint8Array | null }[];
+/** The records the log cleaner keeps of a batch: spans of its records section, in order. */
+export interface RetainedSpans {
+  /** The batch's records section (decompressed if need be). */
+  section: Uint8Array;
+  /** Per kept record: start, end, timestampStart, timestampEnd (of the timestampDelta varlong). */
+  bounds: number[];
+  /** Per kept record: its timestampDelta. */
+  timestampDeltas: number[];
 }
 
 /**
  * The batch the log cleaner writes in place of `original` (Kafka's MemoryRecords.filterTo →
  * buildRetainedRecordsInto): the same base offset, last offset (so the producer's last sequence
- * survives), producer id, epoch, base sequence, leader epoch, flags and codec, holding only
- * `retained`. With `deleteHorizonMs` (KIP-534) the delete-horizon flag is set and the horizon is
- * the base timestamp; else the base timestamp is the first record's. An empty `retained` gives
- * the header-only batch Kafka keeps for a producer's last batch (DefaultRecordBatch.writeEmptyHeader).
+ * survives), producer id, epoch, base sequence, leader epoch, flags and codec, holding only the
+ * kept records. Their bytes are copied as they are (offset deltas stay right: the base offset is
+ * kept; so do timestamp deltas while the base timestamp is kept), except that with
+ * `deleteHorizonMs` (KIP-534) the delete-horizon flag is set, the horizon becomes the base
+ * timestamp and each record's timestampDelta is rewritten against it. No kept records gives the
+ * header-only batch Kafka keeps for a producer's last batch (DefaultRecordBatch.writeEmptyHeader).
  */
 export function buildRetainedBatch(
   original: RecordBatchView,
-  retained: RetainedRecord[],
+  kept: RetainedSpans,
   opts: { deleteHorizonMs?: number; compress: (codec: number, records: Uint8Array) => Uint8Array },
 ): Uint8Array {
   const codec = original.compression;
-  const logAppendTime = original.timestampType === 1;
+  const count = kept.timestampDeltas.length;
+  const oldBase = original.baseTimestamp;
   let attributes = original.attributes & ~DELETE_HORIZON_MASK;
   if (opts.deleteHorizonMs !== undefined) attributes |= DELETE_HORIZON_MASK;
-  let maxTimestamp = logAppendTime ? original.maxTimestamp : NO_TIMESTAMP;
-  if (!logAppendTime) for (const r of retained) maxTimestamp = Math.max(maxTimestamp, r.timestamp);
-  const baseTimestamp = opts.deleteHorizonMs ?? (retained.length > 0 ? retained[0]!.timestamp : original.maxTimestamp);
-  if (retained.length === 0) maxTimestamp = original.maxTimestamp;
-
-  const records = new Writer(256, null);
-  const one = new Writer(128, null);
-  for (const rec of retained) {
-    one.pos = 0;
-    one.int8(rec.attributes);
-    one.varlong(rec.timestamp - baseTimestamp);
-    one.varint(rec.offset - original.baseOffset);
-    one.varintBytes(rec.key);
-    one.varintBytes(rec.value);
-    one.varint(rec.headers.length);
-    for (const h of rec.headers) {
-      one.varintBytes(utf8.encode(h.key));
-      one.varintBytes(h.value);
-    }
-    records.varint(one.pos);
-    records.raw(one.finish());
+  const base = count === 0 ? original.maxTimestamp : opts.deleteHorizonMs ?? oldBase;
+  let maxTimestamp = original.maxTimestamp;
+  if (original.timestampType === 0 && count > 0) {
+    maxTimestamp = NO_TIMESTAMP;
+    for (const d of kept.timestampDeltas) maxTimestamp = Math.max(maxTimestamp, oldBase + d);
   }
-  let body = records.finish();
-  if (codec !== Compression.None && retained.length > 0) body = opts.compress(codec, body);
+
+  // The records: copied, or with a new timestampDelta (and so a new length).
+  const { section, bounds, timestampDeltas } = kept;
+  let size = 0;
+  const shift = oldBase - base;
+  const innerSizes: number[] = [];
+  for (let r = 0; r < count; r++) {
+    const start = bounds[4 * r]!, end = bounds[4 * r + 1]!, tsEnd = bounds[4 * r + 3]!;
+    if (shift === 0) {
+      size += end - start;
+      innerSizes.push(0);
+      continue;
+    }
+    const inner = 1 + varlongSize(timestampDeltas[r]! + shift) + (end - tsEnd);
+    innerSizes.push(inner);
+    size += varlongSize(inner) + inner;
+  }
+  let body: Uint8Array = new Uint8Array(size);
+  let at = 0;
+  for (let r = 0; r < count; r++) {
+    const start = bounds[4 * r]!, end = bounds[4 * r + 1]!, tsStart = bounds[4 * r + 2]!, tsEnd = bounds[4 * r + 3]!;
+    if (shift === 0) {
+      body.set(section.subarray(start, end), at);
+      at += end - start;
+      continue;
+    }
+    at = putVarlong(body, at, innerSizes[r]!);
+    body[at++] = section[tsStart - 1]!; // attributes
+    at = putVarlong(body, at, timestampDeltas[r]! + shift);
+    body.set(section.subarray(tsEnd, end), at);
+    at += end - tsEnd;
+  }
+  if (codec !== Compression.None && count > 0) body = opts.compress(codec, body);
 
   const w = new Writer(RECORD_BATCH_OVERHEAD + body.length, null);
   w.int64(original.baseOffset);
-  w.int32(RECORD_BATCH_OVERHEAD - LOG_OVERHEAD + (retained.length > 0 ? body.length : 0));
+  w.int32(RECORD_BATCH_OVERHEAD - LOG_OVERHEAD + (count > 0 ? body.length : 0));
   w.int32(original.partitionLeaderEpoch);
   w.int8(2);
   w.uint32(0); // CRC, below
   w.int16(attributes);
   w.int32(original.lastOffsetDelta);
-  w.int64(baseTimestamp);
+  w.int64(base);
   w.int64(maxTimestamp);
   w.int64(original.producerId);
   w.int16(original.producerEpoch);
   w.int32(original.baseSequence);
-  w.int32(retained.length);
-  if (retained.length > 0) w.raw(body);
+  w.int32(count);
+  if (count > 0) w.raw(body);
   const out = w.finish().slice();
   new RecordBatchView(out).updateCrc();
   return out;

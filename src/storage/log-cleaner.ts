@@ -7,8 +7,9 @@
 //    min.compaction.lag.ms (the active segment is never cleaned);
 //  - the log is cleaned when dirty bytes / (clean + dirty bytes) reaches min.cleanable.dirty.ratio,
 //    or when its oldest dirty record has waited max.compaction.lag.ms;
-//  - the offset map (key → newest offset in the dirty section) is built within the dedupe buffer
-//    (log.cleaner.dedupe.buffer.size); when it is full, this pass cleans only up to there;
+//  - the offset map (key → newest offset in the dirty section; offset-map.ts) takes exactly the
+//    dedupe buffer (log.cleaner.dedupe.buffer.size); when it is full, this pass cleans only up
+//    to there;
 //  - every sealed segment from the log start to the end of the mapped section is rewritten, in
 //    groups of at most segment.bytes: a record stays when its key is not in the map or this is
 //    the mapped offset; records without a key go; a tombstone (null value) stays until the batch's
@@ -22,8 +23,10 @@
 // rate can be capped (log.cleaner.io.max.bytes.per.second).
 
 import { compress } from "../records/compression.ts";
-import { buildRetainedBatch, type RetainedRecord } from "../records/record-batch-builder.ts";
-import { decodeRecords, RecordBatchView } from "../records/record-batch.ts";
+import { buildRetainedBatch } from "../records/record-batch-builder.ts";
+import { RecordBatchView, recordsSection } from "../records/record-batch.ts";
+import { walkRecords } from "../records/record-walk.ts";
+import { OffsetMap } from "./offset-map.ts";
 import type { PartitionLog } from "./partition-log.ts";
 import type { LogStore } from "./log-store.ts";
 
@@ -52,8 +55,6 @@ export const DEFAULT_CLEANER_BUDGET: CleanerBudget = {
   sliceBytes: 4 * 1024 * 1024,
 };
 
-/** Estimated bytes one offset-map entry takes (key as a string, the number, the map's overhead). */
-const MAP_ENTRY_OVERHEAD = 64;
 
 export interface CleanResult {
   /** Segments rewritten. */
@@ -95,6 +96,7 @@ export function cleanability(log: PartitionLog, firstDirty: number, policy: Comp
 export async function cleanLog(
   log: PartitionLog, firstDirty: number, policy: CompactionPolicy, budget: CleanerBudget, now: number,
   yieldNow: () => Promise<void> = () => new Promise((r) => setImmediate(r)),
+  map?: OffsetMap,
 ): Promise<CleanResult | null> {
   const where = cleanability(log, firstDirty, policy, now);
   if (!where.due) return null;
@@ -110,8 +112,9 @@ export async function cleanLog(
   };
 
   // 1. The offset map over the dirty section, within the dedupe buffer.
-  const offsets = new Map<string, number>();
-  let mapBytes = 0;
+  // The dedupe buffer is allocated once (LogCleaner keeps it) and cleared between passes.
+  const offsets = map ?? new OffsetMap(budget.dedupeBufferBytes);
+  offsets.clear();
   let mappedTo = where.dirtyStart;
   // Kafka's isBatchLastRecordOfProducer: a producer's last batch (by the producer state) is kept,
   // empty if need be, so that its sequence survives cleaning.
@@ -123,20 +126,17 @@ export async function cleanLog(
       const view = new RecordBatchView(bytes);
       if (view.lastOffset < where.dirtyStart) continue;
       if (!view.isControl) {
-        for (const rec of decodeRecords(view)) {
-          if (rec.key === null || rec.offset < where.dirtyStart) continue;
-          const key = keyString(rec.key);
-          if (!offsets.has(key)) {
-            mapBytes += key.length + MAP_ENTRY_OVERHEAD;
-            if (mapBytes > budget.dedupeBufferBytes) {
-              // Full: clean only up to the batch before this one (Kafka stops at a segment
-              // boundary when it can; a batch boundary keeps this simple and correct).
-              offsets.delete(key);
-              break build;
-            }
-          }
-          offsets.set(key, rec.offset);
-        }
+        const section = recordsSection(view);
+        const base = view.baseOffset;
+        let full = false;
+        walkRecords(section, view.recordCount, (r) => {
+          if (full || r.keyLength < 0 || base + r.offsetDelta < where.dirtyStart) return;
+          if (!offsets.put(section, r.keyStart, r.keyStart + r.keyLength, base + r.offsetDelta)) full = true;
+        });
+        // Full: clean only up to the batch before this one (Kafka stops at a segment boundary
+        // when it can; a batch boundary keeps this simple and correct). Keys of this batch
+        // already put point past mappedTo, where nothing is compared.
+        if (full) break build;
       }
       mappedTo = view.nextOffset;
       await work(bytes.length);
@@ -163,11 +163,13 @@ export async function cleanLog(
   for (const bases of groups) {
     const replacement = log.startReplacement(bases);
     if (replacement === null) return null;
+    let changed = false;
     try {
       for (const base of bases) {
         for (const bytes of log.segmentBatches(base)) {
           result.bytesBefore += bytes.length;
           const kept = retain(new RecordBatchView(bytes), offsets, mappedTo, isProducersLast, policy, now, result);
+          if (kept !== bytes) changed = true;
           if (kept !== null) {
             replacement.append(kept);
             result.bytesAfter += kept.length;
@@ -179,6 +181,11 @@ export async function cleanLog(
       replacement.abort();
       throw e;
     }
+    // Nothing removed or rewritten in a single segment: no swap (no fsync, no rename).
+    if (!changed && bases.length === 1) {
+      replacement.abort();
+      continue;
+    }
     // The log may have changed while this pass yielded (retention, DeleteRecords): then the
     // swap is refused and the next pass starts over.
     if (!replacement.commit()) return null;
@@ -189,42 +196,43 @@ export async function cleanLog(
 
 /** The batch to write in place of `view` (itself when nothing changes), or null to drop it. */
 function retain(
-  view: RecordBatchView, offsets: Map<string, number>, mappedTo: number, isProducersLast: (view: RecordBatchView) => boolean,
+  view: RecordBatchView, offsets: OffsetMap, mappedTo: number, isProducersLast: (view: RecordBatchView) => boolean,
   policy: CompactionPolicy, now: number, result: CleanResult,
 ): Uint8Array | null {
   // Control batches (transaction markers): kept; Bunka writes none yet.
   if (view.isControl) return view.bytes;
   const horizon = view.deleteHorizonMs;
-  const records = decodeRecords(view);
-  const kept: RetainedRecord[] = [];
+  const section = recordsSection(view);
+  const base = view.baseOffset;
+  const bounds: number[] = [];
+  const timestampDeltas: number[] = [];
   let tombstones = false;
-  for (const rec of records) {
-    if (rec.key === null) continue;
-    if (rec.offset < mappedTo) {
-      const newest = offsets.get(keyString(rec.key));
-      if (newest !== undefined && newest > rec.offset) continue;
+  let total = 0;
+  walkRecords(section, view.recordCount, (r) => {
+    total++;
+    if (r.keyLength < 0) return; // records without a key go
+    const offset = base + r.offsetDelta;
+    if (offset < mappedTo) {
+      if (offsets.get(section, r.keyStart, r.keyStart + r.keyLength) > offset) return;
     }
-    if (rec.value === null) {
+    if (r.valueLength < 0) {
       // A tombstone: kept until the delete horizon of its batch has passed.
-      if (horizon >= 0 && now >= horizon) continue;
+      if (horizon >= 0 && now >= horizon) return;
       tombstones = true;
     }
-    kept.push({ offset: rec.offset, timestamp: view.timestampType === 1 ? view.maxTimestamp : rec.timestamp, attributes: rec.attributes, key: rec.key, value: rec.value, headers: rec.headers });
-  }
-  result.recordsRemoved += records.length - kept.length;
+    bounds.push(r.start, r.end, r.timestampStart, r.timestampEnd);
+    timestampDeltas.push(r.timestampDelta);
+  });
+  const kept = timestampDeltas.length;
+  result.recordsRemoved += total - kept;
   // A batch whose tombstones are kept for the first time gets its delete horizon (KIP-534).
   const stampHorizon = tombstones && horizon < 0;
-  if (kept.length === records.length && !stampHorizon) return view.bytes;
-  if (kept.length === 0 && !isProducersLast(view)) return null;
-  return buildRetainedBatch(view, kept, {
-    deleteHorizonMs: stampHorizon ? now + policy.deleteRetentionMs : horizon >= 0 && kept.some((r) => r.value === null) ? horizon : undefined,
+  if (kept === total && !stampHorizon) return view.bytes;
+  if (kept === 0 && !isProducersLast(view)) return null;
+  return buildRetainedBatch(view, { section, bounds, timestampDeltas }, {
+    deleteHorizonMs: stampHorizon ? now + policy.deleteRetentionMs : horizon >= 0 && tombstones ? horizon : undefined,
     compress,
   });
-}
-
-/** A key as a map key: its bytes as a latin1 string (one char per byte, no decoding). */
-function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
 }
 
 /** Kafka's Throttler: sleeps so that the average rate stays under the cap. */
@@ -250,6 +258,8 @@ class Throttle {
 export class LogCleaner {
   private timer: ReturnType<typeof setInterval> | null = null;
   private busy = false;
+  /** The dedupe buffer, made on the first pass that needs it. */
+  private map: OffsetMap | null = null;
 
   constructor(
     private readonly store: LogStore,
@@ -273,7 +283,8 @@ export class LogCleaner {
       }
       if (best === null) return null;
       const started = Date.now();
-      const result = await cleanLog(best.log, best.firstDirty, best.policy, this.budget, now);
+      this.map ??= new OffsetMap(this.budget.dedupeBufferBytes);
+      const result = await cleanLog(best.log, best.firstDirty, best.policy, this.budget, now, undefined, this.map);
       if (result === null) return null;
       this.store.setFirstDirtyOffset(best.topic, best.partition, result.cleanedTo);
       this.log(`log cleaner: ${best.topic}-${best.partition}: ${result.segments} segment(s) cleaned to offset ${result.cleanedTo}, ` +
@@ -284,11 +295,19 @@ export class LogCleaner {
     }
   }
 
-  /** Runs a pass every `backoffMs` (log.cleaner.backoff.ms). */
+  /**
+   * Runs a pass every `backoffMs` (log.cleaner.backoff.ms); as Kafka's cleaner thread, it goes
+   * on at once while passes find work (a dedupe buffer too small for a log takes several).
+   */
   start(backoffMs: number): void {
-    this.timer ??= setInterval(() => {
-      this.cleanOnce().catch((e) => this.log(`log cleaner failed: ${(e as Error).stack ?? e}`));
-    }, backoffMs);
+    const run = async () => {
+      try {
+        while (this.timer !== null && (await this.cleanOnce()) !== null) { /* more work is due */ }
+      } catch (e) {
+        this.log(`log cleaner failed: ${(e as Error).stack ?? e}`);
+      }
+    };
+    this.timer ??= setInterval(() => void run(), backoffMs);
   }
 
   stop(): void {

@@ -7,6 +7,7 @@ import { MemoryFileSystem } from "../../src/storage/fs.ts";
 import { PartitionLog } from "../../src/storage/partition-log.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
 import { cleanLog, LogCleaner, type CompactionPolicy } from "../../src/storage/log-cleaner.ts";
+import { OffsetMap } from "../../src/storage/offset-map.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
 import { compress, decompress } from "../../src/records/compression.ts";
@@ -162,13 +163,38 @@ describe("compressed batches", () => {
   }
 });
 
+describe("the offset map (SkimpyOffsetMap)", () => {
+  test("newest offset per key, -1 for unknown keys, refused once full, exact for 100k random keys", () => {
+    const map = new OffsetMap(100_000 * 24 * 2);
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 100_000; i++) keys.push(utf8.encode(`key-${i}-${(i * 7919) % 1000}`));
+    keys.forEach((k, i) => expect(map.put(k, 0, k.length, i)).toBe(true));
+    keys.forEach((k, i) => map.put(k, 0, k.length, i + 1_000_000));
+    expect(map.size).toBe(100_000);
+    let wrong = 0;
+    keys.forEach((k, i) => { if (map.get(k, 0, k.length) !== i + 1_000_000) wrong++; });
+    expect(wrong).toBe(0);
+    expect(map.get(utf8.encode("never-put"), 0, 9)).toBe(-1);
+    // A key inside a larger buffer is the same key.
+    const buf = utf8.encode("xxkey-5-" + String((5 * 7919) % 1000) + "yy");
+    expect(map.get(buf, 2, buf.length - 2)).toBe(1_000_005);
+    const small = new OffsetMap(16 * 24);
+    let accepted = 0;
+    for (let i = 0; i < 30; i++) if (small.put(utf8.encode(`k${i}`), 0, `k${i}`.length, i)) accepted++;
+    expect(accepted).toBe(14);
+    expect(small.put(utf8.encode("k3"), 0, 2, 99)).toBe(true); // an existing key still updates
+    expect(small.get(utf8.encode("k3"), 0, 2)).toBe(99);
+  });
+});
+
 describe("budgets and schedule", () => {
   test("a dedupe buffer too small for the dirty section cleans part of it; the next pass goes on", async () => {
     const fs = new MemoryFileSystem();
     const log = open(fs);
     for (let i = 0; i < 40; i++) log.append(kv([`key-${i % 20}=${i}`]));
     log.append(kv(["last=1"]));
-    const tiny = { ...BUDGET, dedupeBufferBytes: 8 * (64 + 6) };
+    // 16 slots of 24 bytes: 14 keys at the 0.9 load factor, fewer than the 20 keys written.
+    const tiny = { ...BUDGET, dedupeBufferBytes: 16 * 24 };
     const first = (await cleanLog(log, 0, POLICY, tiny, NOW, noYield))!;
     expect(first.cleanedTo).toBeLessThan(40);
     let to = first.cleanedTo;
