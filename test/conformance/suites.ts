@@ -120,7 +120,7 @@ const CONFLUENT_KAFKA_GO: Suite = {
   testTimeoutSec: 120,
   notes: [
     "The integration suite proper (kafka/integration, 40 testify subtests) is a nested module that the Go module proxy does not serve (`go mod download github.com/confluentinc/confluent-kafka-go/v2/kafka/integration@v2.15.0` falls back to git, which this machine cannot reach), so it is not run here; running it would mean fetching the repository, not using a published module.",
-    "Run once by hand on 2026-12-01 from a checkout of its v2.15.0 tag (not reproducible by this script): of its 40 subtests, Kafka 4.3.1 36 pass / 1 fail (TestAdminACLs: no authorizer) / 3 skip (SASL); Bunka at 7aee0f9 33 / 4 (ACLs, DeleteRecords, SCRAM credentials, AlterConfigs) / 3; its two transaction tests fail on Bunka in 0.06-0.5 s (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).",
+    "Run once by hand on 2026-12-01 from a checkout of its v2.15.0 tag (not reproducible by this script): of its 40 subtests, Kafka 4.3.1 36 pass / 1 fail (TestAdminACLs: no authorizer) / 3 skip (SASL); Bunka at 7aee0f9 33 / 4 (ACLs, DeleteRecords, SCRAM credentials, AlterConfigs) / 3, and at 385f1d7 (with DeleteRecords and AlterConfigs) 35 / 2 (ACLs, SCRAM credentials) / 3; its two transaction tests fail on Bunka in 0.06-0.5 s (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).",
   ],
 };
 
