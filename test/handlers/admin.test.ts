@@ -6,89 +6,36 @@
 // sources, synonyms) are what Apache Kafka 4.3.1 answered to the same requests
 // (test/interop/kafka-run.sh); where Bunka differs on purpose the test says so.
 
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as nodeFs from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { brokerConfigFrom } from "../../src/config/broker-config.ts";
-import { parseProperties } from "../../src/config/properties.ts";
 import "../../src/handlers/00-produce.ts";
 import "../../src/handlers/19-create-topics.ts";
 import "../../src/handlers/20-delete-topics.ts";
 import "../../src/handlers/32-describe-configs.ts";
 import "../../src/handlers/37-create-partitions.ts";
 import "../../src/handlers/60-describe-cluster.ts";
-import { handlerFor, type BrokerContext, type RequestContext } from "../../src/handlers/registry.ts";
 import { TOPIC_CONFIGS } from "../../src/config/config-defs.ts";
 import { checkConfigValue, javaDouble } from "../../src/config/config-values.ts";
 import { createTopic } from "../../src/handlers/topic-creation.ts";
 import { Reader, ZERO_UUID } from "../../src/protocol/reader.ts";
-import { Writer } from "../../src/protocol/writer.ts";
 import * as CT from "../../src/protocol/messages/create-topics.ts";
 import * as DT from "../../src/protocol/messages/delete-topics.ts";
 import * as CP from "../../src/protocol/messages/create-partitions.ts";
 import * as DC from "../../src/protocol/messages/describe-configs.ts";
 import * as DCL from "../../src/protocol/messages/describe-cluster.ts";
 import * as PR from "../../src/protocol/messages/produce.ts";
-import { MemoryFileSystem, type FileSystem } from "../../src/storage/fs.ts";
+import { MemoryFileSystem } from "../../src/storage/fs.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
+import { handlerHarness, type Codec, type HarnessBroker } from "../support/handler-harness.ts";
 import { METADATA_RECORD_TYPES } from "../../src/storage/metadata/records.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
 
 const utf8 = new TextEncoder();
-const tmpRoots: string[] = [];
-const stores: LogStore[] = [];
-afterAll(() => {
-  for (const s of stores) {
-    try {
-      s.close();
-    } catch {}
-  }
-  for (const d of tmpRoots) nodeFs.rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, open, reopen, call } = handlerHarness("admin");
+type Broker = HarnessBroker;
 
-interface Broker {
-  broker: BrokerContext;
-  store: LogStore;
-  dir: string;
-  props: string;
-  fs?: FileSystem;
-}
-
-function tempDir(): string {
-  const dir = nodeFs.mkdtempSync(join(tmpdir(), "bunka-admin-"));
-  tmpRoots.push(dir);
-  return dir;
-}
-
-/** A broker over a log dir (fresh unless given), with extra server.properties lines. */
-function open(props = "", dir = tempDir(), fs?: FileSystem): Broker {
-  const config = brokerConfigFrom(parseProperties(`node.id=1\nlog.dirs=${dir}\n${props}`), "test");
-  const store = LogStore.open({ logDirs: [dir], fs, segmentBytes: config.logSegmentBytes });
-  stores.push(store);
-  // None of these APIs touch consumer groups.
-  return { broker: { config, store, clusterId: "QnVua2FGaXh0dXJlQ2x1cw", groups: undefined as never }, store, dir, props, fs };
-}
-
-/** The same log dir opened again, as after a restart. */
-function reopen(b: Broker): Broker {
-  b.store.close();
-  return open(b.props, b.dir, b.fs);
-}
-
-function ctx(b: Broker, apiKey: number, apiVersion: number): RequestContext {
-  return {
-    broker: b.broker, apiKey, apiVersion, correlationId: 1, clientId: "admin-test",
-    listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
-  };
-}
-
-interface Codec<Req, Res> {
-  spec: { apiKey: number };
-  write: (w: Writer, v: number, m: Req) => void;
-  read: (r: Reader, v: number) => Res;
-}
 const CREATE_TOPICS: Codec<CT.CreateTopicsRequest, CT.CreateTopicsResponse> = { spec: CT.CREATE_TOPICS, write: CT.writeCreateTopicsRequest, read: CT.readCreateTopicsResponse };
 const DELETE_TOPICS: Codec<DT.DeleteTopicsRequest, DT.DeleteTopicsResponse> = { spec: DT.DELETE_TOPICS, write: DT.writeDeleteTopicsRequest, read: DT.readDeleteTopicsResponse };
 const CREATE_PARTITIONS: Codec<CP.CreatePartitionsRequest, CP.CreatePartitionsResponse> = { spec: CP.CREATE_PARTITIONS, write: CP.writeCreatePartitionsRequest, read: CP.readCreatePartitionsResponse };
@@ -96,25 +43,6 @@ const DESCRIBE_CONFIGS: Codec<DC.DescribeConfigsRequest, DC.DescribeConfigsRespo
 const DESCRIBE_CLUSTER: Codec<DCL.DescribeClusterRequest, DCL.DescribeClusterResponse> = { spec: DCL.DESCRIBE_CLUSTER, write: DCL.writeDescribeClusterRequest, read: DCL.readDescribeClusterResponse };
 const PRODUCE: Codec<PR.ProduceRequest, PR.ProduceResponse> = { spec: PR.PRODUCE, write: PR.writeProduceRequest, read: PR.readProduceResponse };
 
-/** Request bytes → handler → response bytes → decoded response, at one version. */
-async function call<Req, Res>(b: Broker, codec: Codec<Req, Res>, version: number, request: Req): Promise<Res> {
-  const handler = handlerFor(codec.spec.apiKey)!;
-  expect(version).toBeGreaterThanOrEqual(handler.minVersion);
-  expect(version).toBeLessThanOrEqual(handler.maxVersion);
-  const w = new Writer(256, null);
-  codec.write(w, version, request);
-  const r = new Reader(w.finish().slice());
-  const decoded = handler.readRequest(r, version);
-  expect(r.failed).toBe(false);
-  const response = await handler.handle(decoded, ctx(b, codec.spec.apiKey, version));
-  const out = new Writer(256, null);
-  handler.writeResponse(out, version, response);
-  const rr = new Reader(out.finish().slice());
-  const res = codec.read(rr, version);
-  expect(rr.failed).toBe(false);
-  expect(rr.remaining).toBe(0);
-  return res;
-}
 
 type NewTopic = Partial<CT.CreateTopicsRequestCreatableTopic> & { name: string };
 const topicReq = (t: NewTopic): CT.CreateTopicsRequestCreatableTopic =>

@@ -5,75 +5,31 @@
 // Kafka 4.3.1 answered to the same requests (test/interop/kafka-run.sh, side by side); where
 // Bunka differs on purpose the test says so.
 
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import * as nodeFs from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brokerConfigFrom } from "../../src/config/broker-config.ts";
 import { parseProperties } from "../../src/config/properties.ts";
 import "../../src/handlers/index.ts";
-import { handlerFor, registeredApis, type BrokerContext, type RequestContext } from "../../src/handlers/registry.ts";
+import { handlerFor, registeredApis } from "../../src/handlers/registry.ts";
 import { topicSettings } from "../../src/handlers/00-produce.ts";
 import { effectiveBrokerValue, effectiveTopicValue } from "../../src/config/config-values.ts";
-import { Reader } from "../../src/protocol/reader.ts";
-import { Writer } from "../../src/protocol/writer.ts";
 import * as IAC from "../../src/protocol/messages/incremental-alter-configs.ts";
 import * as AC from "../../src/protocol/messages/alter-configs.ts";
 import * as DC from "../../src/protocol/messages/describe-configs.ts";
 import * as DLD from "../../src/protocol/messages/describe-log-dirs.ts";
 import * as PR from "../../src/protocol/messages/produce.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
+import { Reader } from "../../src/protocol/reader.ts";
+import { handlerHarness, type Codec, type HarnessBroker } from "../support/handler-harness.ts";
 import { METADATA_RECORD_TYPES, readConfigRecord, type ConfigRecord } from "../../src/storage/metadata/records.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
 import { log, setLogLevel } from "../../src/log.ts";
 
-const tmpRoots: string[] = [];
-const stores: LogStore[] = [];
-afterAll(() => {
-  for (const s of stores) {
-    try {
-      s.close();
-    } catch {}
-  }
-  for (const d of tmpRoots) nodeFs.rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, open, reopen, ctx, call } = handlerHarness("configs");
+type Broker = HarnessBroker;
 
-interface Broker {
-  broker: BrokerContext;
-  store: LogStore;
-  dir: string;
-  props: string;
-}
-
-function open(props = "", dir?: string): Broker {
-  if (dir === undefined) {
-    dir = nodeFs.mkdtempSync(join(tmpdir(), "bunka-configs-"));
-    tmpRoots.push(dir);
-  }
-  const config = brokerConfigFrom(parseProperties(`node.id=1\nlog.dirs=${dir}\n${props}`), "test");
-  const store = LogStore.open({ logDirs: [dir], segmentBytes: config.logSegmentBytes });
-  stores.push(store);
-  return { broker: { config, store, clusterId: "QnVua2FGaXh0dXJlQ2x1cw", groups: undefined as never }, store, dir, props };
-}
-
-function reopen(b: Broker): Broker {
-  b.store.close();
-  return open(b.props, b.dir);
-}
-
-function ctx(b: Broker, apiKey: number, apiVersion: number): RequestContext {
-  return {
-    broker: b.broker, apiKey, apiVersion, correlationId: 1, clientId: "configs-test",
-    listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
-  };
-}
-
-interface Codec<Req, Res> {
-  spec: { apiKey: number };
-  write: (w: Writer, v: number, m: Req) => void;
-  read: (r: Reader, v: number) => Res;
-}
 const INCREMENTAL: Codec<IAC.IncrementalAlterConfigsRequest, IAC.IncrementalAlterConfigsResponse> = {
   spec: IAC.INCREMENTAL_ALTER_CONFIGS, write: IAC.writeIncrementalAlterConfigsRequest, read: IAC.readIncrementalAlterConfigsResponse,
 };
@@ -88,24 +44,6 @@ const LOG_DIRS: Codec<DLD.DescribeLogDirsRequest, DLD.DescribeLogDirsResponse> =
 };
 const PRODUCE: Codec<PR.ProduceRequest, PR.ProduceResponse> = { spec: PR.PRODUCE, write: PR.writeProduceRequest, read: PR.readProduceResponse };
 
-async function call<Req, Res>(b: Broker, codec: Codec<Req, Res>, version: number, request: Req): Promise<Res> {
-  const handler = handlerFor(codec.spec.apiKey)!;
-  expect(version).toBeGreaterThanOrEqual(handler.minVersion);
-  expect(version).toBeLessThanOrEqual(handler.maxVersion);
-  const w = new Writer(256, null);
-  codec.write(w, version, request);
-  const r = new Reader(w.finish().slice());
-  const decoded = handler.readRequest(r, version);
-  expect(r.failed).toBe(false);
-  const response = await handler.handle(decoded, ctx(b, codec.spec.apiKey, version));
-  const out = new Writer(256, null);
-  handler.writeResponse(out, version, response);
-  const rr = new Reader(out.finish().slice());
-  const res = codec.read(rr, version);
-  expect(rr.failed).toBe(false);
-  expect(rr.remaining).toBe(0);
-  return res;
-}
 
 const SET = 0, DELETE = 1, APPEND = 2, SUBTRACT = 3;
 const TOPIC = 2, BROKER = 4, BROKER_LOGGER = 8, CLIENT_METRICS = 16, GROUP = 32;
@@ -632,8 +570,7 @@ describe("DescribeLogDirs", () => {
   });
 
   test("one result per log dir, each with the partitions it holds", async () => {
-    const root = nodeFs.mkdtempSync(join(tmpdir(), "bunka-dirs-"));
-    tmpRoots.push(root);
+    const root = tempDir();
     const [d1, d2] = [join(root, "one"), join(root, "two")];
     // A partition directory already in the second dir (as another broker version left it).
     nodeFs.mkdirSync(join(d2, "x-1"), { recursive: true });

@@ -23,16 +23,7 @@ start_broker || { result "start broker" FAIL "Bunka did not start: $START_ERROR"
 
 WORK="$(mktemp -d /tmp/bunka-interop-java-XXXXXX)"
 trap 'rm -rf "$WORK"; stop_broker' EXIT
-cat >"$WORK/log4j2.properties" <<'L4J'
-status = warn
-appender.err.type = Console
-appender.err.name = STDERR
-appender.err.target = SYSTEM_ERR
-appender.err.layout.type = PatternLayout
-appender.err.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = WARN
-rootLogger.appenderRef.err.ref = STDERR
-L4J
+write_java_log_config "$WORK/log4j2.properties"
 JAVA=(java -Xmx256m -XX:TieredStopAtLevel=1 -Xshare:auto "-Dlog4j2.configurationFile=$WORK/log4j2.properties" -cp "$CP")
 tool() { timeout 60 "${JAVA[@]}" "$@"; }
 

@@ -41,6 +41,20 @@ check() {
 
 say() { echo "[$CASE_NAME] $*" >&2; }
 
+# write_java_log_config <file>: a log4j2 config that sends the Java clients' warnings to stderr.
+write_java_log_config() {
+  cat >"$1" <<'L4J'
+status = warn
+appender.err.type = Console
+appender.err.name = STDERR
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.err.ref = STDERR
+L4J
+}
+
 start_broker() {
   if [[ -n "${INTEROP_BOOTSTRAP:-}" ]]; then
     BOOTSTRAP="$INTEROP_BOOTSTRAP"
