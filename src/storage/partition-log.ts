@@ -83,6 +83,18 @@ export interface PartitionLogOptions {
   fileDeleteDelayMs?: number;
 }
 
+/** A sealed segment as the log cleaner and retention see it (PartitionLog.sealedSegments). */
+export interface SealedSegment {
+  baseOffset: number;
+  /** The next segment's base offset. */
+  endOffset: number;
+  size: number;
+  /** Newest record timestamp, -1 if none. */
+  largestTimestamp: number;
+  /** Its .log file. */
+  path: string;
+}
+
 /** A segment rewrite in progress (PartitionLog.startReplacement). */
 export interface SegmentReplacement {
   append(batch: Uint8Array): void;
@@ -106,6 +118,11 @@ export const CLEANED_SUFFIX = ".cleaned";
 export const SWAP_SUFFIX = ".swap";
 /** `<base>.cleaner-swap`: the base offsets of the segments a pending swap replaces. */
 export const SWAP_RECORD_SUFFIX = ".cleaner-swap";
+
+/** Where the log cleaner writes the segment that will replace the sealed ones from `baseOffset`. */
+export function cleanedLogPath(dir: string, baseOffset: number): string {
+  return `${dir}/${segmentFileName(baseOffset, LOG_SUFFIX)}${CLEANED_SUFFIX}`;
+}
 export const DEFAULT_FILE_DELETE_DELAY_MS = 60_000;
 
 export interface AppendResult {
@@ -606,11 +623,29 @@ export class PartitionLog {
   }
 
   /** The sealed segments (all but the active one), oldest first: what the log cleaner may rewrite. */
-  sealedSegments(): { baseOffset: number; endOffset: number; size: number; largestTimestamp: number }[] {
-    const out = [];
+  sealedSegments(): SealedSegment[] {
+    const out: SealedSegment[] = [];
     for (let i = 0; i < this.segments.length - 1; i++) {
       const seg = this.segments[i]!;
-      out.push({ baseOffset: seg.baseOffset, endOffset: this.segments[i + 1]!.baseOffset, size: seg.size, largestTimestamp: seg.maxTimestamp.timestamp });
+      out.push({
+        baseOffset: seg.baseOffset, endOffset: this.segments[i + 1]!.baseOffset, size: seg.size,
+        largestTimestamp: seg.maxTimestamp.timestamp, path: seg.logPath,
+      });
+    }
+    return out;
+  }
+
+  /** Last offset of the newest batch the producer state holds for `producerId`, or -1. */
+  producerLastOffset(producerId: number): number {
+    return this.producerState.entry(producerId)?.batches.at(-1)?.lastOffset ?? -1;
+  }
+
+  /** [producer id, producerLastOffset] for every producer the state holds. */
+  producerLastOffsets(): [number, number][] {
+    const out: [number, number][] = [];
+    for (const e of this.producerState.entries()) {
+      const last = e.batches.at(-1);
+      if (last !== undefined) out.push([e.producerId, last.lastOffset]);
     }
     return out;
   }
@@ -645,9 +680,7 @@ export class PartitionLog {
    */
   startReplacement(baseOffsets: number[]): SegmentReplacement | null {
     if (this.sealedRun(baseOffsets) === null) return null;
-    const base = baseOffsets[0]!;
-    const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
-    const cleaned = logPath + CLEANED_SUFFIX;
+    const cleaned = cleanedLogPath(this.dir, baseOffsets[0]!);
     const file = this.fs.open(cleaned);
     if (file.size !== 0) file.truncate(0);
     let done = false;
@@ -669,28 +702,41 @@ export class PartitionLog {
         if (done) throw new Error("segment replacement already finished");
         file.sync();
         finish();
-        const first = this.sealedRun(baseOffsets);
-        if (first === null) {
-          this.fs.remove(cleaned);
-          return false;
-        }
-        const old = this.segments.slice(first, first + baseOffsets.length);
-        const nextBase = this.segments[first + old.length]!.baseOffset;
-        const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
-        this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
-        this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
-        for (const seg of old) this.removeSegmentFiles(seg);
-        this.fs.rename(logPath + SWAP_SUFFIX, logPath);
-        this.fs.remove(record);
-        const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
-        replacement.buildIndexes();
-        this.segments.splice(first, old.length, replacement);
-        // The producer snapshots of the segments merged away go with them (Kafka's
-        // replaceSegments deletes them too); the first base is still a segment's.
-        if (this.producerSnapshots) this.producerState.deleteSnapshotsAt(old.slice(1).map((s) => s.baseOffset));
-        return true;
+        return this.swapInCleaned(baseOffsets);
       },
     };
+  }
+
+  /**
+   * Steps 2-5 of startReplacement: swaps in `cleanedLogPath(dir, baseOffsets[0])`, complete and
+   * fsynced (by a replacement's commit, or by the cleaner worker that wrote it). False, with the
+   * cleaned file removed and nothing else changed, if the segments are no longer the log's sealed
+   * ones.
+   */
+  swapInCleaned(baseOffsets: number[]): boolean {
+    const base = baseOffsets[0]!;
+    const cleaned = cleanedLogPath(this.dir, base);
+    const first = this.sealedRun(baseOffsets);
+    if (first === null) {
+      this.fs.remove(cleaned);
+      return false;
+    }
+    const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
+    const old = this.segments.slice(first, first + baseOffsets.length);
+    const nextBase = this.segments[first + old.length]!.baseOffset;
+    const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+    this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+    this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
+    for (const seg of old) this.removeSegmentFiles(seg);
+    this.fs.rename(logPath + SWAP_SUFFIX, logPath);
+    this.fs.remove(record);
+    const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
+    replacement.buildIndexes();
+    this.segments.splice(first, old.length, replacement);
+    // The producer snapshots of the segments merged away go with them (Kafka's
+    // replaceSegments deletes them too); the first base is still a segment's.
+    if (this.producerSnapshots) this.producerState.deleteSnapshotsAt(old.slice(1).map((s) => s.baseOffset));
+    return true;
   }
 
   /** Index of the first of `baseOffsets` if they are consecutive sealed segments of this log now, else null. */
