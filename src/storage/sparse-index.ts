@@ -91,6 +91,17 @@ export abstract class SparseIndex {
     } else this.rewrite();
   }
 
+  /**
+   * Undoes a failed append (Segment.append): drops the entries from slot `n` on, and whatever
+   * part of a failed write reached the file, which goes back to the entries written before
+   * (entries below `n` not yet written stay pending in memory). Throws if the truncate fails.
+   */
+  undoTo(n: number): void {
+    this.entries = Math.min(this.entries, Math.max(0, n));
+    this.written = Math.min(this.written, this.entries);
+    this.file?.truncate(this.written * this.entrySize);
+  }
+
   protected appendEntry(entry: Uint8Array): void {
     const at = this.entries * this.entrySize;
     if (at + entry.length > this.buf.length) {
@@ -137,9 +148,12 @@ export abstract class SparseIndex {
     this.file?.sync();
   }
 
-  /** Stops appending (the segment is sealed or closed); entries stay readable. */
-  close(): void {
-    this.writePending();
+  /**
+   * Stops appending (the segment is sealed or closed); entries stay readable. writeOut false:
+   * entries not yet in the file stay out of it (after a failed write; recovery rebuilds them).
+   */
+  close(writeOut = true): void {
+    if (writeOut) this.writePending();
     this.file?.close();
     this.file = null;
   }
