@@ -14,7 +14,7 @@
 // A partition directory may be in any log dir; a new one goes to the first. Partition logs are
 // opened (and recovered) lazily on first use, and cached. Knows nothing of the wire protocol.
 
-import { ClusterMetadata, CLUSTER_METADATA_DIR, type TopicMetadata } from "./cluster-metadata.ts";
+import { ClusterMetadata, CLUSTER_METADATA_DIR, type PartitionMetadata, type TopicMetadata } from "./cluster-metadata.ts";
 import { DiskFileSystem, type FileSystem } from "./fs.ts";
 import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
 import { OffsetCheckpoints } from "./offset-checkpoint.ts";
@@ -100,7 +100,10 @@ export class LogStore {
     return new LogStore(config);
   }
 
-  /** The log of a partition known to the metadata, opened (and its directory created) on first use. */
+  /**
+   * The log of a partition known to the metadata, opened (and its directory created) on first
+   * use. Throws StorageError if it cannot be opened (its log dir offline, or full).
+   */
   partition(topic: string, partition: number): PartitionLog | undefined {
     const t = this.metadata.topicsByName.get(topic);
     return t ? this.openPartition(t, partition) : undefined;
@@ -122,7 +125,20 @@ export class LogStore {
     }
     const name = `${topic.name}-${partition}`;
     const parent = this.existingDirs.get(name) ?? this.logDirs[0]!;
-    log = PartitionLog.open(`${parent}/${name}`, {
+    try {
+      log = this.openLog(topic, p, parent, name);
+    } catch (e) {
+      // A partition directory that cannot be created or recovered (Kafka's LogManager.getOrCreateLog
+      // takes the dir offline on an IOException; see log-dir-failures.ts).
+      throw this.failures.failure(parent, `opening ${parent}/${name}`, e);
+    }
+    this.existingDirs.set(name, parent);
+    this.logs.set(key, log);
+    return log;
+  }
+
+  private openLog(topic: TopicMetadata, p: PartitionMetadata, parent: string, name: string): PartitionLog {
+    return PartitionLog.open(`${parent}/${name}`, {
       fs: this.fs,
       log: this.log,
       topicId: topic.topicId,
@@ -132,9 +148,6 @@ export class LogStore {
       onLogStartOffsetChange: (offset) => this.writeCheckpoint(parent, LOG_START_OFFSET_CHECKPOINT, () => this.logStartOffsets.set(parent, name, offset)),
       failures: this.failures,
     });
-    this.existingDirs.set(name, parent);
-    this.logs.set(key, log);
-    return log;
   }
 
   /**

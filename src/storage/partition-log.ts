@@ -182,7 +182,9 @@ export class PartitionLog {
     fs.mkdir(dir);
     let onDisk = readPartitionMetadataFile(fs, dir);
     if (opts.topicId && onDisk === null) {
-      writePartitionMetadataFile(fs, dir, opts.topicId);
+      // Not written (a full disk): written at the next open, as it is missing then too.
+      const topicId = opts.topicId;
+      this.quietly("partition.metadata", () => writePartitionMetadataFile(fs, dir, topicId));
       onDisk = opts.topicId;
     } else if (opts.topicId && onDisk !== opts.topicId) {
       this.log(`${dir}: partition.metadata has topic id ${onDisk}, expected ${opts.topicId}`);
@@ -217,7 +219,7 @@ export class PartitionLog {
       epochsChanged = this.epochs.truncateFromEnd(active.nextOffset) || epochsChanged;
       if (epochsChanged) this.epochs.write();
     }
-    if (isNew) this.epochs.write();
+    if (isNew) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
 
     // Kafka: max(checkpointed log start offset, first segment's base), never past the end.
     this.startOffset = Math.min(Math.max(opts.logStartOffset ?? 0, this.segments[0]!.baseOffset), this.active.nextOffset);

@@ -212,6 +212,27 @@ describe("full disk (MemoryFileSystem capacity)", () => {
   });
 });
 
+describe("a new partition on a full disk", () => {
+  test("opens without its checkpoint files, refuses appends, takes them once space is freed; the files are there after a restart", () => {
+    const fs = new MemoryFileSystem();
+    let store = openStore(fs);
+    store.metadata.createTopic("t", 1, { nodeId: 1 });
+    fs.setCapacity(fs.usedBytes);
+    const log = store.partition("t", 0)!;
+    expect(fs.exists(`${ROOT}/t-0/partition.metadata`)).toBe(false);
+    const append = (v: string) => log.appendAsLeader(new RecordBatchView(producerBatch(-1, -1, [v], 20)), SETTINGS, 1_700_000_000_000, "t");
+    expect(append("refused")).toMatchObject({ kind: "rejected", error: "KAFKA_STORAGE_ERROR", inLog: false });
+    fs.setCapacity(null);
+    expect(append("ok").kind).toBe("appended");
+    store.close();
+    store = openStore(fs);
+    expect(readAll(store.partition("t", 0)!).map((r) => r.value)).toEqual(["ok"]);
+    expect(fs.exists(`${ROOT}/t-0/partition.metadata`)).toBe(true);
+    expect(fs.exists(`${ROOT}/t-0/leader-epoch-checkpoint`)).toBe(true);
+    store.close();
+  });
+});
+
 describe("I/O errors (MemoryFileSystem failIo)", () => {
   test("an I/O error takes the log dir offline: writes refused until restart, reads go on, nothing acknowledged lost", () => {
     const fs = new MemoryFileSystem();
