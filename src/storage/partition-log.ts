@@ -717,6 +717,7 @@ export class PartitionLog {
    */
   startReplacement(baseOffsets: number[]): SegmentReplacement | null {
     if (this.sealedRun(baseOffsets) === null) return null;
+    this.failures.checkOnline(this.logDir, `log cleaning of ${this.dir}`);
     const base = baseOffsets[0]!;
     const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
     const cleaned = logPath + CLEANED_SUFFIX;
@@ -739,24 +740,34 @@ export class PartitionLog {
       },
       commit: () => {
         if (done) throw new Error("segment replacement already finished");
-        file.sync();
-        finish();
-        const first = this.sealedRun(baseOffsets);
+        const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+        let first: number | null;
+        try {
+          file.sync();
+          finish();
+          first = this.sealedRun(baseOffsets);
+          if (first !== null) this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+        } catch (e) {
+          // Before the commit point: nothing replaced, and the .cleaned file must not keep
+          // holding space on a full disk until the next start.
+          if (!done) finish();
+          this.fs.remove(cleaned);
+          throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
+        }
         if (first === null) {
           this.fs.remove(cleaned);
           return false;
         }
         const old = this.segments.slice(first, first + baseOffsets.length);
         const nextBase = this.segments[first + old.length]!.baseOffset;
-        const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
-        this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
         this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
         for (const seg of old) this.removeSegmentFiles(seg);
         this.fs.rename(logPath + SWAP_SUFFIX, logPath);
         this.fs.remove(record);
         const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
-        replacement.buildIndexes();
         this.segments.splice(first, old.length, replacement);
+        // Indexes that cannot be written now (a full disk) are rebuilt from the log on first use.
+        this.quietly("indexes of a cleaned segment", () => replacement.buildIndexes());
         // The producer snapshots of the segments merged away go with them (Kafka's
         // replaceSegments deletes them too); the first base is still a segment's.
         if (this.producerSnapshots) this.producerState.deleteSnapshotsAt(old.slice(1).map((s) => s.baseOffset));

@@ -212,6 +212,26 @@ describe("full disk (MemoryFileSystem capacity)", () => {
   });
 });
 
+describe("a log cleaner swap on a full disk", () => {
+  test("a commit that cannot write its swap record changes nothing and leaves no .cleaned file holding space", () => {
+    const fs = new MemoryFileSystem();
+    const log = PartitionLog.open(`${ROOT}/c-0`, { fs, segmentBytes: 1024 });
+    for (let i = 0; i < 12; i++) log.append(producerBatch(-1, -1, [`v${i}`], 200));
+    const values = () => [...log.batchesFrom(0)].flatMap((b) => decodeRecords(new RecordBatchView(b)).map((r) => text(r.value).replace(/\.+$/, "")));
+    const before = values();
+    const [first] = log.sealedSegments();
+    const replacement = log.startReplacement([first!.baseOffset])!;
+    for (const b of log.segmentBatches(first!.baseOffset)) replacement.append(b);
+    fs.setCapacity(fs.usedBytes);
+    expect(() => replacement.commit()).toThrow(StorageError);
+    expect(fs.list(`${ROOT}/c-0`).filter((n) => /\.(cleaned|swap|cleaner-swap|tmp)$/.test(n))).toEqual([]);
+    expect(values()).toEqual(before);
+    fs.setCapacity(null);
+    log.append(producerBatch(-1, -1, ["after"], 20));
+    expect(values()).toEqual([...before, "after"]);
+  });
+});
+
 describe("a new partition on a full disk", () => {
   test("opens without its checkpoint files, refuses appends, takes them once space is freed; the files are there after a restart", () => {
     const fs = new MemoryFileSystem();
