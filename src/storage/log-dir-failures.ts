@@ -51,6 +51,12 @@ export function isOutOfSpace(e: unknown): boolean {
   return code === "ENOSPC" || code === "EDQUOT";
 }
 
+/** An error from the file system (node:fs's errno codes: ENOSPC, EIO, EROFS, ...). */
+export function isIoError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
+}
+
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -87,10 +93,12 @@ export class LogDirFailures {
 
   /**
    * The StorageError for a failed write in `logDir`, taking the dir offline unless the failure
-   * was a full disk whose write was undone (see the file comment).
+   * was a full disk whose write was undone (see the file comment). An error that is not an I/O
+   * error (no errno code: a bug) is returned as it is and changes nothing here.
    */
-  failure(logDir: string, what: string, e: unknown): StorageError {
+  failure(logDir: string, what: string, e: unknown): Error {
     if (e instanceof StorageError) return e;
+    if (!(e instanceof TornWriteError) && !isIoError(e)) return e instanceof Error ? e : new Error(String(e));
     const undone = !(e instanceof TornWriteError);
     if (!(undone && isOutOfSpace(e))) this.markOffline(logDir, `${what}: ${messageOf(e)}`);
     return new StorageError(`${what}: ${messageOf(e)}`, logDir, this.isOffline(logDir), { cause: e });

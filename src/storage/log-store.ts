@@ -18,7 +18,7 @@ import { ClusterMetadata, CLUSTER_METADATA_DIR, type PartitionMetadata, type Top
 import { DiskFileSystem, type FileSystem } from "./fs.ts";
 import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
 import { OffsetCheckpoints } from "./offset-checkpoint.ts";
-import { LogDirFailures, messageOf } from "./log-dir-failures.ts";
+import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 
 /** The per-topic settings a partition log is opened (and reconfigured) with. */
 export interface TopicLogSettings {
@@ -269,6 +269,7 @@ export class LogStore {
       write();
     } catch (e) {
       const failure = this.failures.failure(logDir, `${logDir}/${file}`, e);
+      if (!(failure instanceof StorageError)) throw failure;
       this.log(`warn: ${failure.message}; left as it was`);
     }
   }

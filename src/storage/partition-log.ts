@@ -521,6 +521,7 @@ export class PartitionLog {
       write();
     } catch (e) {
       const failure = this.failures.failure(this.logDir, `${what} of ${this.dir}`, e);
+      if (!(failure instanceof StorageError)) throw failure;
       this.log(`warn: ${failure.message}; not written`);
     }
   }
