@@ -217,7 +217,7 @@ export class PartitionLog {
       });
       this.segments.push(active);
       epochsChanged = this.epochs.truncateFromEnd(active.nextOffset) || epochsChanged;
-      if (epochsChanged) this.epochs.write();
+      if (epochsChanged) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
     }
     if (isNew) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
 

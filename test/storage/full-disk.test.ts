@@ -212,6 +212,39 @@ describe("full disk (MemoryFileSystem capacity)", () => {
   });
 });
 
+describe("a restart on a disk that is still full", () => {
+  test("recovery opens every log, reads everything acknowledged, refuses appends until space is freed", () => {
+    for (const kill of [true, false]) {
+      const fs = new MemoryFileSystem();
+      let store = openStore(fs);
+      store.metadata.createTopic("t", 2, { nodeId: 1 });
+      const acked: string[][] = [[], []];
+      fs.setCapacity(fs.usedBytes + 20_000);
+      for (let i = 0; i < 200; i++) {
+        const p = i % 2;
+        try {
+          store.partition("t", p)!.append(producerBatch(-1, -1, [`v${i}`], 150));
+          acked[p]!.push(`v${i}`);
+        } catch (e) {
+          expect(e).toBeInstanceOf(StorageError);
+        }
+      }
+      expect(acked[0]!.length + acked[1]!.length).toBeLessThan(200);
+      if (kill) fs.crash();
+      else store.close();
+      store = openStore(fs);
+      for (const p of [0, 1]) {
+        expect(readAll(store.partition("t", p)!).map((r) => r.value)).toEqual(acked[p]!);
+        expect(() => store.partition("t", p)!.append(producerBatch(-1, -1, ["full"], 150))).toThrow(StorageError);
+      }
+      fs.setCapacity(null);
+      store.partition("t", 0)!.append(producerBatch(-1, -1, ["freed"], 150));
+      expect(readAll(store.partition("t", 0)!).map((r) => r.value)).toEqual([...acked[0]!, "freed"]);
+      store.close();
+    }
+  });
+});
+
 describe("a log cleaner swap on a full disk", () => {
   test("a commit that cannot write its swap record changes nothing and leaves no .cleaned file holding space", () => {
     const fs = new MemoryFileSystem();
