@@ -1,7 +1,8 @@
 // A full disk end to end: the compiled broker (./bunka) with log.dirs on a small tmpfs, produced
 // to with acks=all until the disk is full. Every answer is NONE or KAFKA_STORAGE_ERROR (56), the
-// connection stays open, writes resume once space is freed, and after a kill -9 every record
-// ever acknowledged is read back and no refused one is.
+// connection stays open; killed (-9) and restarted on the still-full disk, it serves everything
+// acknowledged and still refuses writes; once space is freed writes resume, and after another
+// kill -9 every record ever acknowledged is read back and no refused one is.
 //
 // Needs root and a working `mount -t tmpfs` (true on a fresh CI machine run as root, and in the
 // development container); otherwise the test is skipped and says why.
@@ -72,8 +73,20 @@ async function produce(client: WireClient, topic: string, tags: string[]): Promi
   return tags.map((_, i) => parts.find((p) => p.index === i)!.errorCode);
 }
 
+/** Every record value of topic t, read with raw Fetch requests. */
+async function readAll(client: WireClient): Promise<Set<string>> {
+  const read = new Set<string>();
+  for (let p = 0; p < PARTITIONS; p++) {
+    const fetched = await fetchPartition(client, "t", p, { timeoutMs: 15_000 });
+    for (const batch of fetched.batches) {
+      for (const rec of batch.records ?? []) read.add(new TextDecoder().decode(rec.value!).replace(/\.+$/, ""));
+    }
+  }
+  return read;
+}
+
 describe("full disk, end to end on a tmpfs", () => {
-  test.skipIf("skip" in mounted)("acks=all until full: NONE or KAFKA_STORAGE_ERROR, writes resume after freeing space, nothing acknowledged lost after kill -9", async () => {
+  test.skipIf("skip" in mounted)("acks=all until full: NONE or KAFKA_STORAGE_ERROR, a restart while full serves everything, writes resume after freeing space, nothing acknowledged lost after kill -9", async () => {
     const root = (mounted as { dir: string }).dir;
     const logDir = join(root, "data");
     const ballast = join(root, "ballast");
@@ -118,6 +131,17 @@ describe("full disk, end to end on a tmpfs", () => {
     }
     expect(refusedRounds).toBe(10);
     const ackedWhileFilling = acked.size;
+    // kill -9 and a restart while the disk is still full: everything acknowledged is readable,
+    // writes are still refused.
+    client.close();
+    await b.kill9();
+    b = await startBroker({ logDir, keepLogDir: true });
+    brokers.push(b);
+    client = await WireClient.connect(b.port);
+    const readWhileFull = await readAll(client);
+    expect([...acked].filter((t) => !readWhileFull.has(t))).toEqual([]);
+    expect(readWhileFull.size).toBe(acked.size);
+    expect(await round()).toEqual(Array(PARTITIONS).fill(ErrorCode.KAFKA_STORAGE_ERROR));
     // Space comes back: writes succeed again.
     nodeFs.rmSync(ballast);
     const after: (number[] | "closed")[] = [];
@@ -128,13 +152,7 @@ describe("full disk, end to end on a tmpfs", () => {
     b = await startBroker({ logDir, keepLogDir: true });
     brokers.push(b);
     client = await WireClient.connect(b.port);
-    const read = new Set<string>();
-    for (let p = 0; p < PARTITIONS; p++) {
-      const fetched = await fetchPartition(client, "t", p, { timeoutMs: 15_000 });
-      for (const batch of fetched.batches) {
-        for (const rec of batch.records ?? []) read.add(new TextDecoder().decode(rec.value!).replace(/\.+$/, ""));
-      }
-    }
+    const read = await readAll(client);
     const lost = [...acked].filter((t) => !read.has(t));
     const resurrected = [...refused].filter((t) => read.has(t));
     console.log(`full disk e2e: ${ackedWhileFilling} records acknowledged while filling, ${refused.size} refused (KAFKA_STORAGE_ERROR), ` +
