@@ -2,6 +2,7 @@
 
 import { loadBrokerConfig, ConfigError } from "./config/broker-config.ts";
 import { LogStore } from "./storage/log-store.ts";
+import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { startListeners } from "./server/listener.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
@@ -50,6 +51,7 @@ function main(argv: string[]): void {
       };
     },
     log: (msg) => log.info(msg),
+    failures: new LogDirFailures((msg) => log.error(msg)),
   });
   const resolver = logConfigResolver(config, store.metadata);
   const brokerValue = resolver.brokerValue;

@@ -14,10 +14,11 @@
 // A partition directory may be in any log dir; a new one goes to the first. Partition logs are
 // opened (and recovered) lazily on first use, and cached. Knows nothing of the wire protocol.
 
-import { ClusterMetadata, CLUSTER_METADATA_DIR, type TopicMetadata } from "./cluster-metadata.ts";
+import { ClusterMetadata, CLUSTER_METADATA_DIR, type PartitionMetadata, type TopicMetadata } from "./cluster-metadata.ts";
 import { DiskFileSystem, type FileSystem } from "./fs.ts";
 import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
 import { OffsetCheckpoints } from "./offset-checkpoint.ts";
+import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 
 /** The per-topic settings a partition log is opened (and reconfigured) with. */
 export interface TopicLogSettings {
@@ -36,6 +37,8 @@ export interface LogStoreConfig {
   topicSettings?: (topic: string) => TopicLogSettings;
   fs?: FileSystem;
   log?: (msg: string) => void;
+  /** The record of offline log dirs (Kafka's LogDirFailureChannel); default: a new one logging to `log`. */
+  failures?: LogDirFailures;
 }
 
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
@@ -44,6 +47,8 @@ export const CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
 export class LogStore {
   readonly metadata: ClusterMetadata;
   readonly logDirs: readonly string[];
+  /** Which log dirs are offline (a failed write took them; see log-dir-failures.ts). */
+  readonly failures: LogDirFailures;
   private readonly fs: FileSystem;
   private readonly config: LogStoreConfig;
   private readonly log: (msg: string) => void;
@@ -62,6 +67,7 @@ export class LogStore {
     this.logDirs = config.logDirs;
     this.fs = config.fs ?? new DiskFileSystem();
     this.log = config.log ?? (() => {});
+    this.failures = config.failures ?? new LogDirFailures(this.log);
     for (const dir of config.logDirs) {
       this.fs.mkdir(dir);
       for (const name of this.fs.list(dir)) {
@@ -85,7 +91,7 @@ export class LogStore {
       dir: metadataDir,
       fs: this.fs,
       log: this.log,
-      logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes },
+      logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes, failures: this.failures },
     });
   }
 
@@ -94,7 +100,10 @@ export class LogStore {
     return new LogStore(config);
   }
 
-  /** The log of a partition known to the metadata, opened (and its directory created) on first use. */
+  /**
+   * The log of a partition known to the metadata, opened (and its directory created) on first
+   * use. Throws StorageError if it cannot be opened (its log dir offline, or full).
+   */
   partition(topic: string, partition: number): PartitionLog | undefined {
     const t = this.metadata.topicsByName.get(topic);
     return t ? this.openPartition(t, partition) : undefined;
@@ -116,18 +125,29 @@ export class LogStore {
     }
     const name = `${topic.name}-${partition}`;
     const parent = this.existingDirs.get(name) ?? this.logDirs[0]!;
-    log = PartitionLog.open(`${parent}/${name}`, {
+    try {
+      log = this.openLog(topic, p, parent, name);
+    } catch (e) {
+      // A partition directory that cannot be created or recovered (Kafka's LogManager.getOrCreateLog
+      // takes the dir offline on an IOException; see log-dir-failures.ts).
+      throw this.failures.failure(parent, `opening ${parent}/${name}`, e);
+    }
+    this.existingDirs.set(name, parent);
+    this.logs.set(key, log);
+    return log;
+  }
+
+  private openLog(topic: TopicMetadata, p: PartitionMetadata, parent: string, name: string): PartitionLog {
+    return PartitionLog.open(`${parent}/${name}`, {
       fs: this.fs,
       log: this.log,
       topicId: topic.topicId,
       leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
       ...this.settingsOf(topic.name),
       logStartOffset: this.logStartOffsets.get(parent, name),
-      onLogStartOffsetChange: (offset) => this.logStartOffsets.set(parent, name, offset),
+      onLogStartOffsetChange: (offset) => this.writeCheckpoint(parent, LOG_START_OFFSET_CHECKPOINT, () => this.logStartOffsets.set(parent, name, offset)),
+      failures: this.failures,
     });
-    this.existingDirs.set(name, parent);
-    this.logs.set(key, log);
-    return log;
   }
 
   /**
@@ -234,7 +254,24 @@ export class LogStore {
   setFirstDirtyOffset(topic: string, partition: number, offset: number): void {
     const name = `${topic}-${partition}`;
     const parent = this.existingDirs.get(name);
-    if (parent !== undefined) this.cleanerOffsets.set(parent, name, offset);
+    if (parent !== undefined) this.writeCheckpoint(parent, CLEANER_OFFSET_CHECKPOINT, () => this.cleanerOffsets.set(parent, name, offset));
+  }
+
+  /**
+   * Writes a checkpoint file (atomically: temp, fsync, rename). One that fails leaves the old
+   * file, which is safe to start from (an older log start offset or first dirty offset), and is
+   * logged; a failure other than a full disk takes the log dir offline (Kafka's
+   * OffsetCheckpointFile turns every IOException into a KafkaStorageException).
+   */
+  private writeCheckpoint(logDir: string, file: string, write: () => void): void {
+    if (this.failures.isOffline(logDir)) return;
+    try {
+      write();
+    } catch (e) {
+      const failure = this.failures.failure(logDir, `${logDir}/${file}`, e);
+      if (!(failure instanceof StorageError)) throw failure;
+      this.log(`warn: ${failure.message}; left as it was`);
+    }
   }
 
   /** fsyncs every open log. */
@@ -243,9 +280,19 @@ export class LogStore {
     this.metadata.metadataLog?.flush();
   }
 
-  /** Clean shutdown: final index entries, fsync and close every open log and the metadata log. */
+  /**
+   * Clean shutdown: final index entries, fsync and close every open log and the metadata log;
+   * a log whose files cannot be written is still closed (PartitionLog.close) and recovered at
+   * the next start.
+   */
   close(): void {
-    for (const log of this.logs.values()) log.close();
+    for (const log of this.logs.values()) {
+      try {
+        log.close();
+      } catch (e) {
+        this.log(`warn: closing ${log.dir}: ${messageOf(e)}`);
+      }
+    }
     this.logs.clear();
     this.metadata.close();
   }

@@ -26,9 +26,18 @@
 // `*.deleted` and removed file.delete.delay.ms later, as Kafka does, so a fetch still writing
 // a view of its mapping to a socket is never pulled away (and deletion never waits on I/O).
 // Segments also roll by time (segment.ms, minus segment.jitter.ms), so a quiet topic ages out.
+//
+// Failed writes (log-dir-failures.ts, Kafka's LogDirFailureChannel): an append or roll that
+// fails leaves the log exactly as before it (Segment.append and Segment.seal undo what landed)
+// and throws StorageError; a client's append is refused with KAFKA_STORAGE_ERROR. Out of space,
+// the log stays writable and the next append tries again; any other failure, or one that could
+// not be undone, takes the log dir offline and every later write is refused until restart.
+// Producer snapshots and checkpoints are rewritten atomically; one that fails leaves the old file.
 
+import { dirname } from "node:path";
 import type { FileSystem } from "./fs.ts";
 import { DiskFileSystem } from "./fs.ts";
+import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
 import { ProducerState } from "./producer-state.ts";
@@ -81,6 +90,8 @@ export interface PartitionLogOptions {
   segmentJitterMs?: number;
   /** file.delete.delay.ms: how long removed segments' files stay as *.deleted (default 60 s). */
   fileDeleteDelayMs?: number;
+  /** The broker's record of offline log dirs (LogStore's); default: one of this log's own. */
+  failures?: LogDirFailures;
 }
 
 /** A sealed segment as the log cleaner and retention see it (PartitionLog.sealedSegments). */
@@ -145,6 +156,9 @@ export type LeaderAppendOutcome =
 
 export class PartitionLog {
   readonly dir: string;
+  /** The log dir holding this partition's directory. */
+  readonly logDir: string;
+  private readonly failures: LogDirFailures;
   /** The topic id recorded in partition.metadata (32 hex digits), if any. */
   readonly topicIdOnDisk: string | null;
   private readonly fs: FileSystem;
@@ -171,8 +185,10 @@ export class PartitionLog {
 
   private constructor(dir: string, opts: PartitionLogOptions) {
     this.dir = dir;
+    this.logDir = dirname(dir);
     this.fs = opts.fs ?? new DiskFileSystem();
     this.log = opts.log ?? (() => {});
+    this.failures = opts.failures ?? new LogDirFailures(this.log);
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxIndexEntries = opts.maxIndexEntries ?? DEFAULT_MAX_INDEX_ENTRIES;
     this.segmentOpts = { indexIntervalBytes: opts.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES, log: this.log };
@@ -183,7 +199,9 @@ export class PartitionLog {
     fs.mkdir(dir);
     let onDisk = readPartitionMetadataFile(fs, dir);
     if (opts.topicId && onDisk === null) {
-      writePartitionMetadataFile(fs, dir, opts.topicId);
+      // Not written (a full disk): written at the next open, as it is missing then too.
+      const topicId = opts.topicId;
+      this.quietly("partition.metadata", () => writePartitionMetadataFile(fs, dir, topicId));
       onDisk = opts.topicId;
     } else if (opts.topicId && onDisk !== opts.topicId) {
       this.log(`${dir}: partition.metadata has topic id ${onDisk}, expected ${opts.topicId}`);
@@ -216,9 +234,9 @@ export class PartitionLog {
       });
       this.segments.push(active);
       epochsChanged = this.epochs.truncateFromEnd(active.nextOffset) || epochsChanged;
-      if (epochsChanged) this.epochs.write();
+      if (epochsChanged) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
     }
-    if (isNew) this.epochs.write();
+    if (isNew) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
 
     // Kafka: max(checkpointed log start offset, first segment's base), never past the end.
     this.startOffset = Math.min(Math.max(opts.logStartOffset ?? 0, this.segments[0]!.baseOffset), this.active.nextOffset);
@@ -342,6 +360,10 @@ export class PartitionLog {
    * readers. `batch` may be a view into a request buffer: it is copied into the write, never kept.
    */
   appendAsLeader(batch: RecordBatchView, settings: LogAppendSettings, now: number, topicPartition: string): LeaderAppendOutcome {
+    // ReplicaManager.getPartitionOrException: a partition in an offline log dir answers first.
+    if (this.failures.isOffline(this.logDir)) {
+      return { kind: "rejected", error: "KAFKA_STORAGE_ERROR", message: `Partition ${topicPartition} is in an offline log directory`, inLog: false };
+    }
     const checked = checkBatch(batch, settings.maxMessageBytes, topicPartition);
     if (checked !== null) {
       return { kind: "rejected", ...checked, inLog: checked.error !== "MESSAGE_TOO_LARGE" && checked.error !== "CORRUPT_MESSAGE" };
@@ -378,7 +400,15 @@ export class PartitionLog {
           break;
       }
     }
-    const appended = this.append(stored);
+    let appended: AppendResult;
+    try {
+      appended = this.append(stored);
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      // ReplicaManager.appendToLocalLog: a KafkaStorageException is the partition's error, with
+      // no log start offset.
+      return { kind: "rejected", error: "KAFKA_STORAGE_ERROR", message: e.message, inLog: false };
+    }
     return { kind: "appended", baseOffset: appended.baseOffset, logAppendTime };
   }
 
@@ -399,7 +429,8 @@ export class PartitionLog {
   /**
    * Appends one record batch as it is (already validated, or written by the broker itself: group
    * and metadata records). It may be a view into a larger buffer: it is copied into the write,
-   * never kept. Assigns offsets from nextOffset and announces the append.
+   * never kept. Assigns offsets from nextOffset and announces the append. Throws StorageError
+   * if the batch could not be written (the log is then as it was before).
    */
   append(batch: Uint8Array, opts: { leaderEpoch?: number } = {}): AppendResult {
     if (batch.length < RECORD_BATCH_OVERHEAD) throw new Error(`record batch too short (${batch.length} bytes)`);
@@ -413,6 +444,7 @@ export class PartitionLog {
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + delta;
 
+    this.failures.checkOnline(this.logDir, `append to ${this.dir}`);
     let active = this.active;
     if (
       active.size > 0 &&
@@ -423,7 +455,6 @@ export class PartitionLog {
     ) {
       active = this.roll();
     }
-    if (this.activeFirstTimestamp === NO_TIMESTAMP) this.activeFirstTimestamp = maxTimestamp >= 0 ? maxTimestamp : Date.now();
 
     // Only the first 16 bytes change (baseOffset, partitionLeaderEpoch): write a patched copy of
     // them followed by the rest of the client's bytes, in one write.
@@ -433,8 +464,15 @@ export class PartitionLog {
     const epoch = opts.leaderEpoch ?? this.leaderEpoch;
     if (epoch !== undefined) this.headerView.setInt32(PARTITION_LEADER_EPOCH, epoch);
     const storedEpoch = this.headerView.getInt32(PARTITION_LEADER_EPOCH);
-    active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
-    this.epochs.assign(storedEpoch, baseOffset);
+    try {
+      active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
+    } catch (e) {
+      throw this.failures.failure(this.logDir, `append to ${this.dir} at offset ${baseOffset}`, e);
+    }
+    if (this.activeFirstTimestamp === NO_TIMESTAMP) this.activeFirstTimestamp = maxTimestamp >= 0 ? maxTimestamp : Date.now();
+    // The batch is in the log: a leader-epoch-checkpoint that cannot be written now does not
+    // undo it (the cache is rebuilt from the active segment on recovery).
+    this.quietly("leader-epoch-checkpoint", () => this.epochs.assign(storedEpoch, baseOffset));
     this.producerState.onAppend(batch, baseOffset);
     this.announce();
     return { baseOffset, lastOffset };
@@ -457,17 +495,52 @@ export class PartitionLog {
     return first === undefined ? NO_TIMESTAMP : new RecordBatchView(first).maxTimestamp;
   }
 
-  /** Seals the active segment and starts a new one at nextOffset. */
+  /**
+   * Seals the active segment and starts a new one at nextOffset. The new segment's files are
+   * created first and removed again if the seal fails, so a failed roll (StorageError) leaves
+   * the old segment active and the log as it was (Kafka's LocalLog.roll takes the dir offline).
+   */
   roll(): Segment {
+    this.failures.checkOnline(this.logDir, `roll of ${this.dir}`);
     const old = this.active;
-    old.seal();
-    const next = Segment.create(this.fs, this.dir, old.nextOffset, this.segmentOpts);
+    let next: Segment;
+    try {
+      next = Segment.create(this.fs, this.dir, old.nextOffset, this.segmentOpts);
+    } catch (e) {
+      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) this.fs.remove(`${this.dir}/${segmentFileName(old.nextOffset, suffix)}`);
+      throw this.failures.failure(this.logDir, `roll of ${this.dir} at offset ${old.nextOffset}`, e);
+    }
+    try {
+      old.seal();
+    } catch (e) {
+      try {
+        next.delete();
+      } catch {
+        // Empty files; an empty segment after the active one is removed by recovery's ordering.
+      }
+      throw this.failures.failure(this.logDir, `roll of ${this.dir} at offset ${old.nextOffset}`, e);
+    }
     this.segments.push(next);
     this.activeFirstTimestamp = NO_TIMESTAMP;
     this.log(`${this.dir}: rolled new segment at offset ${next.baseOffset}`);
-    // As Kafka's roll: a producer snapshot at the new segment's base offset.
-    if (this.producerSnapshots) this.producerState.takeSnapshot(next.baseOffset);
+    // As Kafka's roll: a producer snapshot at the new segment's base offset. One that cannot be
+    // written leaves the older ones: recovery scans from those (slower, nothing lost).
+    if (this.producerSnapshots) this.quietly("producer snapshot", () => this.producerState.takeSnapshot(next.baseOffset));
     return next;
+  }
+
+  /**
+   * Runs a write whose failure does not undo what came before it (a checkpoint, a snapshot):
+   * logs the failure, and takes the log dir offline unless the disk was merely full.
+   */
+  private quietly(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      const failure = this.failures.failure(this.logDir, `${what} of ${this.dir}`, e);
+      if (!(failure instanceof StorageError)) throw failure;
+      this.log(`warn: ${failure.message}; not written`);
+    }
   }
 
   /**
@@ -680,6 +753,7 @@ export class PartitionLog {
    */
   startReplacement(baseOffsets: number[]): SegmentReplacement | null {
     if (this.sealedRun(baseOffsets) === null) return null;
+    this.failures.checkOnline(this.logDir, `log cleaning of ${this.dir}`);
     const cleaned = cleanedLogPath(this.dir, baseOffsets[0]!);
     const file = this.fs.open(cleaned);
     if (file.size !== 0) file.truncate(0);
@@ -700,8 +774,16 @@ export class PartitionLog {
       },
       commit: () => {
         if (done) throw new Error("segment replacement already finished");
-        file.sync();
-        finish();
+        try {
+          file.sync();
+          finish();
+        } catch (e) {
+          // Before the commit point: nothing replaced, and the .cleaned file must not keep
+          // holding space on a full disk until the next start.
+          if (!done) finish();
+          this.fs.remove(cleaned);
+          throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
+        }
         return this.swapInCleaned(baseOffsets);
       },
     };
@@ -716,23 +798,33 @@ export class PartitionLog {
   swapInCleaned(baseOffsets: number[]): boolean {
     const base = baseOffsets[0]!;
     const cleaned = cleanedLogPath(this.dir, base);
-    const first = this.sealedRun(baseOffsets);
+    const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
+    const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+    let first: number | null;
+    try {
+      this.failures.checkOnline(this.logDir, `log cleaning of ${this.dir}`);
+      first = this.sealedRun(baseOffsets);
+      if (first !== null) this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+    } catch (e) {
+      // Before the commit point: nothing replaced, and the .cleaned file must not keep holding
+      // space on a full disk until the next start.
+      this.fs.remove(cleaned);
+      throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
+    }
     if (first === null) {
       this.fs.remove(cleaned);
       return false;
     }
-    const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
     const old = this.segments.slice(first, first + baseOffsets.length);
     const nextBase = this.segments[first + old.length]!.baseOffset;
-    const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
-    this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
     this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
     for (const seg of old) this.removeSegmentFiles(seg);
     this.fs.rename(logPath + SWAP_SUFFIX, logPath);
     this.fs.remove(record);
     const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
-    replacement.buildIndexes();
     this.segments.splice(first, old.length, replacement);
+    // Indexes that cannot be written now (a full disk) are rebuilt from the log on first use.
+    this.quietly("indexes of a cleaned segment", () => replacement.buildIndexes());
     // The producer snapshots of the segments merged away go with them (Kafka's
     // replaceSegments deletes them too); the first base is still a segment's.
     if (this.producerSnapshots) this.producerState.deleteSnapshotsAt(old.slice(1).map((s) => s.baseOffset));
@@ -748,15 +840,35 @@ export class PartitionLog {
     return first;
   }
 
-  /** fsyncs the active segment (sealed segments were fsynced when rolled). */
+  /**
+   * fsyncs the active segment (sealed segments were fsynced when rolled). A failed fsync takes
+   * the log dir offline (after one, Linux may have dropped the unwritten pages) and throws
+   * StorageError.
+   */
   flush(): void {
-    this.active.flush();
+    this.failures.checkOnline(this.logDir, `flush of ${this.dir}`);
+    try {
+      this.active.flush();
+    } catch (e) {
+      throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
+    }
   }
 
-  /** Clean shutdown: final time index entry, fsync and close every file, drop mappings. */
+  /**
+   * Clean shutdown: final time index entry, fsync and close every file, drop mappings. Every
+   * file is closed even when some write fails (logged; recovery at the next start covers it).
+   */
   close(): void {
-    if (this.producerSnapshots) this.producerState.takeSnapshot(this.nextOffset);
-    for (const s of this.segments) s.close();
+    if (this.producerSnapshots && !this.failures.isOffline(this.logDir)) {
+      this.quietly("producer snapshot", () => this.producerState.takeSnapshot(this.nextOffset));
+    }
+    for (const s of this.segments) {
+      try {
+        s.close();
+      } catch (e) {
+        this.log(`warn: ${this.dir}: closing segment ${s.baseOffset}: ${messageOf(e)}; recovered at the next start`);
+      }
+    }
     this.announce();
   }
 
