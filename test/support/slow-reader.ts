@@ -2,8 +2,11 @@
 // round trip meanwhile (issue 10: bounded memory per connection). Shared by the test and by the
 // measurement script below, which runs against any broker (Bunka or Apache Kafka):
 //   bun test/support/slow-reader.ts <port> <broker pid> [seconds]
+// or, for 300 connections that announce 100 MB frames and send 12 bytes of them:
+//   bun test/support/slow-reader.ts <port> <broker pid> announce
 
 import type { Socket } from "bun";
+import { readFileSync } from "node:fs";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { writeCreateTopicsRequest, defaultCreateTopicsRequest } from "../../src/protocol/messages/create-topics.ts";
@@ -136,8 +139,32 @@ export async function nonReader(port: number, topic: string, count: number, maxB
 
 /** Resident set size of a process, in bytes (Linux). */
 export function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8"));
+  return statusOf(pid, "VmRSS");
+}
+
+/** A size line of /proc/<pid>/status (VmRSS, VmSize...), in bytes. */
+function statusOf(pid: number, key: string): number {
+  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** 300 connections announce 100 MB frames and send 12 bytes each: what the broker maps and holds. */
+async function announce(port: number, pid: number): Promise<void> {
+  const head = new Uint8Array(16);
+  new DataView(head.buffer).setInt32(0, 100 * 1000 * 1000);
+  head.set([0, 0, 0, 12, 0, 0, 0, 1], 4);
+  const before = { size: statusOf(pid, "VmSize"), rss: rssOf(pid) };
+  const sockets: Socket<undefined>[] = [];
+  for (let i = 0; i < 300; i++) {
+    const s: Socket<undefined> = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {}, error() {}, close() {} } });
+    s.write(head);
+    sockets.push(s);
+  }
+  await Bun.sleep(2000);
+  const mb = (b: number) => (b / 1048576).toFixed(0);
+  console.log(`300 connections announcing 100 MB: VmSize ${mb(before.size)} -> ${mb(statusOf(pid, "VmSize"))} MB, ` +
+    `VmRSS ${mb(before.rss)} -> ${mb(rssOf(pid))} MB`);
+  for (const s of sockets) s.terminate();
 }
 
 /** Another client's produce + fetch of one small record: the round trip in ms. */
@@ -158,6 +185,10 @@ if (import.meta.main) {
   }
   const port = Number(portArg);
   const pid = Number(pidArg);
+  if (secondsArg === "announce") {
+    await announce(port, pid);
+    process.exit(0);
+  }
   const seconds = Number(secondsArg ?? 15);
   const big = `big-${Date.now()}`;
   const small = `probe-${Date.now()}`;
