@@ -49,7 +49,8 @@ export class ConfigError extends Error {}
 
 /**
  * Bunka's default `queued.max.request.bytes` (Kafka's is -1, no limit): 256 MiB of partial
- * requests over all connections, more than two requests of socket.request.max.bytes.
+ * requests over all connections, more than two requests of socket.request.max.bytes (or one
+ * socket.request.max.bytes when that is set larger).
  */
 export const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 256 * 1024 * 1024;
 
@@ -126,9 +127,11 @@ export function brokerConfigFrom(props: Map<string, string>, source: string): Br
     : props.has("log.retention.minutes") ? int("log.retention.minutes", 0, -1) * 60_000
     : int("log.retention.hours", 168, -1) * 3_600_000;
 
-  // Kafka's SimpleMemoryPool refuses a pool smaller than one request (socket.request.max.bytes).
+  // Kafka's SimpleMemoryPool refuses a pool smaller than one request (socket.request.max.bytes);
+  // Bunka's default grows with socket.request.max.bytes, so a file Kafka accepts starts here too.
   const socketRequestMaxBytes = int("socket.request.max.bytes", 104857600, 1);
-  const queuedMaxRequestBytes = int("queued.max.request.bytes", DEFAULT_QUEUED_MAX_REQUEST_BYTES, -Number.MAX_SAFE_INTEGER);
+  const queuedMaxRequestBytes = int("queued.max.request.bytes",
+    Math.max(DEFAULT_QUEUED_MAX_REQUEST_BYTES, socketRequestMaxBytes), -Number.MAX_SAFE_INTEGER);
   if (queuedMaxRequestBytes > 0 && queuedMaxRequestBytes < socketRequestMaxBytes) {
     throw new ConfigError(`queued.max.request.bytes=${queuedMaxRequestBytes} is smaller than socket.request.max.bytes=${socketRequestMaxBytes}`);
   }

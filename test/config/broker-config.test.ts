@@ -67,6 +67,8 @@ describe("BrokerConfig", () => {
     expect(config("queued.max.request.bytes=104857600").queuedMaxRequestBytes).toBe(104857600);
     expect(() => config("queued.max.request.bytes=104857599")).toThrow(/smaller than socket.request.max.bytes/);
     expect(config("queued.max.request.bytes=2000000\nsocket.request.max.bytes=1000000").queuedMaxRequestBytes).toBe(2000000);
+    // Unset, it follows a socket.request.max.bytes raised above 256 MiB, so Kafka's files still start.
+    expect(config("socket.request.max.bytes=536870912").queuedMaxRequestBytes).toBe(536870912);
   });
 
   test("listener forms: IPv4, hostname, bracketed IPv6", () => {
