@@ -9,7 +9,7 @@ import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
-import { cleanerSettings, logConfigResolver, retentionCheckIntervalMs } from "./config/log-config.ts";
+import { cleanerSettings, fsyncBeforeAck, logConfigResolver, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 
@@ -47,9 +47,10 @@ function main(argv: string[]): void {
       const c = logConfigOf(topic);
       return {
         segmentBytes: c.segmentBytes, indexIntervalBytes: c.indexIntervalBytes, segmentMs: c.segmentMs,
-        segmentJitterMs: c.segmentJitterMs, fileDeleteDelayMs: c.fileDeleteDelayMs,
+        segmentJitterMs: c.segmentJitterMs, fileDeleteDelayMs: c.fileDeleteDelayMs, flushMessages: c.flushMessages, flushMs: c.flushMs,
       };
     },
+    fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
   });
@@ -61,6 +62,8 @@ function main(argv: string[]): void {
     if (resource.type === CONFIG_RESOURCE_TOPIC) store.reconfigure(resource.name);
     else if (resource.type === CONFIG_RESOURCE_BROKER) for (const topic of store.metadata.topicsByName.keys()) store.reconfigure(topic);
   });
+  // flush.ms (Kafka's LogManager flush task): checked every second.
+  const flusher = setInterval(() => store.flushDue(Date.now()), 1000);
   // Retention (Kafka's LogManager cleanup task): every log.retention.check.interval.ms.
   const retention = setInterval(() => {
     try {
@@ -85,12 +88,16 @@ function main(argv: string[]): void {
     process.exit(1);
   }
   log.info(`Bunka node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
-    `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s)`);
+    `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s); ` +
+    (fsyncBeforeAck((key) => config.raw.get(key))
+      ? "acknowledgements wait for fsync (group commit; bunka.fsync.before.ack=false: Kafka's page-cache acknowledgements)"
+      : "acknowledgements from the page cache, as Kafka's (bunka.fsync.before.ack=false)"));
 
   const shutdown = (signal: string) => {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
     clearInterval(retention);
+    clearInterval(flusher);
     cleaner.stop();
     groups.shutdown();
     store.close();

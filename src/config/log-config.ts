@@ -38,6 +38,10 @@ export interface TopicLogConfig {
   maxCompactionLagMs: number;
   /** delete.retention.ms (log.cleaner.delete.retention.ms): how long tombstones stay. */
   deleteRetentionMs: number;
+  /** flush.messages (log.flush.interval.messages); Kafka's default Long.MAX_VALUE: never. */
+  flushMessages: number;
+  /** flush.ms (log.flush.interval.ms, else log.flush.scheduler.interval.ms); default never. */
+  flushMs: number;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -77,7 +81,23 @@ export function topicLogConfig(topic: TopicConfigs, broker: BrokerValue): TopicL
     minCompactionLagMs: num(topic?.get("min.compaction.lag.ms")) ?? num(broker("log.cleaner.min.compaction.lag.ms")) ?? 0,
     maxCompactionLagMs: num(topic?.get("max.compaction.lag.ms")) ?? num(broker("log.cleaner.max.compaction.lag.ms")) ?? Number.MAX_SAFE_INTEGER,
     deleteRetentionMs: num(topic?.get("delete.retention.ms")) ?? num(broker("log.cleaner.delete.retention.ms")) ?? 86_400_000,
+    flushMessages: never(num(topic?.get("flush.messages")) ?? num(broker("log.flush.interval.messages"))),
+    flushMs: never(num(topic?.get("flush.ms")) ?? num(broker("log.flush.interval.ms")) ?? num(broker("log.flush.scheduler.interval.ms"))),
   };
+}
+
+/** Kafka's Long.MAX_VALUE defaults mean "never". */
+function never(v: number | undefined): number {
+  return v === undefined || v >= Number.MAX_SAFE_INTEGER ? Infinity : v;
+}
+
+/**
+ * bunka.fsync.before.ack (Bunka's own key, default true): a produce is answered once its
+ * batches are fsynced (group commit). false: Kafka's behaviour, answered from the page cache,
+ * flushed only by flush.messages / flush.ms, segment rolls and shutdown.
+ */
+export function fsyncBeforeAck(broker: BrokerValue): boolean {
+  return (broker("bunka.fsync.before.ack") ?? "true").trim().toLowerCase() !== "false";
 }
 
 /** The log cleaner's own keys (log.cleaner.*), with Kafka's defaults. */

@@ -911,6 +911,14 @@ export class GroupCoordinator {
     if (group.is("CompletingRebalance")) throw new GroupError(ErrorCode.REBALANCE_IN_PROGRESS);
   }
 
+  /**
+   * Resolves once the group's writes so far are on disk (the group commit of its
+   * __consumer_offsets partition): what an OffsetCommit answer waits for. Null: nothing to wait for.
+   */
+  whenDurable(groupId: string): Promise<void> | null {
+    return this.records.whenDurable(this.partitionFor(groupId));
+  }
+
   commitOffsets(p: OffsetCommitParams): TopicPartitionErrors[] {
     const all = (errorCode: number): TopicPartitionErrors[] =>
       p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));

@@ -27,6 +27,8 @@ export interface CoordinatorLog {
   readonly numPartitions: number;
   /** Appends the records of one operation to a partition, as one batch; throws if it cannot. */
   append(partition: number, records: CoordinatorRecord[]): void;
+  /** Resolves once what was appended to `partition` is on disk (the group commit); null: nothing to wait for. */
+  whenDurable(partition: number): Promise<void> | null;
   /** Visits every stored record in log order, partition by partition. */
   replay(visit: (rec: CoordinatorRecord) => void): void;
 }
@@ -96,6 +98,11 @@ export class OffsetsTopicLog implements CoordinatorLog {
     partitionLog.append(batch);
   }
 
+  whenDurable(partition: number): Promise<void> | null {
+    if (!this.store.metadata.topicsByName.has(OFFSETS_TOPIC)) return null;
+    return this.store.partition(OFFSETS_TOPIC, partition)?.whenDurable() ?? null;
+  }
+
   replay(visit: (rec: CoordinatorRecord) => void): void {
     const topic = this.store.metadata.topicsByName.get(OFFSETS_TOPIC);
     if (!topic) return;
@@ -153,6 +160,10 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
       return decodeCoordinatorRecord(e.key, e.value)!;
     });
     this.batches.push({ partition, records: copies });
+  }
+
+  whenDurable(_partition: number): Promise<void> | null {
+    return null;
   }
 
   replay(visit: (rec: CoordinatorRecord) => void): void {

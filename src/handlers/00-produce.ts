@@ -83,7 +83,7 @@ const INTERNAL_TOPICS = new Set(["__consumer_offsets", "__transaction_state", "_
 const ADMIN_CLIENT_ID = "__admin_client";
 const DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
 
-export function produce(request: ProduceRequest, ctx: RequestContext): ProduceResponse | null {
+export function produce(request: ProduceRequest, ctx: RequestContext): ProduceResponse | null | Promise<ProduceResponse | null> {
   const acks = request.acks;
   const responses: ProduceResponse["responses"] = [];
   if (hasTransactionalRecords(request)) {
@@ -95,11 +95,12 @@ export function produce(request: ProduceRequest, ctx: RequestContext): ProduceRe
   }
   const now = Date.now();
   let anyError = false;
+  const durable: Durable[] = [];
   for (const topic of request.topicData) {
     const partitionResponses: PartitionResponse[] = [];
     const settings = topicSettings(ctx.broker, topic.name);
     for (const p of topic.partitionData) {
-      const res = appendPartition(topic.name, p.index, p.records, settings, acks, now, ctx);
+      const res = appendPartition(topic.name, p.index, p.records, settings, acks, now, ctx, durable);
       if (res.errorCode !== ErrorCode.NONE) anyError = true;
       partitionResponses.push(res);
     }
@@ -112,7 +113,19 @@ export function produce(request: ProduceRequest, ctx: RequestContext): ProduceRe
     }
     return null;
   }
-  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  const response: ProduceResponse = { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  if (durable.length === 0) return response;
+  // Answered once the batches are on disk (bunka.fsync.before.ack); a failed flush is the
+  // storage error Kafka answers for a failed append (the log dir is offline by then).
+  return Promise.all(durable.map(({ response: res, wait }) => wait.catch((e: unknown) => {
+    Object.assign(res, failed(res.index, ErrorCode.KAFKA_STORAGE_ERROR, e instanceof Error ? e.message : String(e)));
+  }))).then(() => response);
+}
+
+/** A partition's answer waiting for its log's group commit. */
+interface Durable {
+  response: PartitionResponse;
+  wait: Promise<void>;
 }
 
 /** Kafka's RequestUtils.hasTransactionalRecords: the first batch of any partition is transactional. */
@@ -153,6 +166,7 @@ export function topicSettings(broker: BrokerContext, topic: string): LogAppendSe
 
 function appendPartition(
   topic: string, partition: number, records: Uint8Array | null, settings: LogAppendSettings, acks: number, now: number, ctx: RequestContext,
+  durable: Durable[],
 ): PartitionResponse {
   const version = ctx.apiVersion;
   let log: PartitionLog | undefined;
@@ -174,8 +188,16 @@ function appendPartition(
   const outcome = log.appendAsLeader(framing, settings, now, `${topic}-${partition}`);
   switch (outcome.kind) {
     case "appended":
-    case "duplicate":
-      return succeeded(partition, outcome.baseOffset, outcome.logAppendTime, log);
+    case "duplicate": {
+      // A duplicate waits too: the batch it repeats may still be on its way to disk.
+      const response = succeeded(partition, outcome.baseOffset, outcome.logAppendTime, log);
+      const wait = log.whenDurable();
+      if (wait !== null) {
+        if (acks === 0) wait.catch(() => {}); // flushed all the same; nobody to answer
+        else durable.push({ response, wait });
+      }
+      return response;
+    }
     case "rejected": {
       const res = failed(partition, ErrorCode[outcome.error], outcome.message, outcome.inLog ? log.logStartOffset : -1);
       if (outcome.recordErrors !== undefined) {

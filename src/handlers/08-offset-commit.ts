@@ -56,6 +56,17 @@ registerApi<OffsetCommitRequest, OffsetCommitResponse>({
         apiVersion: version,
       });
       for (const r of results) response.add(r.name, r.partitions);
+      // Answered once the commit is on disk (bunka.fsync.before.ack); a failed flush is a
+      // storage error, which Kafka's coordinator answers with NOT_COORDINATOR.
+      const wait = coordinatorOf(ctx.broker).whenDurable(request.groupId);
+      if (wait !== null) {
+        return wait.then(() => ({ throttleTimeMs: 0, topics: response.topics }), () => ({
+          throttleTimeMs: 0,
+          topics: response.topics.map((t) => ({
+            ...t, partitions: t.partitions.map((p) => ({ ...p, errorCode: p.errorCode === ErrorCode.NONE ? ErrorCode.NOT_COORDINATOR : p.errorCode })),
+          })),
+        }));
+      }
     }
     return { throttleTimeMs: 0, topics: response.topics };
   },

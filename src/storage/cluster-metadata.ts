@@ -394,6 +394,9 @@ export class ClusterMetadata {
       records: records.map((rec) => ({ value: frameMetadataRecord(rec.type, rec.version, rec.body) })),
     });
     const result = metadataLog.append(batch, { leaderEpoch: epoch });
+    // On disk before anyone hears of it, as KRaft's controller commits only what its log has
+    // flushed (a topic acknowledged to a client must survive a power loss).
+    metadataLog.flush();
     // Apply what was stored, so the model is exactly what a reload would build.
     new RecordBatchView(batch).setBaseOffset(result.baseOffset);
     this.applyBatch(batch);

@@ -19,6 +19,7 @@ import { DiskFileSystem, type FileSystem } from "./fs.ts";
 import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
 import { OffsetCheckpoints } from "./offset-checkpoint.ts";
 import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
+import { GroupCommit } from "./group-commit.ts";
 
 /** The per-topic settings a partition log is opened (and reconfigured) with. */
 export interface TopicLogSettings {
@@ -27,6 +28,8 @@ export interface TopicLogSettings {
   segmentMs?: number;
   segmentJitterMs?: number;
   fileDeleteDelayMs?: number;
+  flushMessages?: number;
+  flushMs?: number;
 }
 
 export interface LogStoreConfig {
@@ -39,6 +42,8 @@ export interface LogStoreConfig {
   log?: (msg: string) => void;
   /** The record of offline log dirs (Kafka's LogDirFailureChannel); default: a new one logging to `log`. */
   failures?: LogDirFailures;
+  /** bunka.fsync.before.ack (default true): acknowledgements wait for the group commit. */
+  fsyncBeforeAck?: boolean;
 }
 
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
@@ -49,6 +54,8 @@ export class LogStore {
   readonly logDirs: readonly string[];
   /** Which log dirs are offline (a failed write took them; see log-dir-failures.ts). */
   readonly failures: LogDirFailures;
+  /** One group commit for every partition log (group-commit.ts). */
+  readonly groupCommit = new GroupCommit();
   private readonly fs: FileSystem;
   private readonly config: LogStoreConfig;
   private readonly log: (msg: string) => void;
@@ -147,6 +154,8 @@ export class LogStore {
       logStartOffset: this.logStartOffsets.get(parent, name),
       onLogStartOffsetChange: (offset) => this.writeCheckpoint(parent, LOG_START_OFFSET_CHECKPOINT, () => this.logStartOffsets.set(parent, name, offset)),
       failures: this.failures,
+      groupCommit: this.groupCommit,
+      fsyncBeforeAck: this.config.fsyncBeforeAck ?? true,
     });
   }
 
@@ -272,6 +281,11 @@ export class LogStore {
       if (!(failure instanceof StorageError)) throw failure;
       this.log(`warn: ${failure.message}; left as it was`);
     }
+  }
+
+  /** flush.ms: starts a background flush of every open log whose oldest unflushed append is due. */
+  flushDue(now: number): void {
+    for (const log of this.logs.values()) log.flushIfDue(now);
   }
 
   /** fsyncs every open log. */

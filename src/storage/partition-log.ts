@@ -38,6 +38,7 @@ import { dirname } from "node:path";
 import type { FileSystem } from "./fs.ts";
 import { DiskFileSystem } from "./fs.ts";
 import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
+import type { GroupCommit } from "./group-commit.ts";
 import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
 import { ProducerState } from "./producer-state.ts";
@@ -92,6 +93,14 @@ export interface PartitionLogOptions {
   fileDeleteDelayMs?: number;
   /** The broker's record of offline log dirs (LogStore's); default: one of this log's own. */
   failures?: LogDirFailures;
+  /** The broker's group commit (LogStore's); without one, nothing waits for fsync (tests). */
+  groupCommit?: GroupCommit;
+  /** bunka.fsync.before.ack (default true): acknowledgements wait for the group commit. */
+  fsyncBeforeAck?: boolean;
+  /** flush.messages (log.flush.interval.messages): flush after this many unflushed records. */
+  flushMessages?: number;
+  /** flush.ms (log.flush.interval.ms): flush when the oldest unflushed append is this old. */
+  flushMs?: number;
 }
 
 /** A sealed segment as the log cleaner and retention see it (PartitionLog.sealedSegments). */
@@ -182,6 +191,13 @@ export class PartitionLog {
   private readonly fileDeleteDelayMs: number;
   /** The first batch's maxTimestamp of the active segment (-1: none yet): what segment.ms counts from. */
   private activeFirstTimestamp = NO_TIMESTAMP;
+  private readonly groupCommit: GroupCommit | null;
+  private readonly fsyncBeforeAck: boolean;
+  private flushMessages: number;
+  private flushMs: number;
+  /** Records appended since the last flush began, and when the first of them was (flush.messages, flush.ms). */
+  private unflushedRecords = 0;
+  private firstUnflushedMs = -1;
 
   private constructor(dir: string, opts: PartitionLogOptions) {
     this.dir = dir;
@@ -189,6 +205,10 @@ export class PartitionLog {
     this.fs = opts.fs ?? new DiskFileSystem();
     this.log = opts.log ?? (() => {});
     this.failures = opts.failures ?? new LogDirFailures(this.log);
+    this.groupCommit = opts.groupCommit ?? null;
+    this.fsyncBeforeAck = opts.fsyncBeforeAck ?? true;
+    this.flushMessages = opts.flushMessages ?? Infinity;
+    this.flushMs = opts.flushMs ?? Infinity;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxIndexEntries = opts.maxIndexEntries ?? DEFAULT_MAX_INDEX_ENTRIES;
     this.segmentOpts = { indexIntervalBytes: opts.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES, log: this.log };
@@ -269,7 +289,11 @@ export class PartitionLog {
   }
 
   /** Applies changed topic settings at once (Kafka's UnifiedLog.updateConfig): the next roll and index entry follow them. */
-  configure(settings: { segmentBytes?: number; indexIntervalBytes?: number; segmentMs?: number; segmentJitterMs?: number }): void {
+  configure(settings: {
+    segmentBytes?: number; indexIntervalBytes?: number; segmentMs?: number; segmentJitterMs?: number; flushMessages?: number; flushMs?: number;
+  }): void {
+    if (settings.flushMessages !== undefined) this.flushMessages = settings.flushMessages;
+    if (settings.flushMs !== undefined) this.flushMs = settings.flushMs;
     if (settings.segmentBytes !== undefined) this.segmentBytes = settings.segmentBytes;
     if (settings.indexIntervalBytes !== undefined) this.segmentOpts.indexIntervalBytes = settings.indexIntervalBytes;
     if (settings.segmentMs !== undefined) this.segmentMs = settings.segmentMs;
@@ -474,6 +498,7 @@ export class PartitionLog {
     // undo it (the cache is rebuilt from the active segment on recovery).
     this.quietly("leader-epoch-checkpoint", () => this.epochs.assign(storedEpoch, baseOffset));
     this.producerState.onAppend(batch, baseOffset);
+    this.countUnflushed(lastOffset - baseOffset + 1);
     this.announce();
     return { baseOffset, lastOffset };
   }
@@ -852,6 +877,54 @@ export class PartitionLog {
     } catch (e) {
       throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
     }
+  }
+
+  /**
+   * Resolves once everything appended so far is on disk, through the group commit: what an
+   * acknowledgement waits for (bunka.fsync.before.ack). Null when nothing needs waiting for
+   * (page-cache acknowledgements, as Kafka's, or no group commit). Rejects with StorageError.
+   */
+  whenDurable(): Promise<void> | null {
+    if (this.groupCommit === null || !this.fsyncBeforeAck) return null;
+    return this.groupCommit.flush(this);
+  }
+
+  /**
+   * Everything appended so far, on disk: fdatasync of the active segment's log off the JS thread
+   * (sealed segments were fsynced when rolled; indexes are rebuilt by recovery, as Kafka's are).
+   * Resolves with the offset it covers. A failure takes the log dir offline whatever the errno,
+   * a full disk too: after a failed fsync the kernel may have dropped the dirty pages, so the
+   * log can no longer be trusted (Kafka's LogDirFailureChannel on a failed flush).
+   */
+  async flushAsync(): Promise<number> {
+    this.failures.checkOnline(this.logDir, `flush of ${this.dir}`);
+    const upTo = this.nextOffset;
+    this.unflushedRecords = 0;
+    this.firstUnflushedMs = -1;
+    try {
+      await this.active.datasyncLog();
+    } catch (e) {
+      this.failures.markOffline(this.logDir, `flush of ${this.dir}: ${messageOf(e)}`);
+      throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
+    }
+    return upTo;
+  }
+
+  /** flush.ms (Kafka's LogManager.flushDirtyLogs): flushes if the oldest unflushed append is that old. */
+  flushIfDue(now: number): void {
+    if (this.firstUnflushedMs >= 0 && now - this.firstUnflushedMs >= this.flushMs) this.backgroundFlush();
+  }
+
+  /** flush.messages (UnifiedLog.append's unflushedMessages check), in page-cache mode. */
+  private countUnflushed(records: number): void {
+    this.unflushedRecords += records;
+    if (this.firstUnflushedMs < 0) this.firstUnflushedMs = Date.now();
+    if (this.unflushedRecords >= this.flushMessages) this.backgroundFlush();
+  }
+
+  private backgroundFlush(): void {
+    if (this.groupCommit === null) return;
+    this.groupCommit.flush(this).catch((e) => this.log(`warn: ${this.dir}: background flush failed: ${messageOf(e)}`));
   }
 
   /**

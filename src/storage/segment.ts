@@ -503,6 +503,11 @@ export class Segment {
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
+  /** fdatasync of the log file off the JS thread (the group commit); a sealed segment was fsynced when sealed. */
+  datasyncLog(): Promise<void> {
+    return this.logFile === null ? Promise.resolve() : this.logFile.datasync();
+  }
+
   /** fsyncs the log and indexes if anything was appended since the last flush. */
   flush(): void {
     if (!this.dirty) return;

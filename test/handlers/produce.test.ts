@@ -41,7 +41,9 @@ function broker(topics: Record<string, Record<string, string>>, props = "", dir?
     tmpRoots.push(dir);
   }
   const config = brokerConfigFrom(parseProperties(`node.id=1\nlog.dirs=${dir}\n${props}`), "test");
-  const store = LogStore.open({ logDirs: [dir] });
+  // Page-cache acknowledgements: these tests read the answer synchronously; waiting for fsync
+  // is tested in test/storage/group-commit.test.ts and end to end.
+  const store = LogStore.open({ logDirs: [dir], fsyncBeforeAck: false });
   stores.push(store);
   for (const [name, configs] of Object.entries(topics)) {
     if (!store.metadata.topicsByName.has(name)) {

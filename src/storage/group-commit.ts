@@ -1,0 +1,74 @@
+// Group commit: acknowledgements wait for fdatasync, and one round of fdatasyncs covers every
+// append that arrived meanwhile, on any partition (Kafka acknowledges from the page cache and
+// counts on replicas; a single node has none, so Bunka fsyncs before it answers, as Redpanda and
+// klite do).
+//
+// A waiter joins the next round. A round starts on the turn of the event loop after its first
+// waiter (so every request read in the same turn shares it) or, while a round is in flight,
+// as soon as that one is done: the window is one fdatasync long, and never longer. The syncs of
+// a round run in parallel, off the JS thread (node:fs's async fdatasync), so the broker keeps
+// serving while they run.
+
+/** What a round flushes: a partition log (PartitionLog.flushAsync). */
+export interface Flushable {
+  /** Everything appended so far, on disk; rejects with the storage error if not. */
+  flushAsync(): Promise<unknown>;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommit {
+  /** The next round: each log to flush and who waits for it. */
+  private next = new Map<Flushable, Waiter[]>();
+  private inFlight = false;
+  private scheduled = false;
+  private rounds = 0;
+
+  /** Resolves once everything `log` holds now is on disk; rejects with the error of its flush. */
+  flush(log: Flushable): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let waiters = this.next.get(log);
+      if (waiters === undefined) this.next.set(log, (waiters = []));
+      waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Rounds run so far (tests, metrics). */
+  get roundCount(): number {
+    return this.rounds;
+  }
+
+  private schedule(): void {
+    if (this.inFlight || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.round();
+    });
+  }
+
+  private async round(): Promise<void> {
+    if (this.next.size === 0) return;
+    const round = this.next;
+    this.next = new Map();
+    this.inFlight = true;
+    this.rounds++;
+    try {
+      await Promise.all([...round].map(async ([log, waiters]) => {
+        try {
+          await log.flushAsync();
+          for (const w of waiters) w.resolve();
+        } catch (e) {
+          for (const w of waiters) w.reject(e);
+        }
+      }));
+    } finally {
+      this.inFlight = false;
+      if (this.next.size > 0) this.schedule();
+    }
+  }
+}
