@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseProperties } from "./properties.ts";
-import { log } from "../log.ts";
+import { KAFKA_BROKER_KEYS, type ConfigDef } from "./config-defs.ts";
+import { checkConfigValue } from "./config-values.ts";
 
 export interface Listener {
   name: string;
@@ -41,11 +42,14 @@ export interface BrokerConfig {
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
   raw: Map<string, string>;
+  /** Keys given that Bunka does not apply: Kafka broker keys it ignores, and keys neither knows (typos?). */
+  unusedKeys: { kafkaOnly: string[]; unknown: string[] };
 }
 
 export class ConfigError extends Error {}
 
-// Keys this broker reads; any other key is accepted and logged once at debug level.
+// Keys this broker reads (with BUNKA_KEYS); any other key is accepted, and main.ts warns about it
+// once at start-up.
 const KNOWN_KEYS = new Set([
   "node.id", "broker.id", "listeners", "advertised.listeners", "controller.listener.names",
   "listener.security.protocol.map", "log.dirs", "log.dir", "num.partitions",
@@ -62,6 +66,16 @@ const KNOWN_KEYS = new Set([
   "log.roll.jitter.ms", "log.roll.jitter.hours", "log.cleaner.enable", "log.cleaner.backoff.ms",
   "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
+]);
+
+// Bunka's own keys, with the type and range they are checked against.
+// internal.log.segment.bytes is for tests only: log.segment.bytes past Kafka's 1 MiB minimum.
+// Kafka keeps the same escape for its own tests as internal configs (LogConfig's
+// internal.segment.bytes, KRaftConfigs' internal.metadata.log.segment.bytes); 14 bytes is the
+// minimum Kafka had before 4.0 (LegacyRecord.RECORD_OVERHEAD_V0).
+const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
+  ["internal.log.segment.bytes", { name: "internal.log.segment.bytes", type: "INT", default: null,
+    validator: { kind: "range", min: "14" }, doc: "Tests only: log.segment.bytes without its 1 MiB minimum." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
@@ -82,10 +96,25 @@ export function loadBrokerConfig(path: string | undefined): BrokerConfig {
   return brokerConfigFrom(parseProperties(text), resolve(path));
 }
 
-export function brokerConfigFrom(props: Map<string, string>, source: string): BrokerConfig {
-  for (const key of props.keys()) {
-    if (!KNOWN_KEYS.has(key)) log.debug(`config: ${key} is not used by Bunka (accepted, ignored)`);
+/**
+ * The broker's settings from server.properties keys. Every value of a key Kafka or Bunka defines
+ * is checked first with Kafka's type and range (KafkaConfig's ConfigDef, as kafka-broker-keys.ts
+ * lists them), and a bad one is a ConfigError with Kafka's ConfigException text, as Kafka refuses
+ * to start on it.
+ */
+export function brokerConfigFrom(given: Map<string, string>, source: string): BrokerConfig {
+  const unusedKeys = { kafkaOnly: [] as string[], unknown: [] as string[] };
+  for (const [key, value] of given) {
+    const def = BUNKA_KEYS.get(key) ?? KAFKA_BROKER_KEYS.get(key);
+    if (def !== undefined) {
+      const checked = checkConfigValue(def, value);
+      if (!checked.ok) throw new ConfigError(checked.message);
+    }
+    if (KNOWN_KEYS.has(key) || BUNKA_KEYS.has(key)) continue;
+    (def === undefined ? unusedKeys.unknown : unusedKeys.kafkaOnly).push(key);
   }
+  const segmentOverride = given.get("internal.log.segment.bytes");
+  const props = segmentOverride === undefined ? given : new Map([...given, ["log.segment.bytes", segmentOverride.trim()]]);
   const int = (key: string, dflt: number, min = 0): number => {
     const v = props.get(key)?.trim();
     if (v === undefined || v === "") return dflt;
@@ -144,6 +173,7 @@ export function brokerConfigFrom(props: Map<string, string>, source: string): Br
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
     source,
     raw: props,
+    unusedKeys,
   };
 }
 
