@@ -91,7 +91,7 @@ export function loadBrokerConfig(path: string | undefined): BrokerConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new ConfigError(`cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return brokerConfigFrom(parseProperties(text), resolve(path));
 }
