@@ -115,7 +115,9 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
   }
   const segmentOverride = given.get("internal.log.segment.bytes");
   const props = segmentOverride === undefined ? given : new Map([...given, ["log.segment.bytes", segmentOverride.trim()]]);
-  const int = (key: string, dflt: number, min = 0): number => {
+  // Kafka's ranges were checked above; a `min` here is Bunka's own, for keys Kafka does not range-check
+  // (a negative replication factor, timeout or size makes no sense to Bunka either).
+  const int = (key: string, dflt: number, min = Number.MIN_SAFE_INTEGER): number => {
     const v = props.get(key)?.trim();
     if (v === undefined || v === "") return dflt;
     const n = Number(v);
@@ -143,33 +145,34 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
   const logDirs = logDirsRaw.split(",").map((s) => s.trim()).filter((s) => s !== "").map((d) => resolve(d));
   if (logDirs.length === 0) throw new ConfigError("log.dirs is empty");
 
-  const retentionMs = props.has("log.retention.ms") ? int("log.retention.ms", 0, -1)
-    : props.has("log.retention.minutes") ? int("log.retention.minutes", 0, -1) * 60_000
-    : int("log.retention.hours", 168, -1) * 3_600_000;
+  // KafkaConfig.logRetentionTimeMillis: ms, else minutes, else hours; any negative is -1 (no limit).
+  const retentionMs = Math.max(-1, props.has("log.retention.ms") ? int("log.retention.ms", 0)
+    : props.has("log.retention.minutes") ? int("log.retention.minutes", 0) * 60_000
+    : int("log.retention.hours", 168) * 3_600_000);
 
   return {
-    nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1),
+    nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1, 0),
     listeners,
     advertisedListeners,
     controllerListenerNames,
     logDirs,
-    numPartitions: int("num.partitions", 1, 1),
+    numPartitions: int("num.partitions", 1),
     defaultReplicationFactor: int("default.replication.factor", 1, 1),
     autoCreateTopicsEnable: bool("auto.create.topics.enable", true),
-    logSegmentBytes: int("log.segment.bytes", 1073741824, 14),
-    logIndexIntervalBytes: int("log.index.interval.bytes", 4096, 0),
+    logSegmentBytes: int("log.segment.bytes", 1073741824),
+    logIndexIntervalBytes: int("log.index.interval.bytes", 4096),
     logRetentionMs: retentionMs,
-    logRetentionBytes: int("log.retention.bytes", -1, -1),
-    messageMaxBytes: int("message.max.bytes", 1048588, 0),
-    socketRequestMaxBytes: int("socket.request.max.bytes", 104857600, 1),
+    logRetentionBytes: Math.max(-1, int("log.retention.bytes", -1)),
+    messageMaxBytes: int("message.max.bytes", 1048588),
+    socketRequestMaxBytes: int("socket.request.max.bytes", 104857600),
     groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms", 3000, 0),
-    offsetsRetentionMinutes: int("offsets.retention.minutes", 10080, 1),
+    offsetsRetentionMinutes: int("offsets.retention.minutes", 10080),
     groupMinSessionTimeoutMs: int("group.min.session.timeout.ms", 6000, 0),
     groupMaxSessionTimeoutMs: int("group.max.session.timeout.ms", 1800000, 0),
-    groupMaxSize: int("group.max.size", 2147483647, 1),
-    offsetsTopicNumPartitions: int("offsets.topic.num.partitions", 50, 1),
-    offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600, 1),
-    offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000, 1),
+    groupMaxSize: int("group.max.size", 2147483647),
+    offsetsTopicNumPartitions: int("offsets.topic.num.partitions", 50),
+    offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600),
+    offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
     source,
     raw: props,

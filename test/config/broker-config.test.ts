@@ -80,6 +80,9 @@ describe("BrokerConfig", () => {
     expect(brokerConfigFrom(parseProperties("log.retention.hours=1"), "t").logRetentionMs).toBe(3_600_000);
     expect(brokerConfigFrom(parseProperties("log.retention.hours=1\nlog.retention.minutes=2"), "t").logRetentionMs).toBe(120_000);
     expect(brokerConfigFrom(parseProperties("log.retention.minutes=2\nlog.retention.ms=5"), "t").logRetentionMs).toBe(5);
+    // KafkaConfig.logRetentionTimeMillis: any negative value means no limit, -1.
+    expect(brokerConfigFrom(parseProperties("log.retention.minutes=-1"), "t").logRetentionMs).toBe(-1);
+    expect(brokerConfigFrom(parseProperties("log.retention.hours=-5"), "t").logRetentionMs).toBe(-1);
   });
 
   test("values are checked with Kafka's type and range, for keys Bunka ignores too", () => {
