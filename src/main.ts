@@ -1,9 +1,12 @@
-// Entry point: `bunka [path/to/server.properties]`.
+// Entry point: `bunka [path/to/server.properties]`, `bunka --help`, `bunka --version`.
+// Operator errors (a bad config, an unusable log dir, a port in use) are one ERROR line and exit
+// code 1, as Kafka's kafka.Kafka exits 1 on a ConfigException or a failed bind.
 
-import { loadBrokerConfig, ConfigError } from "./config/broker-config.ts";
+import { accessSync, constants as fsConstants, mkdirSync, statSync } from "node:fs";
+import { loadBrokerConfig, ConfigError, type BrokerConfig } from "./config/broker-config.ts";
 import { LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
-import { startListeners } from "./server/listener.ts";
+import { ListenError, startListeners } from "./server/listener.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
@@ -12,6 +15,47 @@ import { startGroupCoordinator } from "./groups/startup.ts";
 import { cleanerSettings, fsyncBeforeAck, logConfigResolver, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
+import { COMMIT, VERSION } from "./version.ts";
+
+const USAGE = `Usage: bunka [path/to/server.properties]
+       bunka --help | --version
+
+Starts Bunka, a Kafka-compatible broker, with Kafka's server.properties keys
+(without a file: node.id=1, listeners=PLAINTEXT://:9092, log.dirs=./data).
+BUNKA_LOG_LEVEL=debug|info|warn|error sets the log level (default info).
+`;
+
+/** Prints the message as one ERROR line and exits 1. */
+function fail(message: string): never {
+  log.error(message);
+  process.exit(1);
+}
+
+/**
+ * Creates each log dir if missing and checks it is a directory Bunka can read and write, so a bad
+ * log.dirs is one line rather than a stack trace from deep in storage (Kafka's
+ * LogManager.createAndValidateLogDirs: "Failed to create data directory", "is not a readable log
+ * directory"; with every dir unusable it stops the broker).
+ */
+function checkLogDirs(config: BrokerConfig): void {
+  for (const dir of config.logDirs) {
+    let problem: string | null = null;
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
+    } catch (e) {
+      problem = (e as { code?: string }).code === "EEXIST" ? "not a directory (ENOTDIR)" : systemErrorText(e);
+    }
+    if (problem === null && !statSync(dir).isDirectory()) problem = "not a directory (ENOTDIR)";
+    if (problem !== null) fail(`log.dirs: ${dir} is not a usable log directory: ${problem}`);
+  }
+}
+
+/** "permission denied (EACCES)" for a Node system error, else its message. */
+function systemErrorText(e: unknown): string {
+  const { code, message } = e as { code?: string; message?: string };
+  return code !== undefined && message !== undefined ? message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "") + ` (${code})` : String(e);
+}
 
 // The cleaner worker's entry point, relative to this file: true from source and in the compiled
 // binary, where build/compile.ts lists it as an entry point next to this one.
@@ -19,15 +63,25 @@ const CLEANER_WORKER_URL = new URL("./storage/log-cleaner-worker.ts", import.met
 
 function main(argv: string[]): void {
   const started = performance.now();
+  if (argv[0] === "--help" || argv[0] === "-h") {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (argv[0] === "--version") {
+    process.stdout.write(`bunka ${VERSION} (commit ${COMMIT}, Bun ${Bun.version})\n`);
+    process.exit(0);
+  }
+  if (argv[0]?.startsWith("-") || argv.length > 1) {
+    process.stderr.write(`bunka: unexpected argument${argv.length > 1 ? "s" : ""} ${argv.join(" ")}\n${USAGE}`);
+    process.exit(1);
+  }
   const configPath = argv[0];
+  log.info(`Bunka ${VERSION} (commit ${COMMIT}) on Bun ${Bun.version}`);
   let config;
   try {
     config = loadBrokerConfig(configPath);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      log.error(`config: ${e.message}`);
-      process.exit(1);
-    }
+    if (e instanceof ConfigError) fail(`config${configPath === undefined ? "" : ` ${configPath}`}: ${e.message}`);
     throw e;
   }
   if (configPath === undefined) {
@@ -36,10 +90,21 @@ function main(argv: string[]): void {
   } else {
     log.info(`config from ${config.source}`);
   }
+  // AbstractConfig.logUnused's sentence, once; Bunka also tells a Kafka key it ignores from a key
+  // nobody defines (a typo such as listener=).
+  if (config.unusedKeys.unknown.length > 0) {
+    log.warn(`These configurations '[${config.unusedKeys.unknown.join(", ")}]' were supplied but are not used yet. ` +
+      `They are not Kafka broker configurations (a typo?).`);
+  }
+  if (config.unusedKeys.kafkaOnly.length > 0) {
+    log.warn(`These configurations '[${config.unusedKeys.kafkaOnly.join(", ")}]' were supplied but are not used yet. ` +
+      `They are Kafka broker configurations Bunka does not apply.`);
+  }
   // A topic's log settings: its configs over the broker's dynamic and static ones, read again at
   // every use (the store's metadata is there by the time the first partition log opens).
   const logConfigOf = (topic: string) => resolver.forTopic(topic);
-  const store: LogStore = LogStore.open({
+  checkLogDirs(config);
+  const store: LogStore = openStore(() => LogStore.open({
     logDirs: config.logDirs,
     segmentBytes: config.logSegmentBytes,
     indexIntervalBytes: config.logIndexIntervalBytes,
@@ -53,7 +118,7 @@ function main(argv: string[]): void {
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
-  });
+  }));
   const resolver = logConfigResolver(config, store.metadata);
   const brokerValue = resolver.brokerValue;
   // Config changes (IncrementalAlterConfigs, AlterConfigs) reach the open partition logs at once;
@@ -84,10 +149,10 @@ function main(argv: string[]): void {
   try {
     running = startListeners(config.listeners, broker);
   } catch (e) {
-    log.error(`cannot listen: ${(e as Error).message}`);
-    process.exit(1);
+    if (e instanceof ListenError) fail(e.message);
+    throw e;
   }
-  log.info(`Bunka node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
+  log.info(`Bunka ${VERSION} node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
     `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s); ` +
     (fsyncBeforeAck((key) => config.raw.get(key))
       ? "acknowledgements wait for fsync (group commit; bunka.fsync.before.ack=false: Kafka's page-cache acknowledgements)"
@@ -105,6 +170,17 @@ function main(argv: string[]): void {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/** LogStore.open, with a file system error while reading the log dirs as one ERROR line and exit 1. */
+function openStore(open: () => LogStore): LogStore {
+  try {
+    return open();
+  } catch (e) {
+    const { code, path } = e as { code?: string; path?: string };
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) fail(`log.dirs: cannot open ${path ?? "the log dirs"}: ${systemErrorText(e)}`);
+    throw e;
+  }
 }
 
 main(process.argv.slice(2));

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseProperties } from "./properties.ts";
-import { log } from "../log.ts";
+import { KAFKA_BROKER_KEYS, type ConfigDef } from "./config-defs.ts";
+import { checkConfigValue } from "./config-values.ts";
 
 export interface Listener {
   name: string;
@@ -43,6 +44,8 @@ export interface BrokerConfig {
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
   raw: Map<string, string>;
+  /** Keys given that Bunka does not apply: Kafka broker keys it ignores, and keys neither knows (typos?). */
+  unusedKeys: { kafkaOnly: string[]; unknown: string[] };
 }
 
 export class ConfigError extends Error {}
@@ -54,7 +57,8 @@ export class ConfigError extends Error {}
  */
 export const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 256 * 1024 * 1024;
 
-// Keys this broker reads; any other key is accepted and logged once at debug level.
+// Keys this broker reads (with BUNKA_KEYS); any other key is accepted, and main.ts warns about it
+// once at start-up.
 const KNOWN_KEYS = new Set([
   "node.id", "broker.id", "listeners", "advertised.listeners", "controller.listener.names",
   "listener.security.protocol.map", "log.dirs", "log.dir", "num.partitions",
@@ -71,6 +75,19 @@ const KNOWN_KEYS = new Set([
   "log.roll.jitter.ms", "log.roll.jitter.hours", "log.cleaner.enable", "log.cleaner.backoff.ms",
   "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
+  "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
+]);
+
+// Bunka's own keys, with the type and range they are checked against.
+// internal.log.segment.bytes is for tests only: log.segment.bytes past Kafka's 1 MiB minimum.
+// Kafka keeps the same escape for its own tests as internal configs (LogConfig's
+// internal.segment.bytes, KRaftConfigs' internal.metadata.log.segment.bytes); 14 bytes is the
+// minimum Kafka had before 4.0 (LegacyRecord.RECORD_OVERHEAD_V0).
+const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
+  ["internal.log.segment.bytes", { name: "internal.log.segment.bytes", type: "INT", default: null,
+    validator: { kind: "range", min: "14" }, doc: "Tests only: log.segment.bytes without its 1 MiB minimum." }],
+  ["bunka.fsync.before.ack", { name: "bunka.fsync.before.ack", type: "BOOLEAN", default: "true",
+    doc: "Answer a produce (and an offset commit) only once it is fsynced (group commit); false: from the page cache, as Kafka." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
@@ -86,16 +103,33 @@ export function loadBrokerConfig(path: string | undefined): BrokerConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new ConfigError(`cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return brokerConfigFrom(parseProperties(text), resolve(path));
 }
 
-export function brokerConfigFrom(props: Map<string, string>, source: string): BrokerConfig {
-  for (const key of props.keys()) {
-    if (!KNOWN_KEYS.has(key)) log.debug(`config: ${key} is not used by Bunka (accepted, ignored)`);
+/**
+ * The broker's settings from server.properties keys. Every value of a key Kafka or Bunka defines
+ * is checked first with Kafka's type and range (KafkaConfig's ConfigDef, as kafka-broker-keys.ts
+ * lists them), and a bad one is a ConfigError with Kafka's ConfigException text, as Kafka refuses
+ * to start on it.
+ */
+export function brokerConfigFrom(given: Map<string, string>, source: string): BrokerConfig {
+  const unusedKeys = { kafkaOnly: [] as string[], unknown: [] as string[] };
+  for (const [key, value] of given) {
+    const def = BUNKA_KEYS.get(key) ?? KAFKA_BROKER_KEYS.get(key);
+    if (def !== undefined) {
+      const checked = checkConfigValue(def, value);
+      if (!checked.ok) throw new ConfigError(checked.message);
+    }
+    if (KNOWN_KEYS.has(key) || BUNKA_KEYS.has(key)) continue;
+    (def === undefined ? unusedKeys.unknown : unusedKeys.kafkaOnly).push(key);
   }
-  const int = (key: string, dflt: number, min = 0): number => {
+  const segmentOverride = given.get("internal.log.segment.bytes");
+  const props = segmentOverride === undefined ? given : new Map([...given, ["log.segment.bytes", segmentOverride.trim()]]);
+  // Kafka's ranges were checked above; a `min` here is Bunka's own, for keys Kafka does not range-check
+  // (a negative replication factor, timeout or size makes no sense to Bunka either).
+  const int = (key: string, dflt: number, min = Number.MIN_SAFE_INTEGER): number => {
     const v = props.get(key)?.trim();
     if (v === undefined || v === "") return dflt;
     const n = Number(v);
@@ -123,9 +157,10 @@ export function brokerConfigFrom(props: Map<string, string>, source: string): Br
   const logDirs = logDirsRaw.split(",").map((s) => s.trim()).filter((s) => s !== "").map((d) => resolve(d));
   if (logDirs.length === 0) throw new ConfigError("log.dirs is empty");
 
-  const retentionMs = props.has("log.retention.ms") ? int("log.retention.ms", 0, -1)
-    : props.has("log.retention.minutes") ? int("log.retention.minutes", 0, -1) * 60_000
-    : int("log.retention.hours", 168, -1) * 3_600_000;
+  // KafkaConfig.logRetentionTimeMillis: ms, else minutes, else hours; any negative is -1 (no limit).
+  const retentionMs = Math.max(-1, props.has("log.retention.ms") ? int("log.retention.ms", 0)
+    : props.has("log.retention.minutes") ? int("log.retention.minutes", 0) * 60_000
+    : int("log.retention.hours", 168) * 3_600_000);
 
   // Kafka's SimpleMemoryPool refuses a pool smaller than one request (socket.request.max.bytes);
   // Bunka's default grows with socket.request.max.bytes, so a file Kafka accepts starts here too.
@@ -137,32 +172,33 @@ export function brokerConfigFrom(props: Map<string, string>, source: string): Br
   }
 
   return {
-    nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1),
+    nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1, 0),
     listeners,
     advertisedListeners,
     controllerListenerNames,
     logDirs,
-    numPartitions: int("num.partitions", 1, 1),
+    numPartitions: int("num.partitions", 1),
     defaultReplicationFactor: int("default.replication.factor", 1, 1),
     autoCreateTopicsEnable: bool("auto.create.topics.enable", true),
-    logSegmentBytes: int("log.segment.bytes", 1073741824, 14),
-    logIndexIntervalBytes: int("log.index.interval.bytes", 4096, 0),
+    logSegmentBytes: int("log.segment.bytes", 1073741824),
+    logIndexIntervalBytes: int("log.index.interval.bytes", 4096),
     logRetentionMs: retentionMs,
-    logRetentionBytes: int("log.retention.bytes", -1, -1),
-    messageMaxBytes: int("message.max.bytes", 1048588, 0),
+    logRetentionBytes: Math.max(-1, int("log.retention.bytes", -1)),
+    messageMaxBytes: int("message.max.bytes", 1048588),
     socketRequestMaxBytes,
     queuedMaxRequestBytes,
     groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms", 3000, 0),
-    offsetsRetentionMinutes: int("offsets.retention.minutes", 10080, 1),
+    offsetsRetentionMinutes: int("offsets.retention.minutes", 10080),
     groupMinSessionTimeoutMs: int("group.min.session.timeout.ms", 6000, 0),
     groupMaxSessionTimeoutMs: int("group.max.session.timeout.ms", 1800000, 0),
-    groupMaxSize: int("group.max.size", 2147483647, 1),
-    offsetsTopicNumPartitions: int("offsets.topic.num.partitions", 50, 1),
-    offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600, 1),
-    offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000, 1),
+    groupMaxSize: int("group.max.size", 2147483647),
+    offsetsTopicNumPartitions: int("offsets.topic.num.partitions", 50),
+    offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600),
+    offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
     source,
     raw: props,
+    unusedKeys,
   };
 }
 

@@ -1,6 +1,7 @@
 // Bun.listen on every configured listener; each socket gets a Connection.
 
 import type { TCPSocketListener } from "bun";
+import { getSystemErrorMessage } from "node:util";
 import type { Listener } from "../config/broker-config.ts";
 import type { BrokerContext } from "../handlers/registry.ts";
 import { Connection } from "./connection.ts";
@@ -14,13 +15,28 @@ export interface RunningListener {
   stop(): void;
 }
 
+/** Thrown when a listener cannot bind: the message names the listener, address, port and reason. */
+export class ListenError extends Error {}
+
 /** Every listener shares one pool: `queued.max.request.bytes` is broker-wide, as in Kafka. */
 export function startListeners(listeners: Listener[], broker: BrokerContext,
   pool = new MemoryPool(broker.config.queuedMaxRequestBytes)): RunningListener[] {
-  return listeners.map((listener) => {
-    // An empty host binds every interface, IPv4 and IPv6, as Kafka does for `PLAINTEXT://:9092`.
-    const hostname = listener.host === "" ? "::" : listener.host;
-    const server: TCPSocketListener<Connection> = Bun.listen<Connection>({
+  const running: RunningListener[] = [];
+  try {
+    for (const listener of listeners) running.push(startListener(listener, broker, pool));
+  } catch (e) {
+    for (const r of running) r.stop();
+    throw e;
+  }
+  return running;
+}
+
+function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPool): RunningListener {
+  // An empty host binds every interface, IPv4 and IPv6, as Kafka does for `PLAINTEXT://:9092`.
+  const hostname = listener.host === "" ? "::" : listener.host;
+  let server: TCPSocketListener<Connection>;
+  try {
+    server = Bun.listen<Connection>({
       hostname,
       port: listener.port,
       socket: {
@@ -42,7 +58,13 @@ export function startListeners(listeners: Listener[], broker: BrokerContext,
         },
       },
     });
-    log.info(`listening on ${listener.name}://${listener.host || "*"}:${server.port}`);
-    return { listener, port: server.port, stop: () => server.stop(true) };
-  });
+  } catch (e) {
+    // Bun's own message is "Failed to listen at <host>"; Kafka's SocketServer says "Socket server
+    // failed to bind to <host>:<port>: <reason>." The reason comes from the errno Bun attaches.
+    const { code, errno } = e as { code?: string; errno?: number };
+    const reason = typeof errno === "number" && errno !== 0 ? `${getSystemErrorMessage(-Math.abs(errno))} (${code})` : (code ?? (e as Error).message);
+    throw new ListenError(`cannot listen on ${listener.name}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${listener.port}: ${reason}`);
+  }
+  log.info(`listening on ${listener.name}://${listener.host || "*"}:${server.port}`);
+  return { listener, port: server.port, stop: () => server.stop(true) };
 }

@@ -92,6 +92,32 @@ describe("BrokerConfig", () => {
     expect(brokerConfigFrom(parseProperties("log.retention.hours=1"), "t").logRetentionMs).toBe(3_600_000);
     expect(brokerConfigFrom(parseProperties("log.retention.hours=1\nlog.retention.minutes=2"), "t").logRetentionMs).toBe(120_000);
     expect(brokerConfigFrom(parseProperties("log.retention.minutes=2\nlog.retention.ms=5"), "t").logRetentionMs).toBe(5);
+    // KafkaConfig.logRetentionTimeMillis: any negative value means no limit, -1.
+    expect(brokerConfigFrom(parseProperties("log.retention.minutes=-1"), "t").logRetentionMs).toBe(-1);
+    expect(brokerConfigFrom(parseProperties("log.retention.hours=-5"), "t").logRetentionMs).toBe(-1);
+  });
+
+  test("values are checked with Kafka's type and range, for keys Bunka ignores too", () => {
+    const refused = (text: string) => () => brokerConfigFrom(parseProperties(text), "t");
+    expect(refused("log.segment.bytes=1048575")).toThrow("Invalid value 1048575 for configuration log.segment.bytes: Value must be at least 1048576");
+    expect(refused("log.segment.bytes=2147483648")).toThrow("Invalid value 2147483648 for configuration log.segment.bytes: Not a number of type INT");
+    expect(refused("delete.topic.enable=maybe")).toThrow("Invalid value maybe for configuration delete.topic.enable: Expected value to be either true or false");
+    expect(refused("compression.type=brotli")).toThrow("Invalid value brotli for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer");
+    expect(refused("num.network.threads=0")).toThrow("Invalid value 0 for configuration num.network.threads: Value must be at least 1");
+    expect(brokerConfigFrom(parseProperties("log.segment.bytes= 1048576 \ndelete.topic.enable=FALSE"), "t").logSegmentBytes).toBe(1048576);
+  });
+
+  test("internal.log.segment.bytes (tests only) sets log.segment.bytes below 1 MiB, down to 14", () => {
+    const config = brokerConfigFrom(parseProperties("internal.log.segment.bytes=2048\nlog.segment.bytes=1048576"), "t");
+    expect(config.logSegmentBytes).toBe(2048);
+    expect(config.raw.get("log.segment.bytes")).toBe("2048");
+    expect(config.unusedKeys).toEqual({ kafkaOnly: [], unknown: [] });
+    expect(() => brokerConfigFrom(parseProperties("internal.log.segment.bytes=13"), "t")).toThrow("Value must be at least 14");
+  });
+
+  test("unused keys: Kafka keys Bunka ignores apart from keys nobody defines", () => {
+    const config = brokerConfigFrom(parseProperties("node.id=1\nlistener=PLAINTEXT://:9092\nnum.io.threads=8\nlog.dirs=/tmp/x\nfoo=1"), "t");
+    expect(config.unusedKeys).toEqual({ kafkaOnly: ["num.io.threads"], unknown: ["listener", "foo"] });
   });
 
   test("an unreadable file is a ConfigError", () => {

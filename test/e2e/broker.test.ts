@@ -427,7 +427,7 @@ describe("segments", () => {
     const dir = tempDir();
     const topic = { name: "rolling", topicId: randomTopicId() };
     layOutLogDir(dir, [{ ...topic, partitions: [[]] }]);
-    await using b = await startBroker({ logDir: dir, properties: { "log.segment.bytes": 16384 } });
+    await using b = await startBroker({ logDir: dir, properties: { "internal.log.segment.bytes": 16384 } });
     const client = await WireClient.connect(b.port);
     const stored: Uint8Array[] = [];
     for (let i = 0; i < 60; i++) {

@@ -10,7 +10,7 @@ import { startBroker, tempDir, type RunningBroker } from "../support/broker-proc
 import { connect, fetchPartition } from "../interop/raw-fetch.ts";
 
 const PROPS = {
-  "log.segment.bytes": 2048,
+  "internal.log.segment.bytes": 2048, // Kafka's minimum is 1 MiB: the test-only key (broker-config.ts)
   "log.retention.check.interval.ms": 200,
   "log.cleaner.backoff.ms": 200,
   "log.segment.delete.delay.ms": 0,

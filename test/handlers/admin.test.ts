@@ -422,7 +422,7 @@ describe("DeleteTopics", () => {
   test("mapped sealed segments are unmapped before their files are removed", async () => {
     // The memory file system throws where Bun would crash: deleting a file that is still mapped.
     const fs = new MemoryFileSystem();
-    const b = open("log.segment.bytes=1024", "/logs", fs);
+    const b = open("internal.log.segment.bytes=1024", "/logs", fs);
     await createOne(b, { name: "mapped" });
     // 600-byte batches in 1 KiB segments: every append rolls, so all but the last are sealed.
     for (let i = 0; i < 5; i++) expect((await produceTo(b, "mapped", 0, ["x".repeat(600)])).errorCode).toBe(0);
