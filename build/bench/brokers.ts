@@ -9,7 +9,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
-export type BrokerName = "kafka" | "bunka";
+/** "bunka-pagecache": Bunka with bunka.fsync.before.ack=false (Kafka's page-cache acknowledgements). */
+export type BrokerName = "kafka" | "bunka" | "bunka-pagecache";
 
 /** Settings both brokers get (written as Kafka's server.properties keys). */
 export interface CommonSettings {

@@ -56,6 +56,7 @@ const { values: opt } = parseArgs({
     quick: { type: "boolean" },
     latest: { type: "boolean" },
     "no-latest": { type: "boolean" },
+    "no-pagecache": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -74,7 +75,9 @@ if (opt.help) {
   --max-minutes M       start no new round after M minutes (default 30)
   --out DIR             output directory (default bench-results/<date-time>)
   --quick               a short run (1 round, smaller sizes); does not update build/bench/results/latest.*
-  --latest / --no-latest   do / do not copy the results to build/bench/results/latest.* (default: not with --quick)`);
+  --latest / --no-latest   do / do not copy the results to build/bench/results/latest.* (default: not with --quick)
+  --no-pagecache        skip the third session per round: Bunka with bunka.fsync.before.ack=false (Kafka's
+                        page-cache acknowledgements); Bunka's default acknowledges only once fsynced`);
   process.exit(0);
 }
 
@@ -109,7 +112,9 @@ const maxMinutes = num(opt["max-minutes"], 30);
 const writeLatest = opt["no-latest"] ? false : opt.latest ? true : !quick;
 const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 const outDir = opt.out ?? join(ROOT, "bench-results", stamp);
-const order: BrokerName[] = ["kafka", "bunka"];
+// Bunka as it ships (acknowledgements after fsync) and, unless --no-pagecache, Bunka acknowledging
+// from the page cache as Kafka does, each side by side with Kafka.
+const order: BrokerName[] = opt["no-pagecache"] ? ["kafka", "bunka"] : ["kafka", "bunka", "bunka-pagecache"];
 
 // ---- stop everything on the way out -----------------------------------------------------------
 
@@ -219,10 +224,13 @@ async function session(round: number, broker: BrokerName): Promise<void> {
   const runDir = join(outDir, "brokers", `${broker}-round${round}`);
   let b: RunningBroker;
   try {
-    if (broker === "bunka" && bunkaBuildError !== null) throw new Error(bunkaBuildError);
+    if (broker !== "kafka" && bunkaBuildError !== null) throw new Error(bunkaBuildError);
     b = broker === "kafka"
       ? await startKafka({ port: kafkaPort, runDir, heapOpts: kafkaHeap, settings })
-      : await startBunka({ command: [bunkaBinary], port: bunkaPort, runDir, settings });
+      : await startBunka({
+        command: [bunkaBinary], port: bunkaPort, runDir, settings,
+        extraProperties: broker === "bunka-pagecache" ? ["bunka.fsync.before.ack=false"] : [],
+      });
   } catch (e) {
     fail("setup", "start", METRICS.map((m) => m.id), `did not start: ${(e as Error).message}`);
     return;
@@ -409,6 +417,11 @@ try {
 // ---- report -------------------------------------------------------------------------------------
 
 const summary = summarize(samples);
+// The same tables for Bunka with page-cache acknowledgements (its samples in the Bunka column).
+const pageCacheRun = order.includes("bunka-pagecache");
+const asBunka = <T extends { broker: BrokerName }>(xs: T[]): T[] =>
+  xs.filter((x) => x.broker !== "bunka").map((x) => (x.broker === "bunka-pagecache" ? { ...x, broker: "bunka" as const } : x));
+const pageCacheSummary = pageCacheRun ? summarize(asBunka(samples)) : null;
 const totalMin = (performance.now() - started) / 60000;
 const cpuModel = cpus()[0]?.model ?? "?";
 const machine = {
@@ -431,11 +444,13 @@ const config = {
   rounds, roundsRun, order, sizes, settings, kafkaHeap, warmupRecords,
   dataBytes: sizes.aRecords * A_RECORD_BYTES,
   brokerSettings: "one node, one replica, num.partitions and log.segment.bytes as above, auto.create.topics.enable=true, " +
-    "offsets.topic.num.partitions=1, group.initial.rebalance.delay.ms=0, no fsync per message (both brokers' default)",
+    "offsets.topic.num.partitions=1, group.initial.rebalance.delay.ms=0; Kafka acknowledges from the page cache (its default), " +
+    "Bunka after fsync with group commit (its default), and bunka-pagecache with bunka.fsync.before.ack=false",
 };
 const result = {
   meta: { date: new Date().toISOString(), command, minutes: Number(totalMin.toFixed(1)), stoppedEarly, machine, versions, bunka: git, config },
   summary: summary.map((m) => ({ ...m.metric, kafka: m.kafka, bunka: m.bunka, ratio: m.ratio, meetsTarget: m.meetsTarget })),
+  pageCacheSummary: pageCacheSummary?.map((m) => ({ ...m.metric, kafka: m.kafka, bunka: m.bunka, ratio: m.ratio })) ?? null,
   failures,
   samples,
   sessions,
@@ -443,8 +458,12 @@ const result = {
 
 const subtitle = `${command} · ${roundsRun} round(s) · Kafka ${kafkaVersion} (${kafkaHeap}) vs Bunka ${git.commit}${git.uncommittedFiles ? "+wip" : ""}`;
 const machineLine = `${machine.cores} × ${cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel} · ${result.meta.date.slice(0, 16).replace("T", " ")} UTC`;
-const text = textTables(summary, failures);
-const md = markdownTables(summary, failures);
+const PAGE_CACHE_HEADING = "Bunka with bunka.fsync.before.ack=false (page-cache acknowledgements, as Kafka's) vs Kafka:";
+const DURABLE_HEADING = "Bunka as it ships (acknowledged once fsynced, group commit) vs Kafka (page-cache acknowledgements):";
+const text = (pageCacheSummary ? `${DURABLE_HEADING}\n\n` : "") + textTables(summary, failures.filter((f) => f.broker !== "bunka-pagecache")) +
+  (pageCacheSummary ? `\n\n${PAGE_CACHE_HEADING}\n\n${textTables(pageCacheSummary, asBunka(failures))}` : "");
+const md = (pageCacheSummary ? `${DURABLE_HEADING}\n\n` : "") + markdownTables(summary, failures.filter((f) => f.broker !== "bunka-pagecache")) +
+  (pageCacheSummary ? `\n\n${PAGE_CACHE_HEADING}\n\n${markdownTables(pageCacheSummary, asBunka(failures))}` : "");
 const svg = svgChart(summary, "Bunka vs Apache Kafka, side by side", [subtitle, machineLine]);
 writeFileSync(join(outDir, "results.json"), JSON.stringify(result, null, 2) + "\n");
 writeFileSync(join(outDir, "summary.txt"), `${subtitle}\n${machineLine}\n\n${text}\n`);
