@@ -68,6 +68,15 @@ registerApi<ProduceRequest, ProduceResponse>({
   readRequest: readProduceRequest,
   writeResponse: writeProduceResponse,
   handle: produce,
+  // Kafka's ProduceRequest.getErrorResponse: none with acks=0 (the connection is closed).
+  errorResponse: (request, errorCode, message) => request.acks === 0 ? null : {
+    throttleTimeMs: 0,
+    nodeEndpoints: [],
+    responses: request.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({ ...failed(p.index, errorCode), errorMessage: message })),
+    })),
+  },
 });
 
 /** Kafka's Topic.isInternal. */

@@ -15,20 +15,25 @@
 // exist) and carries an empty aborted-transactions list; read_uncommitted a null one.
 // Sessions: a full fetch (epoch -1, or 0 asking for a new session) is answered sessionless
 // (session id 0, which is how Kafka declines to create one when its cache is full); an
-// incremental fetch (epoch > 0) names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
+// incremental fetch (any other epoch) names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
+// An isolation level other than 0 and 1 fails the whole request with UNKNOWN_SERVER_ERROR once a
+// partition asked for exists, as Kafka's IsolationLevel.forId throws when the read starts
+// (FetchRequest.getErrorResponse: the top-level code, and before v13 every partition asked for
+// carries it too).
 
 import {
   FETCH, readFetchRequest, writeFetchResponse, type FetchRequest, type FetchResponse,
 } from "../protocol/messages/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
-import { registerApi, type RequestContext } from "./registry.ts";
+import { RequestError, registerApi, type RequestContext } from "./registry.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 
 type TopicResponse = FetchResponse["responses"][number];
 type PartitionResponse = TopicResponse["partitions"][number];
 
-const READ_COMMITTED = 1;
+const READ_UNCOMMITTED = 0, READ_COMMITTED = 1;
+const INITIAL_EPOCH = 0, FINAL_EPOCH = -1;
 
 registerApi<FetchRequest, FetchResponse>({
   spec: FETCH,
@@ -37,6 +42,12 @@ registerApi<FetchRequest, FetchResponse>({
   responseSizeHint: 16 * 1024,
   zeroCopyBytes: 8 * 1024,
   handle: fetch,
+  errorResponse: (request, errorCode, _message, ctx) => ({
+    throttleTimeMs: 0, errorCode, sessionId: request.sessionId, nodeEndpoints: [],
+    responses: ctx.apiVersion >= 13 ? [] : request.topics.map((t) => ({
+      topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => errorPartition(p.partition, errorCode, [])),
+    })),
+  }),
 });
 
 interface FetchRound {
@@ -47,7 +58,10 @@ interface FetchRound {
 }
 
 export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse | Promise<FetchResponse> {
-  if (ctx.apiVersion >= 7 && request.sessionEpoch > 0) {
+  if (request.isolationLevel !== READ_UNCOMMITTED && request.isolationLevel !== READ_COMMITTED && asksForAPartition(request, ctx)) {
+    throw new RequestError(ErrorCode.UNKNOWN_SERVER_ERROR, `Unknown isolation level ${request.isolationLevel}`);
+  }
+  if (ctx.apiVersion >= 7 && request.sessionEpoch !== INITIAL_EPOCH && request.sessionEpoch !== FINAL_EPOCH) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
   }
   const first = readOnce(request, ctx);
@@ -63,6 +77,15 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
       if (!appended || round.bytes >= request.minBytes || round.hasError || Date.now() >= deadline) return round.response;
     }
   })();
+}
+
+/** Whether any partition asked for exists (Kafka reads, and meets the isolation level, only then). */
+function asksForAPartition(request: FetchRequest, ctx: RequestContext): boolean {
+  const metadata = ctx.broker.store.metadata;
+  return request.topics.some((t) => {
+    const meta = ctx.apiVersion >= 13 ? metadata.topicsById.get(t.topicId) : metadata.topicsByName.get(t.topic);
+    return meta !== undefined && t.partitions.some((p) => meta.partitions.some((x) => x.partitionId === p.partition));
+  });
 }
 
 function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {

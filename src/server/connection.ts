@@ -6,7 +6,7 @@ import type { Socket } from "bun";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { readRequestHeader } from "../protocol/messages/headers.ts";
-import { handlerFor, InvalidRequestError, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
+import { handlerFor, refusedRequest, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
 import type { Listener } from "../config/broker-config.ts";
 import { log } from "../log.ts";
 
@@ -144,9 +144,9 @@ export class Connection {
     try {
       result = handler.handle(request, ctx);
     } catch (e) {
-      if (e instanceof InvalidRequestError) return this.closeAfterPending(`invalid ${handler.name} v${apiVersion} request: ${e.message}`);
-      log.error(`${handler.name} v${apiVersion} from ${this.peer} failed: ${(e as Error).stack ?? e}`);
-      return this.close(`handler error`);
+      const refused = refusedRequest(handler, request, ctx, e);
+      if ("close" in refused) return this.closeAfterPending(refused.close);
+      result = refused.response;
     }
     if (result === null) return; // no response at all (acks=0)
     if (result instanceof Promise) {
@@ -165,8 +165,16 @@ export class Connection {
           this.flush();
         },
         (e) => {
-          log.error(`${handler.name} v${apiVersion} from ${this.peer} failed: ${(e as Error)?.stack ?? e}`);
-          this.close("handler error");
+          if (this.closed) return;
+          const refused = refusedRequest(handler, request, ctx, e);
+          if ("close" in refused) {
+            this.responses.splice(this.responses.indexOf(slot), 1);
+            return this.closeAfterPending(refused.close);
+          }
+          const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, refused.response);
+          slot.chunks = done.chunks;
+          slot.writer = done.writer;
+          this.flush();
         },
       );
       return;
