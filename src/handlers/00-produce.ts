@@ -56,7 +56,7 @@ import {
 } from "../records/record-batch.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import type { LogAppendSettings } from "../storage/log-validator.ts";
-import { log } from "../log.ts";
+import { escapeForLog, log } from "../log.ts";
 import { effectiveBrokerValue } from "../config/config-values.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
@@ -235,7 +235,7 @@ function succeeded(index: number, baseOffset: number, logAppendTimeMs: number, l
  * debug log), the log start offset only for errors raised inside the log.
  */
 function failed(index: number, errorCode: number, message: string | null = null, logStartOffset = -1): PartitionResponse {
-  if (message !== null && log.enabled("debug")) log.debug(`Produce: partition ${index}: error ${errorCode}: ${message}`);
+  if (message !== null && log.enabled("debug")) log.debug(`Produce: partition ${index}: error ${errorCode}: ${escapeForLog(message)}`);
   return {
     index,
     errorCode,

@@ -28,7 +28,7 @@ import {
 } from "./topic-creation.ts";
 import { brokerConfigLayers, effectiveTopicConfigs } from "../config/config-values.ts";
 import { newTopicId } from "../storage/cluster-metadata.ts";
-import { log } from "../log.ts";
+import { escapeForLog, log } from "../log.ts";
 
 const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
 
@@ -74,7 +74,7 @@ registerApi<CreateTopicsRequest, CreateTopicsResponse>({
       } else {
         const configs = [...plan.configs].map(([name, value]) => ({ name, value }));
         topicId = broker.store.metadata.createTopic(t.name, plan.partitions, { nodeId: broker.config.nodeId, configs }).topicId;
-        log.info(`created topic ${t.name} (id ${topicId}, ${plan.partitions} partition(s)${configs.length ? `, ${configs.map((c) => `${c.name}=${c.value}`).join(",")}` : ""})`);
+        log.info(`created topic ${t.name} (id ${topicId}, ${plan.partitions} partition(s)${configs.length ? `, ${configs.map((c) => `${escapeForLog(c.name)}=${escapeForLog(c.value)}`).join(",")}` : ""})`);
       }
       topics.push(successResult(broker, t.name, topicId, plan.partitions, plan.replicationFactor, plan.configs));
     }

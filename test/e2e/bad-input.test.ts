@@ -75,8 +75,9 @@ test(`random and truncated bodies for every advertised API and version (${ITERAT
   let sent = 0;
   for (const api of apis) {
     for (let version = api.minVersion; version <= api.maxVersion; version++) {
-      const client = await WireClient.connect(broker.port);
-      for (let i = 0; i < ITERATIONS && !client.closed; i++) {
+      let client = await WireClient.connect(broker.port);
+      for (let i = 0; i < ITERATIONS; i++) {
+        if (client.closed) client = await WireClient.connect(broker.port); // a broken frame closed it
         const body = new Uint8Array(Math.floor(random() * 64));
         for (let j = 0; j < body.length; j++) {
           // Mostly small values and 0xff runs: lengths of -1, huge counts, short strings.
@@ -106,11 +107,12 @@ function codecOf(name: string): { write: (w: Writer, v: number, m: any) => void;
 }
 
 /** One request over its own connection: the response body (after the header), or null if closed. */
-async function ask(apiKey: number, name: string, version: number, request: unknown, correlationId = 7): Promise<any | null> {
+async function ask(apiKey: number, name: string, version: number, request: unknown, clientId = "bunka-test"): Promise<any | null> {
+  const correlationId = 7;
   const handler = registeredApis().find((h) => h.apiKey === apiKey)!;
   const c = await WireClient.connect(broker.port);
   const { write, read } = codecOf(name);
-  c.send(apiKey, version, correlationId, handler.requestHeaderVersion(version) as 1 | 2, (w) => write(w, version, request));
+  c.send(apiKey, version, correlationId, handler.requestHeaderVersion(version) as 1 | 2, (w) => write(w, version, request), clientId);
   try {
     const r = new Reader(await c.receive());
     expect(r.int32()).toBe(correlationId);
@@ -200,6 +202,50 @@ test("a DescribeTopicPartitions cursor outside the request is INVALID_REQUEST fo
     });
   }
 });
+
+/** Resolves once the broker's output holds `text` (a hang is a named failure). */
+async function untilLogged(text: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!broker.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`broker never logged ${JSON.stringify(text)}`);
+    await Bun.sleep(20);
+  }
+}
+
+test("client-supplied ids cannot forge a log line: group, member, client and transactional ids are escaped", async () => {
+  const forged = "\n2026-01-01T00:00:00.000Z INFO forged";
+  const join = await WireClient.connect(broker.port);
+  join.send(11, 0, 1, 1, (w) => codecOf("JoinGroup").write(w, 0, {
+    ...messages.defaultJoinGroupRequest(), groupId: `g${forged}`, sessionTimeoutMs: 10_000, memberId: "",
+    protocolType: "consumer", protocols: [{ name: "range", metadata: new Uint8Array(0) }],
+  }), `client${forged}`);
+  await untilLogged("preparing to rebalance group g\\x0a2026");
+  join.close();
+  // A client id of its own: refusals are logged at most once per client every 10 s.
+  const txn = await ask(22, "InitProducerId", 4, { transactionalId: `t${forged}`, transactionTimeoutMs: 1000, producerId: -1, producerEpoch: -1 }, "txn-forger");
+  expect(txn.errorCode).toBe(53);
+  await untilLogged("refused transactional id t\\x0a2026");
+  const lines = broker.output().split("\n");
+  expect(lines.filter((l) => l.includes("forged") && !/^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO|WARN|ERROR|DEBUG) /.test(l))).toEqual([]);
+  expect(lines.filter((l) => l.startsWith("2026-01-01"))).toEqual([]);
+}, 20_000);
+
+test("an API or version Bunka does not serve closes the connection, as Kafka does, and is logged once per client", async () => {
+  const unserved = async (apiKey: number, version: number, clientId: string) => {
+    const c = await WireClient.connect(broker.port);
+    c.send(apiKey, version, 1, 1, () => {}, clientId);
+    expect(await c.waitClosed()).toBe(true);
+  };
+  await unserved(50, 0, "old-tool\nINFO forged");
+  await unserved(1, 3, "old-tool\nINFO forged"); // Fetch v3: below the served range
+  await unserved(3, 99, "other-tool");
+  await untilLogged("client other-tool from");
+  const lines = broker.output().split("\n").filter((l) => l.includes("does not serve"));
+  expect(lines.filter((l) => l.includes("old-tool\\x0aINFO forged"))).toHaveLength(1);
+  expect(lines.filter((l) => l.includes("other-tool"))).toHaveLength(1);
+  expect(lines.every((l) => l.includes(" INFO "))).toBe(true);
+  expect(await stillServing()).toBe(true);
+}, 20_000);
 
 test("garbage frames: header-only, size lies, zero-length frames", async () => {
   const cases = [
