@@ -13,6 +13,9 @@
 // waits for an append to one of the partitions or for max_wait_ms, without blocking anything.
 // read_committed reads up to the last stable offset (= high watermark until transactions
 // exist) and carries an empty aborted-transactions list; read_uncommitted a null one.
+// A fetch from a replica (replica_id >= 0; replica_state from v15) is a follower fetch, and this
+// single-node broker has no followers: each existing partition answers NOT_LEADER_OR_FOLLOWER,
+// as Kafka's Partition does for a replica it does not know.
 // Sessions: a full fetch (epoch -1, or 0 asking for a new session) is answered sessionless
 // (session id 0, which is how Kafka declines to create one when its cache is full); an
 // incremental fetch (any other epoch) names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
@@ -91,6 +94,7 @@ function asksForAPartition(request: FetchRequest, ctx: RequestContext): boolean 
 function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
   const byId = ctx.apiVersion >= 13;
   const readCommitted = request.isolationLevel === READ_COMMITTED;
+  const fromFollower = (ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0;
   const store = ctx.broker.store;
   let bytesLeft = request.maxBytes;
   let minOneBatch = true;
@@ -107,6 +111,11 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
         hasError = true;
         const code = local.unknown && meta === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : local.errorCode;
         partitions.push(errorPartition(p.partition, code, local.unknown ? [] : null));
+        continue;
+      }
+      if (fromFollower) {
+        hasError = true;
+        partitions.push(errorPartition(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null));
         continue;
       }
       const log = local.log;

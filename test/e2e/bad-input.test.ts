@@ -188,6 +188,17 @@ test("an unknown isolation level fails the request with UNKNOWN_SERVER_ERROR, as
   expect(listed.topics[0].partitions).toEqual([{ partitionIndex: 0, errorCode: -1, timestamp: -1, offset: -1, leaderEpoch: -1 }]);
 });
 
+test("a fetch from a replica id is a follower fetch: NOT_LEADER_OR_FOLLOWER for each existing partition", async () => {
+  const partition = (p: number) => ({ partition: p, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 100 });
+  for (const replicaId of [1, 5]) {
+    const res = await ask(1, "Fetch", 11, {
+      ...messages.defaultFetchRequest(), replicaId, maxWaitMs: 0, topics: [{ topic: "steady", topicId: ZERO_UUID, partitions: [partition(0), partition(9)] }],
+    });
+    expect(res.responses[0].partitions.map((p: any) => [p.partitionIndex, p.errorCode, p.highWatermark, p.abortedTransactions]))
+      .toEqual([[0, 6, -1, null], [9, 3, -1, []]]);
+  }
+});
+
 test("a fetch session epoch other than 0 and -1 without a session is FETCH_SESSION_ID_NOT_FOUND", async () => {
   const res = await ask(1, "Fetch", 12, { ...messages.defaultFetchRequest(), maxWaitMs: 0, sessionId: 0, sessionEpoch: -5 });
   expect(res.errorCode).toBe(70);
