@@ -199,6 +199,15 @@ test("a fetch from a replica id is a follower fetch: NOT_LEADER_OR_FOLLOWER for 
   }
 });
 
+test("OffsetForLeaderEpoch: a negative epoch other than -1 answers itself and the start of the first epoch", async () => {
+  const ask1 = (leaderEpoch: number) => ask(23, "OffsetForLeaderEpoch", 4, {
+    replicaId: -1, topics: [{ topic: "steady", partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch }] }],
+  }).then((res) => res.topics[0].partitions[0]);
+  expect(await ask1(-5)).toEqual({ errorCode: 0, partition: 0, leaderEpoch: -5, endOffset: 0 });
+  expect(await ask1(-2147483648)).toEqual({ errorCode: 0, partition: 0, leaderEpoch: -2147483648, endOffset: 0 });
+  expect(await ask1(-1)).toEqual({ errorCode: 0, partition: 0, leaderEpoch: -1, endOffset: -1 });
+});
+
 test("a fetch session epoch other than 0 and -1 without a session is FETCH_SESSION_ID_NOT_FOUND", async () => {
   const res = await ask(1, "Fetch", 12, { ...messages.defaultFetchRequest(), maxWaitMs: 0, sessionId: 0, sessionEpoch: -5 });
   expect(res.errorCode).toBe(70);
