@@ -202,7 +202,7 @@ export class Connection {
     const client = r.failed ? null : clientId;
     unservedRequests.info(`${client}\u0000${this.clientSoftware}`, () =>
       `client ${escapeForLog(client)}${this.clientSoftware === null ? "" : ` (${escapeForLog(this.clientSoftware)})`} from ${this.peer} ` +
-      `sent ${what}; closing its connections as Kafka does (logged once per client)`);
+      `sent ${what}; closing the connection as Kafka does (logged once per client)`);
     this.close(null);
   }
 
