@@ -62,3 +62,20 @@ export class RateLimitedLog {
     log.info(suppressed > 0 ? `${msg} (${suppressed} similar line(s) suppressed)` : msg);
   }
 }
+
+/**
+ * Logs a line once per key (at INFO), for events worth one line per client and no more. At most
+ * `maxKeys` keys are remembered; past that the oldest is forgotten, so memory stays bounded
+ * whatever clients send.
+ */
+export class OnceLog {
+  private readonly seen = new Set<string>();
+  constructor(private readonly maxKeys = 1024) {}
+
+  info(key: string, msg: () => string): void {
+    if (this.seen.has(key)) return;
+    if (this.seen.size >= this.maxKeys) this.seen.delete(this.seen.values().next().value!);
+    this.seen.add(key);
+    log.info(msg());
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { RateLimitedLog, escapeForLog } from "../src/log.ts";
+import { OnceLog, RateLimitedLog, escapeForLog } from "../src/log.ts";
 
 describe("escapeForLog", () => {
   test("control characters, separators and backslashes are escaped; printable text is kept", () => {
@@ -35,5 +35,21 @@ describe("RateLimitedLog", () => {
     expect(lines[0]).toContain("INFO first");
     expect(lines[1]).toContain("INFO other key");
     expect(lines[2]).toContain("INFO later (2 similar line(s) suppressed)");
+  });
+});
+
+describe("OnceLog", () => {
+  test("one line per key; past maxKeys the oldest key is forgotten, so memory stays bounded", () => {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    try {
+      const once = new OnceLog(2);
+      for (const key of ["a", "a", "b", "a", "c", "b", "a"]) once.info(key, () => `line ${key}`);
+    } finally {
+      process.stderr.write = write;
+    }
+    // a, b logged; c evicts a; b still known; a logged again.
+    expect(lines.map((l) => l.trim().split(" INFO ")[1])).toEqual(["line a", "line b", "line c", "line a"]);
   });
 });

@@ -63,7 +63,7 @@ import {
 import type { PartitionLog } from "../storage/partition-log.ts";
 import { StorageError } from "../storage/log-dir-failures.ts";
 import type { LogAppendSettings } from "../storage/log-validator.ts";
-import { log } from "../log.ts";
+import { escapeForLog, log } from "../log.ts";
 import { effectiveBrokerValue } from "../config/config-values.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
@@ -75,6 +75,15 @@ registerApi<ProduceRequest, ProduceResponse>({
   readRequest: readProduceRequest,
   writeResponse: writeProduceResponse,
   handle: produce,
+  // Kafka's ProduceRequest.getErrorResponse: none with acks=0 (the connection is closed).
+  errorResponse: (request, errorCode, message) => request.acks === 0 ? null : {
+    throttleTimeMs: 0,
+    nodeEndpoints: [],
+    responses: request.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({ ...failed(p.index, errorCode), errorMessage: message })),
+    })),
+  },
 });
 
 /** Kafka's Topic.isInternal. */
@@ -263,7 +272,7 @@ function succeeded(index: number, baseOffset: number, logAppendTimeMs: number, l
  * debug log), the log start offset only for errors raised inside the log.
  */
 function failed(index: number, errorCode: number, message: string | null = null, logStartOffset = -1): PartitionResponse {
-  if (message !== null && log.enabled("debug")) log.debug(`Produce: partition ${index}: error ${errorCode}: ${message}`);
+  if (message !== null && log.enabled("debug")) log.debug(`Produce: partition ${index}: error ${errorCode}: ${escapeForLog(message)}`);
   return {
     index,
     errorCode,

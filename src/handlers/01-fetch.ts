@@ -13,22 +13,30 @@
 // waits for an append to one of the partitions or for max_wait_ms, without blocking anything.
 // read_committed reads up to the last stable offset (= high watermark until transactions
 // exist) and carries an empty aborted-transactions list; read_uncommitted a null one.
+// A fetch from a replica (replica_id >= 0; replica_state from v15) is a follower fetch, and this
+// single-node broker has no followers: each existing partition answers NOT_LEADER_OR_FOLLOWER,
+// as Kafka's Partition does for a replica it does not know.
 // Sessions: a full fetch (epoch -1, or 0 asking for a new session) is answered sessionless
 // (session id 0, which is how Kafka declines to create one when its cache is full); an
-// incremental fetch (epoch > 0) names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
+// incremental fetch (any other epoch) names a session we never created: FETCH_SESSION_ID_NOT_FOUND.
+// An isolation level other than 0 and 1 fails the whole request with UNKNOWN_SERVER_ERROR once a
+// partition asked for exists, as Kafka's IsolationLevel.forId throws when the read starts
+// (FetchRequest.getErrorResponse: the top-level code, and before v13 every partition asked for
+// carries it too).
 
 import {
   FETCH, readFetchRequest, writeFetchResponse, type FetchRequest, type FetchResponse,
 } from "../protocol/messages/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
-import { registerApi, type RequestContext } from "./registry.ts";
+import { RequestError, registerApi, type RequestContext } from "./registry.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 
 type TopicResponse = FetchResponse["responses"][number];
 type PartitionResponse = TopicResponse["partitions"][number];
 
-const READ_COMMITTED = 1;
+const READ_UNCOMMITTED = 0, READ_COMMITTED = 1;
+const INITIAL_EPOCH = 0, FINAL_EPOCH = -1;
 
 registerApi<FetchRequest, FetchResponse>({
   spec: FETCH,
@@ -37,6 +45,12 @@ registerApi<FetchRequest, FetchResponse>({
   responseSizeHint: 16 * 1024,
   zeroCopyBytes: 8 * 1024,
   handle: fetch,
+  errorResponse: (request, errorCode, _message, ctx) => ({
+    throttleTimeMs: 0, errorCode, sessionId: request.sessionId, nodeEndpoints: [],
+    responses: ctx.apiVersion >= 13 ? [] : request.topics.map((t) => ({
+      topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => errorPartition(p.partition, errorCode, [])),
+    })),
+  }),
 });
 
 interface FetchRound {
@@ -47,7 +61,10 @@ interface FetchRound {
 }
 
 export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse | Promise<FetchResponse> {
-  if (ctx.apiVersion >= 7 && request.sessionEpoch > 0) {
+  if (request.isolationLevel !== READ_UNCOMMITTED && request.isolationLevel !== READ_COMMITTED && asksForAPartition(request, ctx)) {
+    throw new RequestError(ErrorCode.UNKNOWN_SERVER_ERROR, `Unknown isolation level ${request.isolationLevel}`);
+  }
+  if (ctx.apiVersion >= 7 && request.sessionEpoch !== INITIAL_EPOCH && request.sessionEpoch !== FINAL_EPOCH) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
   }
   const first = readOnce(request, ctx);
@@ -65,9 +82,19 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
   })();
 }
 
+/** Whether any partition asked for exists (Kafka reads, and meets the isolation level, only then). */
+function asksForAPartition(request: FetchRequest, ctx: RequestContext): boolean {
+  const metadata = ctx.broker.store.metadata;
+  return request.topics.some((t) => {
+    const meta = ctx.apiVersion >= 13 ? metadata.topicsById.get(t.topicId) : metadata.topicsByName.get(t.topic);
+    return meta !== undefined && t.partitions.some((p) => meta.partitions.some((x) => x.partitionId === p.partition));
+  });
+}
+
 function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
   const byId = ctx.apiVersion >= 13;
   const readCommitted = request.isolationLevel === READ_COMMITTED;
+  const fromFollower = (ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0;
   const store = ctx.broker.store;
   let bytesLeft = request.maxBytes;
   let minOneBatch = true;
@@ -84,6 +111,11 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
         hasError = true;
         const code = local.unknown && meta === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : local.errorCode;
         partitions.push(errorPartition(p.partition, code, local.unknown ? [] : null));
+        continue;
+      }
+      if (fromFollower) {
+        hasError = true;
+        partitions.push(errorPartition(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null));
         continue;
       }
       const log = local.log;

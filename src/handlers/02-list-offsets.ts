@@ -5,19 +5,21 @@
 // the first record whose timestamp is ≥ it (exact for uncompressed batches, the batch's first
 // offset for compressed ones: storage never decompresses), or offset -1 when there is none.
 // current_leader_epoch (v4+) is checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
-// Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION with -1s.
+// Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION with -1s. An isolation level other
+// than 0 and 1 fails every partition with UNKNOWN_SERVER_ERROR (Kafka's IsolationLevel.forId
+// throws; ListOffsetsRequest.getErrorResponse).
 
 import {
   LIST_OFFSETS, readListOffsetsRequest, writeListOffsetsResponse, type ListOffsetsRequest, type ListOffsetsResponse,
 } from "../protocol/messages/list-offsets.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
-import { registerApi } from "./registry.ts";
+import { RequestError, registerApi } from "./registry.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
 
 type PartitionResponse = ListOffsetsResponse["topics"][number]["partitions"][number];
 
 const LATEST = -1, EARLIEST = -2, MAX_TIMESTAMP = -3, EARLIEST_LOCAL = -4;
-const READ_COMMITTED = 1;
+const READ_UNCOMMITTED = 0, READ_COMMITTED = 1;
 
 registerApi<ListOffsetsRequest, ListOffsetsResponse>({
   spec: LIST_OFFSETS,
@@ -26,6 +28,9 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
   handle(request, ctx) {
     const store = ctx.broker.store;
     const version = ctx.apiVersion;
+    if (request.isolationLevel !== READ_UNCOMMITTED && request.isolationLevel !== READ_COMMITTED) {
+      throw new RequestError(ErrorCode.UNKNOWN_SERVER_ERROR, `Unknown isolation level ${request.isolationLevel}`);
+    }
     const topics = request.topics.map((t) => {
       const meta = store.metadata.topicsByName.get(t.name);
       return {
@@ -61,6 +66,10 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
     });
     return { throttleTimeMs: 0, topics };
   },
+  errorResponse: (request, errorCode) => ({
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => failed(p.partitionIndex, errorCode)) })),
+  }),
 });
 
 function failed(partitionIndex: number, errorCode: number): PartitionResponse {

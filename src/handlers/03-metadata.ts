@@ -1,6 +1,9 @@
 // Metadata (3), v0–v12. Follows KafkaApis.handleTopicMetadataRequest: all topics when the list
 // is empty (v0) or null (v1+); by topic id from v12 (unknown id → UNKNOWN_TOPIC_ID with a null
-// name; ids or null names before v12 are an invalid request and close the connection); unknown
+// name). Refused as a whole with Kafka's error response (MetadataRequest.getErrorResponse: every
+// topic asked for with the error, a null name as "", no brokers, no cluster id): ids or null names
+// before v12 (INVALID_REQUEST), and from v12 a null name without an id when no topic is asked by
+// id (UNKNOWN_SERVER_ERROR: Kafka 4.3.1 meets a NullPointerException validating it). Unknown
 // names → UNKNOWN_TOPIC_OR_PARTITION, illegal names → INVALID_TOPIC_EXCEPTION, unless
 // auto-creation applies (allow_auto_topic_creation, v4+, and auto.create.topics.enable, not for
 // "all topics"), which creates the topic with num.partitions. Kafka's controller answers
@@ -15,7 +18,7 @@ import {
 } from "../protocol/messages/metadata.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
-import { InvalidRequestError, registerApi, type BrokerContext } from "./registry.ts";
+import { InvalidRequestError, RequestError, registerApi, type BrokerContext } from "./registry.ts";
 import { advertisedEndpoint } from "./broker-endpoint.ts";
 import { isInternalTopic, topicNameProblem } from "./topic-name.ts";
 import { createTopic } from "./topic-creation.ts";
@@ -53,6 +56,9 @@ registerApi<MetadataRequest, MetadataResponse>({
             : errorTopic(ErrorCode.UNKNOWN_TOPIC_ID, null, id, false, includeTopicOps));
         }
       } else {
+        if (request.topics!.some((t) => t.name === null)) {
+          throw new RequestError(ErrorCode.UNKNOWN_SERVER_ERROR, "Topic name can not be null without a topic id");
+        }
         const autoCreate = broker.config.autoCreateTopicsEnable && (version < 4 || request.allowAutoTopicCreation);
         for (const name of new Set(request.topics!.map((t) => t.name!))) {
           const existing = metadata.topicsByName.get(name);
@@ -83,6 +89,16 @@ registerApi<MetadataRequest, MetadataResponse>({
       topics,
       clusterAuthorizedOperations: version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations
         ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    };
+  },
+  errorResponse(request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      brokers: [],
+      clusterId: null,
+      controllerId: -1,
+      topics: (request.topics ?? []).map((t) => errorTopic(errorCode, t.name ?? "", t.topicId, false, false)),
+      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
     };
   },
 });

@@ -29,7 +29,7 @@ import {
 import { brokerConfigLayers, effectiveTopicConfigs } from "../config/config-values.ts";
 import { newTopicId } from "../storage/cluster-metadata.ts";
 import { StorageError } from "../storage/log-dir-failures.ts";
-import { log } from "../log.ts";
+import { escapeForLog, log } from "../log.ts";
 
 const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
 
@@ -82,7 +82,7 @@ registerApi<CreateTopicsRequest, CreateTopicsResponse>({
           topics.push(errorResult(t.name, failure.errorCode, failure.message));
           continue;
         }
-        log.info(`created topic ${t.name} (id ${topicId}, ${plan.partitions} partition(s)${configs.length ? `, ${configs.map((c) => `${c.name}=${c.value}`).join(",")}` : ""})`);
+        log.info(`created topic ${t.name} (id ${topicId}, ${plan.partitions} partition(s)${configs.length ? `, ${configs.map((c) => `${escapeForLog(c.name)}=${escapeForLog(c.value)}`).join(",")}` : ""})`);
       }
       topics.push(successResult(broker, t.name, topicId, plan.partitions, plan.replicationFactor, plan.configs));
     }

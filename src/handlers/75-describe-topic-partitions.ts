@@ -1,7 +1,7 @@
 // DescribeTopicPartitions (75), v0. Follows Kafka's DescribeTopicPartitionsRequestHandler and
 // KRaftMetadataCache: topics sorted by name (all topics when none are named), the cursor's topic
-// must be among the named ones and its partition index >= 0 (else the request is invalid and
-// the connection closed, as Kafka does), partitions counted against min(limit, 2000) with
+// must be among the named ones and its partition index >= 0 (else INVALID_REQUEST for every
+// topic asked for, Kafka's DescribeTopicPartitionsRequest.getErrorResponse), partitions counted against min(limit, 2000) with
 // next_cursor set where the answer is cut; unknown names answer UNKNOWN_TOPIC_OR_PARTITION (or
 // INVALID_TOPIC_EXCEPTION for an illegal name) with the zero topic id. No authorizer: every
 // topic reports all topic operations (Kafka's bit field 0x0df8).
@@ -16,7 +16,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { InvalidRequestError, registerApi } from "./registry.ts";
 import { isInternalTopic, topicNameProblem } from "./topic-name.ts";
-import { TOPIC_OPERATIONS } from "./authorized-operations.ts";
+import { OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from "./authorized-operations.ts";
 
 const MAX_REQUEST_PARTITION_SIZE_LIMIT = 2000;
 
@@ -84,6 +84,15 @@ registerApi<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
       remaining -= partitions.length;
     }
     return response;
+  },
+  errorResponse(request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      })),
+      nextCursor: null,
+    };
   },
 });
 

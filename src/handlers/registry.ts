@@ -6,6 +6,8 @@ import type { Writer } from "../protocol/writer.ts";
 import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
 export interface BrokerContext {
   config: BrokerConfig;
@@ -61,6 +63,13 @@ export interface ApiDefinition<Req = any, Res = any> {
    * views of the receive buffer and must not be kept past the synchronous part of the call.
    */
   handle(request: Req, ctx: RequestContext): HandlerResult<Res>;
+  /**
+   * Kafka's AbstractRequest.getErrorResponse: the answer to a request refused as a whole (its
+   * handler threw), every part of it carrying `errorCode`; null when Kafka has none (Produce
+   * with acks=0), and then the connection is closed. Without it, a refused request closes the
+   * connection.
+   */
+  errorResponse?(request: Req, errorCode: number, message: string | null, ctx: RequestContext): Res | null;
   /** Only ApiVersions answers a version it does not serve (in its v0 body format). */
   unsupportedVersionResponse?(ctx: RequestContext): Res;
   /** Initial response buffer size, to avoid regrowing for large responses. */
@@ -82,8 +91,48 @@ export interface ApiHandler<Req = any, Res = any> extends ApiDefinition<Req, Res
   responseHeaderVersion(version: number): number;
 }
 
-/** A request Kafka rejects as a whole (InvalidRequestException): the connection is closed. */
-export class InvalidRequestError extends Error {}
+/**
+ * A request Kafka refuses as a whole (an exception out of KafkaApis): answered with the API's
+ * error response carrying `errorCode` (see ApiDefinition.errorResponse).
+ */
+export class RequestError extends Error {
+  constructor(readonly errorCode: number, message: string) {
+    super(message);
+  }
+}
+
+/** Kafka's InvalidRequestException: INVALID_REQUEST for the whole request. */
+export class InvalidRequestError extends RequestError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_REQUEST, message);
+  }
+}
+
+const refusals = new RateLimitedLog(10_000);
+
+/**
+ * Kafka's RequestHandlerHelper.handleError for a handler that threw: a RequestError is the
+ * client's doing (logged at INFO, rate-limited per client and API), anything else is a bug here
+ * (logged as an error) and answered UNKNOWN_SERVER_ERROR, as Kafka answers its own exceptions.
+ * Returns the error response, or why the connection must be closed instead.
+ */
+export function refusedRequest(handler: ApiHandler, request: unknown, ctx: RequestContext, e: unknown): { response: unknown } | { close: string } {
+  const what = `${handler.name} v${ctx.apiVersion} request from ${ctx.remoteAddress ?? "?"} (client ${escapeForLog(ctx.clientId)})`;
+  let errorCode: number;
+  let message: string;
+  if (e instanceof RequestError) {
+    ({ errorCode, message } = e);
+    refusals.info(`${handler.apiKey}:${ctx.clientId}`, `refused ${what}: ${escapeForLog(message)} (error ${errorCode})`);
+  } else {
+    errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
+    message = String((e as Error)?.message ?? e);
+    log.error(`${what} failed: ${(e as Error)?.stack ?? e}`);
+  }
+  // Kafka's ApiError.fromThrowable sends no message with UNKNOWN_SERVER_ERROR.
+  const answered = errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? null : message;
+  const response = handler.errorResponse?.(request, errorCode, answered, ctx) ?? null;
+  return response === null ? { close: `refused ${handler.name} v${ctx.apiVersion} request (error ${errorCode})` } : { response };
+}
 
 const handlers = new Map<number, ApiHandler>();
 

@@ -11,10 +11,13 @@ import type { Socket } from "bun";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { readRequestHeader } from "../protocol/messages/headers.ts";
-import { handlerFor, InvalidRequestError, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
+import { handlerFor, refusedRequest, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
 import type { Listener } from "../config/broker-config.ts";
-import { log } from "../log.ts";
+import { escapeForLog, log, OnceLog } from "../log.ts";
 import type { MemoryPool } from "./memory-pool.ts";
+
+/** Requests for APIs or versions not served: one INFO line per client (Kafka logs each at ERROR). */
+const unservedRequests = new OnceLog(1024);
 
 interface ResponseSlot {
   /** The response's pieces (one, unless large byte fields were referenced); null while pending. */
@@ -63,6 +66,8 @@ export class Connection {
   private closed = false;
   /** Set when the connection must close after its pending responses: why. */
   private closing: string | null = null;
+  /** "name/version" from the client's ApiVersions (v3+), for log lines. */
+  private clientSoftware: string | null = null;
 
   constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener, pool: MemoryPool) {
     this.socket = socket;
@@ -206,11 +211,11 @@ export class Connection {
     const apiVersion = head.getInt16(2);
     const correlationId = head.getInt32(4);
     const handler = handlerFor(apiKey);
-    if (handler === undefined) return this.close(`unsupported API key ${apiKey} (version ${apiVersion})`);
+    if (handler === undefined) return this.refuseUnserved(frame, `API key ${apiKey} v${apiVersion}, an API Bunka does not serve`);
 
     const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     if (!supported && handler.unsupportedVersionResponse === undefined) {
-      return this.close(`unsupported ${handler.name} version ${apiVersion} (serving ${handler.minVersion}-${handler.maxVersion})`);
+      return this.refuseUnserved(frame, `${handler.name} v${apiVersion}, a version Bunka does not serve (${handler.minVersion}-${handler.maxVersion})`);
     }
     const r = new Reader(frame);
     const header = readRequestHeader(r, handler.requestHeaderVersion(apiVersion));
@@ -229,14 +234,17 @@ export class Connection {
 
     const request = handler.readRequest(r, apiVersion);
     if (r.failed) return this.close(`malformed ${handler.name} v${apiVersion} request body`);
+    if (apiKey === API_VERSIONS_KEY && apiVersion >= 3) {
+      this.clientSoftware = `${request.clientSoftwareName}/${request.clientSoftwareVersion}`;
+    }
     const responseHeaderVersion = handler.responseHeaderVersion(apiVersion);
     let result;
     try {
       result = handler.handle(request, ctx);
     } catch (e) {
-      if (e instanceof InvalidRequestError) return this.closeAfterPending(`invalid ${handler.name} v${apiVersion} request: ${e.message}`);
-      log.error(`${handler.name} v${apiVersion} from ${this.peer} failed: ${(e as Error).stack ?? e}`);
-      return this.close(`handler error`);
+      const refused = refusedRequest(handler, request, ctx, e);
+      if ("close" in refused) return this.closeAfterPending(refused.close);
+      result = refused.response;
     }
     if (result === null) return; // no response at all (acks=0)
     if (result instanceof Promise) {
@@ -256,14 +264,37 @@ export class Connection {
           this.flush();
         },
         (e) => {
-          log.error(`${handler.name} v${apiVersion} from ${this.peer} failed: ${(e as Error)?.stack ?? e}`);
-          this.close("handler error");
+          if (this.closed) return;
+          const refused = refusedRequest(handler, request, ctx, e);
+          if ("close" in refused) {
+            this.responses.splice(this.responses.indexOf(slot), 1);
+            return this.closeAfterPending(refused.close);
+          }
+          const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, refused.response);
+          slot.chunks = done.chunks;
+          slot.writer = done.writer;
+          this.flush();
         },
       );
       return;
     }
     this.enqueue(this.encode(handler, apiVersion, responseHeaderVersion, correlationId, result));
     this.flush();
+  }
+
+  /**
+   * An API key or version not served: the connection is closed, as Kafka's SocketServer closes it
+   * (UnsupportedVersionException / "Unexpected api key"), and logged once per client.
+   */
+  private refuseUnserved(frame: Uint8Array, what: string): void {
+    // The client id sits at the same place in request headers v1 and v2.
+    const r = new Reader(frame, 8);
+    const clientId = r.nullableString();
+    const client = r.failed ? null : clientId;
+    unservedRequests.info(`${client}\u0000${this.clientSoftware}`, () =>
+      `client ${escapeForLog(client)}${this.clientSoftware === null ? "" : ` (${escapeForLog(this.clientSoftware)})`} from ${this.peer} ` +
+      `sent ${what}; closing the connection as Kafka does (logged once per client)`);
+    this.close(null);
   }
 
   private encode(handler: ApiHandler, version: number, headerVersion: number, correlationId: number, response: unknown): ResponseSlot {
@@ -350,3 +381,4 @@ export class Connection {
 }
 
 const EMPTY = new Uint8Array(0);
+const API_VERSIONS_KEY = 18;

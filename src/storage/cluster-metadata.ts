@@ -46,6 +46,7 @@ import {
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
+import { escapeForLog } from "../log.ts";
 import { Compression, decodeRecords, RecordBatchView, scanBatches, splitBatches } from "../records/record-batch.ts";
 
 export const CLUSTER_METADATA_DIR = "__cluster_metadata-0";
@@ -227,7 +228,7 @@ export class ClusterMetadata {
         try {
           listener(resource);
         } catch (e) {
-          this.log(`config change listener failed for resource type ${resource.type} "${resource.name}": ${(e as Error).stack ?? e}`);
+          this.log(`config change listener failed for resource type ${resource.type} "${escapeForLog(resource.name)}": ${(e as Error).stack ?? e}`);
         }
       }
     }

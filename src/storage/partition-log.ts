@@ -358,7 +358,9 @@ export class PartitionLog {
   /** Kafka's LeaderEpochFileCache.endOffsetFor: the end offset of `epoch` and the epoch it maps to. */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
     const all = this.epochs.all;
-    if (epoch < 0) return { epoch: -1, endOffset: -1 };
+    // Only UNDEFINED_EPOCH (-1) is special (LeaderEpochFileCache.endOffsetFor): an epoch below
+    // every known one answers itself with the start of the first epoch.
+    if (epoch === -1) return { epoch: -1, endOffset: -1 };
     if (all.length > 0 && all.at(-1)!.epoch === epoch) return { epoch, endOffset: this.nextOffset };
     const higher = all.find((e) => e.epoch > epoch);
     if (higher === undefined) return { epoch: -1, endOffset: -1 };

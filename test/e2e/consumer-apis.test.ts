@@ -90,13 +90,35 @@ describe("Metadata", () => {
     client.close();
   });
 
-  test("topic ids in a v11 request are an invalid request: the connection is closed", async () => {
+  // Kafka 4.3.1's answers (test/interop/kafka-run.sh): MetadataRequest.getErrorResponse, every
+  // topic asked for with the error (a null name as ""), no brokers, no cluster id, controller -1.
+  test("topic ids or null names before v12 are INVALID_REQUEST for the whole request", async () => {
     const client = await WireClient.connect(broker.port);
-    client.send(3, 11, 1, 2, (w) => writeMetadataRequest(w, 11, {
-      topics: [{ name: "clock", topicId: clock.topicId }], allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false,
-    }));
-    expect(await client.waitClosed()).toBe(true);
+    const byId = await metadata(client, 11, [{ name: "clock", topicId: clock.topicId }], false);
+    expect(byId.topics).toEqual([{
+      errorCode: 42, name: "clock", topicId: clock.topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648,
+    }]);
+    expect(byId.brokers).toEqual([]);
+    expect(byId.clusterId).toBeNull();
+    expect(byId.controllerId).toBe(-1);
+    const nullName = await metadata(client, 10, [{ name: null }, { name: "clock" }], false);
+    expect(nullName.topics.map((t) => [t.errorCode, t.name])).toEqual([[42, ""], [42, "clock"]]);
+    // The connection stays open.
+    expect((await metadata(client, 11, [{ name: "clock" }], false)).topics[0]!.errorCode).toBe(0);
+    client.close();
+  });
+
+  test("v12: a null name without a topic id is UNKNOWN_SERVER_ERROR for the whole request, as Kafka answers", async () => {
+    const client = await WireClient.connect(broker.port);
+    for (const allowAutoTopicCreation of [true, false]) {
+      const res = await metadata(client, 12, [{ name: null }, { name: "clock" }], allowAutoTopicCreation);
+      expect(res.topics.map((t) => [t.errorCode, t.name, t.topicId])).toEqual([[-1, "", ZERO_UUID], [-1, "clock", ZERO_UUID]]);
+      expect(res.brokers).toEqual([]);
+    }
+    // With a topic id alongside, Kafka looks topics up by id and ignores the null name.
+    const mixed = await metadata(client, 12, [{ name: null }, { name: null, topicId: clock.topicId }]);
+    expect(mixed.topics.map((t) => [t.errorCode, t.name])).toEqual([[0, "clock"]]);
+    client.close();
   });
 
   test("the cluster id and auto-created topics survive a restart", async () => {
