@@ -1,14 +1,14 @@
 // Entry point: `bunka [path/to/server.properties]`.
 
 import { loadBrokerConfig, ConfigError } from "./config/broker-config.ts";
-import { LogStore } from "./storage/log-store.ts";
+import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { startListeners } from "./server/listener.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
-import { cleanerSettings, logConfigResolver, retentionCheckIntervalMs } from "./config/log-config.ts";
+import { cleanerSettings, logConfigResolver, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 
@@ -34,7 +34,7 @@ function main(argv: string[]): void {
   // A topic's log settings: its configs over the broker's dynamic and static ones, read again at
   // every use (the store's metadata is there by the time the first partition log opens).
   const logConfigOf = (topic: string) => resolver.forTopic(topic);
-  const store: LogStore = LogStore.open({
+  const store: LogStore = openStore({
     logDirs: config.logDirs,
     segmentBytes: config.logSegmentBytes,
     indexIntervalBytes: config.logIndexIntervalBytes,
@@ -49,6 +49,16 @@ function main(argv: string[]): void {
   });
   const resolver = logConfigResolver(config, store.metadata);
   const brokerValue = resolver.brokerValue;
+  // After an unclean shutdown every partition log is recovered now, before clients arrive.
+  store.loadLogs();
+  // Kafka's LogManager checkpoint task: recovery points to recovery-point-offset-checkpoint.
+  const recoveryCheckpoints = setInterval(() => {
+    try {
+      store.checkpointRecoveryPoints();
+    } catch (e) {
+      log.error(`writing recovery-point-offset-checkpoint failed: ${(e as Error).stack ?? e}`);
+    }
+  }, recoveryPointCheckpointIntervalMs(brokerValue));
   // Config changes (IncrementalAlterConfigs, AlterConfigs) reach the open partition logs at once;
   // retention and the cleaner read the settings at each pass anyway.
   store.metadata.onConfigChange((resource) => {
@@ -85,6 +95,7 @@ function main(argv: string[]): void {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
     clearInterval(retention);
+    clearInterval(recoveryCheckpoints);
     cleaner.stop();
     groups.shutdown();
     store.close();
@@ -92,6 +103,19 @@ function main(argv: string[]): void {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/** LogStore.open; a log dir locked by another broker is a one-line error and exit 1. */
+function openStore(opts: Parameters<typeof LogStore.open>[0]): LogStore {
+  try {
+    return LogStore.open(opts);
+  } catch (e) {
+    if (e instanceof LogDirLockedError) {
+      log.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
 }
 
 main(process.argv.slice(2));
