@@ -97,6 +97,8 @@ export class Segment {
   size: number;
   /** Active segments: the offset after the last batch (baseOffset if empty). */
   nextOffset: number;
+  /** What the recovery on open found (openActive). */
+  recovered: SegmentRecoveryResult = { batches: 0, bytes: 0, truncatedBytes: 0, invalid: null };
 
   private readonly fs: FileSystem;
   private readonly opts: SegmentOptions;
@@ -171,9 +173,6 @@ export class Segment {
   }
 
   // ---- recovery ------------------------------------------------------------------------------
-
-  /** What the recovery on open found (openActive). */
-  recovered: SegmentRecoveryResult = { batches: 0, bytes: 0, truncatedBytes: 0, invalid: null };
 
   private recover(recovery: SegmentRecovery, onBatch?: (view: RecordBatchView) => void): void {
     const fileSize = this.size;

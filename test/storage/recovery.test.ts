@@ -145,7 +145,7 @@ describe("the recovery point", () => {
     expect(log.recoveryPoint).toBe(10);
     fill(log, 20); // rolls: the old segment is fsynced at the roll
     expect(log.segmentCount).toBeGreaterThan(1);
-    expect(log.recoveryPoint).toBe(log.segmentBaseOffsets.at(-1));
+    expect(log.recoveryPoint).toBe(log.segmentBaseOffsets.at(-1)!);
     log.markFlushed(1_000);
     expect(log.recoveryPoint).toBe(50);
     log.markFlushed(3);
