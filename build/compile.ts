@@ -8,7 +8,8 @@ const out = join(root, "bunka");
 const tmp = `${out}.${process.pid}.tmp`;
 const started = performance.now();
 const result = Bun.spawnSync([process.execPath, "build", "--compile", "--minify-syntax", "--sourcemap=none",
-  join(root, "src/main.ts"), "--outfile", tmp], { stdout: "inherit", stderr: "inherit" });
+  // The log cleaner's worker is an entry point of its own (Bun bundles each worker separately).
+  join(root, "src/main.ts"), join(root, "src/storage/log-cleaner-worker.ts"), "--outfile", tmp], { stdout: "inherit", stderr: "inherit" });
 if (result.exitCode !== 0) {
   await rm(tmp, { force: true });
   process.exit(result.exitCode ?? 1);

@@ -2,6 +2,7 @@
 
 import { loadBrokerConfig, ConfigError } from "./config/broker-config.ts";
 import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
+import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { startListeners } from "./server/listener.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
@@ -11,6 +12,10 @@ import { startGroupCoordinator } from "./groups/startup.ts";
 import { cleanerSettings, logConfigResolver, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
+
+// The cleaner worker's entry point, relative to this file: true from source and in the compiled
+// binary, where build/compile.ts lists it as an entry point next to this one.
+const CLEANER_WORKER_URL = new URL("./storage/log-cleaner-worker.ts", import.meta.url).href;
 
 function main(argv: string[]): void {
   const started = performance.now();
@@ -46,6 +51,7 @@ function main(argv: string[]): void {
       };
     },
     log: (msg) => log.info(msg),
+    failures: new LogDirFailures((msg) => log.error(msg)),
   });
   const resolver = logConfigResolver(config, store.metadata);
   const brokerValue = resolver.brokerValue;
@@ -75,7 +81,7 @@ function main(argv: string[]): void {
   }, retentionCheckIntervalMs(brokerValue));
   // The log cleaner (compacted topics, __consumer_offsets among them), in the background.
   const cleaning = cleanerSettings(brokerValue);
-  const cleaner = new LogCleaner(store, logConfigOf, { ...cleaning, sliceBytes: 1024 * 1024 }, (msg) => log.info(msg));
+  const cleaner = new LogCleaner(store, logConfigOf, { ...cleaning, sliceBytes: 1024 * 1024 }, (msg) => log.info(msg), CLEANER_WORKER_URL);
   if (cleaning.enabled) cleaner.start(cleaning.backoffMs);
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);

@@ -74,6 +74,8 @@ export async function startBunka(opts: {
   command: string[]; port: number; runDir: string; settings: CommonSettings;
   /** Start on the log dir a previous run left (default: a fresh one). */
   keepData?: boolean;
+  /** More server.properties lines (a bench of one feature, e.g. the cleaner's schedule). */
+  extraProperties?: string[];
 }): Promise<RunningBroker> {
   if (!opts.keepData) rmSync(opts.runDir, { recursive: true, force: true });
   mkdirSync(opts.runDir, { recursive: true });
@@ -90,6 +92,7 @@ export async function startBunka(opts: {
     "offsets.topic.num.partitions=1",
     "offsets.topic.replication.factor=1",
     "group.initial.rebalance.delay.ms=0",
+    ...(opts.extraProperties ?? []),
     "",
   ].join("\n");
   const propsPath = join(opts.runDir, "server.properties");

@@ -33,6 +33,7 @@ import { readProduceRequest, writeProduceRequest, type ProduceRequest } from "..
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { Connection } from "../../src/server/connection.ts";
+import { MemoryPool } from "../../src/server/memory-pool.ts";
 import { crc32c } from "../../src/records/crc32c.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
@@ -116,11 +117,13 @@ class FakeSocket {
     return length;
   }
   end(): void {}
+  pause(): void {}
+  resume(): void {}
 }
 
 function connectionOf(b: BrokerContext): { conn: Connection; socket: FakeSocket } {
   const socket = new FakeSocket();
-  const conn = new Connection(socket as never, b, b.config.listeners[0]!);
+  const conn = new Connection(socket as never, b, b.config.listeners[0]!, new MemoryPool(b.config.queuedMaxRequestBytes));
   return { conn, socket };
 }
 

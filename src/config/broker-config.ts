@@ -28,6 +28,8 @@ export interface BrokerConfig {
   logRetentionBytes: number;
   messageMaxBytes: number;
   socketRequestMaxBytes: number;
+  /** Broker-wide bytes of partial requests held (server/memory-pool.ts); 0 or less: no limit. */
+  queuedMaxRequestBytes: number;
   groupInitialRebalanceDelayMs: number;
   offsetsRetentionMinutes: number;
   groupMinSessionTimeoutMs: number;
@@ -45,13 +47,20 @@ export interface BrokerConfig {
 
 export class ConfigError extends Error {}
 
+/**
+ * Bunka's default `queued.max.request.bytes` (Kafka's is -1, no limit): 256 MiB of partial
+ * requests over all connections, more than two requests of socket.request.max.bytes (or one
+ * socket.request.max.bytes when that is set larger).
+ */
+export const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 256 * 1024 * 1024;
+
 // Keys this broker reads; any other key is accepted and logged once at debug level.
 const KNOWN_KEYS = new Set([
   "node.id", "broker.id", "listeners", "advertised.listeners", "controller.listener.names",
   "listener.security.protocol.map", "log.dirs", "log.dir", "num.partitions",
   "default.replication.factor", "auto.create.topics.enable", "log.segment.bytes",
   "log.index.interval.bytes", "log.retention.ms", "log.retention.minutes", "log.retention.hours",
-  "log.retention.bytes", "message.max.bytes", "socket.request.max.bytes",
+  "log.retention.bytes", "message.max.bytes", "socket.request.max.bytes", "queued.max.request.bytes",
   "group.initial.rebalance.delay.ms", "offsets.retention.minutes", "process.roles",
   "group.min.session.timeout.ms", "group.max.session.timeout.ms", "group.max.size", "offsets.topic.num.partitions",
   "offsets.topic.segment.bytes", "offsets.retention.check.interval.ms", "offset.metadata.max.bytes",
@@ -118,6 +127,15 @@ export function brokerConfigFrom(props: Map<string, string>, source: string): Br
     : props.has("log.retention.minutes") ? int("log.retention.minutes", 0, -1) * 60_000
     : int("log.retention.hours", 168, -1) * 3_600_000;
 
+  // Kafka's SimpleMemoryPool refuses a pool smaller than one request (socket.request.max.bytes);
+  // Bunka's default grows with socket.request.max.bytes, so a file Kafka accepts starts here too.
+  const socketRequestMaxBytes = int("socket.request.max.bytes", 104857600, 1);
+  const queuedMaxRequestBytes = int("queued.max.request.bytes",
+    Math.max(DEFAULT_QUEUED_MAX_REQUEST_BYTES, socketRequestMaxBytes), -Number.MAX_SAFE_INTEGER);
+  if (queuedMaxRequestBytes > 0 && queuedMaxRequestBytes < socketRequestMaxBytes) {
+    throw new ConfigError(`queued.max.request.bytes=${queuedMaxRequestBytes} is smaller than socket.request.max.bytes=${socketRequestMaxBytes}`);
+  }
+
   return {
     nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1),
     listeners,
@@ -132,7 +150,8 @@ export function brokerConfigFrom(props: Map<string, string>, source: string): Br
     logRetentionMs: retentionMs,
     logRetentionBytes: int("log.retention.bytes", -1, -1),
     messageMaxBytes: int("message.max.bytes", 1048588, 0),
-    socketRequestMaxBytes: int("socket.request.max.bytes", 104857600, 1),
+    socketRequestMaxBytes,
+    queuedMaxRequestBytes,
     groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms", 3000, 0),
     offsetsRetentionMinutes: int("offsets.retention.minutes", 10080, 1),
     groupMinSessionTimeoutMs: int("group.min.session.timeout.ms", 6000, 0),

@@ -204,6 +204,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   { name: "delete.topic.enable", type: "BOOLEAN", default: "true", readOnly: true, doc: "Whether DeleteTopics may delete topics." },
   { name: "message.max.bytes", type: "INT", default: "1048588", readOnly: false, doc: "Largest record batch accepted (topic: max.message.bytes)." },
   { name: "socket.request.max.bytes", type: "INT", default: "104857600", readOnly: true, doc: "Largest request the broker reads." },
+  { name: "queued.max.request.bytes", type: "LONG", default: "268435456", readOnly: true, doc: "Bytes of partially received requests held over all connections before reading waits (Bunka's default; Kafka's is -1, no limit)." },
   { name: "log.segment.bytes", type: "INT", default: "1073741824", readOnly: false, doc: "Segment size (topic: segment.bytes)." },
   { name: "log.roll.ms", type: "LONG", default: null, readOnly: false, doc: "Segment roll time in ms (topic: segment.ms)." },
   { name: "log.roll.hours", type: "INT", default: "168", readOnly: true, doc: "Segment roll time in hours, when log.roll.ms is not set." },

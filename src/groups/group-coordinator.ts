@@ -293,7 +293,8 @@ export class GroupCoordinator {
   /**
    * Appends an operation's records to the group's partition, then applies what they change in
    * memory (offsets, deleted groups). Throws NOT_COORDINATOR when the log cannot be written
-   * (Kafka's answer to a storage error).
+   * (a full disk, an offline log dir: nothing is applied), Kafka's answer to a storage error
+   * (CoordinatorOperationExceptionHelper: KAFKA_STORAGE_ERROR → NOT_COORDINATOR).
    */
   private persist(groupId: string, records: CoordinatorRecord[]): void {
     if (records.length === 0) return;

@@ -38,6 +38,12 @@
 // acks=0: no response; if any partition failed, the connection is closed (as Kafka does, so the
 // client notices). error_message is null except with record errors, as in Kafka.
 //
+// Storage failures (storage/log-dir-failures.ts): a batch the log cannot write (a full disk, an
+// offline log dir) gets KAFKA_STORAGE_ERROR with no offsets and no log start offset, as Kafka's
+// ReplicaManager.appendToLocalLog answers a KafkaStorageException; nothing of it stays in the
+// log, and the connection stays open. (Kafka 4.3.1 with one log dir answers 56 to the appends in
+// flight, then halts; Bunka keeps serving and takes writes again once space is freed.)
+//
 // Compressed batches (gzip, snappy, lz4, zstd) are inflated to validate their records like
 // uncompressed ones (up to 64 MiB inflated: MAX_INFLATED_PRODUCE_BYTES; beyond that, or corrupt,
 // the batch is refused) and stored and served as sent: unlike Kafka, a batch whose inner offsets
@@ -55,6 +61,7 @@ import {
   ATTRIBUTES, Compression, LOG_OVERHEAD, MAGIC, RECORD_BATCH_OVERHEAD, RecordBatchView, TRANSACTIONAL_MASK,
 } from "../records/record-batch.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
 import type { LogAppendSettings } from "../storage/log-validator.ts";
 import { log } from "../log.ts";
 import { effectiveBrokerValue } from "../config/config-values.ts";
@@ -148,7 +155,15 @@ function appendPartition(
   topic: string, partition: number, records: Uint8Array | null, settings: LogAppendSettings, acks: number, now: number, ctx: RequestContext,
 ): PartitionResponse {
   const version = ctx.apiVersion;
-  const log = ctx.broker.store.partition(topic, partition);
+  let log: PartitionLog | undefined;
+  try {
+    log = ctx.broker.store.partition(topic, partition);
+  } catch (e) {
+    // A partition that cannot be opened (its directory not creatable on a full disk, its log
+    // dir offline): ReplicaManager's KafkaStorageException.
+    if (!(e instanceof StorageError)) throw e;
+    return failed(partition, ErrorCode.KAFKA_STORAGE_ERROR, e.message);
+  }
   if (log === undefined) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const framing = checkRequestFraming(records, version);
   if (!(framing instanceof RecordBatchView)) return failed(partition, framing.errorCode, framing.message);

@@ -24,10 +24,11 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
 import {
-  MAX_RECORDS_PER_USER_OP, planTopicCreation, requestedPartitions, type TopicToCreate,
+  MAX_RECORDS_PER_USER_OP, metadataStorageFailure, planTopicCreation, requestedPartitions, type TopicToCreate,
 } from "./topic-creation.ts";
 import { brokerConfigLayers, effectiveTopicConfigs } from "../config/config-values.ts";
 import { newTopicId } from "../storage/cluster-metadata.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
 import { log } from "../log.ts";
 
 const CLUSTER_METADATA_TOPIC = "__cluster_metadata";
@@ -73,7 +74,14 @@ registerApi<CreateTopicsRequest, CreateTopicsResponse>({
         topicId = newTopicId(broker.store.metadata.topicsById);
       } else {
         const configs = [...plan.configs].map(([name, value]) => ({ name, value }));
-        topicId = broker.store.metadata.createTopic(t.name, plan.partitions, { nodeId: broker.config.nodeId, configs }).topicId;
+        try {
+          topicId = broker.store.metadata.createTopic(t.name, plan.partitions, { nodeId: broker.config.nodeId, configs }).topicId;
+        } catch (e) {
+          if (!(e instanceof StorageError)) throw e;
+          const failure = metadataStorageFailure(e);
+          topics.push(errorResult(t.name, failure.errorCode, failure.message));
+          continue;
+        }
         log.info(`created topic ${t.name} (id ${topicId}, ${plan.partitions} partition(s)${configs.length ? `, ${configs.map((c) => `${c.name}=${c.value}`).join(",")}` : ""})`);
       }
       topics.push(successResult(broker, t.name, topicId, plan.partitions, plan.replicationFactor, plan.configs));

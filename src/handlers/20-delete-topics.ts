@@ -21,6 +21,8 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { registerApi } from "./registry.ts";
 import { log } from "../log.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
+import { metadataStorageFailure } from "./topic-creation.ts";
 
 const UNKNOWN_TOPIC_OR_PARTITION_MESSAGE = "This server does not host this topic-partition.";
 const UNKNOWN_TOPIC_ID_MESSAGE = "This server does not host this topic ID.";
@@ -97,7 +99,15 @@ registerApi<DeleteTopicsRequest, DeleteTopicsResponse>({
     }
 
     for (const [id, name] of toDelete) {
-      const deleted = store.deleteTopic(id);
+      let deleted;
+      try {
+        deleted = store.deleteTopic(id);
+      } catch (e) {
+        if (!(e instanceof StorageError)) throw e;
+        const failure = metadataStorageFailure(e);
+        respond(name, id, failure.errorCode, failure.message);
+        continue;
+      }
       if (deleted === undefined) {
         respond(name, id, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE);
         continue;

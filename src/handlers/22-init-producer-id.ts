@@ -30,6 +30,7 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
 import type { ClusterMetadata } from "../storage/cluster-metadata.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
 const refusals = new RateLimitedLog(10_000);
@@ -55,7 +56,9 @@ export function initProducerId(request: InitProducerIdRequest, ctx: RequestConte
     producerId = nextProducerId(ctx.broker.store.metadata, ctx.broker.config.nodeId);
   } catch (e) {
     log.error(`InitProducerId: cannot allocate a producer id: ${(e as Error).message}`);
-    return failed(ErrorCode.UNKNOWN_SERVER_ERROR);
+    // A block the metadata log cannot record: Kafka's RPCProducerIdManager, without a block,
+    // answers COORDINATOR_LOAD_IN_PROGRESS (retriable).
+    return failed(e instanceof StorageError ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.UNKNOWN_SERVER_ERROR);
   }
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
 }

@@ -20,6 +20,8 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
 import { MAX_RECORDS_PER_USER_OP, replicaAssignmentProblem } from "./topic-creation.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
+import { metadataStorageFailure } from "./topic-creation.ts";
 
 registerApi<CreatePartitionsRequest, CreatePartitionsResponse>({
   spec: CREATE_PARTITIONS,
@@ -90,6 +92,13 @@ function addPartitions(
     };
   }
   if (additional > recordsLeft) return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, message: null };
-  if (!validateOnly) metadata.createPartitions(topic.topicId, t.count, { nodeId });
+  if (!validateOnly) {
+    try {
+      metadata.createPartitions(topic.topicId, t.count, { nodeId });
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      return metadataStorageFailure(e);
+    }
+  }
   return { added: additional };
 }

@@ -49,6 +49,8 @@ import {
   validateBrokerConfigs, validateGroupConfigs, type AlterProblem,
 } from "../config/config-alteration.ts";
 import type { ConfigChange } from "../storage/cluster-metadata.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
+import { metadataStorageFailure } from "./topic-creation.ts";
 import { escapeForLog, log, setLogLevel, type LogLevel } from "../log.ts";
 
 /** One key of a resource to change; AlterConfigs' keys are all SET. */
@@ -119,7 +121,15 @@ export function changeConfigs(
     }
   });
   if (!opts.validateOnly) {
-    broker.store.metadata.alterConfigs(accepted.flatMap((a) => a.result.changes));
+    try {
+      broker.store.metadata.alterConfigs(accepted.flatMap((a) => a.result.changes));
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      // One batch, all or nothing: every accepted resource failed with it.
+      const failure = metadataStorageFailure(e);
+      const failed = new Set(accepted.map((a) => a.resource));
+      return outcomes.map((o, i) => (failed.has(resources[i]!) ? { errorCode: failure.errorCode, errorMessage: failure.message } : o));
+    }
     for (const { resource, result } of accepted) {
       result.apply?.();
       if (result.changes.length > 0) log.info(`altered configs of ${describeResource(resource)}: ${result.changes.map(printChange).join(", ")}`);

@@ -11,6 +11,8 @@ import type { BrokerContext } from "./registry.ts";
 import { topicNameProblem } from "./topic-name.ts";
 import { brokerConfigLayers, validateTopicConfigs } from "../config/config-values.ts";
 import type { TopicMetadata } from "../storage/cluster-metadata.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
+import { log } from "../log.ts";
 
 /** Most records one request may write (Kafka's MAX_RECORDS_PER_USER_OP). */
 export const MAX_RECORDS_PER_USER_OP = 10000;
@@ -46,8 +48,13 @@ export function createTopic(broker: BrokerContext, t: TopicToCreate): CreationRe
   const plan = planTopicCreation(broker, t);
   if ("errorCode" in plan) return { ok: false, ...plan };
   const configs = [...plan.configs].map(([name, value]) => ({ name, value }));
-  const topic = broker.store.metadata.createTopic(t.name, plan.partitions, { nodeId: broker.config.nodeId, configs });
-  return { ok: true, topic };
+  try {
+    const topic = broker.store.metadata.createTopic(t.name, plan.partitions, { nodeId: broker.config.nodeId, configs });
+    return { ok: true, topic };
+  } catch (e) {
+    if (!(e instanceof StorageError)) throw e;
+    return { ok: false, ...metadataStorageFailure(e) };
+  }
 }
 
 /** What a valid creation would write: its partition count, replication factor and configs (as Kafka prints them). */
@@ -152,4 +159,18 @@ function collidingTopic(name: string, existing: Iterable<string>): string | null
     if (other !== name && other.replace(/\./g, "_") === unified) return other;
   }
   return null;
+}
+
+/**
+ * The answer to a metadata-log write refused by the storage (log-dir-failures.ts): nothing was
+ * created or changed. Kafka has no such answer: a failed write to its only (or its metadata) log
+ * dir halts the process (ReplicaManager/LogManager.handleLogDirFailure, or the raft IO thread's
+ * fatal fault handler). Measured with Kafka 4.3.1 on a full tmpfs: CreateTopics answered NONE
+ * (the metadata record still fit in the file's last page), then writing the new partition's
+ * leader-epoch-checkpoint failed and the broker halted. Bunka answers KAFKA_STORAGE_ERROR
+ * (retriable) and keeps running.
+ */
+export function metadataStorageFailure(e: StorageError): CreationCheck {
+  log.error(`metadata log write refused: ${e.message}`);
+  return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `The metadata log cannot be written: ${e.message}` };
 }

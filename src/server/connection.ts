@@ -1,6 +1,11 @@
 // One client connection: size-prefixed framing over any TCP chunking, dispatch to the API
 // handlers, and responses written strictly in request order (pipelining), with partial writes
 // queued until `drain`. A broken frame closes only this connection, never the broker.
+// Memory is bounded as Kafka's SocketServer bounds it, by not reading: no request is dispatched
+// and the socket is paused while this connection's unwritten responses are over budget (Kafka
+// mutes a channel from each request until its response is sent), or while the broker's request
+// memory (MemoryPool, queued.max.request.bytes) is used up. A frame that spans socket reads is
+// copied into a buffer that grows as its bytes arrive, never sized by its prefix alone.
 
 import type { Socket } from "bun";
 import { Reader } from "../protocol/reader.ts";
@@ -9,6 +14,7 @@ import { readRequestHeader } from "../protocol/messages/headers.ts";
 import { handlerFor, InvalidRequestError, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
 import type { Listener } from "../config/broker-config.ts";
 import { log } from "../log.ts";
+import type { MemoryPool } from "./memory-pool.ts";
 
 interface ResponseSlot {
   /** The response's pieces (one, unless large byte fields were referenced); null while pending. */
@@ -19,95 +25,179 @@ interface ResponseSlot {
   written: number;
 }
 
+/**
+ * Reading stops while this many bytes of responses are unwritten (Kafka mutes a channel from each
+ * request until its response is sent; Bunka pipelines, bounded by bytes). Spliced byte fields
+ * (zero-copy record batches, mmapped or read into memory) count in full: they pin their segment's
+ * mapping or buffer until written. A non-reading client therefore holds at most this budget plus
+ * the one response that crossed it.
+ */
+export const RESPONSE_BYTES_BEFORE_MUTE = 1 << 20;
+/** Reading also stops at this many requests without a written response (long-polls included). */
+export const MAX_REQUESTS_IN_FLIGHT = 32;
+/** A partial frame's first buffer; it then doubles as bytes arrive, up to the frame's size. */
+const MIN_PARTIAL_BYTES = 4096;
+
 export class Connection {
   private readonly socket: Socket<unknown>;
   private readonly broker: BrokerContext;
   private readonly listener: Listener;
+  private readonly pool: MemoryPool;
   private readonly maxFrameBytes: number;
   readonly peer: string;
-  /** Bytes of an incomplete frame, copied out of the chunk that brought them. */
+  /**
+   * Bytes read but not yet dispatched (an incomplete frame, or frames held while muted), copied
+   * out of the chunks that brought them; its capacity is reserved from the pool.
+   */
   private partial: Uint8Array | null = null;
   private partialLength = 0;
   private readonly responses: ResponseSlot[] = [];
+  /** Bytes of encoded responses not yet written to the socket. */
+  private unwrittenBytes = 0;
+  /** No request is dispatched (and the socket is paused) while responses are over budget. */
+  private muted = false;
+  /** The socket is paused until the pool has memory again. */
+  private awaitingMemory = false;
+  /** Inside the dispatch loop: a flush from a handler must not start another. */
+  private consuming = false;
   private closed = false;
   /** Set when the connection must close after its pending responses: why. */
   private closing: string | null = null;
 
-  constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener) {
+  constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener, pool: MemoryPool) {
     this.socket = socket;
     this.broker = broker;
     this.listener = listener;
+    this.pool = pool;
     this.maxFrameBytes = broker.config.socketRequestMaxBytes;
     this.peer = `${socket.remoteAddress}`;
   }
 
   onData(chunk: Uint8Array): void {
     if (this.closed || this.closing !== null) return;
-    let buf = chunk;
-    let pos = 0;
-    if (this.partial !== null) {
-      buf = this.appendPartial(chunk);
-      if (buf === EMPTY) return; // still not a whole frame
+    // Bun may still deliver what it had read before a pause: keep it for later.
+    if (this.partial === null && !this.muted) this.consume(chunk, false);
+    else {
+      this.append(chunk);
+      if (!this.muted) this.consume(this.partial!.subarray(0, this.partialLength), true);
     }
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    while (buf.length - pos >= 4) {
-      const size = view.getInt32(pos);
-      if (size < 0 || size > this.maxFrameBytes) {
-        this.close(`frame size ${size} is outside 0..${this.maxFrameBytes} (socket.request.max.bytes)`);
-        return;
-      }
-      if (buf.length - pos - 4 < size) break;
-      const frame = buf.subarray(pos + 4, pos + 4 + size);
-      pos += 4 + size;
-      this.dispatch(frame);
-      if (this.closed || this.closing !== null) return;
-    }
-    this.keepRemainder(buf, pos);
+    this.checkMemory();
   }
 
-  /** Appends a chunk to the partial frame; returns the buffer to parse, or EMPTY if incomplete. */
-  private appendPartial(chunk: Uint8Array): Uint8Array {
-    let p = this.partial!;
-    const need = this.partialLength + chunk.length;
-    if (need > p.length) {
-      // Size the buffer for the whole frame once its length prefix is known.
-      let cap = Math.max(need, p.length * 2);
-      if (this.partialLength >= 4) {
-        const size = new DataView(p.buffer, p.byteOffset).getInt32(0);
-        if (size >= 0 && size <= this.maxFrameBytes) cap = Math.max(need, 4 + size);
+  /**
+   * With the pool used up, a connection holding an unfinished frame either becomes the finisher
+   * (and reads on until that frame is whole) or stops reading until memory comes back.
+   */
+  private checkMemory(): void {
+    if (this.closed) return;
+    const unfinished = this.partial !== null && this.partialLength < this.firstFrameEnd(EMPTY);
+    if (!unfinished) return this.pool.finished(this);
+    if (this.awaitingMemory || !this.pool.exhausted || this.pool.finisher === this) return;
+    if (this.pool.finisher === null) {
+      this.pool.finisher = this;
+      return;
+    }
+    this.awaitingMemory = true;
+    this.socket.pause();
+    this.pool.whenAvailable(this.onMemory);
+  }
+
+  /**
+   * Dispatches the whole frames at the front of `buf` until the responses go over budget; what
+   * is left is kept in `partial` (`buf` is either a socket chunk or `partial` itself).
+   */
+  private consume(buf: Uint8Array, fromPartial: boolean): void {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let pos = 0;
+    this.consuming = true;
+    try {
+      while (buf.length - pos >= 4) {
+        if (this.overBudget()) {
+          this.mute();
+          break;
+        }
+        const size = view.getInt32(pos);
+        if (size < 0 || size > this.maxFrameBytes) {
+          // Kafka's NetworkReceive throws InvalidReceiveException and the channel is closed.
+          return this.close(`frame size ${size} is outside 0..${this.maxFrameBytes} (socket.request.max.bytes)`);
+        }
+        if (buf.length - pos - 4 < size) break;
+        const frame = buf.subarray(pos + 4, pos + 4 + size);
+        pos += 4 + size;
+        this.dispatch(frame);
+        if (this.closed || this.closing !== null) return;
+      }
+    } finally {
+      this.consuming = false;
+    }
+    if (fromPartial) {
+      if (pos === 0) return;
+      this.dropPartial();
+    }
+    if (pos < buf.length) this.append(buf.subarray(pos));
+  }
+
+  /**
+   * Copies bytes onto the end of `partial`, growing it as they arrive: doubling from
+   * MIN_PARTIAL_BYTES up to the announced frame size, never reserving what has not arrived
+   * beyond that doubling, and only what is needed while the pool is used up.
+   */
+  private append(bytes: Uint8Array): void {
+    const old = this.partial;
+    const need = this.partialLength + bytes.length;
+    if (old === null || need > old.length) {
+      let cap = need;
+      if (!this.pool.exhausted || this.pool.finisher === this) {
+        cap = Math.max(need, 2 * (old?.length ?? 0), MIN_PARTIAL_BYTES);
+        cap = Math.min(cap, Math.max(need, this.firstFrameEnd(bytes)));
       }
       const next = Buffer.allocUnsafe(cap); // every byte up to partialLength is written
-      next.set(p.subarray(0, this.partialLength));
-      p = this.partial = next;
+      if (old !== null) next.set(old.subarray(0, this.partialLength));
+      this.pool.reserve(cap);
+      if (old !== null) this.pool.release(old.length);
+      this.partial = next;
     }
-    p.set(chunk, this.partialLength);
+    this.partial!.set(bytes, this.partialLength);
     this.partialLength = need;
-    if (need >= 4) {
-      const size = new DataView(p.buffer, p.byteOffset).getInt32(0);
-      if (size >= 0 && size <= this.maxFrameBytes && need < 4 + size) return EMPTY;
-    } else return EMPTY;
-    const whole = p.subarray(0, need);
-    this.partial = null;
-    this.partialLength = 0;
-    return whole;
   }
 
-  private keepRemainder(buf: Uint8Array, pos: number): void {
-    if (pos >= buf.length) return;
-    // The chunk's memory may be reused after this callback returns: copy what is left, into a
-    // buffer sized for the whole frame when its length prefix is already here (one allocation
-    // and one copy per frame, however many chunks bring it).
-    const rest = buf.subarray(pos);
-    let cap = Math.max(64, rest.length);
-    if (rest.length >= 4) {
-      const size = new DataView(rest.buffer, rest.byteOffset, 4).getInt32(0);
-      if (size >= 0 && size <= this.maxFrameBytes) cap = Math.max(cap, 4 + size);
-    }
-    const p = Buffer.allocUnsafe(cap);
-    p.set(rest);
-    this.partial = p;
-    this.partialLength = rest.length;
+  /** 4 + the size announced by the first frame held (with `more` appended), if known. */
+  private firstFrameEnd(more: Uint8Array): number {
+    if (this.partialLength + more.length < 4) return Infinity;
+    let size = 0;
+    for (let i = 0; i < 4; i++) size = size * 256 + (i < this.partialLength ? this.partial![i]! : more[i - this.partialLength]!);
+    return 4 + size;
   }
+
+  private dropPartial(): void {
+    if (this.partial === null) return;
+    this.pool.release(this.partial.length);
+    this.partial = null;
+    this.partialLength = 0;
+  }
+
+  private overBudget(): boolean {
+    return this.unwrittenBytes >= RESPONSE_BYTES_BEFORE_MUTE || this.responses.length >= MAX_REQUESTS_IN_FLIGHT;
+  }
+
+  private mute(): void {
+    this.muted = true;
+    this.socket.pause();
+  }
+
+  /** Responses drained below budget: dispatch what was held back, then read again. */
+  private maybeUnmute(): void {
+    if (!this.muted || this.consuming || this.closed || this.overBudget()) return;
+    this.muted = false;
+    if (this.partial !== null) this.consume(this.partial.subarray(0, this.partialLength), true);
+    this.checkMemory();
+    if (!this.muted && !this.awaitingMemory && !this.closed) this.socket.resume();
+  }
+
+  private readonly onMemory = (): void => {
+    this.awaitingMemory = false;
+    if (!this.muted && !this.closed && this.closing === null) this.socket.resume();
+  };
 
   private dispatch(frame: Uint8Array): void {
     if (frame.length < 8) return this.close(`frame of ${frame.length} bytes is too short for a request header`);
@@ -161,6 +251,7 @@ export class Connection {
             const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, response);
             slot.chunks = done.chunks;
             slot.writer = done.writer;
+            this.count(done.chunks!);
           }
           this.flush();
         },
@@ -188,10 +279,26 @@ export class Connection {
 
   private enqueue(slot: ResponseSlot): void {
     this.responses.push(slot);
+    this.count(slot.chunks!);
   }
 
-  /** Writes finished responses in order; stops at the first unfinished one or a full socket. */
+  private count(chunks: Uint8Array[]): void {
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    this.unwrittenBytes += bytes;
+    this.pool.responseBytes += bytes;
+  }
+
+  /** Writes finished responses in order, then reads again if they drained below budget. */
   flush(): void {
+    this.write();
+    if (this.closed) return;
+    if (this.closing !== null && this.responses.length === 0) return this.close(this.closing);
+    this.maybeUnmute();
+  }
+
+  /** Stops at the first unfinished response or a full socket (resumed on drain). */
+  private write(): void {
     while (!this.closed && this.responses.length > 0) {
       const slot = this.responses[0]!;
       if (slot.chunks === null) return;
@@ -201,14 +308,15 @@ export class Connection {
         const n = this.socket.write(bytes, slot.written, left);
         if (n < 0) return this.close("socket write failed");
         slot.written += n;
-        if (n < left) return; // resumed on drain
+        this.unwrittenBytes -= n;
+        this.pool.responseBytes -= n;
+        if (n < left) return;
         slot.chunk++;
         slot.written = 0;
       }
       slot.writer?.release();
       this.responses.shift();
     }
-    if (this.closing !== null && this.responses.length === 0) this.close(this.closing);
   }
 
   /**
@@ -228,12 +336,16 @@ export class Connection {
     this.onClosed();
   }
 
-  /** The socket is gone: pooled buffers of unsent responses go back to the pool. */
+  /** The socket is gone: pooled buffers of unsent responses go back, and its memory to the pool. */
   onClosed(): void {
     this.closed = true;
     for (const slot of this.responses) slot.writer?.release();
     this.responses.length = 0;
-    this.partial = null;
+    this.pool.responseBytes -= this.unwrittenBytes;
+    this.unwrittenBytes = 0;
+    this.dropPartial();
+    this.pool.cancel(this.onMemory);
+    this.pool.finished(this);
   }
 }
 

@@ -4,6 +4,7 @@ import type { TCPSocketListener } from "bun";
 import type { Listener } from "../config/broker-config.ts";
 import type { BrokerContext } from "../handlers/registry.ts";
 import { Connection } from "./connection.ts";
+import { MemoryPool } from "./memory-pool.ts";
 import { log } from "../log.ts";
 
 export interface RunningListener {
@@ -13,7 +14,9 @@ export interface RunningListener {
   stop(): void;
 }
 
-export function startListeners(listeners: Listener[], broker: BrokerContext): RunningListener[] {
+/** Every listener shares one pool: `queued.max.request.bytes` is broker-wide, as in Kafka. */
+export function startListeners(listeners: Listener[], broker: BrokerContext,
+  pool = new MemoryPool(broker.config.queuedMaxRequestBytes)): RunningListener[] {
   return listeners.map((listener) => {
     // An empty host binds every interface, IPv4 and IPv6, as Kafka does for `PLAINTEXT://:9092`.
     const hostname = listener.host === "" ? "::" : listener.host;
@@ -23,7 +26,7 @@ export function startListeners(listeners: Listener[], broker: BrokerContext): Ru
       socket: {
         binaryType: "uint8array",
         open(socket) {
-          socket.data = new Connection(socket as never, broker, listener);
+          socket.data = new Connection(socket as never, broker, listener, pool);
         },
         data(socket, chunk) {
           socket.data.onData(chunk);

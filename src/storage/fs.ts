@@ -1,7 +1,13 @@
 // Files behind a small interface, so that storage code runs unchanged on the real disk
 // (`DiskFileSystem`: node:fs sync calls, Bun.mmap for sealed segments) and in memory
 // (`MemoryFileSystem`, which can simulate a crash: lose every byte not fsynced, or cut the last
-// write short, as a torn write would). Paths are plain strings joined with node:path.
+// write short, as a torn write would; a full disk: a byte budget beyond which writes fail with
+// ENOSPC, optionally after landing in part; and I/O errors: chosen operations fail with EIO).
+// Paths are plain strings joined with node:path.
+//
+// A failed write may have landed in part (node's writeSync loop, or a short write, then ENOSPC):
+// AppendFile.size then still says what was there before, the file holds more, and the caller
+// must truncate back to `size` before anything else is appended (Segment.append does).
 //
 // Bun.mmap cannot map an empty file, and truncating a mapped file makes the next access to the
 // mapping crash the process (SIGBUS). So only sealed (never again written) files are mapped, and
@@ -22,9 +28,12 @@ export interface AppendFile {
   readonly path: string;
   /** Current size in bytes (what has been appended so far). */
   readonly size: number;
-  /** Writes all of `bytes` at the end of the file (a synchronous write: in the page cache on return). */
+  /**
+   * Writes all of `bytes` at the end of the file (a synchronous write: in the page cache on
+   * return). If it throws, `size` is unchanged but part of the bytes may be in the file.
+   */
   append(bytes: Uint8Array): void;
-  /** Writes the parts back to back at the end of the file, in one write where possible (writev). */
+  /** Writes the parts back to back at the end of the file, in one write where possible (writev); fails as append does. */
   appendv(parts: Uint8Array[]): void;
   /** Reads up to `length` bytes at `position` into a new array (shorter at end of file). */
   read(position: number, length: number): Uint8Array;
@@ -92,9 +101,13 @@ export class DiskFileSystem implements FileSystem {
     try {
       writeFully(fd, bytes, null);
       nodeFs.fsyncSync(fd);
-    } finally {
+    } catch (e) {
+      // A full disk must not also leave a half-written temp file behind (it holds space).
       nodeFs.closeSync(fd);
+      nodeFs.rmSync(tmp, { force: true });
+      throw e;
     }
+    nodeFs.closeSync(fd);
     nodeFs.renameSync(tmp, path);
   }
   list(dir: string): string[] {
@@ -235,6 +248,23 @@ class MemoryFile {
   }
 }
 
+/** An error shaped like node:fs's (code, syscall, path), as MemoryFileSystem's failure modes throw. */
+export function fileSystemError(code: "ENOSPC" | "EIO", syscall: string, path: string): NodeJS.ErrnoException {
+  const text = code === "ENOSPC" ? "no space left on device" : "i/o error";
+  return Object.assign(new Error(`${code}: ${text}, ${syscall} '${path}'`), { code, syscall, path, errno: code === "ENOSPC" ? -28 : -5 });
+}
+
+/** The operations MemoryFileSystem.failIo can make fail. */
+export type FileOperation = "write" | "truncate" | "sync" | "read";
+
+export interface DiskFullOptions {
+  /**
+   * A write that does not fit lands in part (the bytes that fit) before failing, as a write(2)
+   * loop does on a real disk. Default true; false: nothing of it lands.
+   */
+  shortWrites?: boolean;
+}
+
 export interface CrashOptions {
   /** Power loss: every file goes back to its contents at its last sync. Default false. */
   loseUnsynced?: boolean;
@@ -254,6 +284,52 @@ export class MemoryFileSystem implements FileSystem {
   private readonly locks = new Set<string>();
   private generation = 0;
   private lastWrite: { file: MemoryFile; at: number; length: number } | null = null;
+  private capacity: number | null = null;
+  private shortWrites = true;
+  private ioFailure: ((op: FileOperation, path: string) => boolean) | null = null;
+
+  /**
+   * Full-disk mode: file contents may take at most `bytes` in all (null: unlimited). A write
+   * past it fails with ENOSPC, after landing in part unless shortWrites is false; truncating,
+   * removing and creating empty files still work (as on a real full disk). Lowering the
+   * capacity below what is used only makes the next growing write fail.
+   */
+  setCapacity(bytes: number | null, opts: DiskFullOptions = {}): void {
+    this.capacity = bytes;
+    this.shortWrites = opts.shortWrites ?? true;
+  }
+
+  /** Bytes of file contents held (what the capacity counts). */
+  get usedBytes(): number {
+    let n = 0;
+    for (const f of this.files.values()) n += f.length;
+    return n;
+  }
+
+  /**
+   * I/O-error mode: every operation for which `fails(op, path)` is true throws EIO, changing
+   * nothing (null: none fail).
+   */
+  failIo(fails: ((op: FileOperation, path: string) => boolean) | null): void {
+    this.ioFailure = fails;
+  }
+
+  /** @internal Throws EIO if the I/O-error mode says this operation fails. */
+  checkIo(op: FileOperation, path: string): void {
+    if (this.ioFailure?.(op, path)) throw fileSystemError("EIO", op, path);
+  }
+
+  /**
+   * @internal How many of `wanted` more bytes fit. Throws ENOSPC when none may be written:
+   * all do not fit and short writes are off (or nothing fits).
+   */
+  room(wanted: number, path: string, syscall: string): number {
+    if (this.capacity === null || wanted === 0) return wanted;
+    const free = Math.max(0, this.capacity - this.usedBytes);
+    if (free >= wanted) return wanted;
+    if (!this.shortWrites || free === 0) throw fileSystemError("ENOSPC", syscall, path);
+    return free;
+  }
 
   open(path: string): AppendFile {
     this.checkParent(path);
@@ -292,6 +368,9 @@ export class MemoryFileSystem implements FileSystem {
   writeFileAtomic(path: string, bytes: Uint8Array): void {
     this.checkParent(path);
     this.checkNotMapped(path, "overwrite");
+    this.checkIo("write", `${path}.tmp`);
+    // The temp file needs room next to the old file; on failure it is removed (nothing lands).
+    if (this.room(bytes.length, `${path}.tmp`, "write") < bytes.length) throw fileSystemError("ENOSPC", "write", `${path}.tmp`);
     const f = new MemoryFile();
     f.write(0, bytes);
     f.sync();
@@ -350,7 +429,10 @@ export class MemoryFileSystem implements FileSystem {
   }
   truncate(path: string, size: number): void {
     this.checkNotMapped(path, "truncate");
-    this.file(path).setLength(size);
+    this.checkIo("truncate", path);
+    const f = this.file(path);
+    if (size > f.length && this.room(size - f.length, path, "ftruncate") < size - f.length) throw fileSystemError("ENOSPC", "ftruncate", path);
+    f.setLength(size);
   }
   mmap(path: string): Uint8Array {
     const f = this.file(path);
@@ -442,21 +524,31 @@ class MemoryAppendFile implements AppendFile {
   }
 
   append(bytes: Uint8Array): void {
-    this.fs.checkGeneration(this.gen, this.path);
-    const at = this.file.length;
-    this.file.write(at, bytes);
-    this.fs.noteWrite(this.file, at, bytes.length);
+    this.appendv([bytes]);
   }
 
   appendv(parts: Uint8Array[]): void {
     this.fs.checkGeneration(this.gen, this.path);
+    this.fs.checkIo("write", this.path);
+    let total = 0;
+    for (const p of parts) total += p.length;
+    const fits = this.fs.room(total, this.path, "write");
     const at = this.file.length;
-    for (const p of parts) this.file.write(this.file.length, p);
+    let left = fits;
+    for (const p of parts) {
+      if (left <= 0) break;
+      const n = Math.min(left, p.length);
+      this.file.write(this.file.length, n === p.length ? p : p.subarray(0, n));
+      left -= n;
+    }
     this.fs.noteWrite(this.file, at, this.file.length - at);
+    // A short write: the bytes that fit landed; the rest fails as write(2) then does.
+    if (fits < total) throw fileSystemError("ENOSPC", "write", this.path);
   }
 
   read(position: number, length: number): Uint8Array {
     this.fs.checkGeneration(this.gen, this.path);
+    this.fs.checkIo("read", this.path);
     const end = Math.min(this.file.length, position + length);
     return position >= end ? new Uint8Array(0) : this.file.data.slice(position, end);
   }
@@ -464,11 +556,15 @@ class MemoryAppendFile implements AppendFile {
   truncate(size: number): void {
     this.fs.checkGeneration(this.gen, this.path);
     this.fs.checkNotMapped(this.path, "truncate");
+    this.fs.checkIo("truncate", this.path);
+    const grow = size - this.file.length;
+    if (grow > 0 && this.fs.room(grow, this.path, "ftruncate") < grow) throw fileSystemError("ENOSPC", "ftruncate", this.path);
     this.file.setLength(size);
   }
 
   sync(): void {
     this.fs.checkGeneration(this.gen, this.path);
+    this.fs.checkIo("sync", this.path);
     this.file.sync();
   }
 

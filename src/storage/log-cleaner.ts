@@ -18,17 +18,36 @@
 //    batch of a producer, kept empty so the producer's sequence survives (idempotence). Offsets
 //    are kept (gaps are fine), compressed batches are inflated and recompressed with their codec;
 //  - the rewritten group replaces its segments crash-safely (PartitionLog.replaceSegments).
-// The work is done in slices that yield to the event loop (every `sliceBytes` read or written),
-// so producers and consumers of other partitions, and of this one, keep being served; the read
-// rate can be capped (log.cleaner.io.max.bytes.per.second).
+// On disk, passes run in the cleaner worker (log-cleaner-worker.ts, a thread of its own as Kafka's
+// CleanerThread is): it maps the sealed segments read-only and writes the cleaned segment; the
+// broker thread only picks the log and commits each swap, so producers and consumers are not held
+// up by cleaning. In the broker thread (MemoryFileSystem, tests) the work is done in slices that
+// yield to the event loop (every `sliceBytes` read or written). The read rate can be capped
+// (log.cleaner.io.max.bytes.per.second).
 
 import { compress } from "../records/compression.ts";
 import { buildRetainedBatch } from "../records/record-batch-builder.ts";
 import { RecordBatchView, recordsSection } from "../records/record-batch.ts";
 import { walkRecords } from "../records/record-walk.ts";
 import { OffsetMap } from "./offset-map.ts";
-import type { PartitionLog } from "./partition-log.ts";
+import type { PartitionLog, SealedSegment } from "./partition-log.ts";
 import type { LogStore } from "./log-store.ts";
+import { CleanerWorkerClient } from "./log-cleaner-worker-client.ts";
+
+/**
+ * What a cleaning pass reads and writes: a PartitionLog in the broker thread, or its files as the
+ * broker thread described them to the cleaner worker (log-cleaner-worker.ts).
+ */
+export interface CleanableLog {
+  readonly logStartOffset: number;
+  sealedSegments(): SealedSegment[];
+  /** Every batch of a sealed segment, in order. */
+  segmentBatches(baseOffset: number): Iterable<Uint8Array>;
+  /** Last offset of the producer's newest batch (its producer state), -1 if none. */
+  producerLastOffset(producerId: number): number;
+  /** Starts writing the segment that replaces `baseOffsets`; null if they are not sealed segments of the log. */
+  startReplacement(baseOffsets: number[]): { append(batch: Uint8Array): void; commit(): boolean | Promise<boolean>; abort(): void } | null;
+}
 
 /** A topic's compaction settings (its configs over the broker's log.cleaner.* and log.* keys). */
 export interface CompactionPolicy {
@@ -67,7 +86,7 @@ export interface CleanResult {
 }
 
 /** Where a log stands for the cleaner (LogCleanerManager.cleanableOffsets + the dirty ratio). */
-export function cleanability(log: PartitionLog, firstDirty: number, policy: CompactionPolicy, now: number) {
+export function cleanability(log: Pick<CleanableLog, "logStartOffset" | "sealedSegments">, firstDirty: number, policy: CompactionPolicy, now: number) {
   const segments = log.sealedSegments();
   const dirtyStart = Math.max(firstDirty, log.logStartOffset);
   let cleanBytes = 0, dirtyBytes = 0, end = dirtyStart;
@@ -94,7 +113,7 @@ export function cleanability(log: PartitionLog, firstDirty: number, policy: Comp
  * awaited between slices of work.
  */
 export async function cleanLog(
-  log: PartitionLog, firstDirty: number, policy: CompactionPolicy, budget: CleanerBudget, now: number,
+  log: CleanableLog, firstDirty: number, policy: CompactionPolicy, budget: CleanerBudget, now: number,
   yieldNow: () => Promise<void> = () => new Promise((r) => setImmediate(r)),
   map?: OffsetMap,
 ): Promise<CleanResult | null> {
@@ -119,7 +138,7 @@ export async function cleanLog(
   // Kafka's isBatchLastRecordOfProducer: a producer's last batch (by the producer state) is kept,
   // empty if need be, so that its sequence survives cleaning.
   const isProducersLast = (view: RecordBatchView) =>
-    view.producerId >= 0 && log.producerState.entry(view.producerId)?.batches.at(-1)?.lastOffset === view.lastOffset;
+    view.producerId >= 0 && log.producerLastOffset(view.producerId) === view.lastOffset;
   const dirty = log.sealedSegments().filter((s) => s.endOffset > where.dirtyStart && s.endOffset <= where.dirtyEnd);
   build: for (const seg of dirty) {
     for (const bytes of log.segmentBatches(seg.baseOffset)) {
@@ -188,7 +207,7 @@ export async function cleanLog(
     }
     // The log may have changed while this pass yielded (retention, DeleteRecords): then the
     // swap is refused and the next pass starts over.
-    if (!replacement.commit()) return null;
+    if (!(await replacement.commit())) return null;
     result.segments += bases.length;
   }
   return result;
@@ -258,14 +277,22 @@ class Throttle {
 export class LogCleaner {
   private timer: ReturnType<typeof setInterval> | null = null;
   private busy = false;
-  /** The dedupe buffer, made on the first pass that needs it. */
+  /** The dedupe buffer, made on the first pass that needs it (in this thread). */
   private map: OffsetMap | null = null;
+  /** The cleaner worker, started on the first pass that needs it (with a workerUrl). */
+  private worker: CleanerWorkerClient | null = null;
 
+  /**
+   * `workerUrl`: where log-cleaner-worker.ts is (the entry point resolves it: in a compiled
+   * binary it is relative to the binary's entry point, not to this module); passes run there
+   * (logs on disk). Without it, passes run in this thread, in slices (MemoryFileSystem, tests).
+   */
   constructor(
     private readonly store: LogStore,
     private readonly policyFor: (topic: string) => CompactionPolicy,
     private readonly budget: CleanerBudget,
     private readonly log: (msg: string) => void,
+    private readonly workerUrl?: string,
   ) {}
 
   /** One pass; null when no log was due (or a pass is already running). */
@@ -283,8 +310,14 @@ export class LogCleaner {
       }
       if (best === null) return null;
       const started = Date.now();
-      this.map ??= new OffsetMap(this.budget.dedupeBufferBytes);
-      const result = await cleanLog(best.log, best.firstDirty, best.policy, this.budget, now, undefined, this.map);
+      let result: CleanResult | null;
+      if (this.workerUrl !== undefined) {
+        this.worker ??= new CleanerWorkerClient(this.workerUrl, (msg) => this.log(msg));
+        result = await this.worker.clean(best.log, best.firstDirty, best.policy, this.budget, now);
+      } else {
+        this.map ??= new OffsetMap(this.budget.dedupeBufferBytes);
+        result = await cleanLog(best.log, best.firstDirty, best.policy, this.budget, now, undefined, this.map);
+      }
       if (result === null) return null;
       this.store.setFirstDirtyOffset(best.topic, best.partition, result.cleanedTo);
       this.log(`log cleaner: ${best.topic}-${best.partition}: ${result.segments} segment(s) cleaned to offset ${result.cleanedTo}, ` +
@@ -313,5 +346,7 @@ export class LogCleaner {
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.worker?.terminate();
+    this.worker = null;
   }
 }

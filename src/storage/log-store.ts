@@ -26,10 +26,11 @@
 // does; only a dir whose partitions were all recovered gets the marker again at close.
 // Knows nothing of the wire protocol.
 
-import { ClusterMetadata, CLUSTER_METADATA_DIR, type TopicMetadata } from "./cluster-metadata.ts";
+import { ClusterMetadata, CLUSTER_METADATA_DIR, type PartitionMetadata, type TopicMetadata } from "./cluster-metadata.ts";
 import { DiskFileSystem, type FileSystem } from "./fs.ts";
 import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
 import { OffsetCheckpoints } from "./offset-checkpoint.ts";
+import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 import { processName } from "./file-lock.ts";
 import type { HeldFileLock } from "./fs.ts";
 
@@ -50,6 +51,8 @@ export interface LogStoreConfig {
   topicSettings?: (topic: string) => TopicLogSettings;
   fs?: FileSystem;
   log?: (msg: string) => void;
+  /** The record of offline log dirs (Kafka's LogDirFailureChannel); default: a new one logging to `log`. */
+  failures?: LogDirFailures;
 }
 
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
@@ -75,6 +78,8 @@ export class LogDirLockedError extends Error {
 export class LogStore {
   readonly metadata: ClusterMetadata;
   readonly logDirs: readonly string[];
+  /** Which log dirs are offline (a failed write took them; see log-dir-failures.ts). */
+  readonly failures: LogDirFailures;
   private readonly fs: FileSystem;
   private readonly config: LogStoreConfig;
   private readonly log: (msg: string) => void;
@@ -103,6 +108,7 @@ export class LogStore {
     this.logDirs = config.logDirs;
     this.fs = config.fs ?? new DiskFileSystem();
     this.log = config.log ?? (() => {});
+    this.failures = config.failures ?? new LogDirFailures(this.log);
     // Kafka's LogManager: create the dirs, lock them all, then read anything.
     for (const dir of config.logDirs) {
       this.fs.mkdir(dir);
@@ -124,7 +130,7 @@ export class LogStore {
         dir: metadataDir,
         fs: this.fs,
         log: this.log,
-        logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes },
+        logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes, failures: this.failures },
       });
     } catch (e) {
       this.releaseLocks();
@@ -183,29 +189,45 @@ export class LogStore {
       for (const p of topic.partitions) {
         const parent = this.existingDirs.get(`${topic.name}-${p.partitionId}`);
         if (parent === undefined || this.cleanDirs.has(parent) || this.logs.has(`${topic.topicId}:${p.partitionId}`)) continue;
-        this.openPartition(topic, p.partitionId);
-        recovered++;
+        try {
+          this.openPartition(topic, p.partitionId);
+          recovered++;
+        } catch (e) {
+          // Its log dir is offline now (openPartition recorded it): the others still load.
+          this.log(`warn: ${messageOf(e)}`);
+        }
       }
     }
     if (unclean.length > 0) {
-      for (const dir of unclean) this.loadedDirs.add(dir);
+      for (const dir of unclean) if (!this.failures.isOffline(dir)) this.loadedDirs.add(dir);
       this.log(`recovered ${recovered} log(s) in ${unclean.join(",")} in ${(performance.now() - started).toFixed(0)} ms ` +
         "(no clean shutdown file was found)");
     }
     return recovered;
   }
 
-  /** Writes every open log's recovery point to its dir's recovery-point-offset-checkpoint (Kafka's checkpointLogRecoveryOffsets). */
+  /**
+   * Writes every open log's recovery point to its dir's recovery-point-offset-checkpoint (Kafka's
+   * checkpointLogRecoveryOffsets); a dir whose file cannot be written keeps the old one (safe:
+   * older recovery points only mean more recovery).
+   */
   checkpointRecoveryPoints(): void {
-    const entries = [];
+    const byDir = new Map<string, { dir: string; partitionDir: string; offset: number }[]>();
     for (const [key, log] of this.logs) {
       const at = this.locations.get(key)!;
+      let entries = byDir.get(at.parent);
+      if (!entries) byDir.set(at.parent, (entries = []));
       entries.push({ dir: at.parent, partitionDir: at.name, offset: log.recoveryPoint });
     }
-    this.recoveryPoints.setAll(entries);
+    for (const [dir, entries] of byDir) {
+      this.writeCheckpoint(dir, RECOVERY_POINT_OFFSET_CHECKPOINT, () => this.recoveryPoints.setAll(entries));
+    }
   }
 
-  /** The log of a partition known to the metadata, opened (and its directory created) on first use. */
+  /**
+   * The log of a partition known to the metadata, opened (and its directory created) on first
+   * use. Throws StorageError if it cannot be opened (its log dir offline, or full).
+   */
   partition(topic: string, partition: number): PartitionLog | undefined {
     const t = this.metadata.topicsByName.get(topic);
     return t ? this.openPartition(t, partition) : undefined;
@@ -227,21 +249,32 @@ export class LogStore {
     }
     const name = `${topic.name}-${partition}`;
     const parent = this.existingDirs.get(name) ?? this.logDirs[0]!;
-    log = PartitionLog.open(`${parent}/${name}`, {
+    try {
+      log = this.openLog(topic, p, parent, name);
+    } catch (e) {
+      // A partition directory that cannot be created or recovered (Kafka's LogManager.getOrCreateLog
+      // takes the dir offline on an IOException; see log-dir-failures.ts).
+      throw this.failures.failure(parent, `opening ${parent}/${name}`, e);
+    }
+    this.existingDirs.set(name, parent);
+    this.logs.set(key, log);
+    this.locations.set(key, { parent, name });
+    return log;
+  }
+
+  private openLog(topic: TopicMetadata, p: PartitionMetadata, parent: string, name: string): PartitionLog {
+    return PartitionLog.open(`${parent}/${name}`, {
       fs: this.fs,
       log: this.log,
       topicId: topic.topicId,
       leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
       ...this.settingsOf(topic.name),
       logStartOffset: this.logStartOffsets.get(parent, name),
-      onLogStartOffsetChange: (offset) => this.logStartOffsets.set(parent, name, offset),
+      onLogStartOffsetChange: (offset) => this.writeCheckpoint(parent, LOG_START_OFFSET_CHECKPOINT, () => this.logStartOffsets.set(parent, name, offset)),
+      failures: this.failures,
       hadCleanShutdown: this.cleanDirs.has(parent),
       recoveryPoint: this.recoveryPoints.get(parent, name),
     });
-    this.existingDirs.set(name, parent);
-    this.logs.set(key, log);
-    this.locations.set(key, { parent, name });
-    return log;
   }
 
   /**
@@ -350,7 +383,24 @@ export class LogStore {
   setFirstDirtyOffset(topic: string, partition: number, offset: number): void {
     const name = `${topic}-${partition}`;
     const parent = this.existingDirs.get(name);
-    if (parent !== undefined) this.cleanerOffsets.set(parent, name, offset);
+    if (parent !== undefined) this.writeCheckpoint(parent, CLEANER_OFFSET_CHECKPOINT, () => this.cleanerOffsets.set(parent, name, offset));
+  }
+
+  /**
+   * Writes a checkpoint file (atomically: temp, fsync, rename). One that fails leaves the old
+   * file, which is safe to start from (an older log start offset or first dirty offset), and is
+   * logged; a failure other than a full disk takes the log dir offline (Kafka's
+   * OffsetCheckpointFile turns every IOException into a KafkaStorageException).
+   */
+  private writeCheckpoint(logDir: string, file: string, write: () => void): void {
+    if (this.failures.isOffline(logDir)) return;
+    try {
+      write();
+    } catch (e) {
+      const failure = this.failures.failure(logDir, `${logDir}/${file}`, e);
+      if (!(failure instanceof StorageError)) throw failure;
+      this.log(`warn: ${failure.message}; left as it was`);
+    }
   }
 
   /** fsyncs every open log (their recovery points move to their log ends). */
@@ -362,18 +412,31 @@ export class LogStore {
   /**
    * Clean shutdown (Kafka's LogManager.shutdown): final index entries, fsync and close every open
    * log and the metadata log, checkpoint the recovery points, write the clean shutdown marker in
-   * every dir that had one or whose logs were all recovered, and unlock the dirs.
+   * every dir that had one or whose logs were all recovered, and unlock the dirs. A log whose
+   * files cannot be written is still closed (PartitionLog.close); its dir gets no marker, so it
+   * is recovered at the next start.
    */
   close(): void {
     try {
-      for (const log of this.logs.values()) log.close();
+      const failed = new Set<string>();
+      for (const [key, log] of this.logs) {
+        try {
+          if (!log.close()) failed.add(this.locations.get(key)!.parent);
+        } catch (e) {
+          failed.add(this.locations.get(key)!.parent);
+          this.log(`warn: closing ${log.dir}: ${messageOf(e)}`);
+        }
+      }
       this.checkpointRecoveryPoints();
       this.logs.clear();
       this.locations.clear();
       this.metadata.close();
       const content = new TextEncoder().encode(JSON.stringify({ version: 0, brokerEpoch: -1 }));
       for (const dir of this.logDirs) {
-        if (this.cleanDirs.has(dir) || this.loadedDirs.has(dir)) this.fs.writeFileAtomic(`${dir}/${CLEAN_SHUTDOWN_FILE}`, content);
+        if (failed.has(dir) || this.failures.isOffline(dir)) continue;
+        if (this.cleanDirs.has(dir) || this.loadedDirs.has(dir)) {
+          this.writeCheckpoint(dir, CLEAN_SHUTDOWN_FILE, () => this.fs.writeFileAtomic(`${dir}/${CLEAN_SHUTDOWN_FILE}`, content));
+        }
       }
     } finally {
       this.releaseLocks();
@@ -385,7 +448,7 @@ export class LogStore {
       try {
         lock.release();
       } catch (e) {
-        this.log(`could not release ${lock.path}: ${(e as Error).message}`);
+        this.log(`could not release ${lock.path}: ${messageOf(e)}`);
       }
     }
   }

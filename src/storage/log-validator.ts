@@ -33,7 +33,7 @@ export interface LogAppendSettings {
 /** The Kafka errors an append can end in (Errors names, mapped to codes by the handler). */
 export type AppendError =
   | "INVALID_RECORD" | "CORRUPT_MESSAGE" | "MESSAGE_TOO_LARGE" | "INVALID_TIMESTAMP" | "RECORD_LIST_TOO_LARGE"
-  | "INVALID_PRODUCER_EPOCH" | "OUT_OF_ORDER_SEQUENCE_NUMBER" | "INVALID_TXN_STATE";
+  | "INVALID_PRODUCER_EPOCH" | "OUT_OF_ORDER_SEQUENCE_NUMBER" | "INVALID_TXN_STATE" | "KAFKA_STORAGE_ERROR";
 
 /** One rejected record of a batch (Kafka's RecordError). */
 export interface RecordProblem {

@@ -12,6 +12,8 @@ const SEEDS = [0x9747b28c, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f] as const;
 
 export class OffsetMap {
   readonly capacity: number;
+  /** The memory it was given (log.cleaner.dedupe.buffer.size). */
+  readonly memoryBytes: number;
   private readonly hashes: Uint32Array;
   private readonly offsets: Float64Array;
   private readonly used: Uint8Array;
@@ -19,6 +21,7 @@ export class OffsetMap {
   private readonly h = new Uint32Array(4);
 
   constructor(memoryBytes: number) {
+    this.memoryBytes = memoryBytes;
     this.capacity = Math.max(16, Math.floor(memoryBytes / SLOT_BYTES));
     this.hashes = new Uint32Array(this.capacity * 4);
     this.offsets = new Float64Array(this.capacity);

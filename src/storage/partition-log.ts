@@ -35,9 +35,18 @@
 // `*.deleted` and removed file.delete.delay.ms later, as Kafka does, so a fetch still writing
 // a view of its mapping to a socket is never pulled away (and deletion never waits on I/O).
 // Segments also roll by time (segment.ms, minus segment.jitter.ms), so a quiet topic ages out.
+//
+// Failed writes (log-dir-failures.ts, Kafka's LogDirFailureChannel): an append or roll that
+// fails leaves the log exactly as before it (Segment.append and Segment.seal undo what landed)
+// and throws StorageError; a client's append is refused with KAFKA_STORAGE_ERROR. Out of space,
+// the log stays writable and the next append tries again; any other failure, or one that could
+// not be undone, takes the log dir offline and every later write is refused until restart.
+// Producer snapshots and checkpoints are rewritten atomically; one that fails leaves the old file.
 
+import { dirname } from "node:path";
 import type { FileSystem } from "./fs.ts";
 import { DiskFileSystem } from "./fs.ts";
+import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
 import { ProducerState } from "./producer-state.ts";
@@ -92,6 +101,8 @@ export interface PartitionLogOptions {
   segmentJitterMs?: number;
   /** file.delete.delay.ms: how long removed segments' files stay as *.deleted (default 60 s). */
   fileDeleteDelayMs?: number;
+  /** The broker's record of offline log dirs (LogStore's); default: one of this log's own. */
+  failures?: LogDirFailures;
   /**
    * The last shutdown was clean (Kafka's `.kafka_cleanshutdown` marker): no recovery. Default
    * false: segments from the recovery point on are validated (see the file comment).
@@ -110,6 +121,18 @@ export interface LogRecoveryStats {
   bytesValidated: number;
   /** Bytes cut from the log at the first invalid batch, segments deleted after it included. */
   truncatedBytes: number;
+}
+
+/** A sealed segment as the log cleaner and retention see it (PartitionLog.sealedSegments). */
+export interface SealedSegment {
+  baseOffset: number;
+  /** The next segment's base offset. */
+  endOffset: number;
+  size: number;
+  /** Newest record timestamp, -1 if none. */
+  largestTimestamp: number;
+  /** Its .log file. */
+  path: string;
 }
 
 /** A segment rewrite in progress (PartitionLog.startReplacement). */
@@ -135,6 +158,11 @@ export const CLEANED_SUFFIX = ".cleaned";
 export const SWAP_SUFFIX = ".swap";
 /** `<base>.cleaner-swap`: the base offsets of the segments a pending swap replaces. */
 export const SWAP_RECORD_SUFFIX = ".cleaner-swap";
+
+/** Where the log cleaner writes the segment that will replace the sealed ones from `baseOffset`. */
+export function cleanedLogPath(dir: string, baseOffset: number): string {
+  return `${dir}/${segmentFileName(baseOffset, LOG_SUFFIX)}${CLEANED_SUFFIX}`;
+}
 export const DEFAULT_FILE_DELETE_DELAY_MS = 60_000;
 
 export interface AppendResult {
@@ -157,6 +185,9 @@ export type LeaderAppendOutcome =
 
 export class PartitionLog {
   readonly dir: string;
+  /** The log dir holding this partition's directory. */
+  readonly logDir: string;
+  private readonly failures: LogDirFailures;
   /** The topic id recorded in partition.metadata (32 hex digits), if any. */
   readonly topicIdOnDisk: string | null;
   private readonly fs: FileSystem;
@@ -187,8 +218,10 @@ export class PartitionLog {
 
   private constructor(dir: string, opts: PartitionLogOptions) {
     this.dir = dir;
+    this.logDir = dirname(dir);
     this.fs = opts.fs ?? new DiskFileSystem();
     this.log = opts.log ?? (() => {});
+    this.failures = opts.failures ?? new LogDirFailures(this.log);
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxIndexEntries = opts.maxIndexEntries ?? DEFAULT_MAX_INDEX_ENTRIES;
     this.segmentOpts = { indexIntervalBytes: opts.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES, log: this.log };
@@ -199,7 +232,9 @@ export class PartitionLog {
     fs.mkdir(dir);
     let onDisk = readPartitionMetadataFile(fs, dir);
     if (opts.topicId && onDisk === null) {
-      writePartitionMetadataFile(fs, dir, opts.topicId);
+      // Not written (a full disk): written at the next open, as it is missing then too.
+      const topicId = opts.topicId;
+      this.quietly("partition.metadata", () => writePartitionMetadataFile(fs, dir, topicId));
       onDisk = opts.topicId;
     } else if (opts.topicId && onDisk !== opts.topicId) {
       this.log(`${dir}: partition.metadata has topic id ${onDisk}, expected ${opts.topicId}`);
@@ -227,7 +262,7 @@ export class PartitionLog {
     } else {
       this.loadSegments(bases, clean, checkpointed);
     }
-    if (isNew) this.epochs.write();
+    if (isNew) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
     // Kafka's LogLoader: the log end after a clean shutdown, else the checkpoint (never past the end).
     this.flushedTo = clean ? this.nextOffset : Math.min(checkpointed, this.nextOffset);
 
@@ -302,7 +337,7 @@ export class PartitionLog {
       if (i < last) seg.sealRecovered();
     }
     epochsChanged = this.epochs.truncateFromEnd(this.active.nextOffset) || epochsChanged;
-    if (epochsChanged) this.epochs.write();
+    if (epochsChanged) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
   }
 
   /**
@@ -322,9 +357,13 @@ export class PartitionLog {
   markFlushed(offset: number): void {
     const to = Math.min(offset, this.nextOffset);
     if (to <= this.flushedTo) return;
-    for (let i = this.segmentIndexFor(this.flushedTo); i < this.segments.length - 1; i++) {
-      if (this.segments[i]!.baseOffset >= to) break;
-      this.segments[i]!.flush();
+    try {
+      for (let i = this.segmentIndexFor(this.flushedTo); i < this.segments.length - 1; i++) {
+        if (this.segments[i]!.baseOffset >= to) break;
+        this.segments[i]!.flush();
+      }
+    } catch (e) {
+      throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
     }
     this.flushedTo = to;
   }
@@ -430,6 +469,10 @@ export class PartitionLog {
    * readers. `batch` may be a view into a request buffer: it is copied into the write, never kept.
    */
   appendAsLeader(batch: RecordBatchView, settings: LogAppendSettings, now: number, topicPartition: string): LeaderAppendOutcome {
+    // ReplicaManager.getPartitionOrException: a partition in an offline log dir answers first.
+    if (this.failures.isOffline(this.logDir)) {
+      return { kind: "rejected", error: "KAFKA_STORAGE_ERROR", message: `Partition ${topicPartition} is in an offline log directory`, inLog: false };
+    }
     const checked = checkBatch(batch, settings.maxMessageBytes, topicPartition);
     if (checked !== null) {
       return { kind: "rejected", ...checked, inLog: checked.error !== "MESSAGE_TOO_LARGE" && checked.error !== "CORRUPT_MESSAGE" };
@@ -466,7 +509,15 @@ export class PartitionLog {
           break;
       }
     }
-    const appended = this.append(stored);
+    let appended: AppendResult;
+    try {
+      appended = this.append(stored);
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      // ReplicaManager.appendToLocalLog: a KafkaStorageException is the partition's error, with
+      // no log start offset.
+      return { kind: "rejected", error: "KAFKA_STORAGE_ERROR", message: e.message, inLog: false };
+    }
     return { kind: "appended", baseOffset: appended.baseOffset, logAppendTime };
   }
 
@@ -487,7 +538,8 @@ export class PartitionLog {
   /**
    * Appends one record batch as it is (already validated, or written by the broker itself: group
    * and metadata records). It may be a view into a larger buffer: it is copied into the write,
-   * never kept. Assigns offsets from nextOffset and announces the append.
+   * never kept. Assigns offsets from nextOffset and announces the append. Throws StorageError
+   * if the batch could not be written (the log is then as it was before).
    */
   append(batch: Uint8Array, opts: { leaderEpoch?: number } = {}): AppendResult {
     if (batch.length < RECORD_BATCH_OVERHEAD) throw new Error(`record batch too short (${batch.length} bytes)`);
@@ -501,6 +553,7 @@ export class PartitionLog {
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + delta;
 
+    this.failures.checkOnline(this.logDir, `append to ${this.dir}`);
     let active = this.active;
     if (
       active.size > 0 &&
@@ -511,7 +564,6 @@ export class PartitionLog {
     ) {
       active = this.roll();
     }
-    if (this.activeFirstTimestamp === NO_TIMESTAMP) this.activeFirstTimestamp = maxTimestamp >= 0 ? maxTimestamp : Date.now();
 
     // Only the first 16 bytes change (baseOffset, partitionLeaderEpoch): write a patched copy of
     // them followed by the rest of the client's bytes, in one write.
@@ -521,8 +573,15 @@ export class PartitionLog {
     const epoch = opts.leaderEpoch ?? this.leaderEpoch;
     if (epoch !== undefined) this.headerView.setInt32(PARTITION_LEADER_EPOCH, epoch);
     const storedEpoch = this.headerView.getInt32(PARTITION_LEADER_EPOCH);
-    active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
-    this.epochs.assign(storedEpoch, baseOffset);
+    try {
+      active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
+    } catch (e) {
+      throw this.failures.failure(this.logDir, `append to ${this.dir} at offset ${baseOffset}`, e);
+    }
+    if (this.activeFirstTimestamp === NO_TIMESTAMP) this.activeFirstTimestamp = maxTimestamp >= 0 ? maxTimestamp : Date.now();
+    // The batch is in the log: a leader-epoch-checkpoint that cannot be written now does not
+    // undo it (the cache is rebuilt from the active segment on recovery).
+    this.quietly("leader-epoch-checkpoint", () => this.epochs.assign(storedEpoch, baseOffset));
     this.producerState.onAppend(batch, baseOffset);
     this.announce();
     return { baseOffset, lastOffset };
@@ -545,19 +604,54 @@ export class PartitionLog {
     return first === undefined ? NO_TIMESTAMP : new RecordBatchView(first).maxTimestamp;
   }
 
-  /** Seals the active segment and starts a new one at nextOffset. */
+  /**
+   * Seals the active segment and starts a new one at nextOffset. The new segment's files are
+   * created first and removed again if the seal fails, so a failed roll (StorageError) leaves
+   * the old segment active and the log as it was (Kafka's LocalLog.roll takes the dir offline).
+   */
   roll(): Segment {
+    this.failures.checkOnline(this.logDir, `roll of ${this.dir}`);
     const old = this.active;
-    old.seal();
-    const next = Segment.create(this.fs, this.dir, old.nextOffset, this.segmentOpts);
+    let next: Segment;
+    try {
+      next = Segment.create(this.fs, this.dir, old.nextOffset, this.segmentOpts);
+    } catch (e) {
+      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) this.fs.remove(`${this.dir}/${segmentFileName(old.nextOffset, suffix)}`);
+      throw this.failures.failure(this.logDir, `roll of ${this.dir} at offset ${old.nextOffset}`, e);
+    }
+    try {
+      old.seal();
+    } catch (e) {
+      try {
+        next.delete();
+      } catch {
+        // Empty files; an empty segment after the active one is removed by recovery's ordering.
+      }
+      throw this.failures.failure(this.logDir, `roll of ${this.dir} at offset ${old.nextOffset}`, e);
+    }
     this.segments.push(next);
     // The old segment was fsynced by seal() (Kafka's roll flushes up to the new base offset).
     this.markFlushed(next.baseOffset);
     this.activeFirstTimestamp = NO_TIMESTAMP;
     this.log(`${this.dir}: rolled new segment at offset ${next.baseOffset}`);
-    // As Kafka's roll: a producer snapshot at the new segment's base offset.
-    if (this.producerSnapshots) this.producerState.takeSnapshot(next.baseOffset);
+    // As Kafka's roll: a producer snapshot at the new segment's base offset. One that cannot be
+    // written leaves the older ones: recovery scans from those (slower, nothing lost).
+    if (this.producerSnapshots) this.quietly("producer snapshot", () => this.producerState.takeSnapshot(next.baseOffset));
     return next;
+  }
+
+  /**
+   * Runs a write whose failure does not undo what came before it (a checkpoint, a snapshot):
+   * logs the failure, and takes the log dir offline unless the disk was merely full.
+   */
+  private quietly(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      const failure = this.failures.failure(this.logDir, `${what} of ${this.dir}`, e);
+      if (!(failure instanceof StorageError)) throw failure;
+      this.log(`warn: ${failure.message}; not written`);
+    }
   }
 
   /**
@@ -713,11 +807,29 @@ export class PartitionLog {
   }
 
   /** The sealed segments (all but the active one), oldest first: what the log cleaner may rewrite. */
-  sealedSegments(): { baseOffset: number; endOffset: number; size: number; largestTimestamp: number }[] {
-    const out = [];
+  sealedSegments(): SealedSegment[] {
+    const out: SealedSegment[] = [];
     for (let i = 0; i < this.segments.length - 1; i++) {
       const seg = this.segments[i]!;
-      out.push({ baseOffset: seg.baseOffset, endOffset: this.segments[i + 1]!.baseOffset, size: seg.size, largestTimestamp: seg.maxTimestamp.timestamp });
+      out.push({
+        baseOffset: seg.baseOffset, endOffset: this.segments[i + 1]!.baseOffset, size: seg.size,
+        largestTimestamp: seg.maxTimestamp.timestamp, path: seg.logPath,
+      });
+    }
+    return out;
+  }
+
+  /** Last offset of the newest batch the producer state holds for `producerId`, or -1. */
+  producerLastOffset(producerId: number): number {
+    return this.producerState.entry(producerId)?.batches.at(-1)?.lastOffset ?? -1;
+  }
+
+  /** [producer id, producerLastOffset] for every producer the state holds. */
+  producerLastOffsets(): [number, number][] {
+    const out: [number, number][] = [];
+    for (const e of this.producerState.entries()) {
+      const last = e.batches.at(-1);
+      if (last !== undefined) out.push([e.producerId, last.lastOffset]);
     }
     return out;
   }
@@ -752,9 +864,8 @@ export class PartitionLog {
    */
   startReplacement(baseOffsets: number[]): SegmentReplacement | null {
     if (this.sealedRun(baseOffsets) === null) return null;
-    const base = baseOffsets[0]!;
-    const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
-    const cleaned = logPath + CLEANED_SUFFIX;
+    this.failures.checkOnline(this.logDir, `log cleaning of ${this.dir}`);
+    const cleaned = cleanedLogPath(this.dir, baseOffsets[0]!);
     const file = this.fs.open(cleaned);
     if (file.size !== 0) file.truncate(0);
     let done = false;
@@ -774,30 +885,61 @@ export class PartitionLog {
       },
       commit: () => {
         if (done) throw new Error("segment replacement already finished");
-        file.sync();
-        finish();
-        const first = this.sealedRun(baseOffsets);
-        if (first === null) {
+        try {
+          file.sync();
+          finish();
+        } catch (e) {
+          // Before the commit point: nothing replaced, and the .cleaned file must not keep
+          // holding space on a full disk until the next start.
+          if (!done) finish();
           this.fs.remove(cleaned);
-          return false;
+          throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
         }
-        const old = this.segments.slice(first, first + baseOffsets.length);
-        const nextBase = this.segments[first + old.length]!.baseOffset;
-        const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
-        this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
-        this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
-        for (const seg of old) this.removeSegmentFiles(seg);
-        this.fs.rename(logPath + SWAP_SUFFIX, logPath);
-        this.fs.remove(record);
-        const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
-        replacement.buildIndexes();
-        this.segments.splice(first, old.length, replacement);
-        // The producer snapshots of the segments merged away go with them (Kafka's
-        // replaceSegments deletes them too); the first base is still a segment's.
-        if (this.producerSnapshots) this.producerState.deleteSnapshotsAt(old.slice(1).map((s) => s.baseOffset));
-        return true;
+        return this.swapInCleaned(baseOffsets);
       },
     };
+  }
+
+  /**
+   * Steps 2-5 of startReplacement: swaps in `cleanedLogPath(dir, baseOffsets[0])`, complete and
+   * fsynced (by a replacement's commit, or by the cleaner worker that wrote it). False, with the
+   * cleaned file removed and nothing else changed, if the segments are no longer the log's sealed
+   * ones.
+   */
+  swapInCleaned(baseOffsets: number[]): boolean {
+    const base = baseOffsets[0]!;
+    const cleaned = cleanedLogPath(this.dir, base);
+    const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
+    const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+    let first: number | null;
+    try {
+      this.failures.checkOnline(this.logDir, `log cleaning of ${this.dir}`);
+      first = this.sealedRun(baseOffsets);
+      if (first !== null) this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+    } catch (e) {
+      // Before the commit point: nothing replaced, and the .cleaned file must not keep holding
+      // space on a full disk until the next start.
+      this.fs.remove(cleaned);
+      throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
+    }
+    if (first === null) {
+      this.fs.remove(cleaned);
+      return false;
+    }
+    const old = this.segments.slice(first, first + baseOffsets.length);
+    const nextBase = this.segments[first + old.length]!.baseOffset;
+    this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
+    for (const seg of old) this.removeSegmentFiles(seg);
+    this.fs.rename(logPath + SWAP_SUFFIX, logPath);
+    this.fs.remove(record);
+    const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
+    this.segments.splice(first, old.length, replacement);
+    // Indexes that cannot be written now (a full disk) are rebuilt from the log on first use.
+    this.quietly("indexes of a cleaned segment", () => replacement.buildIndexes());
+    // The producer snapshots of the segments merged away go with them (Kafka's
+    // replaceSegments deletes them too); the first base is still a segment's.
+    if (this.producerSnapshots) this.producerState.deleteSnapshotsAt(old.slice(1).map((s) => s.baseOffset));
+    return true;
   }
 
   /** Index of the first of `baseOffsets` if they are consecutive sealed segments of this log now, else null. */
@@ -811,20 +953,49 @@ export class PartitionLog {
 
   /**
    * fsyncs the active segment (sealed segments were fsynced when rolled, or are by markFlushed)
-   * and moves the recovery point to the log end.
+   * and moves the recovery point to the log end. A failed fsync takes the log dir offline (after
+   * one, Linux may have dropped the unwritten pages) and throws StorageError.
    */
   flush(): void {
+    this.failures.checkOnline(this.logDir, `flush of ${this.dir}`);
     const end = this.nextOffset;
-    this.active.flush();
+    try {
+      this.active.flush();
+    } catch (e) {
+      throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
+    }
     this.markFlushed(end);
   }
 
-  /** Clean shutdown: final time index entry, fsync and close every file, drop mappings; the recovery point is then the log end. */
-  close(): void {
-    if (this.producerSnapshots) this.producerState.takeSnapshot(this.nextOffset);
-    this.flush();
-    for (const s of this.segments) s.close();
+  /**
+   * Clean shutdown: final time index entry, fsync and close every file, drop mappings; the
+   * recovery point is then the log end. Every file is closed even when some write fails (logged;
+   * recovery at the next start covers it). Returns false if anything was not written and
+   * fsynced (the owner then writes no clean shutdown marker).
+   */
+  close(): boolean {
+    let clean = !this.failures.isOffline(this.logDir);
+    if (this.producerSnapshots && clean) {
+      this.quietly("producer snapshot", () => this.producerState.takeSnapshot(this.nextOffset));
+    }
+    if (clean) {
+      try {
+        this.flush();
+      } catch (e) {
+        clean = false;
+        this.log(`warn: ${this.dir}: flush at close: ${messageOf(e)}; recovered at the next start`);
+      }
+    }
+    for (const s of this.segments) {
+      try {
+        s.close();
+      } catch (e) {
+        clean = false;
+        this.log(`warn: ${this.dir}: closing segment ${s.baseOffset}: ${messageOf(e)}; recovered at the next start`);
+      }
+    }
     this.announce();
+    return clean;
   }
 
   /** Index of the segment with the largest base offset <= offset (0 if none). */

@@ -9,6 +9,11 @@
 // read-only Bun.mmap mapping made on first read (never of an empty file; dropped before the file
 // could be truncated or deleted).
 //
+// A failed append (a full disk, an I/O error) is undone before it is reported: the .log file is
+// truncated back to the end of the last whole batch and the indexes to their entries before it,
+// so no later append can follow broken bytes (Kafka takes the log dir offline instead; see
+// log-dir-failures.ts). If even that fails, TornWriteError says so and the log dir goes offline.
+//
 // Recovery (on open; the partition log decides which segments, see SegmentRecovery):
 //   - "full", after an unclean shutdown, for every segment from the one holding the recovery
 //     point (Kafka's LogSegment.recover): every batch from position 0 has its length, magic,
@@ -21,6 +26,7 @@
 // rebuilt from the log if missing or inconsistent, on first use.
 
 import type { AppendFile, FileSystem } from "./fs.ts";
+import { isOutOfSpace, TornWriteError } from "./log-dir-failures.ts";
 import { OffsetIndex } from "./offset-index.ts";
 import {
   ATTRIBUTES,
@@ -251,8 +257,15 @@ export class Segment {
    */
   sealRecovered(): void {
     if (!this.logFile) return;
-    this.offsetIdx!.close();
-    this.timeIdx!.close();
+    for (const index of [this.offsetIdx!, this.timeIdx!]) {
+      try {
+        index.close();
+      } catch (e) {
+        // A full disk: the entries stay in memory; the file is rebuilt by the next recovery.
+        if (!isOutOfSpace(e)) throw e;
+        index.close(false);
+      }
+    }
     this.logFile.close();
     this.logFile = null;
     this.readCache = null;
@@ -428,21 +441,59 @@ export class Segment {
     const file = this.logFile;
     if (!file) throw new Error(`${this.logPath}: append to a sealed segment`);
     if (lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) throw new RangeError(`offset ${lastOffset} overflows segment ${this.baseOffset}`);
+    const before = this.saveState();
     const position = this.size;
-    file.appendv(parts);
-    this.size += size;
-    this.nextOffset = lastOffset + 1;
-    this.dirty = true;
-    if (maxTimestamp > this.maxTimestampSoFar) {
-      this.maxTimestampSoFar = maxTimestamp;
-      this.offsetOfMaxTimestampSoFar = lastOffset;
+    try {
+      file.appendv(parts);
+      this.size += size;
+      this.nextOffset = lastOffset + 1;
+      this.dirty = true;
+      if (maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = lastOffset;
+      }
+      if (this.bytesSinceLastIndexEntry > this.opts.indexIntervalBytes) {
+        this.offsetIdx!.append(lastOffset, position);
+        this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+        this.bytesSinceLastIndexEntry = 0;
+      }
+      this.bytesSinceLastIndexEntry += size;
+    } catch (e) {
+      this.undo(before, e);
+      throw e;
     }
-    if (this.bytesSinceLastIndexEntry > this.opts.indexIntervalBytes) {
-      this.offsetIdx!.append(lastOffset, position);
-      this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
-      this.bytesSinceLastIndexEntry = 0;
+  }
+
+  private saveState() {
+    return {
+      size: this.size, nextOffset: this.nextOffset, dirty: this.dirty,
+      maxTimestampSoFar: this.maxTimestampSoFar, offsetOfMaxTimestampSoFar: this.offsetOfMaxTimestampSoFar,
+      bytesSinceLastIndexEntry: this.bytesSinceLastIndexEntry,
+      offsetEntries: this.offsetIdx?.entries ?? 0, timeEntries: this.timeIdx?.entries ?? 0,
+    };
+  }
+
+  /**
+   * Puts the segment back as it was before a failed write: the .log file truncated to the end
+   * of its last whole batch (removing what part of the write landed), the indexes to their
+   * entries before. Throws TornWriteError if the files cannot be put back.
+   */
+  private undo(before: ReturnType<Segment["saveState"]>, writeError: unknown): void {
+    this.size = before.size;
+    this.nextOffset = before.nextOffset;
+    this.dirty = before.dirty || this.dirty;
+    this.maxTimestampSoFar = before.maxTimestampSoFar;
+    this.offsetOfMaxTimestampSoFar = before.offsetOfMaxTimestampSoFar;
+    this.bytesSinceLastIndexEntry = before.bytesSinceLastIndexEntry;
+    // The read-ahead cache may hold bytes of the failed write.
+    this.readCache = null;
+    try {
+      this.logFile!.truncate(before.size);
+      this.offsetIdx?.undoTo(before.offsetEntries);
+      this.timeIdx?.undoTo(before.timeEntries);
+    } catch (undoError) {
+      throw new TornWriteError(this.logPath, writeError, undoError);
     }
-    this.bytesSinceLastIndexEntry += size;
   }
 
   /** True if appending a batch ending at lastOffset would overflow the 32-bit relative offsets. */
@@ -575,12 +626,20 @@ export class Segment {
   /**
    * Makes the active segment sealed (on roll): appends the final time index entry (the
    * segment's largest timestamp, as Kafka's onBecomeInactiveSegment does), fsyncs, closes files.
+   * If the index write or fsync fails, the segment stays active and as it was (the final entry
+   * undone) and the error is thrown (TornWriteError if it cannot be undone).
    */
   seal(): void {
     if (!this.logFile) return;
-    if (this.maxTimestampSoFar !== NO_TIMESTAMP) this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
-    this.dirty = true;
-    this.flush();
+    const before = this.saveState();
+    try {
+      if (this.maxTimestampSoFar !== NO_TIMESTAMP) this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.dirty = true;
+      this.flush();
+    } catch (e) {
+      this.undo(before, e);
+      throw e;
+    }
     this.offsetIdx!.close();
     this.timeIdx!.close();
     this.logFile.close();
@@ -588,19 +647,38 @@ export class Segment {
     this.readCache = null;
   }
 
-  /** Clean shutdown: the final time index entry, fsync, close; drops any mapping. */
+  /**
+   * Clean shutdown: the final time index entry, fsync, close; drops any mapping. The files are
+   * closed even if the final writes fail (undone as far as possible); the failure is thrown then.
+   */
   close(): void {
     if (this.logFile) {
-      if (this.maxTimestampSoFar !== NO_TIMESTAMP) {
-        const before = this.timeIdx!.entries;
-        this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
-        if (this.timeIdx!.entries !== before) this.dirty = true;
+      const before = this.saveState();
+      let failure: unknown = null;
+      try {
+        if (this.maxTimestampSoFar !== NO_TIMESTAMP) {
+          const entries = this.timeIdx!.entries;
+          this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+          if (this.timeIdx!.entries !== entries) this.dirty = true;
+        }
+        this.flush();
+      } catch (e) {
+        failure = e;
+        try {
+          this.undo(before, e);
+        } catch (torn) {
+          failure = torn;
+        }
       }
-      this.flush();
-      this.offsetIdx!.close();
-      this.timeIdx!.close();
+      this.offsetIdx!.close(failure === null);
+      this.timeIdx!.close(failure === null);
       this.logFile.close();
       this.logFile = null;
+      this.readCache = null;
+      if (failure !== null) {
+        this.dropMapping();
+        throw failure;
+      }
     }
     this.dropMapping();
   }

@@ -13,6 +13,7 @@
 
 import type { AppendFile, FileSystem } from "./fs.ts";
 import { getInt64 } from "../records/int64.ts";
+import { isOutOfSpace } from "./log-dir-failures.ts";
 
 /** Entries are written to the file in runs of about this many bytes (one write per run). */
 const WRITE_BATCH_BYTES = 4096;
@@ -62,21 +63,36 @@ export abstract class SparseIndex {
   openForAppend(rewrite = false): void {
     if (this.file) return;
     this.file = this.fs.open(this.path);
-    if (rewrite || this.file.size !== this.sizeInBytes) {
-      this.file.truncate(0);
-      if (this.entries > 0) this.file.append(this.bytes());
-    }
     this.written = this.entries;
+    if (rewrite || this.file.size !== this.sizeInBytes) this.rewriteOpenFile();
   }
 
-  /** Rewrites the file to hold exactly the in-memory entries. */
+  /**
+   * Rewrites the file to hold exactly the in-memory entries. On a full disk the entries stay
+   * in memory (an index is derived from the log: the file is written later, or rebuilt by the
+   * next recovery), so a log can still be opened and read when its disk is full.
+   */
   rewrite(): void {
     if (this.file) {
-      this.file.truncate(0);
-      if (this.entries > 0) this.file.append(this.bytes());
-      this.written = this.entries;
-    } else {
+      this.rewriteOpenFile();
+      return;
+    }
+    try {
       this.fs.writeFileAtomic(this.path, this.bytes().slice());
+    } catch (e) {
+      if (!isOutOfSpace(e)) throw e;
+    }
+  }
+
+  private rewriteOpenFile(): void {
+    this.file!.truncate(0);
+    this.written = 0;
+    try {
+      this.writePending();
+    } catch (e) {
+      if (!isOutOfSpace(e)) throw e;
+      // Pending from slot 0: the next write (an append, close) tries again.
+      this.file!.truncate(0);
     }
   }
 
@@ -89,6 +105,17 @@ export abstract class SparseIndex {
       this.file.truncate(this.sizeInBytes);
       this.written = this.entries;
     } else this.rewrite();
+  }
+
+  /**
+   * Undoes a failed append (Segment.append): drops the entries from slot `n` on, and whatever
+   * part of a failed write reached the file, which goes back to the entries written before
+   * (entries below `n` not yet written stay pending in memory). Throws if the truncate fails.
+   */
+  undoTo(n: number): void {
+    this.entries = Math.min(this.entries, Math.max(0, n));
+    this.written = Math.min(this.written, this.entries);
+    this.file?.truncate(this.written * this.entrySize);
   }
 
   protected appendEntry(entry: Uint8Array): void {
@@ -137,9 +164,12 @@ export abstract class SparseIndex {
     this.file?.sync();
   }
 
-  /** Stops appending (the segment is sealed or closed); entries stay readable. */
-  close(): void {
-    this.writePending();
+  /**
+   * Stops appending (the segment is sealed or closed); entries stay readable. writeOut false:
+   * entries not yet in the file stay out of it (after a failed write; recovery rebuilds them).
+   */
+  close(writeOut = true): void {
+    if (writeOut) this.writePending();
     this.file?.close();
     this.file = null;
   }

@@ -56,7 +56,19 @@ describe("BrokerConfig", () => {
     expect(config.numPartitions).toBe(1);
     expect(config.logSegmentBytes).toBe(1073741824);
     expect(config.socketRequestMaxBytes).toBe(104857600);
+    expect(config.queuedMaxRequestBytes).toBe(256 * 1024 * 1024);
     expect(config.autoCreateTopicsEnable).toBe(true);
+  });
+
+  test("queued.max.request.bytes: -1 or 0 is no limit; a pool smaller than one request is refused, as Kafka's SimpleMemoryPool refuses it", () => {
+    const config = (text: string) => brokerConfigFrom(parseProperties(text), "t");
+    expect(config("queued.max.request.bytes=-1").queuedMaxRequestBytes).toBe(-1);
+    expect(config("queued.max.request.bytes=0").queuedMaxRequestBytes).toBe(0);
+    expect(config("queued.max.request.bytes=104857600").queuedMaxRequestBytes).toBe(104857600);
+    expect(() => config("queued.max.request.bytes=104857599")).toThrow(/smaller than socket.request.max.bytes/);
+    expect(config("queued.max.request.bytes=2000000\nsocket.request.max.bytes=1000000").queuedMaxRequestBytes).toBe(2000000);
+    // Unset, it follows a socket.request.max.bytes raised above 256 MiB, so Kafka's files still start.
+    expect(config("socket.request.max.bytes=536870912").queuedMaxRequestBytes).toBe(536870912);
   });
 
   test("listener forms: IPv4, hostname, bracketed IPv6", () => {

@@ -57,7 +57,7 @@ async function earliest(topic: string): Promise<number> {
 async function until(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; broker output:\n${broker.output()}`);
     await Bun.sleep(100);
   }
 }
@@ -147,6 +147,9 @@ describe("retention, DeleteRecords and compaction on a running broker", () => {
     }, 30_000);
     const all = await readAll("compacted");
     for (let k = 1; k < 5; k++) expect(all.filter((r) => r.startsWith(`key${k}=`))).toEqual([`key${k}=r9-${"y".repeat(100)}`]);
+    // The passes ran in the cleaner worker of the compiled binary.
+    expect(broker.output()).toMatch(/log cleaner: compacted-0: \d+ segment\(s\) cleaned/);
+    expect(broker.output()).not.toContain("log cleaner worker failed");
   }, 60_000);
 
   test("a live config change (AlterConfigs: retention.ms lowered) takes effect without a restart", async () => {

@@ -1,9 +1,13 @@
 // The log cleaner (storage/log-cleaner.ts) on MemoryFileSystem: what Kafka's LogCleaner keeps
 // (newest value per key, offsets, tombstones until delete.retention.ms, producers' last batches),
-// compressed batches, the dedupe budget, the schedule, and crash safety of the segment swap.
+// compressed batches, the dedupe budget, the schedule, crash safety of the segment swap, and the
+// cleaner worker that runs passes off the broker thread for logs on disk.
 
 import { describe, expect, test } from "bun:test";
-import { MemoryFileSystem } from "../../src/storage/fs.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { DiskFileSystem, MemoryFileSystem } from "../../src/storage/fs.ts";
+import { CleanerWorkerClient } from "../../src/storage/log-cleaner-worker-client.ts";
+import { tempDir } from "../support/broker-process.ts";
 import { PartitionLog } from "../../src/storage/partition-log.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
 import { cleanLog, LogCleaner, type CompactionPolicy } from "../../src/storage/log-cleaner.ts";
@@ -270,5 +274,75 @@ describe("crash safety of the swap", () => {
     log = open(fs);
     expect(contents(log)).toEqual(cleanedContents);
     expect(fs.list(DIR).filter((n) => n.endsWith(".swap") || n.endsWith(".cleaner-swap"))).toEqual([]);
+  });
+});
+
+describe("the cleaner worker (logs on disk)", () => {
+  const WORKER_URL = new URL("../../src/storage/log-cleaner-worker.ts", import.meta.url).href;
+
+  /** The same records into a fresh log on disk, compressed batches among them, and producers' batches. */
+  function fill(dir: string): PartitionLog {
+    const log = PartitionLog.open(dir, { fs: new DiskFileSystem(), segmentBytes: 400, fileDeleteDelayMs: 0 });
+    for (let round = 0; round < 12; round++) {
+      log.append(kv([`a=${round}`, `b=${round}`, `c=${round}`], { codec: round % 5 }));
+      if (round % 3 === 0) log.append(kv([`p=${round}`], { producerId: 7, seq: round / 3 }));
+    }
+    log.append(kv(["a=null"]));
+    log.roll();
+    log.append(kv(["z=1"]));
+    return log;
+  }
+
+  test("a pass in the worker writes what a pass in the broker thread writes, byte for byte", async () => {
+    const inThread = fill(`${tempDir("bunka-cleaner-a-")}/c-0`);
+    const inWorker = fill(`${tempDir("bunka-cleaner-b-")}/c-0`);
+    const expected = await cleanLog(inThread, 0, POLICY, BUDGET, NOW, noYield);
+    const client = new CleanerWorkerClient(WORKER_URL, () => {});
+    try {
+      const result = await Promise.race([
+        client.clean(inWorker, 0, POLICY, BUDGET, NOW),
+        Bun.sleep(20_000).then(() => { throw new Error("the cleaner worker did not answer in 20 s"); }),
+      ]);
+      expect(result).toEqual(expected);
+      expect(result!.recordsRemoved).toBeGreaterThan(0);
+    } finally {
+      client.terminate();
+    }
+    expect(contents(inWorker)).toEqual(contents(inThread));
+    expect(inWorker.segmentBaseOffsets).toEqual(inThread.segmentBaseOffsets);
+    for (const base of inThread.segmentBaseOffsets) {
+      const name = `${String(base).padStart(20, "0")}.log`;
+      expect(readFileSync(`${inWorker.dir}/${name}`).equals(readFileSync(`${inThread.dir}/${name}`))).toBe(true);
+    }
+    expect(readdirSync(inWorker.dir).filter((n) => n.endsWith(".cleaned") || n.endsWith(".swap"))).toEqual([]);
+    inThread.close();
+    inWorker.close();
+  });
+
+  test("a swap the broker thread refuses (retention took the segments meanwhile) leaves the log as it was", async () => {
+    const log = fill(`${tempDir("bunka-cleaner-c-")}/c-0`);
+    // Between the worker's writing and the swap, DeleteRecords removes the first segments.
+    const cut = log.sealedSegments()[2]!.baseOffset;
+    const swapInCleaned = log.swapInCleaned.bind(log);
+    let swaps = 0;
+    log.swapInCleaned = (bases) => {
+      swaps++;
+      log.deleteRecordsBefore(cut);
+      return swapInCleaned(bases);
+    };
+    const before = contents(log);
+    const client = new CleanerWorkerClient(WORKER_URL, () => {});
+    try {
+      expect(await Promise.race([
+        client.clean(log, 0, POLICY, BUDGET, NOW),
+        Bun.sleep(20_000).then(() => { throw new Error("the cleaner worker did not answer in 20 s"); }),
+      ])).toBeNull();
+    } finally {
+      client.terminate();
+    }
+    expect(swaps).toBe(1);
+    expect(contents(log)).toEqual(before.filter((r) => Number(r.split(":")[0]) >= cut));
+    expect(readdirSync(log.dir).filter((n) => n.endsWith(".cleaned") || n.endsWith(".swap"))).toEqual([]);
+    log.close();
   });
 });
