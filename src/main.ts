@@ -4,7 +4,7 @@
 
 import { accessSync, constants as fsConstants, mkdirSync, statSync } from "node:fs";
 import { loadBrokerConfig, ConfigError, type BrokerConfig } from "./config/broker-config.ts";
-import { LogStore } from "./storage/log-store.ts";
+import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
@@ -12,7 +12,7 @@ import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
-import { cleanerSettings, fsyncBeforeAck, logConfigResolver, retentionCheckIntervalMs } from "./config/log-config.ts";
+import { cleanerSettings, fsyncBeforeAck, logConfigResolver, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -121,6 +121,16 @@ function main(argv: string[]): void {
   }));
   const resolver = logConfigResolver(config, store.metadata);
   const brokerValue = resolver.brokerValue;
+  // After an unclean shutdown every partition log is recovered now, before clients arrive.
+  store.loadLogs();
+  // Kafka's LogManager checkpoint task: recovery points to recovery-point-offset-checkpoint.
+  const recoveryCheckpoints = setInterval(() => {
+    try {
+      store.checkpointRecoveryPoints();
+    } catch (e) {
+      log.error(`writing recovery-point-offset-checkpoint failed: ${(e as Error).stack ?? e}`);
+    }
+  }, recoveryPointCheckpointIntervalMs(brokerValue));
   // Config changes (IncrementalAlterConfigs, AlterConfigs) reach the open partition logs at once;
   // retention and the cleaner read the settings at each pass anyway.
   store.metadata.onConfigChange((resource) => {
@@ -163,6 +173,7 @@ function main(argv: string[]): void {
     for (const l of running) l.stop();
     clearInterval(retention);
     clearInterval(flusher);
+    clearInterval(recoveryCheckpoints);
     cleaner.stop();
     groups.shutdown();
     store.close();
@@ -172,11 +183,15 @@ function main(argv: string[]): void {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-/** LogStore.open, with a file system error while reading the log dirs as one ERROR line and exit 1. */
+/**
+ * LogStore.open, with a log dir locked by another broker, or a file system error while reading
+ * the log dirs, as one ERROR line and exit 1.
+ */
 function openStore(open: () => LogStore): LogStore {
   try {
     return open();
   } catch (e) {
+    if (e instanceof LogDirLockedError) fail(e.message);
     const { code, path } = e as { code?: string; path?: string };
     if (typeof code === "string" && /^E[A-Z]+$/.test(code)) fail(`log.dirs: cannot open ${path ?? "the log dirs"}: ${systemErrorText(e)}`);
     throw e;

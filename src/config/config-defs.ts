@@ -215,6 +215,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   { name: "log.flush.interval.messages", type: "LONG", default: LONG_MAX, readOnly: false, doc: "Messages between fsyncs (topic: flush.messages)." },
   { name: "log.flush.interval.ms", type: "LONG", default: null, readOnly: false, doc: "Time between fsyncs (topic: flush.ms)." },
   { name: "log.flush.scheduler.interval.ms", type: "LONG", default: LONG_MAX, readOnly: true, doc: "How often logs are checked for a flush." },
+  { name: "log.flush.offset.checkpoint.interval.ms", type: "INT", default: "60000", readOnly: true, doc: "How often recovery points are written to recovery-point-offset-checkpoint." },
   { name: "log.retention.ms", type: "LONG", default: null, readOnly: false, doc: "Retention time in ms (topic: retention.ms)." },
   { name: "log.retention.minutes", type: "INT", default: null, readOnly: true, doc: "Retention time in minutes, when log.retention.ms is not set." },
   { name: "log.retention.hours", type: "INT", default: "168", readOnly: true, doc: "Retention time in hours, when neither ms nor minutes is set." },

@@ -110,6 +110,12 @@ export function cleanerSettings(broker: BrokerValue) {
   };
 }
 
+/** log.flush.offset.checkpoint.interval.ms: how often recovery points are checkpointed (Kafka's default: 1 minute). */
+export function recoveryPointCheckpointIntervalMs(broker: BrokerValue): number {
+  const v = num(broker("log.flush.offset.checkpoint.interval.ms"));
+  return v !== undefined && v > 0 ? v : 60_000;
+}
+
 /** log.retention.check.interval.ms (Kafka's default: 5 minutes). */
 export function retentionCheckIntervalMs(broker: BrokerValue): number {
   const v = num(broker("log.retention.check.interval.ms"));

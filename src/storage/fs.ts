@@ -12,9 +12,16 @@
 // Bun.mmap cannot map an empty file, and truncating a mapped file makes the next access to the
 // mapping crash the process (SIGBUS). So only sealed (never again written) files are mapped, and
 // callers `unmap` before truncating or deleting; MemoryFileSystem throws if they forget.
+//
+// `tryLock` takes an exclusive lock that lasts until released or until the process dies
+// (Kafka's `.lock` in every log dir): DiskFileSystem takes the POSIX record lock Kafka takes
+// (file-lock.ts); MemoryFileSystem keeps its locks in memory and drops them in crash().
 
 import * as nodeFs from "node:fs";
 import { dirname, join } from "node:path";
+import { tryLockFile, type FileLockAttempt, type HeldFileLock } from "./file-lock.ts";
+
+export type { FileLockAttempt, HeldFileLock };
 
 /** A file opened for appending and positional reads. */
 export interface AppendFile {
@@ -64,6 +71,12 @@ export interface FileSystem {
   mmap(path: string): Uint8Array;
   /** Forgets a mapping made by mmap (the memory is released once nothing references it). */
   unmap(path: string): void;
+  /**
+   * Creates `path` if missing and takes an exclusive lock on it without waiting (Kafka's
+   * FileLock.tryLock): held until release() or the end of the process. When another holder has
+   * it: the holder's process id, if known. release() also removes the file, as Kafka's does.
+   */
+  tryLock(path: string): FileLockAttempt;
 }
 
 export class DiskFileSystem implements FileSystem {
@@ -128,6 +141,9 @@ export class DiskFileSystem implements FileSystem {
   }
   unmap(_path: string): void {
     // Bun unmaps when the array is garbage collected; callers drop their references.
+  }
+  tryLock(path: string): FileLockAttempt {
+    return tryLockFile(path);
   }
 }
 
@@ -292,6 +308,8 @@ export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, MemoryFile>();
   private readonly dirs = new Set<string>(["/"]);
   private readonly mapped = new Map<string, number>();
+  /** Locked paths (tryLock); a crash drops them all, as the OS drops a dead process's locks. */
+  private readonly locks = new Set<string>();
   private generation = 0;
   private lastWrite: { file: MemoryFile; at: number; length: number } | null = null;
   private capacity: number | null = null;
@@ -456,10 +474,32 @@ export class MemoryFileSystem implements FileSystem {
     else this.mapped.set(path, n - 1);
   }
 
-  /** Simulates a crash; see CrashOptions. Every open AppendFile becomes unusable. */
+  tryLock(path: string): FileLockAttempt {
+    if (this.locks.has(path)) return { acquired: false, holderPid: process.pid };
+    this.checkParent(path);
+    if (!this.files.has(path)) this.files.set(path, new MemoryFile());
+    this.locks.add(path);
+    const gen = this.generation;
+    let held = true;
+    const lock: HeldFileLock = {
+      path,
+      acrossProcesses: false,
+      release: () => {
+        // A lock from before a crash died with its process; a later holder's lock stays.
+        if (!held || gen !== this.generation) return;
+        held = false;
+        this.locks.delete(path);
+        this.files.delete(path);
+      },
+    };
+    return { acquired: true, lock };
+  }
+
+  /** Simulates a crash; see CrashOptions. Every open AppendFile becomes unusable; every lock is released. */
   crash(opts: CrashOptions = {}): void {
     this.generation++;
     this.mapped.clear();
+    this.locks.clear();
     if (opts.loseUnsynced) {
       for (const f of this.files.values()) {
         const synced = f.synced;

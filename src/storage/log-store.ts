@@ -10,9 +10,21 @@
 //   <logDir>/log-start-offset-checkpoint the log start offsets of that dir's partitions (Kafka's
 //                                        OffsetCheckpointFile: "0", a count, "topic partition
 //                                        offset" lines), rewritten atomically when one moves
+//   <logDir>/recovery-point-offset-checkpoint  each partition's recovery point (same format),
+//                                        written by checkpointRecoveryPoints (periodically:
+//                                        log.flush.offset.checkpoint.interval.ms) and on close
+//   <logDir>/.lock                       locked while the store is open (Kafka's
+//                                        LogManager.lockLogDirs): a second broker, Bunka or
+//                                        Kafka, cannot open the dir (LogDirLockedError)
+//   <logDir>/.kafka_cleanshutdown        written by close() (Kafka's CleanShutdownFileHandler:
+//                                        {"version":0,"brokerEpoch":-1}), deleted at open
 //
 // A partition directory may be in any log dir; a new one goes to the first. Partition logs are
-// opened (and recovered) lazily on first use, and cached. Knows nothing of the wire protocol.
+// opened lazily on first use, and cached. After a clean shutdown (the marker was there) opening
+// one recovers nothing. Otherwise loadLogs() opens every partition of the dir at start-up, which
+// validates each from its recovery point (partition-log.ts), as Kafka's LogManager.loadLogs
+// does; only a dir whose partitions were all recovered gets the marker again at close.
+// Knows nothing of the wire protocol.
 
 import { ClusterMetadata, CLUSTER_METADATA_DIR, type PartitionMetadata, type TopicMetadata } from "./cluster-metadata.ts";
 import { DiskFileSystem, type FileSystem } from "./fs.ts";
@@ -20,6 +32,8 @@ import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
 import { OffsetCheckpoints } from "./offset-checkpoint.ts";
 import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { processName } from "./file-lock.ts";
+import type { HeldFileLock } from "./fs.ts";
 
 /** The per-topic settings a partition log is opened (and reconfigured) with. */
 export interface TopicLogSettings {
@@ -48,6 +62,23 @@ export interface LogStoreConfig {
 
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
 export const CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
+export const RECOVERY_POINT_OFFSET_CHECKPOINT = "recovery-point-offset-checkpoint";
+/** Kafka's LogManager.LockFileName. */
+export const LOCK_FILE = ".lock";
+/** Kafka's CleanShutdownFileHandler.CLEAN_SHUTDOWN_FILE_NAME. */
+export const CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
+
+/** Another process (or another store in this one) holds a log dir's `.lock`. */
+export class LogDirLockedError extends Error {
+  constructor(readonly dir: string, readonly holderPid: number | null) {
+    const name = holderPid === null ? null : processName(holderPid);
+    const holder = holderPid === null
+      ? "another process"
+      : `${holderPid === process.pid ? "this process" : "process"} ${holderPid}${name !== null ? ` (${name})` : ""}`;
+    super(`log dir ${dir} is in use: ${holder} holds the lock on ${dir}/${LOCK_FILE} (another broker is running on it)`);
+    this.name = "LogDirLockedError";
+  }
+}
 
 export class LogStore {
   readonly metadata: ClusterMetadata;
@@ -67,6 +98,16 @@ export class LogStore {
   private readonly logStartOffsets: OffsetCheckpoints;
   /** cleaner-offset-checkpoint of each log dir: the first dirty offset of compacted partitions. */
   private readonly cleanerOffsets: OffsetCheckpoints;
+  /** recovery-point-offset-checkpoint of each log dir. */
+  private readonly recoveryPoints: OffsetCheckpoints;
+  /** The `.lock` of every log dir, held until close. */
+  private readonly locks: HeldFileLock[] = [];
+  /** Log dirs whose last shutdown was clean (the marker was there at open). */
+  private readonly cleanDirs = new Set<string>();
+  /** Log dirs whose partitions were all opened (recovered) by loadLogs. */
+  private readonly loadedDirs = new Set<string>();
+  /** "<topicId>:<partition>" -> where the open log is: its log dir and partition directory name. */
+  private readonly locations = new Map<string, { parent: string; name: string }>();
 
   private constructor(config: LogStoreConfig) {
     if (config.logDirs.length === 0) throw new Error("LogStore: no log dirs configured");
@@ -75,8 +116,45 @@ export class LogStore {
     this.fs = config.fs ?? new DiskFileSystem();
     this.log = config.log ?? (() => {});
     this.failures = config.failures ?? new LogDirFailures(this.log);
+    // Kafka's LogManager: create the dirs, lock them all, then read anything.
     for (const dir of config.logDirs) {
       this.fs.mkdir(dir);
+      const attempt = this.fs.tryLock(`${dir}/${LOCK_FILE}`);
+      if (!attempt.acquired) {
+        this.releaseLocks();
+        throw new LogDirLockedError(dir, attempt.holderPid);
+      }
+      this.locks.push(attempt.lock);
+      if (!attempt.lock.acrossProcesses) this.log(`${dir}/${LOCK_FILE}: locked within this process only (no POSIX lock here)`);
+    }
+    try {
+      this.scanLogDirs();
+      this.logStartOffsets = new OffsetCheckpoints(this.fs, config.logDirs, LOG_START_OFFSET_CHECKPOINT, this.log);
+      this.cleanerOffsets = new OffsetCheckpoints(this.fs, config.logDirs, CLEANER_OFFSET_CHECKPOINT, this.log);
+      this.recoveryPoints = new OffsetCheckpoints(this.fs, config.logDirs, RECOVERY_POINT_OFFSET_CHECKPOINT, this.log);
+      const metadataDir = `${this.existingDirs.get(CLUSTER_METADATA_DIR) ?? config.logDirs[0]}/${CLUSTER_METADATA_DIR}`;
+      this.metadata = ClusterMetadata.load({
+        dir: metadataDir,
+        fs: this.fs,
+        log: this.log,
+        logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes, failures: this.failures },
+      });
+    } catch (e) {
+      this.releaseLocks();
+      throw e;
+    }
+  }
+
+  /** Notes and deletes the clean shutdown markers, removes leftover deleted partitions, finds the partition directories. */
+  private scanLogDirs(): void {
+    for (const dir of this.logDirs) {
+      // Kafka's loadLogs: remember whether the last shutdown was clean and delete the marker at
+      // once, so that a crash while loading counts as unclean at the next start (KAFKA-10471).
+      const marker = `${dir}/${CLEAN_SHUTDOWN_FILE}`;
+      if (this.fs.exists(marker)) {
+        this.cleanDirs.add(dir);
+        this.fs.remove(marker);
+      }
       for (const name of this.fs.list(dir)) {
         if (DELETE_DIR_RE.test(name)) {
           // A deleted topic's partition whose removal did not finish (a crash in deleteTopic).
@@ -91,20 +169,66 @@ export class LogStore {
         if (this.fs.isDirectory(`${dir}/${name}`)) this.existingDirs.set(name, dir);
       }
     }
-    this.logStartOffsets = new OffsetCheckpoints(this.fs, config.logDirs, LOG_START_OFFSET_CHECKPOINT, this.log);
-    this.cleanerOffsets = new OffsetCheckpoints(this.fs, config.logDirs, CLEANER_OFFSET_CHECKPOINT, this.log);
-    const metadataDir = `${this.existingDirs.get(CLUSTER_METADATA_DIR) ?? config.logDirs[0]}/${CLUSTER_METADATA_DIR}`;
-    this.metadata = ClusterMetadata.load({
-      dir: metadataDir,
-      fs: this.fs,
-      log: this.log,
-      logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes, failures: this.failures },
-    });
   }
 
-  /** Opens the log dirs and loads the cluster metadata (synchronously). */
+  /**
+   * Locks the log dirs and loads the cluster metadata (synchronously). Throws LogDirLockedError
+   * if another broker holds one of the dirs.
+   */
   static open(config: LogStoreConfig): LogStore {
     return new LogStore(config);
+  }
+
+  /**
+   * Opens, and so recovers, every partition log (of the topics in the metadata) in the log dirs
+   * whose last shutdown was not clean (Kafka's LogManager.loadLogs); those of clean dirs stay
+   * lazy. Call once at start-up, after the topic settings can be resolved. Returns how many
+   * logs were recovered.
+   */
+  loadLogs(): number {
+    const unclean = this.logDirs.filter((d) => !this.cleanDirs.has(d));
+    for (const dir of this.logDirs) {
+      if (this.cleanDirs.has(dir)) this.log(`skipping recovery of the logs in ${dir}: clean shutdown file found`);
+    }
+    let recovered = 0;
+    const started = performance.now();
+    for (const topic of [...this.metadata.topicsByName.values()]) {
+      for (const p of topic.partitions) {
+        const parent = this.existingDirs.get(`${topic.name}-${p.partitionId}`);
+        if (parent === undefined || this.cleanDirs.has(parent) || this.logs.has(`${topic.topicId}:${p.partitionId}`)) continue;
+        try {
+          this.openPartition(topic, p.partitionId);
+          recovered++;
+        } catch (e) {
+          // Its log dir is offline now (openPartition recorded it): the others still load.
+          this.log(`warn: ${messageOf(e)}`);
+        }
+      }
+    }
+    if (unclean.length > 0) {
+      for (const dir of unclean) if (!this.failures.isOffline(dir)) this.loadedDirs.add(dir);
+      this.log(`recovered ${recovered} log(s) in ${unclean.join(",")} in ${(performance.now() - started).toFixed(0)} ms ` +
+        "(no clean shutdown file was found)");
+    }
+    return recovered;
+  }
+
+  /**
+   * Writes every open log's recovery point to its dir's recovery-point-offset-checkpoint (Kafka's
+   * checkpointLogRecoveryOffsets); a dir whose file cannot be written keeps the old one (safe:
+   * older recovery points only mean more recovery).
+   */
+  checkpointRecoveryPoints(): void {
+    const byDir = new Map<string, { dir: string; partitionDir: string; offset: number }[]>();
+    for (const [key, log] of this.logs) {
+      const at = this.locations.get(key)!;
+      let entries = byDir.get(at.parent);
+      if (!entries) byDir.set(at.parent, (entries = []));
+      entries.push({ dir: at.parent, partitionDir: at.name, offset: log.recoveryPoint });
+    }
+    for (const [dir, entries] of byDir) {
+      this.writeCheckpoint(dir, RECOVERY_POINT_OFFSET_CHECKPOINT, () => this.recoveryPoints.setAll(entries));
+    }
   }
 
   /**
@@ -141,6 +265,7 @@ export class LogStore {
     }
     this.existingDirs.set(name, parent);
     this.logs.set(key, log);
+    this.locations.set(key, { parent, name });
     return log;
   }
 
@@ -156,6 +281,8 @@ export class LogStore {
       failures: this.failures,
       groupCommit: this.groupCommit,
       fsyncBeforeAck: this.config.fsyncBeforeAck ?? true,
+      hadCleanShutdown: this.cleanDirs.has(parent),
+      recoveryPoint: this.recoveryPoints.get(parent, name),
     });
   }
 
@@ -178,6 +305,7 @@ export class LogStore {
       if (!log) continue;
       log.close();
       this.logs.delete(key);
+      this.locations.delete(key);
       closed.push(log);
     }
     const renamed: { name: string; from: string; to: string }[] = [];
@@ -200,6 +328,7 @@ export class LogStore {
       const parent = r.from.slice(0, r.from.length - r.name.length - 1);
       this.logStartOffsets.delete(parent, r.name);
       this.cleanerOffsets.delete(parent, r.name);
+      this.recoveryPoints.delete(parent, r.name);
       try {
         this.fs.remove(r.to);
       } catch (e) {
@@ -288,27 +417,54 @@ export class LogStore {
     for (const log of this.logs.values()) log.flushIfDue(now);
   }
 
-  /** fsyncs every open log. */
+  /** fsyncs every open log (their recovery points move to their log ends). */
   flush(): void {
     for (const log of this.logs.values()) log.flush();
     this.metadata.metadataLog?.flush();
   }
 
   /**
-   * Clean shutdown: final index entries, fsync and close every open log and the metadata log;
-   * a log whose files cannot be written is still closed (PartitionLog.close) and recovered at
-   * the next start.
+   * Clean shutdown (Kafka's LogManager.shutdown): final index entries, fsync and close every open
+   * log and the metadata log, checkpoint the recovery points, write the clean shutdown marker in
+   * every dir that had one or whose logs were all recovered, and unlock the dirs. A log whose
+   * files cannot be written is still closed (PartitionLog.close); its dir gets no marker, so it
+   * is recovered at the next start.
    */
   close(): void {
-    for (const log of this.logs.values()) {
+    try {
+      const failed = new Set<string>();
+      for (const [key, log] of this.logs) {
+        try {
+          if (!log.close()) failed.add(this.locations.get(key)!.parent);
+        } catch (e) {
+          failed.add(this.locations.get(key)!.parent);
+          this.log(`warn: closing ${log.dir}: ${messageOf(e)}`);
+        }
+      }
+      this.checkpointRecoveryPoints();
+      this.logs.clear();
+      this.locations.clear();
+      this.metadata.close();
+      const content = new TextEncoder().encode(JSON.stringify({ version: 0, brokerEpoch: -1 }));
+      for (const dir of this.logDirs) {
+        if (failed.has(dir) || this.failures.isOffline(dir)) continue;
+        if (this.cleanDirs.has(dir) || this.loadedDirs.has(dir)) {
+          this.writeCheckpoint(dir, CLEAN_SHUTDOWN_FILE, () => this.fs.writeFileAtomic(`${dir}/${CLEAN_SHUTDOWN_FILE}`, content));
+        }
+      }
+    } finally {
+      this.releaseLocks();
+    }
+  }
+
+  private releaseLocks(): void {
+    for (const lock of this.locks.splice(0)) {
       try {
-        log.close();
+        lock.release();
       } catch (e) {
-        this.log(`warn: closing ${log.dir}: ${messageOf(e)}`);
+        this.log(`could not release ${lock.path}: ${messageOf(e)}`);
       }
     }
-    this.logs.clear();
-    this.metadata.close();
   }
 }
 

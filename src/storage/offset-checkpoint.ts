@@ -1,5 +1,5 @@
 // Kafka's OffsetCheckpointFile, one per log dir and purpose (log-start-offset-checkpoint,
-// cleaner-offset-checkpoint): "0" (the version), the number of entries, then one
+// cleaner-offset-checkpoint, recovery-point-offset-checkpoint): "0" (the version), the number of entries, then one
 // "<topic> <partition> <offset>" line per partition; rewritten atomically (temp file, fsync,
 // rename) whenever an entry changes. Entries are kept by partition directory name.
 
@@ -27,6 +27,18 @@ export class OffsetCheckpoints {
     if (entries === undefined || entries.get(partitionDir) === offset) return;
     entries.set(partitionDir, offset);
     this.write(dir);
+  }
+
+  /** Sets several entries, rewriting each changed file once (the periodic checkpoints). */
+  setAll(entries: Iterable<{ dir: string; partitionDir: string; offset: number }>): void {
+    const changed = new Set<string>();
+    for (const { dir, partitionDir, offset } of entries) {
+      const map = this.byDir.get(dir);
+      if (map === undefined || map.get(partitionDir) === offset) continue;
+      map.set(partitionDir, offset);
+      changed.add(dir);
+    }
+    for (const dir of changed) this.write(dir);
   }
 
   delete(dir: string, partitionDir: string): void {

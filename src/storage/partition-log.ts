@@ -13,6 +13,15 @@
 // Reads return whole batches, starting with the batch that contains the fetch offset (as Kafka
 // does: consumers skip the records before their offset).
 //
+// Recovery on open (Kafka's LogLoader.recoverLog): after a clean shutdown (the owner found
+// Kafka's `.kafka_cleanshutdown` marker) only the batch headers at the end of the newest segment
+// are read. Otherwise every segment from the one holding the recovery point (the offset below
+// which everything is known to be fsynced, from `recovery-point-offset-checkpoint`) is
+// validated batch by batch, CRC included, with its indexes rebuilt; at the first invalid batch
+// the log is cut and the segments after it are deleted. The recovery point then moves only when
+// data is known to be on disk: flush(), a roll (which fsyncs the old segment), or markFlushed()
+// from whoever fsyncs appends. The owner checkpoints it (LogStore).
+//
 // Idempotent-producer state (producer-state.ts) is updated by every append, snapshotted to
 // `<offset>.snapshot` at each roll and on close, and rebuilt on open from the newest snapshot
 // plus the batch headers after it.
@@ -51,7 +60,9 @@ import {
   PARTITION_LEADER_EPOCH,
   RECORD_BATCH_OVERHEAD,
 } from "../records/record-batch.ts";
-import { INDEX_SUFFIX, LOG_SUFFIX, parseSegmentFileName, Segment, segmentFileName, TIME_INDEX_SUFFIX, type SegmentOptions } from "./segment.ts";
+import {
+  INDEX_SUFFIX, LOG_SUFFIX, parseSegmentFileName, Segment, segmentFileName, TIME_INDEX_SUFFIX, type SegmentOptions,
+} from "./segment.ts";
 import {
   checkBatch, rewriteHeader, validateRecords, type AppendError, type LogAppendSettings, type RecordProblem,
 } from "./log-validator.ts";
@@ -101,6 +112,24 @@ export interface PartitionLogOptions {
   flushMessages?: number;
   /** flush.ms (log.flush.interval.ms): flush when the oldest unflushed append is this old. */
   flushMs?: number;
+  /**
+   * The last shutdown was clean (Kafka's `.kafka_cleanshutdown` marker): no recovery. Default
+   * false: segments from the recovery point on are validated (see the file comment).
+   */
+  hadCleanShutdown?: boolean;
+  /** The checkpointed recovery point (recovery-point-offset-checkpoint); default 0: recover every segment. */
+  recoveryPoint?: number;
+}
+
+/** What opening a partition log had to recover (tests, logging). */
+export interface LogRecoveryStats {
+  /** Segments validated batch by batch (0 after a clean shutdown). */
+  segmentsValidated: number;
+  /** Batches whose CRC was checked. */
+  batchesValidated: number;
+  bytesValidated: number;
+  /** Bytes cut from the log at the first invalid batch, segments deleted after it included. */
+  truncatedBytes: number;
 }
 
 /** A sealed segment as the log cleaner and retention see it (PartitionLog.sealedSegments). */
@@ -198,6 +227,10 @@ export class PartitionLog {
   /** Records appended since the last flush began, and when the first of them was (flush.messages, flush.ms). */
   private unflushedRecords = 0;
   private firstUnflushedMs = -1;
+  /** Everything below this offset is on disk (Kafka's recoveryPoint). */
+  private flushedTo: number;
+  /** What the open had to recover. */
+  readonly recovery: LogRecoveryStats = { segmentsValidated: 0, batchesValidated: 0, bytesValidated: 0, truncatedBytes: 0 };
 
   private constructor(dir: string, opts: PartitionLogOptions) {
     this.dir = dir;
@@ -242,21 +275,16 @@ export class PartitionLog {
       .filter((b): b is number => b !== null)
       .sort((a, b) => a - b);
     this.segments = [];
+    const clean = opts.hadCleanShutdown ?? false;
+    const checkpointed = opts.recoveryPoint ?? 0;
     if (bases.length === 0) {
       this.segments.push(Segment.create(fs, dir, 0, this.segmentOpts));
     } else {
-      for (let i = 0; i < bases.length - 1; i++) {
-        this.segments.push(Segment.openSealed(fs, dir, bases[i]!, bases[i + 1]!, this.segmentOpts));
-      }
-      let epochsChanged = false;
-      const active = Segment.openActive(fs, dir, bases.at(-1)!, this.segmentOpts, (view) => {
-        epochsChanged = this.epochs.assign(view.partitionLeaderEpoch, view.baseOffset, false) || epochsChanged;
-      });
-      this.segments.push(active);
-      epochsChanged = this.epochs.truncateFromEnd(active.nextOffset) || epochsChanged;
-      if (epochsChanged) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
+      this.loadSegments(bases, clean, checkpointed);
     }
     if (isNew) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
+    // Kafka's LogLoader: the log end after a clean shutdown, else the checkpoint (never past the end).
+    this.flushedTo = clean ? this.nextOffset : Math.min(checkpointed, this.nextOffset);
 
     // Kafka: max(checkpointed log start offset, first segment's base), never past the end.
     this.startOffset = Math.min(Math.max(opts.logStartOffset ?? 0, this.segments[0]!.baseOffset), this.active.nextOffset);
@@ -277,6 +305,87 @@ export class PartitionLog {
   /** Opens (creating if needed) and recovers the partition log in `dir`. */
   static open(dir: string, opts: PartitionLogOptions = {}): PartitionLog {
     return new PartitionLog(dir, opts);
+  }
+
+  /**
+   * Opens the segments at `bases` (sorted), recovering as the file comment says (Kafka's
+   * LogLoader.recoverLog): sealed segments below the recovery point's segment are opened lazily;
+   * from that segment on (after an unclean shutdown) each is validated in full, and at the first
+   * one cut short the later ones are deleted.
+   */
+  private loadSegments(bases: number[], clean: boolean, recoveryPoint: number): void {
+    const fs = this.fs;
+    const last = bases.length - 1;
+    // The segment holding the recovery point: the last whose base offset is <= it.
+    let firstUnflushed = 0;
+    while (firstUnflushed < last && bases[firstUnflushed + 1]! <= recoveryPoint) firstUnflushed++;
+    if (clean) firstUnflushed = last;
+    let epochsChanged = false;
+    const onBatch = (view: RecordBatchView) => {
+      epochsChanged = this.epochs.assign(view.partitionLeaderEpoch, view.baseOffset, false) || epochsChanged;
+    };
+    for (let i = 0; i < firstUnflushed; i++) {
+      this.segments.push(Segment.openSealed(fs, this.dir, bases[i]!, bases[i + 1]!, this.segmentOpts));
+    }
+    for (let i = firstUnflushed; i <= last; i++) {
+      const base = bases[i]!;
+      if (!clean) this.log(`${this.dir}: recovering unflushed segment ${base} (${i - firstUnflushed + 1} of ${last - firstUnflushed + 1})`);
+      const seg = Segment.openActive(fs, this.dir, base, this.segmentOpts, clean ? "tail" : "full", onBatch);
+      this.segments.push(seg);
+      if (!clean) {
+        this.recovery.segmentsValidated++;
+        this.recovery.batchesValidated += seg.recovered.batches;
+        this.recovery.bytesValidated += seg.recovered.bytes;
+      }
+      this.recovery.truncatedBytes += seg.recovered.truncatedBytes;
+      if (seg.recovered.invalid !== null && i < last) {
+        // Kafka's recoverLog: corruption in a segment deletes every segment after it.
+        let bytes = 0;
+        for (let j = i + 1; j <= last; j++) {
+          for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+            const path = `${this.dir}/${segmentFileName(bases[j]!, suffix)}`;
+            if (!fs.exists(path)) continue;
+            if (suffix === LOG_SUFFIX) bytes += fs.size(path);
+            fs.remove(path);
+          }
+        }
+        this.recovery.truncatedBytes += bytes;
+        this.log(`${this.dir}: deleted ${last - i} segment(s) after the invalid batch at offset ` +
+          `${seg.recovered.invalid.offset} (${bytes} bytes, offsets ${bases[i + 1]} and up)`);
+        break;
+      }
+      if (i < last) seg.sealRecovered();
+    }
+    epochsChanged = this.epochs.truncateFromEnd(this.active.nextOffset) || epochsChanged;
+    if (epochsChanged) this.quietly("leader-epoch-checkpoint", () => this.epochs.write());
+  }
+
+  /**
+   * Everything below this offset is known to be on disk (Kafka's recoveryPoint): after an
+   * unclean shutdown, recovery starts from its segment.
+   */
+  get recoveryPoint(): number {
+    return this.flushedTo;
+  }
+
+  /**
+   * Says that the appended data below `offset` has been fsynced (Kafka's UnifiedLog.markFlushed):
+   * the recovery point moves up to it (never past the log end, never back). Segments below the
+   * active one that this process has not fsynced yet (recovered after an unclean shutdown) are
+   * fsynced first, so the claim holds whoever makes it.
+   */
+  markFlushed(offset: number): void {
+    const to = Math.min(offset, this.nextOffset);
+    if (to <= this.flushedTo) return;
+    try {
+      for (let i = this.segmentIndexFor(this.flushedTo); i < this.segments.length - 1; i++) {
+        if (this.segments[i]!.baseOffset >= to) break;
+        this.segments[i]!.flush();
+      }
+    } catch (e) {
+      throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
+    }
+    this.flushedTo = to;
   }
 
   private get active(): Segment {
@@ -548,6 +657,8 @@ export class PartitionLog {
       throw this.failures.failure(this.logDir, `roll of ${this.dir} at offset ${old.nextOffset}`, e);
     }
     this.segments.push(next);
+    // The old segment was fsynced by seal() (Kafka's roll flushes up to the new base offset).
+    this.markFlushed(next.baseOffset);
     this.activeFirstTimestamp = NO_TIMESTAMP;
     this.log(`${this.dir}: rolled new segment at offset ${next.baseOffset}`);
     // As Kafka's roll: a producer snapshot at the new segment's base offset. One that cannot be
@@ -868,17 +979,19 @@ export class PartitionLog {
   }
 
   /**
-   * fsyncs the active segment (sealed segments were fsynced when rolled). A failed fsync takes
-   * the log dir offline (after one, Linux may have dropped the unwritten pages) and throws
-   * StorageError.
+   * fsyncs the active segment (sealed segments were fsynced when rolled, or are by markFlushed)
+   * and moves the recovery point to the log end. A failed fsync takes the log dir offline (after
+   * one, Linux may have dropped the unwritten pages) and throws StorageError.
    */
   flush(): void {
     this.failures.checkOnline(this.logDir, `flush of ${this.dir}`);
+    const end = this.nextOffset;
     try {
       this.active.flush();
     } catch (e) {
       throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
     }
+    this.markFlushed(end);
   }
 
   /**
@@ -909,6 +1022,8 @@ export class PartitionLog {
       this.failures.markOffline(this.logDir, `flush of ${this.dir}: ${messageOf(e)}`);
       throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
     }
+    // The recovery point follows (the next unclean start validates from there).
+    this.markFlushed(upTo);
     return upTo;
   }
 
@@ -930,21 +1045,34 @@ export class PartitionLog {
   }
 
   /**
-   * Clean shutdown: final time index entry, fsync and close every file, drop mappings. Every
-   * file is closed even when some write fails (logged; recovery at the next start covers it).
+   * Clean shutdown: final time index entry, fsync and close every file, drop mappings; the
+   * recovery point is then the log end. Every file is closed even when some write fails (logged;
+   * recovery at the next start covers it). Returns false if anything was not written and
+   * fsynced (the owner then writes no clean shutdown marker).
    */
-  close(): void {
-    if (this.producerSnapshots && !this.failures.isOffline(this.logDir)) {
+  close(): boolean {
+    let clean = !this.failures.isOffline(this.logDir);
+    if (this.producerSnapshots && clean) {
       this.quietly("producer snapshot", () => this.producerState.takeSnapshot(this.nextOffset));
+    }
+    if (clean) {
+      try {
+        this.flush();
+      } catch (e) {
+        clean = false;
+        this.log(`warn: ${this.dir}: flush at close: ${messageOf(e)}; recovered at the next start`);
+      }
     }
     for (const s of this.segments) {
       try {
         s.close();
       } catch (e) {
+        clean = false;
         this.log(`warn: ${this.dir}: closing segment ${s.baseOffset}: ${messageOf(e)}; recovered at the next start`);
       }
     }
     this.announce();
+    return clean;
   }
 
   /** Index of the segment with the largest base offset <= offset (0 if none). */

@@ -14,14 +14,19 @@
 // so no later append can follow broken bytes (Kafka takes the log dir offline instead; see
 // log-dir-failures.ts). If even that fails, TornWriteError says so and the log dir goes offline.
 //
-// Recovery (on open, for the active segment only): resume from the last offset index entry whose
-// batch is intact (or from position 0), check every following batch's length, magic and CRC,
-// cut the log at the first bad or incomplete one (a torn write), and rebuild the index entries
-// after the resume point. Sealed segments only get their indexes checked (Kafka's sanityCheck
-// plus ordering), and rebuilt from the log if missing or inconsistent, on first use.
+// Recovery (on open; the partition log decides which segments, see SegmentRecovery):
+//   - "full", after an unclean shutdown, for every segment from the one holding the recovery
+//     point (Kafka's LogSegment.recover): every batch from position 0 has its length, magic,
+//     offsets and CRC checked, both indexes are rebuilt, and the file is cut at the first bad or
+//     incomplete batch (a torn write, a flipped byte);
+//   - "tail", after a clean shutdown (Kafka skips recovery then): resume from the last offset
+//     index entry whose batch is well formed and read the batch headers after it, to find the
+//     log end and the index entries after that point; no CRC is computed.
+// Other sealed segments only get their indexes checked (Kafka's sanityCheck plus ordering), and
+// rebuilt from the log if missing or inconsistent, on first use.
 
 import type { AppendFile, FileSystem } from "./fs.ts";
-import { TornWriteError } from "./log-dir-failures.ts";
+import { isOutOfSpace, TornWriteError } from "./log-dir-failures.ts";
 import { OffsetIndex } from "./offset-index.ts";
 import {
   ATTRIBUTES,
@@ -63,6 +68,21 @@ export interface SegmentOptions {
   log: (msg: string) => void;
 }
 
+/** How a segment opened for appending (or for recovery) is checked; see the file comment. */
+export type SegmentRecovery = "full" | "tail";
+
+/** What opening a segment found. */
+export interface SegmentRecoveryResult {
+  /** Batches read (and, in full recovery, validated). */
+  batches: number;
+  /** Bytes of those batches. */
+  bytes: number;
+  /** Bytes cut from the end of the file (0 if it was intact). */
+  truncatedBytes: number;
+  /** Where the first invalid batch was, and what was wrong with it, if any. */
+  invalid: { position: number; offset: number; problem: string } | null;
+}
+
 /** Where a batch lies in a segment's .log file. */
 export interface BatchPosition {
   position: number;
@@ -83,6 +103,8 @@ export class Segment {
   size: number;
   /** Active segments: the offset after the last batch (baseOffset if empty). */
   nextOffset: number;
+  /** What the recovery on open found (openActive). */
+  recovered: SegmentRecoveryResult = { batches: 0, bytes: 0, truncatedBytes: 0, invalid: null };
 
   private readonly fs: FileSystem;
   private readonly opts: SegmentOptions;
@@ -136,27 +158,65 @@ export class Segment {
   }
 
   /**
-   * Opens the newest segment for appending, recovering it (see the file comment). `onBatch` is
-   * called for every batch scanned during recovery (used to rebuild the leader epoch cache).
+   * Opens a segment for appending, recovering it as `recovery` says (see the file comment); the
+   * result is in `recovered`. `onBatch` is called for every batch read (used to rebuild the
+   * leader epoch cache). A segment recovered in full that is not the newest is then sealed with
+   * sealRecovered().
    */
   static openActive(
     fs: FileSystem,
     dir: string,
     baseOffset: number,
     opts: SegmentOptions,
+    recovery: SegmentRecovery,
     onBatch?: (view: RecordBatchView) => void,
   ): Segment {
     const seg = new Segment(fs, dir, baseOffset, opts, Infinity);
     seg.logFile = fs.open(seg.logPath);
     seg.size = seg.logFile.size;
-    seg.recover(onBatch);
+    seg.recover(recovery, onBatch);
     return seg;
   }
 
   // ---- recovery ------------------------------------------------------------------------------
 
-  private recover(onBatch?: (view: RecordBatchView) => void): void {
+  private recover(recovery: SegmentRecovery, onBatch?: (view: RecordBatchView) => void): void {
     const fileSize = this.size;
+    let start = 0;
+    if (recovery === "full") {
+      // Kafka's LogSegment.recover: indexes reset and rebuilt from every batch.
+      this.offsetIdx = OffsetIndex.empty(this.fs, this.indexPath, this.baseOffset);
+      this.timeIdx = TimeIndex.empty(this.fs, this.timeIndexPath, this.baseOffset);
+      this.maxTimestampSoFar = NO_TIMESTAMP;
+      this.offsetOfMaxTimestampSoFar = this.baseOffset;
+      // Intact is not durable: the bytes may sit in the page cache only, so the next flush fsyncs.
+      this.dirty = true;
+    } else {
+      start = this.loadIndexesForTail(fileSize);
+    }
+    const oi = this.offsetIdx!;
+    const ti = this.timeIdx!;
+    const scan = this.scanAndIndex(start, fileSize, recovery === "full", onBatch);
+    this.recovered = { batches: scan.batches, bytes: scan.end - start, truncatedBytes: fileSize - scan.end, invalid: null };
+    if (scan.end < fileSize) {
+      this.recovered.invalid = { position: scan.end, offset: this.nextOffset, problem: scan.problem ?? "invalid batch" };
+      this.opts.log(`${this.logPath}: truncating ${fileSize - scan.end} bytes from position ${scan.end} ` +
+        `(offset ${this.nextOffset}): ${scan.problem ?? "invalid batch"}`);
+      this.logFile!.truncate(scan.end);
+      this.size = scan.end;
+      this.readCache = null;
+    }
+    // Like LogSegment.recover: end with an entry for the largest timestamp seen.
+    if (this.maxTimestampSoFar !== NO_TIMESTAMP) ti.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    oi.openForAppend(true);
+    ti.openForAppend(true);
+  }
+
+  /**
+   * The "tail" case: loads the indexes, keeps the entries up to the last offset index entry whose
+   * batch is well formed, and returns the position to read batch headers from.
+   */
+  private loadIndexesForTail(fileSize: number): number {
     const { index: oi, fileExisted: oiExisted } = OffsetIndex.load(this.fs, this.indexPath, this.baseOffset);
     const { index: ti, fileExisted: tiExisted } = TimeIndex.load(this.fs, this.timeIndexPath, this.baseOffset);
     this.offsetIdx = oi;
@@ -165,11 +225,10 @@ export class Segment {
       this.opts.log(`${this.indexPath}: inconsistent offset index, rebuilding`);
       oi.entries = 0;
     }
-    // Resume from the last index entry whose batch is intact.
     let resume: BatchPosition | null = null;
     while (oi.entries > 0) {
       const e = oi.entry(oi.entries - 1);
-      resume = this.checkedBatchAt(e.position, fileSize, true);
+      resume = this.checkedBatchAt(e.position, fileSize, false);
       if (resume && resume.lastOffset === e.offset) break;
       resume = null;
       oi.entries--;
@@ -177,7 +236,7 @@ export class Segment {
     if (!ti.isConsistent(ti.sizeInBytes, Infinity) || (tiExisted && this.fs.size(this.timeIndexPath) % 12 !== 0)) {
       ti.entries = 0;
     }
-    // Keep time entries up to the resume batch (they describe the intact part of the log).
+    // Keep time entries up to the resume batch (they describe the part of the log before it).
     if (resume) {
       let n = ti.entries;
       while (n > 0 && ti.entry(n - 1).offset > resume.lastOffset) n--;
@@ -188,38 +247,58 @@ export class Segment {
     const lastTime = ti.lastEntry;
     this.maxTimestampSoFar = lastTime.timestamp;
     this.offsetOfMaxTimestampSoFar = lastTime.offset;
+    return resume ? resume.position : 0;
+  }
 
-    const start = resume ? resume.position : 0;
-    const validEnd = this.scanAndIndex(start, fileSize, true, onBatch);
-    if (validEnd < fileSize) {
-      this.opts.log(`${this.logPath}: truncating ${fileSize - validEnd} invalid bytes at position ${validEnd} (torn or corrupt write)`);
-      this.logFile!.truncate(validEnd);
-      this.size = validEnd;
-      this.readCache = null;
+  /**
+   * Seals a segment that full recovery left open but that is not the newest: closes its files
+   * without an fsync (it stays "dirty": flush() fsyncs it; Kafka too leaves the recovery point
+   * where it was after recovering).
+   */
+  sealRecovered(): void {
+    if (!this.logFile) return;
+    for (const index of [this.offsetIdx!, this.timeIdx!]) {
+      try {
+        index.close();
+      } catch (e) {
+        // A full disk: the entries stay in memory; the file is rebuilt by the next recovery.
+        if (!isOutOfSpace(e)) throw e;
+        index.close(false);
+      }
     }
-    // Like LogSegment.recover: end with an entry for the largest timestamp seen.
-    if (this.maxTimestampSoFar !== NO_TIMESTAMP) ti.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
-    oi.openForAppend(true);
-    ti.openForAppend(true);
+    this.logFile.close();
+    this.logFile = null;
+    this.readCache = null;
   }
 
   /**
    * Scans batches from `start` up to `end`, validating each (length, magic, offsets and, if
    * checkCrc, CRC), and adds index entries as LogSegment.append would. Returns the end of the
-   * last valid batch and sets nextOffset.
+   * last valid batch, how many batches there were and why the scan stopped before `end`; sets
+   * nextOffset.
    */
-  private scanAndIndex(start: number, end: number, checkCrc: boolean, onBatch?: (view: RecordBatchView) => void): number {
+  private scanAndIndex(
+    start: number, end: number, checkCrc: boolean, onBatch?: (view: RecordBatchView) => void,
+  ): { end: number; batches: number; problem: string | null } {
     const oi = this.offsetIdx!;
     const ti = this.timeIdx!;
     let pos = start;
     this.bytesSinceLastIndexEntry = 0;
     let nextOffset = this.baseOffset;
+    let batches = 0;
+    let problem: string | null = null;
     while (pos < end) {
-      const b = this.checkedBatchAt(pos, end, checkCrc, RECOVERY_CHUNK);
-      if (!b) break;
+      const b = this.batchAt(pos, end, checkCrc, RECOVERY_CHUNK);
+      if (typeof b === "string") {
+        problem = b;
+        break;
+      }
       const bytes = this.peek(b.position, b.size, RECOVERY_CHUNK);
       const view = new RecordBatchView(bytes);
-      if (view.baseOffset < nextOffset) break; // offsets must increase
+      if (view.baseOffset < nextOffset) {
+        problem = `base offset ${view.baseOffset} below the previous batch's end ${nextOffset}`;
+        break;
+      }
       const maxTs = view.maxTimestamp;
       if (maxTs > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = maxTs;
@@ -234,29 +313,41 @@ export class Segment {
       onBatch?.(view);
       nextOffset = b.lastOffset + 1;
       pos += b.size;
+      batches++;
     }
     this.nextOffset = nextOffset;
-    return pos;
+    return { end: pos, batches, problem };
   }
 
   /** The batch at `pos` if it is complete within `end` and well formed (and its CRC matches). */
   private checkedBatchAt(pos: number, end: number, checkCrc: boolean, readAhead = READ_AHEAD): BatchPosition | null {
-    if (pos < 0 || end - pos < RECORD_BATCH_OVERHEAD) return null;
+    const b = this.batchAt(pos, end, checkCrc, readAhead);
+    return typeof b === "string" ? null : b;
+  }
+
+  /** The batch at `pos`, or what is wrong with it (Kafka's DefaultRecordBatch.ensureValid and more). */
+  private batchAt(pos: number, end: number, checkCrc: boolean, readAhead = READ_AHEAD): BatchPosition | string {
+    if (pos < 0 || end - pos < RECORD_BATCH_OVERHEAD) return `incomplete batch header (${end - pos} bytes left)`;
     const head = this.peek(pos, RECORD_BATCH_OVERHEAD, readAhead);
-    if (head.length < RECORD_BATCH_OVERHEAD) return null;
+    if (head.length < RECORD_BATCH_OVERHEAD) return `incomplete batch header (${head.length} bytes read)`;
     const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
     const length = dv.getInt32(BATCH_LENGTH);
     const size = LOG_OVERHEAD + length;
-    if (length < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > end - pos || head[MAGIC] !== 2) return null;
+    if (length < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) return `batch length ${length} too small`;
+    if (size > end - pos) return `incomplete batch (${size} bytes, ${end - pos} left)`;
+    if (head[MAGIC] !== 2) return `magic ${head[MAGIC]}, not 2`;
     const baseOffset = getInt64(dv, 0);
     const delta = dv.getInt32(LAST_OFFSET_DELTA);
     const lastOffset = baseOffset + delta;
-    if (baseOffset < this.baseOffset || delta < 0 || lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) return null;
+    if (baseOffset < this.baseOffset || delta < 0 || lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) {
+      return `offsets ${baseOffset}..${lastOffset} outside the segment`;
+    }
     if (checkCrc) {
       const whole = this.peek(pos, size, readAhead);
-      if (whole.length < size) return null;
-      const crc = new DataView(whole.buffer, whole.byteOffset, whole.byteLength).getUint32(CRC);
-      if (crc32c(whole, ATTRIBUTES, size) !== crc) return null;
+      if (whole.length < size) return `incomplete batch (${whole.length} of ${size} bytes read)`;
+      const stored = new DataView(whole.buffer, whole.byteOffset, whole.byteLength).getUint32(CRC);
+      const computed = crc32c(whole, ATTRIBUTES, size);
+      if (computed !== stored) return `CRC mismatch (stored ${stored}, computed ${computed})`;
     }
     return { position: pos, size, lastOffset };
   }
@@ -330,7 +421,7 @@ export class Segment {
     this.timeIdx = TimeIndex.empty(this.fs, this.timeIndexPath, this.baseOffset);
     this.maxTimestampSoFar = NO_TIMESTAMP;
     this.offsetOfMaxTimestampSoFar = this.baseOffset;
-    const validEnd = this.scanAndIndex(0, this.size, false);
+    const validEnd = this.scanAndIndex(0, this.size, false).end;
     if (validEnd < this.size) {
       this.opts.log(`${this.logPath}: sealed segment is malformed at position ${validEnd}; reading stops there`);
       this.size = validEnd;
@@ -508,13 +599,33 @@ export class Segment {
     return this.logFile === null ? Promise.resolve() : this.logFile.datasync();
   }
 
-  /** fsyncs the log and indexes if anything was appended since the last flush. */
+  /**
+   * fsyncs the log and indexes if anything was appended since the last flush (or, for a segment
+   * recovered in full, since it was opened: a sealed one is opened again to be fsynced).
+   */
   flush(): void {
     if (!this.dirty) return;
-    this.logFile?.sync();
-    this.offsetIdx?.sync();
-    this.timeIdx?.sync();
+    if (this.logFile) {
+      this.logFile.sync();
+      this.offsetIdx?.sync();
+      this.timeIdx?.sync();
+    } else {
+      for (const path of this.filePaths) {
+        if (!this.fs.exists(path)) continue;
+        const file = this.fs.open(path);
+        try {
+          file.sync();
+        } finally {
+          file.close();
+        }
+      }
+    }
     this.dirty = false;
+  }
+
+  /** True while bytes of this segment may not be on disk yet (flush() would fsync). */
+  get unflushed(): boolean {
+    return this.dirty;
   }
 
   /**

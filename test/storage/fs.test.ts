@@ -50,10 +50,83 @@ for (const [name, make] of impls) {
       fs.remove(`${root}/a`);
       expect(fs.exists(`${root}/a/x.log`)).toBe(false);
     });
+
+    test("tryLock: exclusive until released; release removes the file (Kafka's FileLock.destroy)", () => {
+      const { fs, root } = make();
+      fs.mkdir(`${root}/logs`);
+      const path = `${root}/logs/.lock`;
+      const first = fs.tryLock(path);
+      if (!first.acquired) throw new Error("first lock refused");
+      expect(fs.exists(path)).toBe(true);
+      // Within one process too, as the JVM's OverlappingFileLockException makes Kafka's tryLock fail.
+      expect(fs.tryLock(path)).toEqual({ acquired: false, holderPid: process.pid });
+      first.lock.release();
+      expect(fs.exists(path)).toBe(false);
+      const again = fs.tryLock(path);
+      expect(again.acquired).toBe(true);
+      if (again.acquired) again.lock.release();
+    });
   });
 }
 
+describe("DiskFileSystem.tryLock across processes (fcntl F_SETLK, the lock Kafka takes)", () => {
+  const lockFileModule = join(import.meta.dir, "../../src/storage/file-lock.ts");
+
+  /** A child process that takes the lock, says "locked <pid>" and waits to be killed. */
+  async function holder(path: string) {
+    const script = `import { tryLockFile } from ${JSON.stringify(lockFileModule)};
+      const a = tryLockFile(${JSON.stringify(path)});
+      if (!a.acquired || !a.lock.acrossProcesses) process.exit(3);
+      console.log("locked " + process.pid);
+      setInterval(() => {}, 1000);`;
+    const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
+    const reader = proc.stdout.getReader();
+    const deadline = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+    const { value } = await reader.read();
+    clearTimeout(deadline);
+    expect(new TextDecoder().decode(value)).toBe(`locked ${proc.pid}\n`);
+    return proc;
+  }
+
+  test("a lock held by another process is refused and names its pid; kill -9 frees it", async () => {
+    const root = nodeFs.mkdtempSync(join(tmpdir(), "bunka-lock-"));
+    roots.push(root);
+    const path = join(root, ".lock");
+    const fs = new DiskFileSystem();
+    const child = await holder(path);
+    try {
+      expect(fs.tryLock(path)).toEqual({ acquired: false, holderPid: child.pid });
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+    // The file is still there (nobody removed it) but the lock died with the process.
+    expect(nodeFs.existsSync(path)).toBe(true);
+    const mine = fs.tryLock(path);
+    expect(mine.acquired).toBe(true);
+    if (!mine.acquired) return;
+    expect(mine.lock.acrossProcesses).toBe(true);
+    // And now the other way round: a new process is refused.
+    const refused = Bun.spawnSync([process.execPath, "-e",
+      `import { tryLockFile } from ${JSON.stringify(lockFileModule)}; console.log(JSON.stringify(tryLockFile(${JSON.stringify(path)})));`]);
+    expect(JSON.parse(refused.stdout.toString())).toEqual({ acquired: false, holderPid: process.pid });
+    mine.lock.release();
+  }, 20_000);
+});
+
 describe("MemoryFileSystem crashes", () => {
+  test("a crash releases every lock (the OS drops a dead process's locks); a lock from before it stays released", () => {
+    const fs = new MemoryFileSystem();
+    fs.mkdir("/d");
+    const before = fs.tryLock("/d/.lock");
+    if (!before.acquired) throw new Error("refused");
+    fs.crash();
+    const after = fs.tryLock("/d/.lock");
+    expect(after.acquired).toBe(true);
+    before.lock.release(); // the dead process's release must not free the new holder's lock
+    expect(fs.tryLock("/d/.lock").acquired).toBe(false);
+  });
+
   test("power loss keeps only synced bytes; a torn write keeps part of the last append", () => {
     const fs = new MemoryFileSystem();
     expect(() => fs.open("/d/f")).toThrow(); // like the disk: no implicit directories

@@ -101,7 +101,7 @@ describe("LogStore with several log dirs", () => {
     expect(store.partition("foo", 0)!.dir).toBe("/b/foo-0");
     const t = store.metadata.createTopic("fresh", 1, { nodeId: 1 });
     expect(store.partitionById(t.topicId, 0)!.dir).toBe("/a/fresh-0");
-    expect(fs.list("/a")).toEqual(["fresh-0"]);
+    expect(fs.list("/a")).toEqual([".lock", "fresh-0"]); // locked while open
     store.close();
   });
 });
