@@ -66,6 +66,11 @@ export interface FileSystem {
   rename(from: string, to: string): void;
   /** Removes a file, or a directory and everything in it; no error if missing. */
   remove(path: string): void;
+  /**
+   * fsyncs a directory, so that the files created, renamed or removed in it stay so after a power
+   * loss (Kafka's Utils.flushDir). MemoryFileSystem keeps directory entries durable at once.
+   */
+  syncDir(path: string): void;
   truncate(path: string, size: number): void;
   /** Maps a sealed, non-empty file read-only. The file must not be written, truncated or deleted until unmap. */
   mmap(path: string): Uint8Array;
@@ -131,6 +136,14 @@ export class DiskFileSystem implements FileSystem {
   }
   remove(path: string): void {
     nodeFs.rmSync(path, { recursive: true, force: true });
+  }
+  syncDir(path: string): void {
+    const fd = nodeFs.openSync(path, "r");
+    try {
+      nodeFs.fsyncSync(fd);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
   }
   truncate(path: string, size: number): void {
     nodeFs.truncateSync(path, size);
@@ -440,6 +453,10 @@ export class MemoryFileSystem implements FileSystem {
       }
     }
   }
+  syncDir(_path: string): void {
+    // Directory entries are durable at once here (see the class comment).
+  }
+
   remove(path: string): void {
     if (this.files.has(path)) {
       this.checkNotMapped(path, "delete");

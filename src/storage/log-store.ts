@@ -154,6 +154,9 @@ export class LogStore {
       if (this.fs.exists(marker)) {
         this.cleanDirs.add(dir);
         this.fs.remove(marker);
+        // Gone for good before anything is appended: after a power loss the marker must not
+        // come back and make the next start skip recovery.
+        this.fs.syncDir(dir);
       }
       for (const name of this.fs.list(dir)) {
         if (DELETE_DIR_RE.test(name)) {

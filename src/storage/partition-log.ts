@@ -300,6 +300,16 @@ export class PartitionLog {
         batchesFrom: (offset) => this.batchesFrom(offset),
       });
     }
+    if (isNew) {
+      // The new directory and its first segment survive a power loss before anything in them
+      // is acknowledged (Kafka's LogManager flushes the parent dir of a new log).
+      try {
+        fs.syncDir(dir);
+        fs.syncDir(this.logDir);
+      } catch (e) {
+        throw this.failures.failure(this.logDir, `creating ${dir}`, e);
+      }
+    }
   }
 
   /** Opens (creating if needed) and recovers the partition log in `dir`. */
@@ -657,6 +667,13 @@ export class PartitionLog {
       throw this.failures.failure(this.logDir, `roll of ${this.dir} at offset ${old.nextOffset}`, e);
     }
     this.segments.push(next);
+    // The new segment's files survive a power loss before anything in them is acknowledged
+    // (Kafka's LocalLog.flush flushes the directory when a new segment is among those flushed).
+    try {
+      this.fs.syncDir(this.dir);
+    } catch (e) {
+      throw this.failures.failure(this.logDir, `roll of ${this.dir} at offset ${next.baseOffset}`, e);
+    }
     // The old segment was fsynced by seal() (Kafka's roll flushes up to the new base offset).
     this.markFlushed(next.baseOffset);
     this.activeFirstTimestamp = NO_TIMESTAMP;
