@@ -4,10 +4,10 @@
 // klite do).
 //
 // A waiter joins the next round. A round starts on the turn of the event loop after its first
-// waiter (so every request read in the same turn shares it) or, while a round is in flight,
-// as soon as that one is done: the window is one fdatasync long, and never longer. The syncs of
-// a round run in parallel, off the JS thread (node:fs's async fdatasync), so the broker keeps
-// serving while they run.
+// waiter (so every request read in the same turn shares it), or, while the most rounds allowed
+// are in flight, as soon as one of them is done: the window is at most one fdatasync long. The
+// syncs of a round run in parallel, off the JS thread (node:fs's async fdatasync), so the broker
+// keeps serving while they run.
 
 /** What a round flushes: a partition log (PartitionLog.flushAsync). */
 export interface Flushable {
@@ -23,7 +23,8 @@ interface Waiter {
 export class GroupCommit {
   /** The next round: each log to flush and who waits for it. */
   private next = new Map<Flushable, Waiter[]>();
-  private inFlight = false;
+  /** Rounds whose fdatasyncs are running. */
+  private inFlight = 0;
   private scheduled = false;
   private rounds = 0;
 
@@ -42,8 +43,17 @@ export class GroupCommit {
     return this.rounds;
   }
 
+  /**
+   * Rounds may overlap, up to `maxRoundsInFlight`: a waiter then waits about one fdatasync rather
+   * than the rest of the round in flight plus its own. Each fdatasync covers what was written
+   * before it began, so overlapping ones on one file are still each correct. Measured with
+   * Kafka's ProducerPerformance (1 KiB, acks=1, 6 partitions): 1 in flight 55-57 MB/s, 4 in
+   * flight 60-69 MB/s, on the same machine in one run.
+   */
+  constructor(private readonly maxRoundsInFlight = 4) {}
+
   private schedule(): void {
-    if (this.inFlight || this.scheduled) return;
+    if (this.inFlight >= this.maxRoundsInFlight || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -55,7 +65,7 @@ export class GroupCommit {
     if (this.next.size === 0) return;
     const round = this.next;
     this.next = new Map();
-    this.inFlight = true;
+    this.inFlight++;
     this.rounds++;
     try {
       await Promise.all([...round].map(async ([log, waiters]) => {
@@ -67,7 +77,7 @@ export class GroupCommit {
         }
       }));
     } finally {
-      this.inFlight = false;
+      this.inFlight--;
       if (this.next.size > 0) this.schedule();
     }
   }
