@@ -29,6 +29,8 @@ export interface BrokerConfig {
   logRetentionBytes: number;
   messageMaxBytes: number;
   socketRequestMaxBytes: number;
+  /** fetch.max.bytes: the most a consumer's Fetch response carries (Kafka caps the request's max_bytes with it). */
+  fetchMaxBytes: number;
   /** Broker-wide bytes of partial requests held (server/memory-pool.ts); 0 or less: no limit. */
   queuedMaxRequestBytes: number;
   groupInitialRebalanceDelayMs: number;
@@ -64,7 +66,7 @@ const KNOWN_KEYS = new Set([
   "listener.security.protocol.map", "log.dirs", "log.dir", "num.partitions",
   "default.replication.factor", "auto.create.topics.enable", "log.segment.bytes",
   "log.index.interval.bytes", "log.retention.ms", "log.retention.minutes", "log.retention.hours",
-  "log.retention.bytes", "message.max.bytes", "socket.request.max.bytes", "queued.max.request.bytes",
+  "log.retention.bytes", "message.max.bytes", "socket.request.max.bytes", "queued.max.request.bytes", "fetch.max.bytes",
   "group.initial.rebalance.delay.ms", "offsets.retention.minutes", "process.roles",
   "group.min.session.timeout.ms", "group.max.session.timeout.ms", "group.max.size", "offsets.topic.num.partitions",
   "offsets.topic.segment.bytes", "offsets.retention.check.interval.ms", "offset.metadata.max.bytes",
@@ -187,6 +189,7 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     messageMaxBytes: int("message.max.bytes", 1048588),
     socketRequestMaxBytes,
     queuedMaxRequestBytes,
+    fetchMaxBytes: int("fetch.max.bytes", 57671680),
     groupInitialRebalanceDelayMs: int("group.initial.rebalance.delay.ms", 3000, 0),
     offsetsRetentionMinutes: int("offsets.retention.minutes", 10080),
     groupMinSessionTimeoutMs: int("group.min.session.timeout.ms", 6000, 0),

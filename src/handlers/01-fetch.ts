@@ -96,7 +96,9 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
   const readCommitted = request.isolationLevel === READ_COMMITTED;
   const fromFollower = (ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0;
   const store = ctx.broker.store;
-  let bytesLeft = request.maxBytes;
+  // KafkaApis.handleFetchRequest: a consumer's max_bytes is capped by fetch.max.bytes, which
+  // also bounds what one unread response can hold in memory.
+  let bytesLeft = fromFollower ? request.maxBytes : Math.min(request.maxBytes, ctx.broker.config.fetchMaxBytes);
   let minOneBatch = true;
   let bytes = 0;
   let hasError = false;
