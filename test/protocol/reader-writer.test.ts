@@ -3,18 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { Reader, ZERO_UUID } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
+import { prng } from "../support/schema-values.ts";
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function encode(fn: (w: Writer) => void, initial = 8): Uint8Array {
   const w = new Writer(initial, null);

@@ -12,6 +12,7 @@ import type { LogAppendSettings } from "../../src/storage/log-validator.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
 import { text } from "./batches.ts";
+import { prng as rng } from "../support/schema-values.ts";
 
 const ROOT = "/data";
 const SEGMENT_BYTES = 4096;
@@ -21,17 +22,6 @@ const SETTINGS: LogAppendSettings = {
 };
 const utf8 = new TextEncoder();
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function openStore(fs: MemoryFileSystem): LogStore {
   return LogStore.open({ logDirs: [ROOT], fs, segmentBytes: SEGMENT_BYTES, indexIntervalBytes: 256 });

@@ -11,6 +11,7 @@ import { StorageError } from "../../src/storage/log-dir-failures.ts";
 import type { LogAppendSettings } from "../../src/storage/log-validator.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
+import { prng as rng } from "../support/schema-values.ts";
 
 const ROOT = "/data";
 const SEGMENT_BYTES = 2048;
@@ -21,16 +22,6 @@ const SETTINGS: LogAppendSettings = {
 const utf8 = new TextEncoder();
 const turn = () => new Promise((r) => setImmediate(r));
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function openStore(fs: MemoryFileSystem, extra: Partial<Parameters<typeof LogStore.open>[0]> = {}): LogStore {
   return LogStore.open({ logDirs: [ROOT], fs, segmentBytes: SEGMENT_BYTES, indexIntervalBytes: 256, ...extra });
