@@ -51,12 +51,15 @@ export function killLiveBrokers(): void {
 
 export async function startKafka(opts: {
   port: number; runDir: string; heapOpts: string; settings: CommonSettings;
+  /** More server.properties lines (a bench of one feature). */
+  extraProperties?: string[];
 }): Promise<RunningBroker> {
   rmSync(opts.runDir, { recursive: true, force: true });
   const props = [
     `num.partitions=${opts.settings.numPartitions}`,
     `log.segment.bytes=${opts.settings.segmentBytes}`,
     "auto.create.topics.enable=true",
+    ...(opts.extraProperties ?? []),
   ].join("\n");
   // kafka-run.sh writes server.properties, formats the storage (kafka-storage format) and prints
   // the server's command line; untimed.

@@ -1,7 +1,7 @@
 // Produce throughput while the log cleaner works, against the same broker idle (issue: the cleaner
 // runs within a budget of its own and does not slow producers down).
 //
-//   bun run bench:cleaner [--binary PATH] [--rounds N] [--dirty SIZE] [--records N]
+//   bun run bench:cleaner [--binary PATH | --kafka] [--rounds N] [--dirty MiB] [--records N]
 //
 // Each round, on one Bunka:
 //   1. a compacted topic gets --dirty bytes of 1 KiB records over 10,000 keys (kcat -P -K), with
@@ -11,20 +11,21 @@
 //      same ProducerPerformance runs while it does; the broker's log says when passes ran, so the
 //      bench checks the cleaner was busy for the whole measurement (else the round is discarded).
 // It reports busy/idle throughput per round and the median, plus the broker's peak anonymous
-// memory (RssAnon) in each phase. --binary compares another build (e.g. an older commit's).
+// memory (RssAnon) in each phase. --binary compares another build (e.g. an older commit's);
+// --kafka runs the same against Apache Kafka 4.3.1 (its cleaner threads share the machine too).
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, startBunka } from "./brokers.ts";
-import { compileBenchClient, payloadFile, producerPerf, runTool, writeToolsLog4j, type Sizes, type Tools } from "./workloads.ts";
+import { freePort, startBunka, startKafka } from "./brokers.ts";
+import { compileBenchClient, producerPerf, runTool, writeToolsLog4j, type Sizes, type Tools } from "./workloads.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const MiB = 1024 * 1024;
 const { values: opt } = parseArgs({
   args: process.argv.slice(2),
   options: {
-    binary: { type: "string" }, rounds: { type: "string", default: "3" },
+    binary: { type: "string" }, kafka: { type: "boolean" }, rounds: { type: "string", default: "3" },
     dirty: { type: "string", default: "1024" }, records: { type: "string", default: "400000" },
   },
 });
@@ -42,7 +43,7 @@ function sh(cmd: string[], env: Record<string, string> = {}): string {
 const outDir = join(ROOT, "bench-results", `cleaner-${new Date().toISOString().replace(/[:.]/g, "-")}`);
 mkdirSync(join(outDir, "logs"), { recursive: true });
 let binary = opt.binary;
-if (binary === undefined) {
+if (binary === undefined && !opt.kafka) {
   sh(["bash", "your_program.sh"], { BUNKA_BUILD_ONLY: "1" });
   binary = join(ROOT, "bunka");
 }
@@ -54,17 +55,20 @@ const tools: Tools = {
 };
 const sizes: Sizes = { aRecords: records, bRecords: 0, latencyRate: 0, latencyWarmupSec: 0, latencySeconds: 0, partitions: 6 };
 
-/** A file of "key<i % 10000>:<1000 random letters>" lines (kcat -K:), cached. */
+/** A file of "key<i % 10000>:<1000 random capital letters>" lines (kcat -K:), cached. */
 async function keyedFile(count: number): Promise<string> {
   const path = join(cacheDir, `keyed-1KiB-${count}.txt`);
   if (existsSync(path)) return path;
-  // The letters of ProducerPerformance-like payload lines: little for a codec to squeeze.
-  const lines = readFileSync(await payloadFile(tools, 1000, count));
+  mkdirSync(cacheDir, { recursive: true });
+  // Random letters, as ProducerPerformance sends: little for a codec or a page-cache trick to squeeze.
+  const letters = crypto.getRandomValues(new Uint8Array(1 << 20)).map((b) => 65 + (b % 26));
   const w = Bun.file(`${path}.tmp`).writer();
   const enc = new TextEncoder();
   for (let i = 0; i < count; i++) {
+    const at = (i * 7919) % (letters.length - 1000);
     w.write(enc.encode(`key${String(i % 10_000).padStart(5, "0")}:`));
-    w.write(lines.subarray(i * 1001, (i + 1) * 1001));
+    w.write(letters.subarray(at, at + 1000));
+    w.write(enc.encode("\n"));
     if (i % 10_000 === 0) await w.flush();
   }
   await w.end();
@@ -95,22 +99,32 @@ function sampleAnon(pid: number): { stop(): number } {
 
 const dirtyFile = await keyedFile(dirtyMiB * 1024);
 const port = await freePort();
-const broker = await startBunka({
-  command: [binary], port, runDir: join(outDir, "broker"), settings: { numPartitions: 6, segmentBytes: 1 << 30 },
-  // Passes every 200 ms (Kafka's default backoff is 15 s: the bench wants the cleaner to start at once).
-  extraProperties: ["log.cleaner.backoff.ms=200"],
-});
+// Passes every 200 ms (Kafka's default backoff is 15 s: the bench wants the cleaner to start at once).
+const settings = { numPartitions: 6, segmentBytes: 1 << 30 };
+const extraProperties = ["log.cleaner.backoff.ms=200"];
+const broker = opt.kafka
+  ? await startKafka({ port, runDir: join(outDir, "broker"), heapOpts: "-Xmx1G -Xms1G", settings, extraProperties })
+  : await startBunka({ command: [binary!], port, runDir: join(outDir, "broker"), settings, extraProperties });
+const brokerLog = opt.kafka ? join(outDir, "broker", "logs", "server.log") : broker.logPath;
 const bootstrap = broker.bootstrap;
 const PRODUCE_PROPS = ["acks=1", "linger.ms=5", "batch.size=131072"];
 
-/** Passes the broker's log reports for `topic`: [end time, duration] in ms. */
-function passes(topic: string): { end: number; ms: number }[] {
-  const out = [];
-  for (const line of readFileSync(broker.logPath, "utf8").split("\n")) {
-    const m = new RegExp(`^(\\S+) INFO log cleaner: ${topic}-0: .* in (\\d+) ms$`).exec(line);
-    if (m) out.push({ end: Date.parse(m[1]!), ms: Number(m[2]) });
+/**
+ * When the first pass over `topic` ended (ms since the epoch), once the broker's log shows it.
+ * Bunka logs one line per pass ("<ISO time> INFO log cleaner: <topic>-0: ..."); Kafka's Cleaner
+ * logs one line per segment ("[yyyy-MM-dd HH:mm:ss,SSS] INFO Cleaner 0: ... <topic>-0 ..."), so
+ * its pass has ended when no such line has come for 3 s (its last line is the end).
+ */
+function passEnd(topic: string): number | null {
+  const kafkaLines: number[] = [];
+  for (const line of readFileSync(brokerLog, "utf8").split("\n")) {
+    const bunka = new RegExp(`^(\\S+) INFO log cleaner: ${topic}-0: `).exec(line);
+    if (bunka) return Date.parse(bunka[1]!);
+    const kafka = new RegExp(`^\\[(\\d{4}-\\d\\d-\\d\\d) (\\d\\d:\\d\\d:\\d\\d),(\\d{3})\\] INFO Cleaner \\d+: .*${topic}-0\\b`).exec(line);
+    if (kafka) kafkaLines.push(Date.parse(`${kafka[1]}T${kafka[2]}.${kafka[3]}Z`));
   }
-  return out;
+  const last = kafkaLines.at(-1);
+  return last !== undefined && Date.now() - last > 3000 ? last : null;
 }
 
 const results: { round: number; idle: number; busy: number; idleAnonMiB: number; busyAnonMiB: number; cleanedMs: number }[] = [];
@@ -143,24 +157,23 @@ try {
     const busyAnon = anon.stop();
     // The cleaner must have worked through the whole measurement: its first pass over this topic
     // ends after the producer finished.
-    let done = passes(compacted);
-    const deadline = Date.now() + 120_000;
-    while (done.length === 0 && Date.now() < deadline) {
+    let end = passEnd(compacted);
+    const deadline = Date.now() + 300_000;
+    while (end === null && Date.now() < deadline) {
       await Bun.sleep(200);
-      done = passes(compacted);
+      end = passEnd(compacted);
     }
-    const first = done[0];
-    if (first === undefined || first.end < t1) {
-      say(`round ${round}: discarded: the cleaner was not busy for the whole measurement (${first ? `first pass ended ${t1 - first.end} ms before the producer` : "no pass"})`);
+    if (end === null || end < t1) {
+      say(`round ${round}: discarded: the cleaner was not busy for the whole measurement (${end !== null ? `its pass ended ${t1 - end} ms before the producer` : "no pass"})`);
       continue;
     }
     results.push({
       round, idle: idle.mibPerSec, busy: busy.mibPerSec, idleAnonMiB: idleAnon / 1024, busyAnonMiB: busyAnon / 1024,
-      cleanedMs: first.end - t0,
+      cleanedMs: end - t0,
     });
     say(`round ${round}: idle ${idle.mibPerSec.toFixed(1)} MiB/s, busy ${busy.mibPerSec.toFixed(1)} MiB/s ` +
       `(${(busy.mibPerSec / idle.mibPerSec).toFixed(2)}x); peak RssAnon ${(idleAnon / 1024).toFixed(0)} → ${(busyAnon / 1024).toFixed(0)} MiB; ` +
-      `first pass ${first.ms} ms`);
+      `the pass ended ${end - t1} ms after the producer`);
   }
 } finally {
   await broker.stop();
@@ -169,7 +182,7 @@ try {
 const ratios = results.map((r) => r.busy / r.idle).sort((a, b) => a - b);
 const median = ratios.length === 0 ? NaN : ratios[Math.floor(ratios.length / 2)]!;
 const lines = [
-  `binary: ${binary}`,
+  `broker: ${opt.kafka ? "Apache Kafka (test/interop/kafka-dist.sh)" : binary}`,
   `dirty per round: ${dirtyMiB} MiB over 10,000 keys; load: ProducerPerformance ${records} x 1 KiB, acks=1, 6 partitions`,
   "round | idle MiB/s | busy MiB/s | busy/idle | peak RssAnon idle | peak RssAnon busy",
   ...results.map((r) => `${r.round} | ${r.idle.toFixed(1)} | ${r.busy.toFixed(1)} | ${(r.busy / r.idle).toFixed(2)} | ${r.idleAnonMiB.toFixed(0)} MiB | ${r.busyAnonMiB.toFixed(0)} MiB`),
