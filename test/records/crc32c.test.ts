@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { crc32c, crc32cUpdate } from "../../src/records/crc32c.ts";
+import { crc32c, crc32cImplementation, crc32cNative, crc32cUpdate, crc32cUpdateTypeScript, selfTest } from "../../src/records/crc32c.ts";
+import { buildNativeCrc32c, type NativeCrc32c } from "../../src/records/crc32c-native.ts";
 import { ATTRIBUTES, CRC } from "../../src/records/record-batch.ts";
 
 const FIXTURES = join(import.meta.dir, "../fixtures/codecrafters-logdir");
@@ -57,5 +58,98 @@ describe("crc32c", () => {
     const size = Number(m[1]);
     const bytes = new Uint8Array(readFileSync(KAFKA_LOG)).subarray(0, size);
     expect(crc32c(bytes, ATTRIBUTES, size)).toBe(Number(m[2]));
+  });
+});
+
+// Both implementations on the same inputs. The native one is expected wherever it can exist (an
+// x86-64 CPU with SSE4.2), so a broken build fails here rather than falling back unnoticed.
+const SSE42 = process.arch === "x64" && /\bsse4_2\b/.test(safeRead("/proc/cpuinfo"));
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+describe("crc32c: native and TypeScript paths", () => {
+  test.if(SSE42)("the SSE4.2 path is chosen on this CPU", () => {
+    expect(crc32cImplementation).toStartWith("SSE4.2 crc32 instruction through bun:ffi cc");
+    expect(crc32cNative).not.toBeNull();
+  });
+
+  test.if(!SSE42)("without SSE4.2 the TypeScript path is chosen and says why", () => {
+    expect(crc32cImplementation).toStartWith("TypeScript slicing-by-16 (");
+    expect(crc32cNative).toBeNull();
+  });
+
+  const native = crc32cNative;
+  type Update = (crc: number, b: Uint8Array, s: number, e: number) => number;
+  const paths: [string, Update][] = [["TypeScript", crc32cUpdateTypeScript], ["dispatch (crc32cUpdate)", crc32cUpdate]];
+  if (native !== null) paths.push(["native", (crc, b, s, e) => native(b, s, e - s, crc | 0) >>> 0]);
+
+  for (const [name, update] of paths) {
+    test(`${name}: known vectors`, () => {
+      expect(update(0, new TextEncoder().encode("123456789"), 0, 9)).toBe(0xe3069283);
+      const v = Uint8Array.from({ length: 32 }, (_, i) => i);
+      expect(update(0, v, 0, 32)).toBe(0x46dd794e);
+      expect(update(0, new Uint8Array(32).fill(0xff), 0, 32)).toBe(0x62a8ab43);
+      expect(update(0, new Uint8Array(32), 0, 32)).toBe(0x8a9136aa);
+    });
+  }
+
+  test.if(native !== null)("native equals TypeScript on random inputs: sizes, offsets, odd byteOffset subarrays, continued CRCs", () => {
+    const fn = native!;
+    const data = crypto.getRandomValues(new Uint8Array(3 * 8192 * 3 + 4096));
+    const sizes = [0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 255, 1024, 1535, 1536, 1537, 3071, 3072, 3073, 4096, 16384,
+      3 * 8192 - 1, 3 * 8192, 3 * 8192 + 1, 3 * 8192 + 1536 + 7, 6 * 8192 + 3 * 512 + 5, data.length - 13];
+    for (let i = 0; i < 200; i++) sizes.push(Math.floor(Math.random() * (data.length - 13)));
+    let checked = 0;
+    for (const size of sizes) {
+      for (const offset of [0, 1, 3, 5, 8, 13]) {
+        const seed = (Math.random() * 2 ** 32) >>> 0;
+        const want = crc32cUpdateTypeScript(seed, data, offset, offset + size);
+        expect(fn(data, offset, size, seed | 0) >>> 0).toBe(want);
+        expect(crc32cUpdate(seed, data, offset, offset + size)).toBe(want);
+        // The same bytes through a subarray whose byteOffset is odd.
+        const sub = data.subarray(offset, offset + size);
+        expect(crc32cUpdate(seed, sub)).toBe(want);
+        if (size > 2) expect(crc32c(sub, 1, size - 1)).toBe(crc32cUpdateTypeScript(0, data, offset + 1, offset + size - 1));
+        checked++;
+      }
+    }
+    expect(checked).toBe(sizes.length * 6);
+  });
+
+  test.if(native !== null)("a continued CRC over any split equals one pass", () => {
+    const data = crypto.getRandomValues(new Uint8Array(60_000));
+    const whole = crc32c(data);
+    expect(whole).toBe(crc32cUpdateTypeScript(0, data));
+    for (const cut of [1, 15, 16, 17, 1536, 24_576, 30_001, 59_999]) expect(crc32cUpdate(crc32c(data, 0, cut), data, cut)).toBe(whole);
+  });
+
+  test.if(native !== null)("a range outside the bytes is a RangeError, never a read past them", () => {
+    const b = new Uint8Array(64);
+    expect(() => crc32c(b, 0, 65)).toThrow(RangeError);
+    expect(() => crc32c(b.subarray(10, 50), 0, 41)).toThrow(RangeError);
+    expect(() => crc32c(b, -1, 40)).toThrow(RangeError);
+  });
+
+  test("the self-test rejects an implementation that is wrong anywhere", () => {
+    const good: NativeCrc32c = (b, s, n, crc) => crc32cUpdateTypeScript(crc >>> 0, b, s, s + n);
+    expect(selfTest(good)).toBeNull();
+    expect(selfTest((b, s, n, crc) => good(b, s, n, crc) ^ 1)).toContain("vector of 9 bytes");
+    // Right on the vectors, wrong only past 1535 bytes (a three-stream path).
+    expect(selfTest((b, s, n, crc) => n >= 1536 ? good(b, s, n, crc) ^ 0x100 : good(b, s, n, crc))).toContain("1536 bytes at offset 0");
+    // Right from offset 0 only.
+    expect(selfTest((b, s, n, crc) => good(b, 0, n, crc))).toContain("at offset 1");
+  });
+
+  test("the native build fails soft: a reason, never a throw", () => {
+    const built = buildNativeCrc32c();
+    if (built.ok) expect(built.fn(new TextEncoder().encode("123456789"), 0, 9, 0) >>> 0).toBe(0xe3069283);
+    else expect(built.reason.length).toBeGreaterThan(0);
+    expect(built.ok).toBe(SSE42);
   });
 });
