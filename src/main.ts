@@ -16,6 +16,7 @@ import { cleanerSettings, fsyncBeforeAck, logConfigResolver, recoveryPointCheckp
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
+import { crc32cImplementation } from "./records/crc32c.ts";
 
 const USAGE = `Usage: bunka [path/to/server.properties]
        bunka --help | --version
@@ -77,6 +78,7 @@ function main(argv: string[]): void {
   }
   const configPath = argv[0];
   log.info(`Bunka ${VERSION} (commit ${COMMIT}) on Bun ${Bun.version}`);
+  log.info(`CRC-32C: ${crc32cImplementation}`);
   let config;
   try {
     config = loadBrokerConfig(configPath);
