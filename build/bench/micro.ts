@@ -2,10 +2,10 @@
 // [--seconds S] [name filter ...]. Prints ops/s and MB/s per case; compare runs side by side on
 // the same machine (see README.md, Performance, for what the numbers meant last time).
 //
-//   crc32c      CRC-32C in pure TS (src/storage/crc32c.ts) against native paths: Bun has no
-//               CRC-32C (Bun.hash.crc32 and zlib.crc32 are CRC-32/IEEE, shown for the speed a
-//               native loop reaches); a hardware one (SSE4.2 crc32 instruction) through bun:ffi's
-//               cc, when this CPU and Bun's TinyCC allow it.
+//   crc32c      CRC-32C (src/records/crc32c.ts): the TypeScript path, the SSE4.2 one through
+//               bun:ffi's cc (when this CPU has it) and crc32c() as callers see it, at 8 B-1 MiB;
+//               Bun.hash.crc32 and zlib.crc32 (CRC-32/IEEE, not -C) for the speed of other
+//               native loops.
 //   framing     whole requests through server/connection.ts's Connection with a fake socket:
 //               size-prefixed framing over TCP-sized chunks, header parsing, dispatch, handler,
 //               response encoding and the (fake) socket write.
@@ -13,8 +13,7 @@
 //   fetch       Fetch v16 from sealed (mmapped) and active (pread) segments, encoded with the
 //               zero-copy splices the broker uses and, for comparison, copied.
 
-import { cc } from "bun:ffi";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -34,7 +33,7 @@ import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { Connection } from "../../src/server/connection.ts";
 import { MemoryPool } from "../../src/server/memory-pool.ts";
-import { crc32c } from "../../src/records/crc32c.ts";
+import { crc32c, crc32cImplementation, crc32cNative, crc32cUpdateTypeScript } from "../../src/records/crc32c.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { RecordBatchView } from "../../src/records/record-batch.ts";
@@ -143,57 +142,22 @@ const batchSmall = buildRecordBatch({ records: Array.from({ length: 140 }, () =>
 
 // ---- CRC-32C --------------------------------------------------------------------------------------
 
-section("CRC-32C");
-const mib = crypto.getRandomValues(new Uint8Array(1 << 20));
-bench("crc32c pure TS, 16 KiB batch", batch16k.length - 21, () => { crc32c(batch16k, 21); });
-bench("crc32c pure TS, 1 MiB", mib.length, () => { crc32c(mib); });
-bench("Bun.hash.crc32, 1 MiB (native; CRC-32/IEEE, not -C)", mib.length, () => { Bun.hash.crc32(mib); });
-bench("node:zlib crc32, 1 MiB (native; CRC-32/IEEE, not -C)", mib.length, () => { zlibCrc32(mib); });
-const hw = hardwareCrc32c();
-if (hw) {
-  if ((hw(mib, mib.length, 0) >>> 0) !== crc32c(mib)) console.log("  hardware crc32c disagrees with the TS one: not shown");
-  else {
-    bench("crc32c SSE4.2 via bun:ffi cc, 16 KiB batch", batch16k.length - 21, () => { hw(batch16k.subarray(21), batch16k.length - 21, 0); });
-    bench("crc32c SSE4.2 via bun:ffi cc, 1 MiB", mib.length, () => { hw(mib, mib.length, 0); });
+section(`CRC-32C (in use: ${crc32cImplementation})`);
+{
+  const mib = crypto.getRandomValues(new Uint8Array(1 << 20));
+  // Both paths side by side at each size, from the same buffer at an odd offset (a batch's CRC
+  // starts at byte 21). The small sizes place crc32c.ts's NATIVE_MIN_BYTES.
+  for (const [label, size] of [["8 B", 8], ["16 B", 16], ["32 B", 32], ["64 B", 64], ["1 KiB", 1024], ["16 KiB", 16384], ["1 MiB", (1 << 20) - 21]] as const) {
+    bench(`crc32c ${label.padEnd(6)} TypeScript`, size, () => { crc32cUpdateTypeScript(0, mib, 21, 21 + size); });
+    if (crc32cNative !== null) {
+      const fn = crc32cNative;
+      bench(`crc32c ${label.padEnd(6)} SSE4.2 via bun:ffi cc`, size, () => { fn(mib, 21, size, 0); });
+      bench(`crc32c ${label.padEnd(6)} crc32c() as callers see it`, size, () => { crc32c(mib, 21, 21 + size); });
+    }
   }
-} else {
-  console.log("  (no hardware CRC-32C path here: bun:ffi cc or SSE4.2 unavailable)");
-}
-
-/** CRC-32C with the SSE4.2 crc32 instruction, compiled at run time by Bun's TinyCC; null if that fails. */
-function hardwareCrc32c(): ((p: Uint8Array, n: number, crc: number) => number) | null {
-  if (!/\bsse4_2\b/.test(safeRead("/proc/cpuinfo"))) return null;
-  // TinyCC's assembler lacks the crc32 mnemonic: the instructions are spelled as bytes, with
-  // the operands pinned to rax (crc) and rcx (data).
-  const source = `#include <stdint.h>
-#include <stddef.h>
-uint32_t crc32c_hw(const uint8_t *p, size_t n, uint32_t crc) {
-  uint64_t c = ~crc & 0xffffffffu;
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t v = *(const uint64_t *)p;
-    __asm__(".byte 0xf2, 0x48, 0x0f, 0x38, 0xf1, 0xc1" : "+a"(c) : "c"(v)); /* crc32q %rcx, %rax */
-  }
-  for (; n > 0; n--) {
-    uint64_t b = *p++;
-    __asm__(".byte 0xf2, 0x0f, 0x38, 0xf0, 0xc1" : "+a"(c) : "c"(b)); /* crc32b %cl, %eax */
-  }
-  return ~(uint32_t)c;
-}
-`;
-  try {
-    const dir = mkdtempSync(join(tmpdir(), "bunka-micro-cc-"));
-    tmpDirs.push(dir);
-    const path = join(dir, "crc32c.c");
-    writeFileSync(path, source);
-    const lib = cc({ source: path, symbols: { crc32c_hw: { args: ["ptr", "u64", "u32"], returns: "u32" } } });
-    return lib.symbols.crc32c_hw as unknown as (p: Uint8Array, n: number, crc: number) => number;
-  } catch {
-    return null;
-  }
-}
-
-function safeRead(path: string): string {
-  try { return readFileSync(path, "utf8"); } catch { return ""; }
+  if (crc32cNative === null) console.log("  (no native CRC-32C here: see the line above)");
+  bench("Bun.hash.crc32, 1 MiB (native; CRC-32/IEEE, not -C)", mib.length, () => { Bun.hash.crc32(mib); });
+  bench("node:zlib crc32, 1 MiB (native; CRC-32/IEEE, not -C)", mib.length, () => { zlibCrc32(mib); });
 }
 
 // ---- request framing and header parsing --------------------------------------------------------
