@@ -56,11 +56,11 @@ const fs: FileSystem = Object.assign(Object.create(disk) as FileSystem, {
   },
 });
 
-const log = PartitionLog.open(dir, { fs, segmentBytes: 1 << 20, indexIntervalBytes: 4096, fileDeleteDelayMs: 0 });
+const log = PartitionLog.open(dir, { fs, segmentBytes: 2 << 20, indexIntervalBytes: 4096, fileDeleteDelayMs: 0 });
 /** Views held as a response in flight holds them, with a copy of what they said when read. */
-const held: { view: Uint8Array; copy: Uint8Array; activeMapped: boolean }[] = [];
+const held: { view: Uint8Array; copy: Uint8Array; baseOffset: number; activeMapped: boolean }[] = [];
 const counts = {
-  appended: 0, undone: 0, undoneWhileActiveMappingHeld: 0, undoneRightAfterMappingToEnd: 0, segmentsDeleted: 0, deletedWhileHeld: 0,
+  appended: 0, undone: 0, undoneWhileActiveMappingHeld: 0, undoneRightAfterMappingToEnd: 0, segmentsDeleted: 0, heldViewsOfDeletedSegments: 0,
   reads: 0, activeMappedViews: 0, activeCopiedViews: 0, viewsChecked: 0,
 };
 
@@ -93,29 +93,36 @@ for (let step = 0; step < steps; step++) {
       if (wasMappedToEnd) counts.undoneRightAfterMappingToEnd++;
     }
   } else if (r < 0.9) {
-    const from = log.logStartOffset + Math.floor(random() * (log.nextOffset - log.logStartOffset + 1));
-    const maxBytes = random() < 0.5 ? 1 << 20 : 300 + Math.floor(random() * 100_000);
+    // Half the reads are a consumer catching up in the active segment, up to its end.
+    const activeBase = log.sealedSegments().at(-1)?.endOffset ?? log.logStartOffset;
+    const catchUp = random() < 0.5;
+    const lowest = catchUp ? activeBase : log.logStartOffset;
+    const from = lowest + Math.floor(random() * (log.nextOffset - lowest + 1));
+    const maxBytes = catchUp ? 4 << 20 : random() < 0.5 ? 1 << 20 : 300 + Math.floor(random() * 100_000);
     const res = log.read(from, maxBytes, true);
     if (res === "out-of-range") throw new Error(`read at ${from} out of range`);
     counts.reads++;
-    const activeBase = log.sealedSegments().at(-1)?.endOffset ?? log.logStartOffset;
     for (const view of res.batches) {
-      const active = Number(new DataView(view.buffer, view.byteOffset).getBigInt64(0)) >= activeBase;
+      const baseOffset = Number(new DataView(view.buffer, view.byteOffset).getBigInt64(0));
+      const active = baseOffset >= activeBase;
       const mapped = mappings.has(view.buffer);
       if (active && mapped) counts.activeMappedViews++;
       if (active && mapped && view.byteOffset + view.length === view.buffer.byteLength) mappedToEnd = true;
       if (active && !mapped) counts.activeCopiedViews++;
-      held.push({ view, copy: view.slice(), activeMapped: active && mapped });
+      held.push({ view, copy: view.slice(), baseOffset, activeMapped: active && mapped });
     }
-    while (held.length > 300) held.shift();
+    // Responses finish in any order (slow and fast sockets): drop random ones, so old views live on.
+    while (held.length > 300) held.splice(Math.floor(random() * held.length), 1);
   } else {
     const before = log.sealedSegments().length;
-    const target = log.logStartOffset + Math.floor(random() * (log.nextOffset - log.logStartOffset + 1) * 0.5);
-    if (log.deleteRecordsBefore(target) === "out-of-range") throw new Error("DeleteRecords out of range");
-    log.deleteOldSegments({ deleteEnabled: true, retentionMs: -1, retentionBytes: 256 * 1024 }, Date.now());
+    const target = log.logStartOffset + Math.floor(random() * (log.nextOffset - log.logStartOffset + 1) * 0.1);
+    if (random() < 0.5 && log.deleteRecordsBefore(target) === "out-of-range") throw new Error("DeleteRecords out of range");
+    log.deleteOldSegments({ deleteEnabled: true, retentionMs: -1, retentionBytes: 4 << 20 }, Date.now());
     const gone = Math.max(0, before - log.sealedSegments().length);
     counts.segmentsDeleted += gone;
-    if (gone > 0 && held.length > 0) counts.deletedWhileHeld++;
+    // Views of segments whose files were just unlinked, still held by "responses".
+    const firstKept = log.sealedSegments()[0]?.baseOffset ?? log.nextOffset;
+    if (gone > 0) counts.heldViewsOfDeletedSegments += held.filter((h) => h.baseOffset < firstKept).length;
   }
   checkHeld();
   if (step % 500 === 0) Bun.gc(false);
