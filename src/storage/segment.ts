@@ -102,11 +102,11 @@ const READ_AHEAD = 16 * 1024;
 /**
  * The shortest read wholly past the active segment's mapping that maps it again rather than
  * copying it with one pread. A new mapping of [0, size) costs more as the segment grows (most of
- * it garbage collection: mapping and dropping 1 MiB cost 27 µs where mapping alone cost 7 µs), so
- * a consumer at the log end copies; only reads near a whole max.partition.fetch.bytes (1 MiB) remap. Measured (append
- * then read at the end of a 512 MiB segment, process CPU per GiB, 2-3 runs): 256 KiB reads remap
- * 1200-1460 ms vs copy 720-780; 512 KiB 940-1020 vs 720-880; 1 MiB 680-720 vs 1000-1080; and
- * remapping for every 4 KiB read took 41 s per GiB.
+ * it garbage collection: mapping and dropping 1 MiB took 27 µs a time, mapping and keeping 7 µs),
+ * so a consumer at the log end copies; only reads near a whole max.partition.fetch.bytes (1 MiB)
+ * remap. Measured in process (append, then read at the end of a segment growing to 512 MiB,
+ * process CPU per GiB read, 2-3 runs): 256 KiB reads remap 1200-1460 ms vs copy 720-780; 512 KiB
+ * 940-1020 vs 720-880; 1 MiB 680-720 vs 1000-1080; remapping for every 4 KiB read: 41 s.
  */
 const REMAP_MIN_BYTES = 768 * 1024;
 const NOTHING = new Uint8Array(0);
