@@ -1,5 +1,5 @@
 // Files behind a small interface, so that storage code runs unchanged on the real disk
-// (`DiskFileSystem`: node:fs sync calls, Bun.mmap for sealed segments) and in memory
+// (`DiskFileSystem`: node:fs sync calls, Bun.mmap for segments) and in memory
 // (`MemoryFileSystem`, which can simulate a crash: lose every byte not fsynced, or cut the last
 // write short, as a torn write would; a full disk: a byte budget beyond which writes fail with
 // ENOSPC, optionally after landing in part; and I/O errors: chosen operations fail with EIO).
@@ -9,9 +9,13 @@
 // AppendFile.size then still says what was there before, the file holds more, and the caller
 // must truncate back to `size` before anything else is appended (Segment.append does).
 //
-// Bun.mmap cannot map an empty file, and truncating a mapped file makes the next access to the
-// mapping crash the process (SIGBUS). So only sealed (never again written) files are mapped, and
-// callers `unmap` before truncating or deleting; MemoryFileSystem throws if they forget.
+// Bun.mmap cannot map an empty file, and touching a page of a mapping that lies wholly past the
+// file's end crashes the process (SIGBUS), so a file must never be truncated below the length of
+// a mapping of it (a page straddling the new end stays readable). Mappings cover the first
+// `length` bytes; a growing file (the active segment) is mapped up to its last whole batch and
+// remapped as it grows, and is only ever truncated back to a length at or above what was mapped.
+// Unlinking or renaming a mapped file is harmless on Linux (the inode lives on), but callers
+// `unmap` first, so the rule stays checkable: MemoryFileSystem throws on any of these mistakes.
 //
 // `tryLock` takes an exclusive lock that lasts until released or until the process dies
 // (Kafka's `.lock` in every log dir): DiskFileSystem takes the POSIX record lock Kafka takes
@@ -72,10 +76,18 @@ export interface FileSystem {
    */
   syncDir(path: string): void;
   truncate(path: string, size: number): void;
-  /** Maps a sealed, non-empty file read-only. The file must not be written, truncated or deleted until unmap. */
-  mmap(path: string): Uint8Array;
-  /** Forgets a mapping made by mmap (the memory is released once nothing references it). */
-  unmap(path: string): void;
+  /**
+   * Maps the first `length` bytes (default: all; at most the file's size) of a non-empty file
+   * read-only. Until unmap, the file must not be truncated below that length, deleted or renamed;
+   * appending is fine (the bytes past the mapping are not in it).
+   */
+  mmap(path: string, length?: number): Uint8Array;
+  /**
+   * Forgets a mapping made by mmap. Its memory is released once nothing references it, so views
+   * still being written to a socket stay valid; the file must still never be truncated below a
+   * length that was mapped while such views may live (Segment keeps to that).
+   */
+  unmap(path: string, mapping: Uint8Array): void;
   /**
    * Creates `path` if missing and takes an exclusive lock on it without waiting (Kafka's
    * FileLock.tryLock): held until release() or the end of the process. When another holder has
@@ -148,11 +160,12 @@ export class DiskFileSystem implements FileSystem {
   truncate(path: string, size: number): void {
     nodeFs.truncateSync(path, size);
   }
-  mmap(path: string): Uint8Array {
-    // MAP_PRIVATE: a stray write into a returned slice can never reach the log file.
-    return Bun.mmap(path, { shared: false });
+  mmap(path: string, length?: number): Uint8Array {
+    // MAP_PRIVATE: a stray write into a returned slice can never reach the log file. Bun clamps
+    // `size` to the file's size.
+    return Bun.mmap(path, length === undefined ? { shared: false } : { shared: false, size: length });
   }
-  unmap(_path: string): void {
+  unmap(_path: string, _mapping: Uint8Array): void {
     // Bun unmaps when the array is garbage collected; callers drop their references.
   }
   tryLock(path: string): FileLockAttempt {
@@ -320,7 +333,8 @@ export interface CrashOptions {
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, MemoryFile>();
   private readonly dirs = new Set<string>(["/"]);
-  private readonly mapped = new Map<string, number>();
+  /** Live mappings per path (mmap until unmap). */
+  private readonly mapped = new Map<string, Set<Uint8Array>>();
   /** Locked paths (tryLock); a crash drops them all, as the OS drops a dead process's locks. */
   private readonly locks = new Set<string>();
   private generation = 0;
@@ -391,7 +405,14 @@ export class MemoryFileSystem implements FileSystem {
 
   /** @internal */
   checkNotMapped(path: string, op: string): void {
-    if (this.mapped.get(path)) throw new Error(`${op} of mmapped file ${path} (would crash Bun)`);
+    if (this.mapped.get(path)?.size) throw new Error(`${op} of mmapped file ${path} (unmap first)`);
+  }
+
+  /** @internal Truncating below a live mapping's length: the next touch of its tail would be a SIGBUS. */
+  checkTruncate(path: string, size: number): void {
+    for (const m of this.mapped.get(path) ?? []) {
+      if (m.length > size) throw new Error(`truncate of ${path} to ${size} below a mapping of ${m.length} bytes (would crash Bun)`);
+    }
   }
 
   exists(path: string): boolean {
@@ -473,22 +494,32 @@ export class MemoryFileSystem implements FileSystem {
     for (const d of [...this.dirs]) if (d === path || d.startsWith(prefix)) this.dirs.delete(d);
   }
   truncate(path: string, size: number): void {
-    this.checkNotMapped(path, "truncate");
+    this.checkTruncate(path, size);
     this.checkIo("truncate", path);
     const f = this.file(path);
     if (size > f.length && this.room(size - f.length, path, "ftruncate") < size - f.length) throw fileSystemError("ENOSPC", "ftruncate", path);
     f.setLength(size);
   }
-  mmap(path: string): Uint8Array {
+  mmap(path: string, length?: number): Uint8Array {
     const f = this.file(path);
     if (f.length === 0) throw new Error(`EINVAL: mmap of empty file ${path}`);
-    this.mapped.set(path, (this.mapped.get(path) ?? 0) + 1);
-    return f.bytes().slice();
+    // A copy, not a view of the live bytes: later appends must not show through, as they do not
+    // in a real mapping of a fixed length.
+    const m = f.data.slice(0, Math.min(length ?? f.length, f.length));
+    let live = this.mapped.get(path);
+    if (!live) this.mapped.set(path, (live = new Set()));
+    live.add(m);
+    return m;
   }
-  unmap(path: string): void {
-    const n = this.mapped.get(path) ?? 0;
-    if (n <= 1) this.mapped.delete(path);
-    else this.mapped.set(path, n - 1);
+  unmap(path: string, mapping: Uint8Array): void {
+    // A mapping from before a crash() is already forgotten.
+    const live = this.mapped.get(path);
+    if (live?.delete(mapping) && live.size === 0) this.mapped.delete(path);
+  }
+
+  /** Lengths of the live mappings of `path` (tests). */
+  mappedLengths(path: string): number[] {
+    return [...(this.mapped.get(path) ?? [])].map((m) => m.length);
   }
 
   tryLock(path: string): FileLockAttempt {
@@ -600,7 +631,7 @@ class MemoryAppendFile implements AppendFile {
 
   truncate(size: number): void {
     this.fs.checkGeneration(this.gen, this.path);
-    this.fs.checkNotMapped(this.path, "truncate");
+    this.fs.checkTruncate(this.path, size);
     this.fs.checkIo("truncate", this.path);
     const grow = size - this.file.length;
     if (grow > 0 && this.fs.room(grow, this.path, "ftruncate") < grow) throw fileSystemError("ENOSPC", "ftruncate", this.path);

@@ -700,8 +700,9 @@ export class PartitionLog {
 
   /**
    * Whole batches from the one containing fetchOffset, at most maxBytes in total (the first
-   * batch is returned whole even if larger when minOneBatch). Batches of sealed segments are
-   * zero-copy views of a read-only mapping; they may continue into later segments.
+   * batch is returned whole even if larger when minOneBatch). Batches are zero-copy views of a
+   * read-only mapping (but short reads at the log end: Segment.slice); they may continue into
+   * later segments.
    * "out-of-range" if fetchOffset < logStartOffset or > nextOffset; [] if == nextOffset.
    */
   read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): { batches: Uint8Array[] } | "out-of-range" {

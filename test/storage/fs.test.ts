@@ -38,8 +38,19 @@ for (const [name, make] of impls) {
       expect(fs.size(`${root}/a/x.log`)).toBe(4);
       f.close();
       expect(Array.from(fs.open(`${root}/a/x.log`).read(0, 100))).toEqual([1, 2, 3, 4]);
-      expect(Array.from(fs.mmap(`${root}/a/x.log`))).toEqual([1, 2, 3, 4]);
-      fs.unmap(`${root}/a/x.log`);
+      const whole = fs.mmap(`${root}/a/x.log`);
+      expect(Array.from(whole)).toEqual([1, 2, 3, 4]);
+      const head = fs.mmap(`${root}/a/x.log`, 3);
+      expect(Array.from(head)).toEqual([1, 2, 3]);
+      const clamped = fs.mmap(`${root}/a/x.log`, 100);
+      expect(clamped.length).toBe(4); // clamped to the file, as Bun.mmap's size is
+      const g = fs.open(`${root}/a/x.log`);
+      g.append(new Uint8Array([5])); // appending to a mapped file is fine; the mapping keeps its length
+      g.close();
+      expect(head.length).toBe(3);
+      fs.unmap(`${root}/a/x.log`, whole);
+      fs.unmap(`${root}/a/x.log`, head);
+      fs.unmap(`${root}/a/x.log`, clamped);
       fs.writeFileAtomic(`${root}/a/c.txt`, new TextEncoder().encode("hi"));
       expect(fs.list(`${root}/a`).sort()).toEqual(["b", "c.txt", "x.log"]);
       fs.rename(`${root}/a/c.txt`, `${root}/a/d.txt`);
@@ -151,11 +162,35 @@ describe("MemoryFileSystem crashes", () => {
     expect(() => fs.mmap("/d/empty-not-there")).toThrow();
     fs.writeFileAtomic("/d/empty", new Uint8Array(0));
     expect(() => fs.mmap("/d/empty")).toThrow();
-    fs.mmap("/d/f");
+    const m = fs.mmap("/d/f");
     expect(() => fs.truncate("/d/f", 0)).toThrow();
     expect(() => fs.remove("/d/f")).toThrow();
-    fs.unmap("/d/f");
+    fs.unmap("/d/f", m);
     fs.remove("/d/f");
     expect(fs.exists("/d/f")).toBe(false);
+  });
+
+  test("a mapping of a growing file's first bytes: truncation may go down to its length, never below", () => {
+    const fs = new MemoryFileSystem();
+    fs.mkdir("/d");
+    const f = fs.open("/d/log");
+    f.append(new Uint8Array([1, 2, 3, 4]));
+    const short = fs.mmap("/d/log", 2);
+    const long = fs.mmap("/d/log", 4);
+    f.append(new Uint8Array([5, 6])); // appended after mapping: in neither mapping
+    expect(Array.from(long)).toEqual([1, 2, 3, 4]);
+    expect(fs.mappedLengths("/d/log").sort()).toEqual([2, 4]);
+    f.truncate(4); // the undo of a failed append: back to what was mapped
+    expect(() => f.truncate(3)).toThrow(/below a mapping of 4 bytes/);
+    expect(() => fs.truncate("/d/log", 3)).toThrow(/below a mapping of 4 bytes/);
+    expect(() => fs.rename("/d/log", "/d/log.deleted")).toThrow(/unmap first/);
+    fs.unmap("/d/log", long);
+    f.truncate(2); // the 2-byte mapping still allows this
+    expect(() => f.truncate(1)).toThrow(/below a mapping of 2 bytes/);
+    fs.unmap("/d/log", short);
+    f.truncate(0);
+    expect(fs.mappedLengths("/d/log")).toEqual([]);
+    fs.rename("/d/log", "/d/log.deleted");
+    expect(fs.exists("/d/log.deleted")).toBe(true);
   });
 });
