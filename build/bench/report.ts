@@ -103,6 +103,14 @@ export function stats(values: number[]): Stats | null {
   return { n: v.length, min: v[0]!, median, max: v[v.length - 1]! };
 }
 
+/**
+ * The samples (or failures) of two of a round's sessions as a table set's Kafka and Bunka columns,
+ * e.g. Bunka with page-cache acknowledgements ("bunka-pagecache") against Kafka.
+ */
+export function asPair<T extends { broker: BrokerName }>(xs: T[], kafka: BrokerName, bunka: BrokerName): T[] {
+  return xs.flatMap((x): T[] => (x.broker === kafka ? [{ ...x, broker: "kafka" }] : x.broker === bunka ? [{ ...x, broker: "bunka" }] : []));
+}
+
 export function summarize(samples: Sample[]): MetricSummary[] {
   return METRICS.map((metric) => {
     const of = (broker: BrokerName) => samples.filter((s) => s.metric === metric.id && s.broker === broker);
