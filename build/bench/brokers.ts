@@ -28,6 +28,8 @@ export interface RunningBroker {
   /** Spawn → first ApiVersions answer, ms. */
   startupMs: number;
   logPath: string;
+  /** log.dirs: <topic>-<partition>/ directories of segments. */
+  dataDir: string;
   /** SIGTERM, wait (SIGKILL after the timeout); returns the shutdown time in ms. */
   stop(): Promise<number>;
   exited(): boolean;
@@ -180,7 +182,9 @@ async function spawnAndProbe(name: BrokerName, argv: string[], port: number, log
     throw new Error(`${name} did not answer ApiVersions on port ${port} ${exited ? "(it exited)" : `within ${START_TIMEOUT_MS / 1000} s`}:\n${tail}`);
   }
   return {
-    name, pid: proc.pid, bootstrap: `127.0.0.1:${port}`, startupMs, logPath, stop, exited: () => exited, exitStatus,
+    name, pid: proc.pid, bootstrap: `127.0.0.1:${port}`, startupMs, logPath,
+    dataDir: join(cwd, "data"), // both brokers' log.dirs: <run dir>/data
+    stop, exited: () => exited, exitStatus,
     onCrash: (cb) => crashCallbacks.push(cb),
   };
 }

@@ -27,6 +27,7 @@ export const WORKLOADS: WorkloadDef[] = [
   { id: "d", title: "(d) end-to-end latency (produce → consume) at a fixed rate, 1 KiB records, acks=all" },
   { id: "e", title: "(e) start-up (process spawn → first ApiVersions answer) and shutdown" },
   { id: "f", title: "(f) broker memory (VmRSS of the broker process; Kafka: the java process)" },
+  { id: "g", title: "(g) consume as many 1 KiB records as (a), from the beginning of a topic of small segments (mostly rolled ones)" },
 ];
 
 export const METRICS: MetricDef[] = [
@@ -57,6 +58,10 @@ export const METRICS: MetricDef[] = [
   { id: "f.idle", workload: "f", label: "RSS idle (3 s after start-up)", unit: "MiB", better: "lower", target: 0.2 },
   { id: "f.after_a", workload: "f", label: "RSS at the end of (a)", unit: "MiB", better: "lower", target: 0.2 },
   { id: "f.peak", workload: "f", label: "peak RSS (VmHWM) over the session", unit: "MiB", better: "lower" },
+  { id: "g.java.fetch", workload: "g", label: "Java ConsumerPerformance (group), fetch", unit: "MiB/s", better: "higher" },
+  { id: "g.java.cpu", workload: "g", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+  { id: "g.rdkafka.mibs", workload: "g", label: "librdkafka (kcat -C, assign)", unit: "MiB/s", better: "higher" },
+  { id: "g.rdkafka.cpu", workload: "g", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
 ];
 
 export interface Sample {

@@ -6,12 +6,12 @@
 // (empty log dir; Kafka formatted with kafka-storage format), measures its start-up (e) and idle
 // RSS (f), creates the bench topics with the Admin client, warms it up (256 MiB produced and
 // consumed, not measured: a fresh JVM compiles its hot paths), then runs (a) 1 KiB acks=1 at full
-// speed, (b) 100-byte acks=all idempotent, (c) a consume of what (a) wrote, (d) end-to-end
-// latency at a fixed rate — each with a Java client (Kafka's ProducerPerformance /
-// ConsumerPerformance, or java/BenchClient.java) and a librdkafka one (kcat, or rdkafka_e2e.py) —
-// and stops the broker. With --pin the broker runs on one CPU and everything else on the others
-// (taskset). A workload that fails is recorded with its reason and the session goes on; both
-// brokers are always stopped, also on failure or ^C.
+// speed, (b) 100-byte acks=all idempotent, (c) a consume of what (a) wrote, (g) the same from a
+// topic of small segments (mostly rolled ones), (d) end-to-end latency at a fixed rate — each with
+// a Java client (Kafka's ProducerPerformance / ConsumerPerformance, or java/BenchClient.java) and
+// a librdkafka one (kcat, or rdkafka_e2e.py) — and stops the broker. With --pin the broker runs on
+// one CPU and everything else on the others (taskset). A workload that fails is recorded with its
+// reason and the session goes on; both brokers are always stopped, also on failure or ^C.
 //
 // Output: bench-results/<time>/{results.json,chart.svg,summary.txt,summary.md,logs/}, and for a
 // full run a copy at build/bench/results/latest.{json,svg,md} (committed; README.md "Performance").
@@ -32,7 +32,7 @@ import { asPair, markdownTables, METRICS, summarize, textTables, type Failure, t
 import { svgChart } from "./svg-chart.ts";
 import {
   A_RECORD_BYTES, B_RECORD_BYTES, compileBenchClient, consumerPerf, createTopics, e2eLatency, kcatConsume,
-  kcatProduce, killRunningTools, payloadFile, producerPerf, TOPICS, WorkloadError, writeToolsLog4j,
+  kcatProduce, killRunningTools, payloadFile, producerPerf, rolledSegmentBytes, TOPICS, WorkloadError, writeToolsLog4j,
   type Sizes, type Tools,
 } from "./workloads.ts";
 
@@ -116,6 +116,8 @@ const sizes: Sizes = {
 };
 /** 1 KiB records produced and consumed, unmeasured, at the start of every session. */
 const warmupRecords = opt["warmup"] !== undefined ? Math.floor(parseBytes(opt["warmup"]) / A_RECORD_BYTES) : Math.min(262144, Math.floor(sizes.aRecords / 4));
+/** segment.bytes of the (g) topic: small enough that most of what (g) reads is in rolled segments. */
+const gSegmentBytes = rolledSegmentBytes(sizes.aRecords * A_RECORD_BYTES, sizes.partitions);
 const settings: CommonSettings = {
   numPartitions: sizes.partitions,
   segmentBytes: num(opt["segment-bytes"], GiB),
@@ -333,7 +335,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
     await Bun.sleep(3000);
     put("f.idle", memoryKiB(b.pid).rss / 1024);
 
-    await step("setup", "topics", [], () => createTopics(b.bootstrap, logs, "topics", sizes.partitions));
+    await step("setup", "topics", [], () => createTopics(b.bootstrap, logs, "topics", sizes.partitions, gSegmentBytes));
 
     // Warm-up, not measured: a fresh JVM (or JavaScriptCore) compiles its hot paths during the
     // first few hundred MiB; (a)-(d) measure the steady state. Start-up and idle RSS are above.
@@ -409,6 +411,39 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       put("c.rdkafka.cpu", cpuS / aGiB);
       say(`  ${broker} c.rdkafka: ${res.mibPerSec.toFixed(1)} MiB/s`);
     });
+    // (g): the same records into a topic of small segments (written by kcat, not measured), then
+    // read from the beginning: all but the last segment of each partition are rolled ones.
+    const gMetrics = ["g.java.fetch", "g.java.cpu", "g.rdkafka.mibs", "g.rdkafka.cpu"];
+    const gOk = await step("g", "g.fill", gMetrics, async () => {
+      if (!haveKcat) throw new WorkloadError("kcat is not installed (apt-get install kcat failed)");
+      await kcatProduce({
+        bootstrap: b.bootstrap, topic: TOPICS.gRolled, file: aFile, records: sizes.aRecords, recordBytes: A_RECORD_BYTES,
+        props: ["acks=1"], tools: logs, name: "g.fill", sizes,
+      });
+      const segments = segmentCounts(b.dataDir, TOPICS.gRolled);
+      if (segments.length === 0 || Math.min(...segments) < 2) {
+        throw new WorkloadError(`${TOPICS.gRolled}: segments per partition ${segments.join(",") || "none found"} (segment.bytes=${gSegmentBytes}): a partition with nothing rolled`);
+      }
+      say(`  ${broker} g.fill: ${segments.reduce((x, y) => x + y, 0)} segments in ${segments.length} partitions`);
+    });
+    await step("g", "g.java", ["g.java.fetch", "g.java.cpu"], async () => {
+      if (!gOk) throw new WorkloadError("nothing to consume: filling the topic failed");
+      const { res, cpuS } = await measured(() => consumerPerf({
+        bootstrap: b.bootstrap, topic: TOPICS.gRolled, records: sizes.aRecords, group: `bench-g-${round}`, tools: logs, name: "g.java",
+      }));
+      put("g.java.fetch", res.fetchMibPerSec);
+      put("g.java.cpu", cpuS / aGiB);
+      say(`  ${broker} g.java: fetch ${res.fetchMibPerSec.toFixed(1)} MiB/s (broker CPU ${cpuS.toFixed(1)} s)`);
+    });
+    await step("g", "g.rdkafka", ["g.rdkafka.mibs", "g.rdkafka.cpu"], async () => {
+      if (!gOk) throw new WorkloadError("nothing to consume: filling the topic failed");
+      const { res, cpuS } = await measured(() => kcatConsume({
+        bootstrap: b.bootstrap, topic: TOPICS.gRolled, records: sizes.aRecords, recordBytes: A_RECORD_BYTES, tools: logs, name: "g.rdkafka",
+      }));
+      put("g.rdkafka.mibs", res.mibPerSec);
+      put("g.rdkafka.cpu", cpuS / aGiB);
+      say(`  ${broker} g.rdkafka: ${res.mibPerSec.toFixed(1)} MiB/s (broker CPU ${cpuS.toFixed(1)} s)`);
+    });
     for (const client of ["java", "rdkafka"] as const) {
       await step("d", `d.${client}`, [`d.${client}.p50`, `d.${client}.p99`, `d.${client}.p999`], async () => {
         if (client === "rdkafka" && !havePyRdkafka) throw new WorkloadError("python3-confluent-kafka is not installed");
@@ -437,6 +472,12 @@ async function session(round: number, position: number, broker: BrokerName): Pro
     });
     say(`round ${round} ${broker}: session took ${seconds.toFixed(0)} s (load average ${loadBefore} → ${loadavg()})`);
   }
+}
+
+/** Segment files (.log) per partition directory of a topic under a log dir. */
+function segmentCounts(dataDir: string, topic: string): number[] {
+  const dirs = existsSync(dataDir) ? readdirSync(dataDir).filter((d) => d.startsWith(`${topic}-`) && /^\d+$/.test(d.slice(topic.length + 1))) : [];
+  return dirs.map((d) => readdirSync(join(dataDir, d)).filter((f) => f.endsWith(".log")).length);
 }
 
 function tailOf(path: string): string {
@@ -499,7 +540,7 @@ const versions = {
 const command = `bun run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 const config = {
   rounds, roundsRun, order, roundOrders: Array.from({ length: roundsRun }, (_, i) => orderOf(i + 1)),
-  pinned: pinning, pinNote, portRange,
+  pinned: pinning, pinNote, portRange, gSegmentBytes,
   sizes, settings, kafkaHeap, warmupRecords,
   dataBytes: sizes.aRecords * A_RECORD_BYTES,
   brokerSettings: "one node, one replica, num.partitions and log.segment.bytes as above, auto.create.topics.enable=true, " +
