@@ -558,8 +558,8 @@ const result = {
   sessions,
 };
 
-const subtitle = `${command} · ${roundsRun} round(s), order alternating · Kafka ${kafkaVersion} (${kafkaHeap}) vs Bunka ${git.commit}${git.uncommittedFiles ? "+wip" : ""} · ${pinNote}`;
-const machineLine = `${machine.cores} × ${cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel} · ${result.meta.date.slice(0, 16).replace("T", " ")} UTC`;
+const subtitle = `${command} · ${roundsRun} round(s), order alternating · Kafka ${kafkaVersion} (${kafkaHeap}) vs Bunka ${git.commit}${git.uncommittedFiles ? "+wip" : ""}`;
+const machineLine = `${machine.cores} × ${cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel} · ${result.meta.date.slice(0, 16).replace("T", " ")} UTC · ${pinNote}`;
 const tableSets: { heading: string; summary: MetricSummary[]; failures: Failure[] }[] = [
   {
     heading: "Bunka as it ships (acknowledged once fsynced, group commit) vs Kafka (page-cache acknowledgements):",
