@@ -9,8 +9,11 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
-/** "bunka-pagecache": Bunka with bunka.fsync.before.ack=false (Kafka's page-cache acknowledgements). */
-export type BrokerName = "kafka" | "bunka" | "bunka-pagecache";
+/**
+ * "bunka-pagecache": Bunka with bunka.fsync.before.ack=false (Kafka's page-cache acknowledgements);
+ * "kafka-flush": Kafka with log.flush.interval.messages=1 (it fsyncs after every append).
+ */
+export type BrokerName = "kafka" | "bunka" | "bunka-pagecache" | "kafka-flush";
 
 /** Settings both brokers get (written as Kafka's server.properties keys). */
 export interface CommonSettings {
@@ -25,6 +28,8 @@ export interface RunningBroker {
   /** Spawn → first ApiVersions answer, ms. */
   startupMs: number;
   logPath: string;
+  /** log.dirs: <topic>-<partition>/ directories of segments. */
+  dataDir: string;
   /** SIGTERM, wait (SIGKILL after the timeout); returns the shutdown time in ms. */
   stop(): Promise<number>;
   exited(): boolean;
@@ -53,6 +58,10 @@ export async function startKafka(opts: {
   port: number; runDir: string; heapOpts: string; settings: CommonSettings;
   /** More server.properties lines (a bench of one feature). */
   extraProperties?: string[];
+  /** Run the broker on these CPUs only (taskset -c list, e.g. "0"). */
+  cpus?: string;
+  /** The name it is reported under (default "kafka"). */
+  name?: BrokerName;
 }): Promise<RunningBroker> {
   rmSync(opts.runDir, { recursive: true, force: true });
   const props = [
@@ -70,7 +79,7 @@ export async function startKafka(opts: {
   if (cmd.exitCode !== 0) throw new Error(`kafka-run.sh server-cmd failed: ${cmd.stderr.toString().slice(-2000)}`);
   const argv = cmd.stdout.toString().split("\n").filter((a) => a !== "");
   const logPath = join(opts.runDir, "logs/stdout.log");
-  return spawnAndProbe("kafka", argv, opts.port, logPath, opts.runDir);
+  return spawnAndProbe(opts.name ?? "kafka", pinned(argv, opts.cpus), opts.port, logPath, opts.runDir);
 }
 
 export async function startBunka(opts: {
@@ -80,6 +89,10 @@ export async function startBunka(opts: {
   keepData?: boolean;
   /** More server.properties lines (a bench of one feature, e.g. the cleaner's schedule). */
   extraProperties?: string[];
+  /** Run the broker on these CPUs only (taskset -c list, e.g. "0"). */
+  cpus?: string;
+  /** The name it is reported under (default "bunka"). */
+  name?: BrokerName;
 }): Promise<RunningBroker> {
   if (!opts.keepData) rmSync(opts.runDir, { recursive: true, force: true });
   mkdirSync(opts.runDir, { recursive: true });
@@ -101,7 +114,27 @@ export async function startBunka(opts: {
   ].join("\n");
   const propsPath = join(opts.runDir, "server.properties");
   writeFileSync(propsPath, config);
-  return spawnAndProbe("bunka", [...opts.command, propsPath], opts.port, join(opts.runDir, "broker.log"), opts.runDir);
+  return spawnAndProbe(opts.name ?? "bunka", pinned([...opts.command, propsPath], opts.cpus), opts.port, join(opts.runDir, "broker.log"), opts.runDir);
+}
+
+// taskset execs the command, so the pid spawned is the broker's own (its /proc CPU and memory).
+function pinned(argv: string[], cpus: string | undefined): string[] {
+  return cpus === undefined ? argv : ["taskset", "-c", cpus, ...argv];
+}
+
+/** The CPUs a process may run on (Cpus_allowed_list of /proc/<pid>/status, e.g. "0-1"), or "" if gone. */
+export function allowedCpus(pid: number | "self"): string {
+  return /^Cpus_allowed_list:\s*(\S+)/m.exec(safeRead(`/proc/${pid}/status`))?.[1] ?? "";
+}
+
+/** A cpu list ("0-2,5") as CPU numbers. */
+export function parseCpuList(list: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.split(",").filter((p) => p !== "")) {
+    const [lo, hi] = part.split("-").map(Number);
+    for (let c = lo!; c <= (hi ?? lo!); c++) cpus.push(c);
+  }
+  return cpus;
 }
 
 async function spawnAndProbe(name: BrokerName, argv: string[], port: number, logPath: string, cwd: string): Promise<RunningBroker> {
@@ -149,7 +182,9 @@ async function spawnAndProbe(name: BrokerName, argv: string[], port: number, log
     throw new Error(`${name} did not answer ApiVersions on port ${port} ${exited ? "(it exited)" : `within ${START_TIMEOUT_MS / 1000} s`}:\n${tail}`);
   }
   return {
-    name, pid: proc.pid, bootstrap: `127.0.0.1:${port}`, startupMs, logPath, stop, exited: () => exited, exitStatus,
+    name, pid: proc.pid, bootstrap: `127.0.0.1:${port}`, startupMs, logPath,
+    dataDir: join(cwd, "data"), // both brokers' log.dirs: <run dir>/data
+    stop, exited: () => exited, exitStatus,
     onCrash: (cb) => crashCallbacks.push(cb),
   };
 }
@@ -225,13 +260,43 @@ function safeRead(path: string): string {
   try { return readFileSync(path, "utf8"); } catch { return ""; }
 }
 
-/** A free loopback port (and, with `pair`, the next one free as well: Kafka's controller port). */
-export async function freePort(pair = false): Promise<number> {
+/** Ports the benches listen on, both ends included. */
+export interface PortRange {
+  lo: number;
+  hi: number;
+}
+
+// Below the kernel's ephemeral range (32768-60999 by default: clients' own ports, and the tests'
+// `port: 0` listeners), clear of test/interop/run.sh's Kafka (20000-39999) and of
+// kafka-run.sh's default 19092.
+export const DEFAULT_PORT_RANGE: PortRange = { lo: 10000, hi: 18999 };
+
+/** "LO-HI" as a range (Kafka takes two neighbouring ports, so at least two). */
+export function parsePortRange(s: string): PortRange {
+  const m = /^(\d+)-(\d+)$/.exec(s.trim());
+  const lo = Number(m?.[1]);
+  const hi = Number(m?.[2]);
+  if (!m || lo < 1024 || hi > 65535 || hi - lo < 1) throw new Error(`not a port range (LO-HI, 1024-65535, at least two ports): ${s}`);
+  return { lo, hi };
+}
+
+/** The part of `range` inside the kernel's ephemeral port range, where a client socket may take a port between two sessions. */
+export function ephemeralOverlap(range: PortRange): PortRange | null {
+  const [elo, ehi] = safeRead("/proc/sys/net/ipv4/ip_local_port_range").trim().split(/\s+/).map(Number);
+  if (!elo || !ehi) return null;
+  const lo = Math.max(range.lo, elo);
+  const hi = Math.min(range.hi, ehi);
+  return lo <= hi ? { lo, hi } : null;
+}
+
+/** A free loopback port in `range` (and, with `pair`, the next one free as well: Kafka's controller port). */
+export async function freePort(pair = false, range: PortRange = DEFAULT_PORT_RANGE): Promise<number> {
+  const span = range.hi - range.lo + 1 - (pair ? 1 : 0);
   for (let i = 0; i < 50; i++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+    const port = range.lo + Math.floor(Math.random() * span);
     if (canBind(port) && (!pair || canBind(port + 1))) return port;
   }
-  throw new Error("no free loopback port found");
+  throw new Error(`no free loopback port found in ${range.lo}-${range.hi}`);
 }
 
 function canBind(port: number): boolean {

@@ -16,7 +16,7 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuSplitMs, freePort, killLiveBrokers, startBunka, type RunningBroker } from "./brokers.ts";
 import {
-  A_RECORD_BYTES, B_RECORD_BYTES, compileBenchClient, consumerPerf, createTopics, e2eLatency, kcatConsume, kcatProduce,
+  A_RECORD_BYTES, B_RECORD_BYTES, compileBenchClient, consumerPerf, createTopics, e2eLatency, kcatConsume, kcatProduce, rolledSegmentBytes,
   killRunningTools, payloadFile, producerPerf, TOPICS, writeToolsLog4j, type Sizes, type Tools,
 } from "./workloads.ts";
 
@@ -66,14 +66,14 @@ let b: RunningBroker | undefined;
 try {
   if (workload.startsWith("c.")) {
     b = await startBunka({ command: plain, port, runDir, settings });
-    await createTopics(b.bootstrap, tools, "topics", sizes.partitions);
+    await createTopics(b.bootstrap, tools, "topics", sizes.partitions, rolledSegmentBytes(sizes.aRecords * A_RECORD_BYTES, sizes.partitions));
     const file = await payloadFile(tools, A_RECORD_BYTES, sizes.aRecords);
     await kcatProduce({ bootstrap: b.bootstrap, topic: TOPICS.aJava, file, records: sizes.aRecords, recordBytes: A_RECORD_BYTES, props: ["acks=1"], tools, name: "fill", sizes });
     await b.stop();
     b = await startBunka({ command: profiled, port, runDir, settings, keepData: true });
   } else {
     b = await startBunka({ command: profiled, port, runDir, settings });
-    await createTopics(b.bootstrap, tools, "topics", sizes.partitions);
+    await createTopics(b.bootstrap, tools, "topics", sizes.partitions, rolledSegmentBytes(sizes.aRecords * A_RECORD_BYTES, sizes.partitions));
   }
   const cpu0 = cpuSplitMs(b.pid);
   const faults0 = minorFaults(b.pid);

@@ -27,6 +27,7 @@ export const WORKLOADS: WorkloadDef[] = [
   { id: "d", title: "(d) end-to-end latency (produce → consume) at a fixed rate, 1 KiB records, acks=all" },
   { id: "e", title: "(e) start-up (process spawn → first ApiVersions answer) and shutdown" },
   { id: "f", title: "(f) broker memory (VmRSS of the broker process; Kafka: the java process)" },
+  { id: "g", title: "(g) consume as many 1 KiB records as (a), from the beginning of a topic of small segments (mostly rolled ones)" },
 ];
 
 export const METRICS: MetricDef[] = [
@@ -57,6 +58,28 @@ export const METRICS: MetricDef[] = [
   { id: "f.idle", workload: "f", label: "RSS idle (3 s after start-up)", unit: "MiB", better: "lower", target: 0.2 },
   { id: "f.after_a", workload: "f", label: "RSS at the end of (a)", unit: "MiB", better: "lower", target: 0.2 },
   { id: "f.peak", workload: "f", label: "peak RSS (VmHWM) over the session", unit: "MiB", better: "lower" },
+  { id: "g.java.fetch", workload: "g", label: "Java ConsumerPerformance (group), fetch", unit: "MiB/s", better: "higher" },
+  { id: "g.java.cpu", workload: "g", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+  { id: "g.rdkafka.mibs", workload: "g", label: "librdkafka (kcat -C, assign)", unit: "MiB/s", better: "higher" },
+  { id: "g.rdkafka.cpu", workload: "g", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+];
+
+/** A headline row: a throughput metric and the broker CPU it cost, side by side. */
+export interface HeadlineDef {
+  label: string;
+  throughput: string;
+  cpu: string;
+}
+
+export const HEADLINES: HeadlineDef[] = [
+  { label: "(a) produce 1 KiB, acks=1: Java", throughput: "a.java.mibs", cpu: "a.java.cpu" },
+  { label: "(a) produce 1 KiB, acks=1: librdkafka", throughput: "a.rdkafka.mibs", cpu: "a.rdkafka.cpu" },
+  { label: "(b) produce 100 B, idempotent: Java", throughput: "b.java.recs", cpu: "b.java.cpu" },
+  { label: "(b) produce 100 B, idempotent: librdkafka", throughput: "b.rdkafka.recs", cpu: "b.rdkafka.cpu" },
+  { label: "(c) consume, active segment: Java", throughput: "c.java.fetch", cpu: "c.java.cpu" },
+  { label: "(c) consume, active segment: librdkafka", throughput: "c.rdkafka.mibs", cpu: "c.rdkafka.cpu" },
+  { label: "(g) consume, rolled segments: Java", throughput: "g.java.fetch", cpu: "g.java.cpu" },
+  { label: "(g) consume, rolled segments: librdkafka", throughput: "g.rdkafka.mibs", cpu: "g.rdkafka.cpu" },
 ];
 
 export interface Sample {
@@ -103,6 +126,14 @@ export function stats(values: number[]): Stats | null {
   return { n: v.length, min: v[0]!, median, max: v[v.length - 1]! };
 }
 
+/**
+ * The samples (or failures) of two of a round's sessions as a table set's Kafka and Bunka columns,
+ * e.g. Bunka with page-cache acknowledgements ("bunka-pagecache") against Kafka.
+ */
+export function asPair<T extends { broker: BrokerName }>(xs: T[], kafka: BrokerName, bunka: BrokerName): T[] {
+  return xs.flatMap((x): T[] => (x.broker === kafka ? [{ ...x, broker: "kafka" }] : x.broker === bunka ? [{ ...x, broker: "bunka" }] : []));
+}
+
 export function summarize(samples: Sample[]): MetricSummary[] {
   return METRICS.map((metric) => {
     const of = (broker: BrokerName) => samples.filter((s) => s.metric === metric.id && s.broker === broker);
@@ -136,10 +167,17 @@ function fmtStats(s: Stats | null, failed: number): string {
   return failed > 0 ? `${core} (${failed} failed)` : core;
 }
 
+const fmtR = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
+
 function fmtRatio(s: Stats | null): string {
   if (s === null) return "—";
-  const r = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
-  return s.n === 1 ? `${r(s.median)}×` : `${r(s.min)} / ${r(s.median)} / ${r(s.max)}×`;
+  return s.n === 1 ? `${fmtR(s.median)}×` : `${fmtR(s.min)} / ${fmtR(s.median)} / ${fmtR(s.max)}×`;
+}
+
+/** "0.72× (0.65–0.90)": the median first, for the headline. */
+function fmtRatioMedianFirst(s: Stats | null): string {
+  if (s === null) return "—";
+  return s.n === 1 ? `${fmtR(s.median)}×` : `${fmtR(s.median)}× (${fmtR(s.min)}–${fmtR(s.max)})`;
 }
 
 function fmtTarget(m: MetricSummary): string {
@@ -186,9 +224,33 @@ function failureLines(workload: string, failures: Failure[]): string[] {
   });
 }
 
-/** Plain-text tables, one per workload. */
+/** The headline rows that have a value; each cell a median (the ratio with its min–max). */
+function headlineRows(summary: MetricSummary[]): string[][] {
+  const byId = new Map(summary.map((m) => [m.metric.id, m]));
+  const median = (x: Stats | null, unit: string) => (x === null ? "—" : `${fmt(x.median)} ${unit}`);
+  return HEADLINES.flatMap((h) => {
+    const t = byId.get(h.throughput);
+    const c = byId.get(h.cpu);
+    if (!t || !c || (t.kafka === null && t.bunka === null)) return [];
+    return [[h.label, median(t.kafka, t.metric.unit), median(t.bunka, t.metric.unit), fmtRatioMedianFirst(t.ratio),
+      median(c.kafka, c.metric.unit), median(c.bunka, c.metric.unit), fmtRatioMedianFirst(c.ratio)]];
+  });
+}
+
+const HEADLINE_TITLE = "Headline: throughput and the broker CPU time it took, medians over the rounds (ratio: Bunka/Kafka, min–max)";
+const HEADLINE_HEAD = ["", "Kafka", "Bunka", "Bunka/Kafka", "Kafka CPU", "Bunka CPU", "CPU Bunka/Kafka"];
+
+/** Plain-text tables: the headline, then one per workload. */
 export function textTables(summary: MetricSummary[], failures: Failure[]): string {
   const out: string[] = [];
+  const headline = headlineRows(summary);
+  if (headline.length > 0) {
+    const all = [HEADLINE_HEAD, ...headline];
+    const widths = HEADLINE_HEAD.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+    out.push(HEADLINE_TITLE);
+    for (const r of all) out.push(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+    out.push("");
+  }
   for (const w of WORKLOADS) {
     const rows = rowsFor(w.id, summary, failures);
     const all = [{ ...HEAD, label: w.title }, ...rows];
@@ -210,6 +272,14 @@ export function textTables(summary: MetricSummary[], failures: Failure[]): strin
 /** The same tables in Markdown. */
 export function markdownTables(summary: MetricSummary[], failures: Failure[]): string {
   const out: string[] = [];
+  const headline = headlineRows(summary);
+  if (headline.length > 0) {
+    out.push(`**${HEADLINE_TITLE}**`, "");
+    out.push(`| | throughput Kafka | Bunka | Bunka/Kafka | broker CPU Kafka | Bunka | Bunka/Kafka |`);
+    out.push("|---|--:|--:|--:|--:|--:|--:|");
+    for (const r of headline) out.push(`| ${r.join(" | ")} |`);
+    out.push("");
+  }
   for (const w of WORKLOADS) {
     out.push(`**${w.title}**`, "");
     out.push(`| | unit | Kafka min / median / max | Bunka min / median / max | Bunka/Kafka min / median / max | target |`);

@@ -1,13 +1,16 @@
 // Bunka against Apache Kafka, side by side, with Kafka's own perf tools: `bun run bench`.
 //
-// Each round runs one session per broker, in the order Kafka, Bunka (A B A B ...). A session
-// starts the broker fresh (empty log dir; Kafka formatted with kafka-storage format), measures
-// its start-up (e) and idle RSS (f), creates the bench topics with the Admin client, warms it up
-// (256 MiB produced and consumed, not measured: a fresh JVM compiles its hot paths), then runs
-// (a) 1 KiB acks=1 at full speed, (b) 100-byte acks=all idempotent, (c) a consume of what (a)
-// wrote, (d) end-to-end latency at a fixed rate — each with a Java client (Kafka's
-// ProducerPerformance / ConsumerPerformance, or java/BenchClient.java) and a librdkafka one
-// (kcat, or rdkafka_e2e.py) — and stops the broker. A workload that fails is recorded with its
+// Each round runs one session per broker: Kafka, Bunka (durable, its default), Bunka with
+// page-cache acknowledgements and, with --kafka-flush, Kafka fsyncing every append; odd rounds in
+// that order, even rounds in reverse (A B C, C B A, ...). A session starts the broker fresh
+// (empty log dir; Kafka formatted with kafka-storage format), measures its start-up (e) and idle
+// RSS (f), creates the bench topics with the Admin client, warms it up (256 MiB produced and
+// consumed, not measured: a fresh JVM compiles its hot paths), then runs (a) 1 KiB acks=1 at full
+// speed, (b) 100-byte acks=all idempotent, (c) a consume of what (a) wrote, (g) the same from a
+// topic of small segments (mostly rolled ones), (d) end-to-end latency at a fixed rate — each with
+// a Java client (Kafka's ProducerPerformance / ConsumerPerformance, or java/BenchClient.java) and
+// a librdkafka one (kcat, or rdkafka_e2e.py) — and stops the broker. With --pin the broker runs on
+// one CPU and everything else on the others (taskset). A workload that fails is recorded with its
 // reason and the session goes on; both brokers are always stopped, also on failure or ^C.
 //
 // Output: bench-results/<time>/{results.json,chart.svg,summary.txt,summary.md,logs/}, and for a
@@ -15,20 +18,21 @@
 //
 //   bun run bench [--rounds N] [--data 1GiB] [--b-records N] [--latency-rate N]
 //                 [--latency-seconds S] [--quick] [--max-minutes M] [--out DIR] [--no-latest]
+//                 [--pin] [--kafka-flush] [--port-range LO-HI]
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  cpuMs, freePort, killLiveBrokers, memoryKiB, startBunka, startKafka,
-  type BrokerName, type CommonSettings, type RunningBroker,
+  allowedCpus, cpuMs, DEFAULT_PORT_RANGE, ephemeralOverlap, freePort, killLiveBrokers, memoryKiB, parseCpuList, parsePortRange,
+  startBunka, startKafka, type BrokerName, type CommonSettings, type RunningBroker,
 } from "./brokers.ts";
-import { markdownTables, METRICS, summarize, textTables, type Failure, type Sample } from "./report.ts";
+import { asPair, markdownTables, METRICS, summarize, textTables, type Failure, type MetricSummary, type Sample } from "./report.ts";
 import { svgChart } from "./svg-chart.ts";
 import {
   A_RECORD_BYTES, B_RECORD_BYTES, compileBenchClient, consumerPerf, createTopics, e2eLatency, kcatConsume,
-  kcatProduce, killRunningTools, payloadFile, producerPerf, TOPICS, WorkloadError, writeToolsLog4j,
+  kcatProduce, killRunningTools, payloadFile, producerPerf, rolledSegmentBytes, TOPICS, WorkloadError, writeToolsLog4j,
   type Sizes, type Tools,
 } from "./workloads.ts";
 
@@ -57,13 +61,16 @@ const { values: opt } = parseArgs({
     latest: { type: "boolean" },
     "no-latest": { type: "boolean" },
     "no-pagecache": { type: "boolean" },
+    "kafka-flush": { type: "boolean" },
+    pin: { type: "boolean" },
+    "port-range": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 
 if (opt.help) {
   console.log(`bun run bench [options]   (Bunka vs Apache Kafka, side by side; see README.md, Performance)
-  --rounds N            rounds, each one session per broker, Kafka then Bunka (default 5; --quick: 1)
+  --rounds N            rounds, each one session per broker, in reverse order every other round (default 5; --quick: 1)
   --data SIZE           bytes of 1 KiB records written in (a) and consumed in (c) (default 1GiB; --quick: 128MiB)
   --b-records N         100-byte records in (b) (default 1000000; --quick: 200000)
   --latency-rate N      records/s in (d) (default 1000)
@@ -77,7 +84,13 @@ if (opt.help) {
   --quick               a short run (1 round, smaller sizes); does not update build/bench/results/latest.*
   --latest / --no-latest   do / do not copy the results to build/bench/results/latest.* (default: not with --quick)
   --no-pagecache        skip the third session per round: Bunka with bunka.fsync.before.ack=false (Kafka's
-                        page-cache acknowledgements); Bunka's default acknowledges only once fsynced`);
+                        page-cache acknowledgements); Bunka's default acknowledges only once fsynced
+  --kafka-flush         a fourth session per round: Kafka with log.flush.interval.messages=1 (fsync after every
+                        append), compared with durable Bunka in a third table set
+  --pin                 the broker on one CPU, the load generators (and the bench) on the others (taskset);
+                        needs 2 CPUs, runs unpinned (and says so) with fewer
+  --port-range LO-HI    the ports the brokers listen on (default ${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi}: below the kernel's
+                        ephemeral ports and clear of the interop tests' 20000-39999)`);
   process.exit(0);
 }
 
@@ -103,6 +116,8 @@ const sizes: Sizes = {
 };
 /** 1 KiB records produced and consumed, unmeasured, at the start of every session. */
 const warmupRecords = opt["warmup"] !== undefined ? Math.floor(parseBytes(opt["warmup"]) / A_RECORD_BYTES) : Math.min(262144, Math.floor(sizes.aRecords / 4));
+/** segment.bytes of the (g) topic: small enough that most of what (g) reads is in rolled segments. */
+const gSegmentBytes = rolledSegmentBytes(sizes.aRecords * A_RECORD_BYTES, sizes.partitions);
 const settings: CommonSettings = {
   numPartitions: sizes.partitions,
   segmentBytes: num(opt["segment-bytes"], GiB),
@@ -113,8 +128,15 @@ const writeLatest = opt["no-latest"] ? false : opt.latest ? true : !quick;
 const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 const outDir = opt.out ?? join(ROOT, "bench-results", stamp);
 // Bunka as it ships (acknowledgements after fsync) and, unless --no-pagecache, Bunka acknowledging
-// from the page cache as Kafka does, each side by side with Kafka.
-const order: BrokerName[] = opt["no-pagecache"] ? ["kafka", "bunka"] : ["kafka", "bunka", "bunka-pagecache"];
+// from the page cache as Kafka does, each side by side with Kafka; with --kafka-flush also a Kafka
+// that fsyncs every append, side by side with durable Bunka.
+const order: BrokerName[] = [
+  "kafka", "bunka", ...(opt["no-pagecache"] ? [] : ["bunka-pagecache" as const]), ...(opt["kafka-flush"] ? ["kafka-flush" as const] : []),
+];
+// Every other round in reverse (A B C, C B A, ...): no broker always runs first (cold machine) or
+// last (after the others' page cache and heat).
+const orderOf = (round: number): BrokerName[] => (round % 2 === 1 ? order : [...order].reverse());
+const portRange = opt["port-range"] ? parsePortRange(opt["port-range"]) : DEFAULT_PORT_RANGE;
 
 // ---- stop everything on the way out -----------------------------------------------------------
 
@@ -200,20 +222,44 @@ say(`payload files for kcat (${(sizes.aRecords * (A_RECORD_BYTES + 1) / MiB).toF
 const aFile = await payloadFile(tools, A_RECORD_BYTES, sizes.aRecords);
 const bFile = await payloadFile(tools, B_RECORD_BYTES, sizes.bRecords);
 
-const kafkaPort = await freePort(true);
-const bunkaPort = await freePort();
+const overlap = ephemeralOverlap(portRange);
+if (overlap) say(`warning: --port-range ${portRange.lo}-${portRange.hi} overlaps the kernel's ephemeral ports (${overlap.lo}-${overlap.hi}): a client socket may take a broker's port between sessions`);
+
+// --pin: the broker on the first CPU this process may use, the load generators on the rest. This
+// process moves to the load CPUs (its children, the tools, inherit that); each broker is started
+// under taskset on its own CPU. The same for every broker.
+interface Pinning { brokerCpus: string; loadCpus: string }
+let pinning: Pinning | null = null;
+let pinNote = "not pinned: broker and load generators share all CPUs";
+if (opt.pin) {
+  const cpus = parseCpuList(allowedCpus("self"));
+  if (cpus.length < 2) pinNote = `NOT pinned (--pin needs 2 CPUs, ${cpus.length} available): broker and load generators share the CPU`;
+  else if (!sh(["which", "taskset"]).ok) pinNote = "NOT pinned (--pin needs taskset, util-linux): broker and load generators share all CPUs";
+  else {
+    const want: Pinning = { brokerCpus: String(cpus[0]), loadCpus: cpus.slice(1).join(",") };
+    const moved = sh(["taskset", "-a", "-p", "-c", want.loadCpus, String(process.pid)]);
+    pinning = moved.ok && parseCpuList(allowedCpus("self")).join(",") === want.loadCpus ? want : null;
+    pinNote = pinning ? `pinned: broker on CPU ${pinning.brokerCpus}, load generators on CPU ${pinning.loadCpus}`
+      : `NOT pinned (taskset -p ${process.pid} failed: ${moved.err.split("\n")[0] || allowedCpus("self")}): broker and load generators share all CPUs`;
+  }
+  say(pinNote);
+}
 
 // ---- the sessions -------------------------------------------------------------------------------
 
 const samples: Sample[] = [];
 const failures: Failure[] = [];
-const sessions: { round: number; broker: BrokerName; startedAt: string; seconds: number; loadavgBefore: string; loadavgAfter: string; pid: number }[] = [];
+/** One line per session; `position` is its place in the round's order (1 = first). */
+const sessions: {
+  round: number; position: number; broker: BrokerName; startedAt: string; seconds: number; loadavgBefore: string; loadavgAfter: string;
+  pid: number; port: number; brokerCpus: string;
+}[] = [];
 /** Steps that timed out, per broker: not run again in later rounds. */
 const timedOut = new Map<string, number>();
 
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
-async function session(round: number, broker: BrokerName): Promise<void> {
+async function session(round: number, position: number, broker: BrokerName): Promise<void> {
   const t0 = performance.now();
   const loadBefore = loadavg();
   const put = (metric: string, value: number) => samples.push({ round, broker, metric, value });
@@ -222,20 +268,29 @@ async function session(round: number, broker: BrokerName): Promise<void> {
     say(`  ${broker} ${step}: FAILED: ${reason.split("\n")[0]}`);
   };
   const runDir = join(outDir, "brokers", `${broker}-round${round}`);
+  const isKafka = broker === "kafka" || broker === "kafka-flush";
   let b: RunningBroker;
+  // A port per session, checked free just before (Kafka's controller takes the next one too).
+  let port = 0;
   try {
-    if (broker !== "kafka" && bunkaBuildError !== null) throw new Error(bunkaBuildError);
-    b = broker === "kafka"
-      ? await startKafka({ port: kafkaPort, runDir, heapOpts: kafkaHeap, settings })
+    if (!isKafka && bunkaBuildError !== null) throw new Error(bunkaBuildError);
+    port = await freePort(isKafka, portRange);
+    const cpus = pinning?.brokerCpus;
+    b = isKafka
+      ? await startKafka({
+        name: broker, port, runDir, heapOpts: kafkaHeap, settings, cpus,
+        extraProperties: broker === "kafka-flush" ? ["log.flush.interval.messages=1"] : [],
+      })
       : await startBunka({
-        command: [bunkaBinary], port: bunkaPort, runDir, settings,
+        name: broker, command: [bunkaBinary], port, runDir, settings, cpus,
         extraProperties: broker === "bunka-pagecache" ? ["bunka.fsync.before.ack=false"] : [],
       });
   } catch (e) {
     fail("setup", "start", METRICS.map((m) => m.id), `did not start: ${(e as Error).message}`);
     return;
   }
-  say(`round ${round} ${broker}: answered ApiVersions ${b.startupMs.toFixed(1)} ms after spawn (pid ${b.pid})`);
+  const brokerCpus = allowedCpus(b.pid);
+  say(`round ${round} ${broker}: answered ApiVersions ${b.startupMs.toFixed(1)} ms after spawn (pid ${b.pid}, port ${port}, CPUs ${brokerCpus})`);
   // A broker that dies mid-workload: stop the tool now rather than at its time limit.
   b.onCrash(() => {
     say(`  ${broker} exited unexpectedly (${b.exitStatus()}): stopping the running tool`);
@@ -280,7 +335,7 @@ async function session(round: number, broker: BrokerName): Promise<void> {
     await Bun.sleep(3000);
     put("f.idle", memoryKiB(b.pid).rss / 1024);
 
-    await step("setup", "topics", [], () => createTopics(b.bootstrap, logs, "topics", sizes.partitions));
+    await step("setup", "topics", [], () => createTopics(b.bootstrap, logs, "topics", sizes.partitions, gSegmentBytes));
 
     // Warm-up, not measured: a fresh JVM (or JavaScriptCore) compiles its hot paths during the
     // first few hundred MiB; (a)-(d) measure the steady state. Start-up and idle RSS are above.
@@ -356,6 +411,39 @@ async function session(round: number, broker: BrokerName): Promise<void> {
       put("c.rdkafka.cpu", cpuS / aGiB);
       say(`  ${broker} c.rdkafka: ${res.mibPerSec.toFixed(1)} MiB/s`);
     });
+    // (g): the same records into a topic of small segments (written by kcat, not measured), then
+    // read from the beginning: all but the last segment of each partition are rolled ones.
+    const gMetrics = ["g.java.fetch", "g.java.cpu", "g.rdkafka.mibs", "g.rdkafka.cpu"];
+    const gOk = await step("g", "g.fill", gMetrics, async () => {
+      if (!haveKcat) throw new WorkloadError("kcat is not installed (apt-get install kcat failed)");
+      await kcatProduce({
+        bootstrap: b.bootstrap, topic: TOPICS.gRolled, file: aFile, records: sizes.aRecords, recordBytes: A_RECORD_BYTES,
+        props: ["acks=1"], tools: logs, name: "g.fill", sizes,
+      });
+      const segments = segmentCounts(b.dataDir, TOPICS.gRolled);
+      if (segments.length === 0 || Math.min(...segments) < 2) {
+        throw new WorkloadError(`${TOPICS.gRolled}: segments per partition ${segments.join(",") || "none found"} (segment.bytes=${gSegmentBytes}): a partition with nothing rolled`);
+      }
+      say(`  ${broker} g.fill: ${segments.reduce((x, y) => x + y, 0)} segments in ${segments.length} partitions`);
+    });
+    await step("g", "g.java", ["g.java.fetch", "g.java.cpu"], async () => {
+      if (!gOk) throw new WorkloadError("nothing to consume: filling the topic failed");
+      const { res, cpuS } = await measured(() => consumerPerf({
+        bootstrap: b.bootstrap, topic: TOPICS.gRolled, records: sizes.aRecords, group: `bench-g-${round}`, tools: logs, name: "g.java",
+      }));
+      put("g.java.fetch", res.fetchMibPerSec);
+      put("g.java.cpu", cpuS / aGiB);
+      say(`  ${broker} g.java: fetch ${res.fetchMibPerSec.toFixed(1)} MiB/s (broker CPU ${cpuS.toFixed(1)} s)`);
+    });
+    await step("g", "g.rdkafka", ["g.rdkafka.mibs", "g.rdkafka.cpu"], async () => {
+      if (!gOk) throw new WorkloadError("nothing to consume: filling the topic failed");
+      const { res, cpuS } = await measured(() => kcatConsume({
+        bootstrap: b.bootstrap, topic: TOPICS.gRolled, records: sizes.aRecords, recordBytes: A_RECORD_BYTES, tools: logs, name: "g.rdkafka",
+      }));
+      put("g.rdkafka.mibs", res.mibPerSec);
+      put("g.rdkafka.cpu", cpuS / aGiB);
+      say(`  ${broker} g.rdkafka: ${res.mibPerSec.toFixed(1)} MiB/s (broker CPU ${cpuS.toFixed(1)} s)`);
+    });
     for (const client of ["java", "rdkafka"] as const) {
       await step("d", `d.${client}`, [`d.${client}.p50`, `d.${client}.p99`, `d.${client}.p999`], async () => {
         if (client === "rdkafka" && !havePyRdkafka) throw new WorkloadError("python3-confluent-kafka is not installed");
@@ -378,9 +466,18 @@ async function session(round: number, broker: BrokerName): Promise<void> {
     rmSync(join(runDir, "data"), { recursive: true, force: true });
     sh(["sync"]);
     const seconds = (performance.now() - t0) / 1000;
-    sessions.push({ round, broker, startedAt: new Date(Date.now() - seconds * 1000).toISOString(), seconds, loadavgBefore: loadBefore, loadavgAfter: loadavg(), pid: b.pid });
+    sessions.push({
+      round, position, broker, startedAt: new Date(Date.now() - seconds * 1000).toISOString(), seconds,
+      loadavgBefore: loadBefore, loadavgAfter: loadavg(), pid: b.pid, port, brokerCpus,
+    });
     say(`round ${round} ${broker}: session took ${seconds.toFixed(0)} s (load average ${loadBefore} → ${loadavg()})`);
   }
+}
+
+/** Segment files (.log) per partition directory of a topic under a log dir. */
+function segmentCounts(dataDir: string, topic: string): number[] {
+  const dirs = existsSync(dataDir) ? readdirSync(dataDir).filter((d) => d.startsWith(`${topic}-`) && /^\d+$/.test(d.slice(topic.length + 1))) : [];
+  return dirs.map((d) => readdirSync(join(dataDir, d)).filter((f) => f.endsWith(".log")).length);
 }
 
 function tailOf(path: string): string {
@@ -404,7 +501,9 @@ try {
       break;
     }
     const r0 = performance.now();
-    for (const broker of order) await session(round, broker);
+    const roundOrder = orderOf(round);
+    say(`round ${round}: ${roundOrder.join(", ")}`);
+    for (const [i, broker] of roundOrder.entries()) await session(round, i + 1, broker);
     lastRoundS = (performance.now() - r0) / 1000;
     roundsRun = round;
     say(`round ${round}/${rounds} done in ${lastRoundS.toFixed(0)} s`);
@@ -416,12 +515,11 @@ try {
 
 // ---- report -------------------------------------------------------------------------------------
 
-const summary = summarize(samples);
-// The same tables for Bunka with page-cache acknowledgements (its samples in the Bunka column).
-const pageCacheRun = order.includes("bunka-pagecache");
-const asBunka = <T extends { broker: BrokerName }>(xs: T[]): T[] =>
-  xs.filter((x) => x.broker !== "bunka").map((x) => (x.broker === "bunka-pagecache" ? { ...x, broker: "bunka" as const } : x));
-const pageCacheSummary = pageCacheRun ? summarize(asBunka(samples)) : null;
+// Table sets: durable Bunka vs Kafka; Bunka with page-cache acknowledgements vs Kafka; durable
+// Bunka vs Kafka fsyncing every append. Each a pair of one round's sessions.
+const summary = summarize(asPair(samples, "kafka", "bunka"));
+const pageCacheSummary = order.includes("bunka-pagecache") ? summarize(asPair(samples, "kafka", "bunka-pagecache")) : null;
+const kafkaFlushSummary = order.includes("kafka-flush") ? summarize(asPair(samples, "kafka-flush", "bunka")) : null;
 const totalMin = (performance.now() - started) / 60000;
 const cpuModel = cpus()[0]?.model ?? "?";
 const machine = {
@@ -441,29 +539,46 @@ const versions = {
 };
 const command = `bun run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 const config = {
-  rounds, roundsRun, order, sizes, settings, kafkaHeap, warmupRecords,
+  rounds, roundsRun, order, roundOrders: Array.from({ length: roundsRun }, (_, i) => orderOf(i + 1)),
+  pinned: pinning, pinNote, portRange, gSegmentBytes,
+  sizes, settings, kafkaHeap, warmupRecords,
   dataBytes: sizes.aRecords * A_RECORD_BYTES,
   brokerSettings: "one node, one replica, num.partitions and log.segment.bytes as above, auto.create.topics.enable=true, " +
     "offsets.topic.num.partitions=1, group.initial.rebalance.delay.ms=0; Kafka acknowledges from the page cache (its default), " +
-    "Bunka after fsync with group commit (its default), and bunka-pagecache with bunka.fsync.before.ack=false",
+    "Bunka after fsync with group commit (its default), bunka-pagecache with bunka.fsync.before.ack=false, " +
+    "and kafka-flush (--kafka-flush) with log.flush.interval.messages=1",
 };
 const result = {
   meta: { date: new Date().toISOString(), command, minutes: Number(totalMin.toFixed(1)), stoppedEarly, machine, versions, bunka: git, config },
   summary: summary.map((m) => ({ ...m.metric, kafka: m.kafka, bunka: m.bunka, ratio: m.ratio, meetsTarget: m.meetsTarget })),
   pageCacheSummary: pageCacheSummary?.map((m) => ({ ...m.metric, kafka: m.kafka, bunka: m.bunka, ratio: m.ratio })) ?? null,
+  kafkaFlushSummary: kafkaFlushSummary?.map((m) => ({ ...m.metric, kafka: m.kafka, bunka: m.bunka, ratio: m.ratio })) ?? null,
   failures,
   samples,
   sessions,
 };
 
-const subtitle = `${command} · ${roundsRun} round(s) · Kafka ${kafkaVersion} (${kafkaHeap}) vs Bunka ${git.commit}${git.uncommittedFiles ? "+wip" : ""}`;
-const machineLine = `${machine.cores} × ${cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel} · ${result.meta.date.slice(0, 16).replace("T", " ")} UTC`;
-const PAGE_CACHE_HEADING = "Bunka with bunka.fsync.before.ack=false (page-cache acknowledgements, as Kafka's) vs Kafka:";
-const DURABLE_HEADING = "Bunka as it ships (acknowledged once fsynced, group commit) vs Kafka (page-cache acknowledgements):";
-const text = (pageCacheSummary ? `${DURABLE_HEADING}\n\n` : "") + textTables(summary, failures.filter((f) => f.broker !== "bunka-pagecache")) +
-  (pageCacheSummary ? `\n\n${PAGE_CACHE_HEADING}\n\n${textTables(pageCacheSummary, asBunka(failures))}` : "");
-const md = (pageCacheSummary ? `${DURABLE_HEADING}\n\n` : "") + markdownTables(summary, failures.filter((f) => f.broker !== "bunka-pagecache")) +
-  (pageCacheSummary ? `\n\n${PAGE_CACHE_HEADING}\n\n${markdownTables(pageCacheSummary, asBunka(failures))}` : "");
+const subtitle = `${command} · ${roundsRun} round(s), order alternating · Kafka ${kafkaVersion} (${kafkaHeap}) vs Bunka ${git.commit}${git.uncommittedFiles ? "+wip" : ""}`;
+const machineLine = `${machine.cores} × ${cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel} · ${result.meta.date.slice(0, 16).replace("T", " ")} UTC · ${pinNote}`;
+const tableSets: { heading: string; summary: MetricSummary[]; failures: Failure[] }[] = [
+  {
+    heading: "Bunka as it ships (acknowledged once fsynced, group commit) vs Kafka (page-cache acknowledgements):",
+    summary, failures: asPair(failures, "kafka", "bunka"),
+  },
+  ...(pageCacheSummary ? [{
+    heading: "Bunka with bunka.fsync.before.ack=false (page-cache acknowledgements, as Kafka's) vs Kafka:",
+    summary: pageCacheSummary, failures: asPair(failures, "kafka", "bunka-pagecache"),
+  }] : []),
+  ...(kafkaFlushSummary ? [{
+    heading: "Bunka as it ships (acknowledged once fsynced) vs Kafka with log.flush.interval.messages=1 (fsync after every append):",
+    summary: kafkaFlushSummary, failures: asPair(failures, "kafka-flush", "bunka"),
+  }] : []),
+];
+// One set: no heading (the format of a run with --no-pagecache).
+const tables = (render: (s: MetricSummary[], f: Failure[]) => string) =>
+  tableSets.map((t) => (tableSets.length > 1 ? `${t.heading}\n\n` : "") + render(t.summary, t.failures)).join("\n\n");
+const text = tables(textTables);
+const md = tables(markdownTables);
 const svg = svgChart(summary, "Bunka vs Apache Kafka, side by side", [subtitle, machineLine]);
 writeFileSync(join(outDir, "results.json"), JSON.stringify(result, null, 2) + "\n");
 writeFileSync(join(outDir, "summary.txt"), `${subtitle}\n${machineLine}\n\n${text}\n`);

@@ -41,6 +41,14 @@ export interface Sizes {
 export const A_RECORD_BYTES = 1024;
 export const B_RECORD_BYTES = 100;
 export const LATENCY_RECORD_BYTES = 1024;
+/**
+ * segment.bytes of the (g) topic: a power of two that rolls about 8-16 segments per partition
+ * (1 GiB over 6 partitions: 16 MiB), at least Kafka's minimum of 1 MiB.
+ */
+export function rolledSegmentBytes(dataBytes: number, partitions: number): number {
+  const target = dataBytes / partitions / 8;
+  return Math.max(1 << 20, 2 ** Math.floor(Math.log2(Math.max(1, target))));
+}
 export const TOPICS = {
   aJava: "bench-a-java",
   aRdkafka: "bench-a-rdkafka",
@@ -49,6 +57,8 @@ export const TOPICS = {
   latJava: "bench-lat-java",
   latRdkafka: "bench-lat-rdkafka",
   warmup: "bench-warmup",
+  /** (g): small segments (segment.bytes), so that a consume from the beginning reads rolled ones. */
+  gRolled: "bench-g-rolled",
 };
 
 const running = new Set<Subprocess>();
@@ -114,11 +124,12 @@ function clientErrors(text: string): string[] {
 // ---- topics ---------------------------------------------------------------------------------
 
 /** Creates every bench topic with the Admin client (CreateTopics), the same way on both brokers. */
-export async function createTopics(bootstrap: string, tools: Tools, name: string, partitions: number): Promise<void> {
+export async function createTopics(bootstrap: string, tools: Tools, name: string, partitions: number, gSegmentBytes: number): Promise<void> {
   const specs = [
     `${TOPICS.aJava}:${partitions}`, `${TOPICS.aRdkafka}:${partitions}`,
     `${TOPICS.bJava}:${partitions}`, `${TOPICS.bRdkafka}:${partitions}`,
     `${TOPICS.latJava}:1`, `${TOPICS.latRdkafka}:1`, `${TOPICS.warmup}:${partitions}`,
+    `${TOPICS.gRolled}:${partitions}:segment.bytes=${gSegmentBytes}`,
   ];
   const run = await runTool(javaTool(tools, "BenchClient", ["create-topics", bootstrap, ...specs], benchClasspath(tools)),
     { name, tools, timeoutMs: 60_000 });

@@ -1,7 +1,8 @@
 // The bench's own Java client (kafka-clients only), for what Kafka's perf tools do not measure:
 //
-//   create-topics <bootstrap> <name:partitions>...    Admin.createTopics, replication factor 1;
-//                                                     one line per topic, exit 1 if any failed
+//   create-topics <bootstrap> <name:partitions[:key=value,...]>...
+//       Admin.createTopics, replication factor 1, with the topic configs given; one line per
+//       topic, exit 1 if any failed
 //   e2e <bootstrap> <topic> <rate/s> <warmup s> <measure s> <record bytes> <acks>
 //       End-to-end latency at a fixed rate (open loop): a producer thread sends one record every
 //       1/rate s (linger.ms=0), its send time (System.nanoTime) in the first 8 bytes; a consumer
@@ -48,7 +49,7 @@ public final class BenchClient {
   }
 
   private static void usage() {
-    System.err.println("usage: BenchClient create-topics <bootstrap> <name:partitions>...");
+    System.err.println("usage: BenchClient create-topics <bootstrap> <name:partitions[:key=value,...]>...");
     System.err.println("       BenchClient e2e <bootstrap> <topic> <rate> <warmupSec> <measureSec> <bytes> <acks>");
     System.exit(2);
   }
@@ -58,8 +59,14 @@ public final class BenchClient {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[1]);
     List<NewTopic> topics = new ArrayList<>();
     for (String spec : Arrays.copyOfRange(args, 2, args.length)) {
-      String[] nameAndCount = spec.split(":");
-      topics.add(new NewTopic(nameAndCount[0], Integer.parseInt(nameAndCount[1]), (short) 1));
+      String[] parts = spec.split(":", 3);
+      NewTopic topic = new NewTopic(parts[0], Integer.parseInt(parts[1]), (short) 1);
+      if (parts.length == 3) {
+        Map<String, String> configs = new java.util.HashMap<>();
+        for (String kv : parts[2].split(",")) configs.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        topic.configs(configs);
+      }
+      topics.add(topic);
     }
     int failed = 0;
     try (Admin admin = Admin.create(p)) {
