@@ -234,10 +234,14 @@ export function apiVersionsAnswered(port: number, timeoutMs: number): Promise<bo
 }
 
 /** VmRSS and VmHWM of a process, in KiB (0 if it is gone). */
-export function memoryKiB(pid: number): { rss: number; hwm: number } {
+/**
+ * VmRSS, VmHWM and RssAnon (private memory: heap, stacks, anonymous buffers; not file pages a
+ * broker maps, which the kernel can drop and which Bunka's mmapped segments add to VmRSS).
+ */
+export function memoryKiB(pid: number): { rss: number; hwm: number; anon: number } {
   const status = safeRead(`/proc/${pid}/status`);
   const field = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
-  return { rss: field("VmRSS"), hwm: field("VmHWM") };
+  return { rss: field("VmRSS"), hwm: field("VmHWM"), anon: field("RssAnon") };
 }
 
 const CLOCK_TICKS = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;

@@ -58,6 +58,8 @@ export const METRICS: MetricDef[] = [
   { id: "f.idle", workload: "f", label: "RSS idle (3 s after start-up)", unit: "MiB", better: "lower", target: 0.2 },
   { id: "f.after_a", workload: "f", label: "RSS at the end of (a)", unit: "MiB", better: "lower", target: 0.2 },
   { id: "f.peak", workload: "f", label: "peak RSS (VmHWM) over the session", unit: "MiB", better: "lower" },
+  { id: "f.anon_after_a", workload: "f", label: "private memory (RssAnon) at the end of (a)", unit: "MiB", better: "lower" },
+  { id: "f.anon_end", workload: "f", label: "private memory (RssAnon) at the end of the session", unit: "MiB", better: "lower" },
   { id: "g.java.fetch", workload: "g", label: "Java ConsumerPerformance (group), fetch", unit: "MiB/s", better: "higher" },
   { id: "g.java.cpu", workload: "g", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
   { id: "g.rdkafka.mibs", workload: "g", label: "librdkafka (kcat -C, assign)", unit: "MiB/s", better: "higher" },
