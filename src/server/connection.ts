@@ -8,7 +8,10 @@
 // copied into the connection's receive buffer, which grows as its bytes arrive (never sized by a
 // prefix alone) and is kept for the next frames; a frame within one socket read is handled from
 // that read's chunk. Either way a handler sees its request's bytes only during its synchronous
-// part (ApiDefinition.handle), so a frame is never copied to be kept.
+// part (ApiDefinition.handle), so a frame is never copied to be kept: Produce writes its batch
+// (writevSync) before it awaits the group commit and answers from numbers and names; the group
+// coordinator copies member metadata and assignments; a long-polling Fetch's request holds no
+// byte fields.
 // Responses are encoded into a writer the connection keeps while each is written whole at once
 // (the common case: no allocation per response); one the socket only took in part keeps its
 // writer until written, and the connection takes another from the shared BufferPool.
@@ -69,7 +72,7 @@ export class Connection implements RetainedBuffer {
    */
   private partial: Uint8Array | null = null;
   private partialLength = 0;
-  /** The writer the next response is encoded into (see write()); null: take one from the pool. */
+  /** The writer the next response is encoded into (see recycle()); null: take one from the pool. */
   private spareWriter: Writer | null = null;
   private readonly responses: ResponseSlot[] = [];
   /** Bytes of encoded responses not yet written to the socket. */
@@ -399,9 +402,9 @@ export class Connection implements RetainedBuffer {
 
   /**
    * A writer whose response the socket has taken whole. Bun's socket.write is unbuffered
-   * (bun-types: it sends with sendto(2), or copies into the loop's cork buffer, and returns how
-   * many bytes it took), so nothing refers to the buffer any more: it is kept for the next
-   * response, or goes back to the shared pool if one is kept already or it grew large.
+   * (bun-types: "unbuffered and non-blocking", sendto(2); it returns how many bytes it took and
+   * the caller queues the rest), so nothing refers to the buffer any more: it is kept for the
+   * next response, or goes back to the shared pool if one is kept already or it grew large.
    */
   private recycle(w: Writer): void {
     if (this.spareWriter === null && !this.closed && w.buf.length <= RETAINED_WRITER_BYTES) {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brokerConfigFrom } from "../../src/config/broker-config.ts";
 import { parseProperties } from "../../src/config/properties.ts";
-import type { BrokerContext } from "../../src/handlers/registry.ts";
+import { handlerFor, InvalidRequestError, type BrokerContext } from "../../src/handlers/registry.ts";
 import "../../src/handlers/index.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
 import { Connection, RETAINED_RECEIVE_BYTES } from "../../src/server/connection.ts";
@@ -200,6 +200,27 @@ test("responses written whole share one kept buffer; one written in part keeps i
   expect(socket.buffers.at(-1)).toBe(kept);
   conn.onClosed();
 });
+
+test("a refused asynchronous request's answer is counted in the unwritten bytes until written", async () => {
+  const b = broker();
+  const pool = new MemoryPool(256 << 20);
+  const { conn, socket } = connection(b, pool);
+  const produce = handlerFor(0)!;
+  const handle = produce.handle;
+  produce.handle = () => Promise.reject(new InvalidRequestError("refused by the test"));
+  try {
+    socket.room = 0; // nothing is written until the drain below
+    conn.onData(produceRequest("t", values(1, 9), 5));
+    expect(await until(() => pool.responseBytes > 0, 5000)).toBe(true);
+    socket.room = Infinity;
+    conn.flush();
+    expect(socket.frames().length).toBe(1);
+    expect(pool.responseBytes).toBe(0);
+  } finally {
+    produce.handle = handle;
+    conn.onClosed();
+  }
+}, 10_000);
 
 test("BufferPool: whole buffers of its classes come back, within its byte bound; views are never pooled", () => {
   const pool = new BufferPool(64 << 10);
