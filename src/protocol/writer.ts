@@ -1,31 +1,44 @@
 // A writer into pooled, growable ArrayBuffers. Responses reserve their 4-byte size prefix,
 // encode the body, then back-fill the size (kfake's write()). Buffers come from a BufferPool and
-// go back to it once the socket has written every byte (see server/connection.ts).
+// go back to it once the socket has written every byte (see server/connection.ts, which also
+// keeps one writer per connection for the common case of a response written at once).
 
 import { setInt64 } from "../records/int64.ts";
 const utf8 = new TextEncoder();
 
-/** Power-of-two size classes from 4 KiB; buffers above MAX_POOLED are left to the GC. */
+/**
+ * Free buffers in power-of-two size classes from 4 KiB to 4 MiB, at most `maxBytes` of them in
+ * all (beyond that, and above 4 MiB, released buffers are left to the GC). A buffer must be
+ * released once, and only when nothing refers to it any more.
+ */
 export class BufferPool {
   private static readonly MIN_SHIFT = 12;
-  private static readonly MAX_POOLED = 1 << 22;
-  private static readonly PER_CLASS = 64;
+  private static readonly MAX_SHIFT = 22;
   private readonly classes: Uint8Array[][] = [];
+  private readonly maxBytes: number;
+  /** Bytes of the free buffers held. */
+  freeBytes = 0;
+
+  constructor(maxBytes = 16 << 20) {
+    this.maxBytes = maxBytes;
+    for (let i = 0; i <= BufferPool.MAX_SHIFT; i++) this.classes.push([]);
+  }
 
   acquire(minSize: number): Uint8Array {
-    const shift = Math.max(BufferPool.MIN_SHIFT, Math.ceil(Math.log2(Math.max(1, minSize))));
-    const list = this.classes[shift];
-    const pooled = list?.pop();
-    return pooled ?? new Uint8Array(1 << shift);
+    const shift = Math.max(BufferPool.MIN_SHIFT, 32 - Math.clz32(Math.max(1, minSize) - 1));
+    const pooled = shift <= BufferPool.MAX_SHIFT ? this.classes[shift]!.pop() : undefined;
+    if (pooled === undefined) return new Uint8Array(2 ** shift);
+    this.freeBytes -= pooled.length;
+    return pooled;
   }
 
   release(buf: Uint8Array): void {
-    const size = buf.buffer.byteLength;
-    if (size > BufferPool.MAX_POOLED || (size & (size - 1)) !== 0 || buf.byteOffset !== 0) return;
-    const shift = Math.log2(size);
-    if (shift < BufferPool.MIN_SHIFT) return;
-    const list = (this.classes[shift] ??= []);
-    if (list.length < BufferPool.PER_CLASS) list.push(new Uint8Array(buf.buffer));
+    const size = buf.length;
+    // Only whole buffers this pool handed out: a power of two, not a view into something larger.
+    if (size > 1 << BufferPool.MAX_SHIFT || size < 1 << BufferPool.MIN_SHIFT || (size & (size - 1)) !== 0) return;
+    if (buf.byteOffset !== 0 || buf.buffer.byteLength !== size || this.freeBytes + size > this.maxBytes) return;
+    this.classes[31 - Math.clz32(size)]!.push(buf);
+    this.freeBytes += size;
   }
 }
 
@@ -61,6 +74,18 @@ export class Writer {
     this.pool?.release(this.buf);
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  /**
+   * Empties the writer for another message, keeping its buffer (grown to `minSize` if smaller).
+   * Only once the previous message's bytes are no longer referenced (written to the socket).
+   */
+  reset(minSize: number): void {
+    this.pos = 0;
+    this.splices = null;
+    this.splicedBytes = 0;
+    this.spliceThreshold = Infinity;
+    if (minSize > this.buf.length) this.ensure(minSize);
   }
 
   /** The bytes written so far, a view of the (pooled) buffer. */

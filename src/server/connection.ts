@@ -5,7 +5,16 @@
 // and the socket is paused while this connection's unwritten responses are over budget (Kafka
 // mutes a channel from each request until its response is sent), or while the broker's request
 // memory (MemoryPool, queued.max.request.bytes) is used up. A frame that spans socket reads is
-// copied into a buffer that grows as its bytes arrive, never sized by its prefix alone.
+// copied into the connection's receive buffer, which grows as its bytes arrive (never sized by a
+// prefix alone) and is kept for the next frames; a frame within one socket read is handled from
+// that read's chunk. Either way a handler sees its request's bytes only during its synchronous
+// part (ApiDefinition.handle), so a frame is never copied to be kept: Produce writes its batch
+// (writevSync) before it awaits the group commit and answers from numbers and names; the group
+// coordinator copies member metadata and assignments; a long-polling Fetch's request holds no
+// byte fields.
+// Responses are encoded into a writer the connection keeps while each is written whole at once
+// (the common case: no allocation per response); one the socket only took in part keeps its
+// writer until written, and the connection takes another from the shared BufferPool.
 
 import type { Socket } from "bun";
 import { Reader } from "../protocol/reader.ts";
@@ -14,7 +23,7 @@ import { readRequestHeader } from "../protocol/messages/headers.ts";
 import { handlerFor, refusedRequest, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
 import type { Listener } from "../config/broker-config.ts";
 import { escapeForLog, log, OnceLog } from "../log.ts";
-import type { MemoryPool } from "./memory-pool.ts";
+import type { MemoryPool, RetainedBuffer } from "./memory-pool.ts";
 
 /** Requests for APIs or versions not served: one INFO line per client (Kafka logs each at ERROR). */
 const unservedRequests = new OnceLog(1024);
@@ -40,8 +49,15 @@ export const RESPONSE_BYTES_BEFORE_MUTE = 1 << 20;
 export const MAX_REQUESTS_IN_FLIGHT = 32;
 /** A partial frame's first buffer; it then doubles as bytes arrive, up to the frame's size. */
 const MIN_PARTIAL_BYTES = 4096;
+/**
+ * A receive buffer up to this size is kept between frames (MemoryPool.retain): producers' requests
+ * fit (librdkafka's message.max.bytes 1,000,000; Java's max.request.size 1 MiB).
+ */
+export const RETAINED_RECEIVE_BYTES = 2 << 20;
+/** A response writer whose buffer grew past this goes back to the shared pool, not kept here. */
+const RETAINED_WRITER_BYTES = 64 << 10;
 
-export class Connection {
+export class Connection implements RetainedBuffer {
   private readonly socket: Socket<unknown>;
   private readonly broker: BrokerContext;
   private readonly listener: Listener;
@@ -49,11 +65,15 @@ export class Connection {
   private readonly maxFrameBytes: number;
   readonly peer: string;
   /**
-   * Bytes read but not yet dispatched (an incomplete frame, or frames held while muted), copied
-   * out of the chunks that brought them; its capacity is reserved from the pool.
+   * The receive buffer: its first `partialLength` bytes were read but not yet dispatched (an
+   * incomplete frame, or frames held while muted), copied out of the chunks that brought them.
+   * Its capacity is reserved from the pool while it holds bytes, and retained (MemoryPool.retain)
+   * while it is kept empty for the next frame.
    */
   private partial: Uint8Array | null = null;
   private partialLength = 0;
+  /** The writer the next response is encoded into (see recycle()); null: take one from the pool. */
+  private spareWriter: Writer | null = null;
   private readonly responses: ResponseSlot[] = [];
   /** Bytes of encoded responses not yet written to the socket. */
   private unwrittenBytes = 0;
@@ -81,7 +101,7 @@ export class Connection {
   onData(chunk: Uint8Array): void {
     if (this.closed || this.closing !== null) return;
     // Bun may still deliver what it had read before a pause: keep it for later.
-    if (this.partial === null && !this.muted) this.consume(chunk, false);
+    if (this.partialLength === 0 && !this.muted) this.consume(chunk, false);
     else {
       this.append(chunk);
       if (!this.muted) this.consume(this.partial!.subarray(0, this.partialLength), true);
@@ -95,7 +115,7 @@ export class Connection {
    */
   private checkMemory(): void {
     if (this.closed) return;
-    const unfinished = this.partial !== null && this.partialLength < this.firstFrameEnd(EMPTY);
+    const unfinished = this.partialLength > 0 && this.partialLength < this.firstFrameEnd(EMPTY);
     if (!unfinished) return this.pool.finished(this);
     if (this.awaitingMemory || !this.pool.exhausted || this.pool.finisher === this) return;
     if (this.pool.finisher === null) {
@@ -109,7 +129,7 @@ export class Connection {
 
   /**
    * Dispatches the whole frames at the front of `buf` until the responses go over budget; what
-   * is left is kept in `partial` (`buf` is either a socket chunk or `partial` itself).
+   * is left is kept in `partial` (`buf` is either a socket chunk or `partial`'s bytes).
    */
   private consume(buf: Uint8Array, fromPartial: boolean): void {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -137,7 +157,12 @@ export class Connection {
     }
     if (fromPartial) {
       if (pos === 0) return;
-      this.dropPartial();
+      // The next frame's first bytes move to the front; the buffer stays for the frames to come.
+      const left = this.partialLength - pos;
+      if (left > 0) this.partial!.copyWithin(0, pos, this.partialLength);
+      this.partialLength = left;
+      if (left === 0) this.emptied();
+      return;
     }
     if (pos < buf.length) this.append(buf.subarray(pos));
   }
@@ -148,6 +173,11 @@ export class Connection {
    * beyond that doubling, and only what is needed while the pool is used up.
    */
   private append(bytes: Uint8Array): void {
+    // A kept empty buffer is in use again: reserved rather than retained.
+    if (this.partial !== null && this.partialLength === 0) {
+      this.pool.unretain(this);
+      this.pool.reserve(this.partial.length);
+    }
     const old = this.partial;
     const need = this.partialLength + bytes.length;
     if (old === null || need > old.length) {
@@ -166,6 +196,20 @@ export class Connection {
     this.partialLength = need;
   }
 
+  /** Every byte held was dispatched: the buffer is kept for the next frame if the pool allows. */
+  private emptied(): void {
+    const buf = this.partial!;
+    this.pool.release(buf.length);
+    if (buf.length > RETAINED_RECEIVE_BYTES || this.closed || !this.pool.retain(this, buf.length)) this.partial = null;
+  }
+
+  /** The pool takes back an idle receive buffer (MemoryPool.reserve found it used up). */
+  dropRetained(): void {
+    if (this.partial === null || this.partialLength > 0) return;
+    this.partial = null;
+    this.pool.unretain(this);
+  }
+
   /** 4 + the size announced by the first frame held (with `more` appended), if known. */
   private firstFrameEnd(more: Uint8Array): number {
     if (this.partialLength + more.length < 4) return Infinity;
@@ -176,7 +220,8 @@ export class Connection {
 
   private dropPartial(): void {
     if (this.partial === null) return;
-    this.pool.release(this.partial.length);
+    if (this.partialLength === 0) this.pool.unretain(this);
+    else this.pool.release(this.partial.length);
     this.partial = null;
     this.partialLength = 0;
   }
@@ -194,7 +239,7 @@ export class Connection {
   private maybeUnmute(): void {
     if (!this.muted || this.consuming || this.closed || this.overBudget()) return;
     this.muted = false;
-    if (this.partial !== null) this.consume(this.partial.subarray(0, this.partialLength), true);
+    if (this.partialLength > 0) this.consume(this.partial!.subarray(0, this.partialLength), true);
     this.checkMemory();
     if (!this.muted && !this.awaitingMemory && !this.closed) this.socket.resume();
   }
@@ -273,6 +318,7 @@ export class Connection {
           const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, refused.response);
           slot.chunks = done.chunks;
           slot.writer = done.writer;
+          this.count(done.chunks!);
           this.flush();
         },
       );
@@ -298,7 +344,11 @@ export class Connection {
   }
 
   private encode(handler: ApiHandler, version: number, headerVersion: number, correlationId: number, response: unknown): ResponseSlot {
-    const w = new Writer(handler.responseSizeHint ?? 4096);
+    const hint = handler.responseSizeHint ?? 4096;
+    let w = this.spareWriter;
+    this.spareWriter = null;
+    if (w === null) w = new Writer(hint);
+    else w.reset(hint);
     if (handler.zeroCopyBytes !== undefined) w.spliceThreshold = handler.zeroCopyBytes;
     const sizeAt = w.reserveInt32();
     w.int32(correlationId);
@@ -345,8 +395,23 @@ export class Connection {
         slot.chunk++;
         slot.written = 0;
       }
-      slot.writer?.release();
       this.responses.shift();
+      if (slot.writer !== null) this.recycle(slot.writer);
+    }
+  }
+
+  /**
+   * A writer whose response the socket has taken whole. Bun's socket.write is unbuffered
+   * (bun-types: "unbuffered and non-blocking", sendto(2); it returns how many bytes it took and
+   * the caller queues the rest), so nothing refers to the buffer any more: it is kept for the
+   * next response, or goes back to the shared pool if one is kept already or it grew large.
+   */
+  private recycle(w: Writer): void {
+    if (this.spareWriter === null && !this.closed && w.buf.length <= RETAINED_WRITER_BYTES) {
+      w.reset(0);
+      this.spareWriter = w;
+    } else {
+      w.release();
     }
   }
 
@@ -372,6 +437,8 @@ export class Connection {
     this.closed = true;
     for (const slot of this.responses) slot.writer?.release();
     this.responses.length = 0;
+    this.spareWriter?.release();
+    this.spareWriter = null;
     this.pool.responseBytes -= this.unwrittenBytes;
     this.unwrittenBytes = 0;
     this.dropPartial();

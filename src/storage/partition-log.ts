@@ -52,7 +52,6 @@ import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
 import { ProducerState } from "./producer-state.ts";
 import {
-  BATCH_LENGTH,
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
   MAGIC,
@@ -521,16 +520,10 @@ export class PartitionLog {
         message: `Message batch size is ${batch.sizeInBytes} bytes in append to partition ${topicPartition}, which exceeds the maximum configured segment size of ${settings.segmentBytes}.`,
       };
     }
-    const stored = validated.rewrite === null ? batch.bytes : rewriteHeader(batch.bytes, validated.rewrite);
+    const stored = validated.rewrite === null ? batch : new RecordBatchView(rewriteHeader(batch.bytes, validated.rewrite));
     const logAppendTime = settings.logAppendTime ? now : NO_TIMESTAMP;
     if (batch.producerId >= 0) {
-      const verdict = this.producerState.check({
-        producerId: batch.producerId,
-        producerEpoch: batch.producerEpoch,
-        baseSequence: batch.baseSequence,
-        lastOffsetDelta: batch.lastOffsetDelta,
-        isTransactional: batch.isTransactional,
-      }, this.nextOffset);
+      const verdict = this.producerState.check(batch, this.nextOffset);
       switch (verdict.kind) {
         case "duplicate":
           // Kafka answers a duplicate with the stored batch's timestamp as its append time.
@@ -577,15 +570,22 @@ export class PartitionLog {
    * never kept. Assigns offsets from nextOffset and announces the append. Throws StorageError
    * if the batch could not be written (the log is then as it was before).
    */
-  append(batch: Uint8Array, opts: { leaderEpoch?: number } = {}): AppendResult {
-    if (batch.length < RECORD_BATCH_OVERHEAD) throw new Error(`record batch too short (${batch.length} bytes)`);
-    const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-    if (dv.getInt32(BATCH_LENGTH) !== batch.length - LOG_OVERHEAD || batch[MAGIC] !== 2) {
-      throw new Error("append: not exactly one magic v2 record batch");
+  append(batch: Uint8Array | RecordBatchView, opts: { leaderEpoch?: number } = {}): AppendResult {
+    // A client's batch comes as the view appendAsLeader checked: its header is read through
+    // that one view here and in the producer state, never parsed again.
+    let view: RecordBatchView;
+    if (batch instanceof RecordBatchView) view = batch;
+    else {
+      if (batch.length < RECORD_BATCH_OVERHEAD) throw new Error(`record batch too short (${batch.length} bytes)`);
+      view = new RecordBatchView(batch);
+      if (view.batchLength !== batch.length - LOG_OVERHEAD || view.magic !== 2) {
+        throw new Error("append: not exactly one magic v2 record batch");
+      }
     }
-    const delta = dv.getInt32(LAST_OFFSET_DELTA);
+    const bytes = view.bytes;
+    const delta = view.lastOffsetDelta;
     if (delta < 0) throw new Error(`append: negative lastOffsetDelta ${delta}`);
-    const maxTimestamp = getInt64(dv, MAX_TIMESTAMP);
+    const maxTimestamp = view.maxTimestamp;
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + delta;
 
@@ -593,7 +593,7 @@ export class PartitionLog {
     let active = this.active;
     if (
       active.size > 0 &&
-      (active.size + batch.length > this.segmentBytes ||
+      (active.size + bytes.length > this.segmentBytes ||
         !active.canHoldOffset(lastOffset) ||
         active.indexEntries >= this.maxIndexEntries ||
         this.timeToRoll(maxTimestamp))
@@ -604,13 +604,13 @@ export class PartitionLog {
     // Only the first 16 bytes change (baseOffset, partitionLeaderEpoch): write a patched copy of
     // them followed by the rest of the client's bytes, in one write.
     const header = this.header;
-    header.set(batch.subarray(0, MAGIC));
+    header.set(bytes.subarray(0, MAGIC));
     setInt64(this.headerView, 0, baseOffset);
     const epoch = opts.leaderEpoch ?? this.leaderEpoch;
     if (epoch !== undefined) this.headerView.setInt32(PARTITION_LEADER_EPOCH, epoch);
     const storedEpoch = this.headerView.getInt32(PARTITION_LEADER_EPOCH);
     try {
-      active.append([header.subarray(0, MAGIC), batch.subarray(MAGIC)], batch.length, lastOffset, maxTimestamp);
+      active.append([header.subarray(0, MAGIC), bytes.subarray(MAGIC)], bytes.length, lastOffset, maxTimestamp);
     } catch (e) {
       throw this.failures.failure(this.logDir, `append to ${this.dir} at offset ${baseOffset}`, e);
     }
@@ -618,7 +618,7 @@ export class PartitionLog {
     // The batch is in the log: a leader-epoch-checkpoint that cannot be written now does not
     // undo it (the cache is rebuilt from the active segment on recovery).
     this.quietly("leader-epoch-checkpoint", () => this.epochs.assign(storedEpoch, baseOffset));
-    this.producerState.onAppend(batch, baseOffset);
+    this.producerState.onAppend(view, baseOffset);
     this.countUnflushed(lastOffset - baseOffset + 1);
     this.announce();
     return { baseOffset, lastOffset };

@@ -39,10 +39,7 @@
 
 import { crc32c } from "../records/crc32c.ts";
 import type { FileSystem } from "./fs.ts";
-import {
-  ATTRIBUTES, BASE_SEQUENCE, CONTROL_MASK, LAST_OFFSET_DELTA, MAX_TIMESTAMP, PRODUCER_EPOCH, PRODUCER_ID,
-  RecordBatchView, TRANSACTIONAL_MASK, decodeRecords,
-} from "../records/record-batch.ts";
+import { CONTROL_MASK, RecordBatchView, TRANSACTIONAL_MASK, decodeRecords } from "../records/record-batch.ts";
 import { getInt64, setInt64 } from "../records/int64.ts";
 
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -246,24 +243,23 @@ export class ProducerState {
    * `baseOffset` (default: the one in its header). Only the header is read (and, for a
    * transaction marker, its one record).
    */
-  onAppend(bytes: Uint8Array, baseOffset?: number): void {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const producerId = getInt64(dv, PRODUCER_ID);
+  onAppend(batch: RecordBatchView, baseOffset?: number): void {
+    const producerId = batch.producerId;
     if (producerId < 0) return;
-    baseOffset ??= getInt64(dv, 0);
-    const epoch = dv.getInt16(PRODUCER_EPOCH);
-    const attributes = dv.getInt16(ATTRIBUTES);
-    const delta = dv.getInt32(LAST_OFFSET_DELTA);
-    const maxTimestamp = getInt64(dv, MAX_TIMESTAMP);
+    baseOffset ??= batch.baseOffset;
+    const epoch = batch.producerEpoch;
+    const attributes = batch.attributes;
+    const delta = batch.lastOffsetDelta;
+    const maxTimestamp = batch.maxTimestamp;
     let entry = this.producers.get(producerId);
     if (entry === undefined) this.producers.set(producerId, (entry = new ProducerStateEntry(producerId)));
     if (attributes & CONTROL_MASK) {
-      const marker = readEndTxnMarker(bytes);
+      const marker = readEndTxnMarker(batch.bytes);
       if (marker === null) return; // an empty control batch: its transaction was cleaned away
       entry.endTransaction(epoch, marker.coordinatorEpoch, marker.timestamp);
       return;
     }
-    const baseSequence = dv.getInt32(BASE_SEQUENCE);
+    const baseSequence = batch.baseSequence;
     entry.addBatch(epoch, {
       lastSeq: incrementSequence(baseSequence, delta),
       lastOffset: baseOffset + delta,
@@ -330,10 +326,10 @@ export class ProducerState {
     let scanned = 0;
     if (from < at.logEndOffset) {
       for (const batch of at.batchesFrom(from)) {
-        const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-        if (getInt64(dv, 0) < from) continue;
+        const view = new RecordBatchView(batch);
+        if (view.baseOffset < from) continue;
         scanned++;
-        this.onAppend(batch);
+        this.onAppend(view);
       }
     }
     this.scannedBatches = scanned;
