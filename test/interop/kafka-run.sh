@@ -24,6 +24,7 @@
 #   info         print port, controller port, run dir, data dir, pid, classpath file
 #   rss          print the server's resident set size in KiB
 #   logdir       print the data directory (log.dirs)
+#   tools-log4j  print the path of the log4j2 config given to the tools (warnings to stderr)
 #   tool <MainClass> [args]   run any Java main from the Kafka classpath, e.g.
 #                kafka-run.sh tool org.apache.kafka.tools.TopicCommand --list \
 #                  --bootstrap-server 127.0.0.1:19092
@@ -283,6 +284,7 @@ case "$CMD" in
     echo "pid=$(server_pid || true)"; echo "classpath_file=$("$HERE/kafka-dist.sh" dir)/classpath.txt" ;;
   rss) pid="$(server_pid)" || { log "not running"; exit 3; }; awk '/VmRSS/{print $2}' "/proc/$pid/status" ;;
   logdir) echo "$DATA_DIR" ;;
+  tools-log4j) tools_log4j; echo ;;
   tool) [[ $# -ge 1 ]] || { log "tool needs a main class"; exit 2; }; run_tool "$@" ;;
   topics) run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "$@" ;;
   console-producer) run_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$BOOTSTRAP" "$@" ;;

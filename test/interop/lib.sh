@@ -41,18 +41,10 @@ check() {
 
 say() { echo "[$CASE_NAME] $*" >&2; }
 
-# write_java_log_config <file>: a log4j2 config that sends the Java clients' warnings to stderr.
+# write_java_log_config <file>: a log4j2 config that sends the Java clients' warnings to stderr
+# (the one kafka-run.sh gives Kafka's CLI tools).
 write_java_log_config() {
-  cat >"$1" <<'L4J'
-status = warn
-appender.err.type = Console
-appender.err.name = STDERR
-appender.err.target = SYSTEM_ERR
-appender.err.layout.type = PatternLayout
-appender.err.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = WARN
-rootLogger.appenderRef.err.ref = STDERR
-L4J
+  cp "$(bash "$INTEROP_DIR/kafka-run.sh" tools-log4j)" "$1"
 }
 
 start_broker() {
