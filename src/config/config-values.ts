@@ -305,6 +305,22 @@ export interface DescribedConfig {
   sensitive: boolean;
 }
 
+/**
+ * A DescribeConfigs entry: its source is that of its first synonym (the value in force), the
+ * default when it has none, as Kafka's ConfigHelper reports it.
+ */
+function described(
+  name: string, value: string | null, synonyms: DescribedSynonym[],
+  def: { type: ConfigDef["type"]; doc: string } | undefined, documentation: string | null, readOnly: boolean, sensitive: boolean,
+): DescribedConfig {
+  return {
+    name, value, synonyms,
+    source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
+    configType: def ? ConfigType[def.type] : ConfigType.UNKNOWN,
+    documentation, readOnly, sensitive,
+  };
+}
+
 /** One topic config as DescribeConfigs reports it. */
 export function describeTopicConfig(
   def: TopicConfigDef,
@@ -315,16 +331,7 @@ export function describeTopicConfig(
   const value = own !== undefined ? normalized(def, own) : inheritedTopicValue(def, layers);
   const synonyms = def.synonyms.length > 0 ? brokerSynonyms(def.synonyms[0]!.name, layers, false, true) : [];
   if (own !== undefined) synonyms.unshift({ name: def.name, value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-  return {
-    name: def.name,
-    value,
-    source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
-    synonyms,
-    configType: ConfigType[def.type],
-    documentation: def.doc,
-    readOnly: false,
-    sensitive: false,
-  };
+  return described(def.name, value, synonyms, def, def.doc, false, false);
 }
 
 /** What Bunka knows of a broker key: its own table first (with docs), else Kafka's list. */
@@ -349,14 +356,7 @@ export function describeBrokerConfigs(layers: BrokerConfigLayers): DescribedConf
     const given = layers.node.get(name) ?? layers.cluster.get(name) ?? layers.static.get(name);
     const value = sensitive ? null : given !== undefined ? normalized(def!, given) : def!.default;
     const synonyms = brokerSynonyms(name, layers, sensitive, true);
-    out.push({
-      name, value, synonyms,
-      source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
-      configType: def ? ConfigType[def.type] : ConfigType.UNKNOWN,
-      documentation: def?.doc || null,
-      readOnly: def?.readOnly ?? true,
-      sensitive,
-    });
+    out.push(described(name, value, synonyms, def, def?.doc || null, def?.readOnly ?? true, sensitive));
   }
   return out;
 }
@@ -372,16 +372,7 @@ export function describeClusterDefaultConfigs(layers: BrokerConfigLayers): Descr
     const def = brokerKeyDef(name);
     const sensitive = def === undefined || def.type === "PASSWORD";
     const synonyms = brokerSynonyms(name, layers, sensitive, false);
-    return {
-      name,
-      value: sensitive ? null : layers.cluster.get(name)!,
-      source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
-      synonyms,
-      configType: def ? ConfigType[def.type] : ConfigType.UNKNOWN,
-      documentation: def?.doc || null,
-      readOnly: def?.readOnly ?? true,
-      sensitive,
-    };
+    return described(name, sensitive ? null : layers.cluster.get(name)!, synonyms, def, def?.doc || null, def?.readOnly ?? true, sensitive);
   });
 }
 
@@ -423,16 +414,7 @@ export function describeGroupConfigs(groupValues: ReadonlyMap<string, string> | 
     const inherited = synonyms[0]?.value ?? def.default;
     const value = own !== undefined ? normalized(def, own) : inherited === null ? null : normalized(def, inherited);
     if (own !== undefined) synonyms.unshift({ name: def.name, value, source: ConfigSource.GROUP_CONFIG });
-    return {
-      name: def.name,
-      value,
-      source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
-      synonyms,
-      configType: ConfigType[def.type],
-      documentation: def.doc,
-      readOnly: false,
-      sensitive: false,
-    };
+    return described(def.name, value, synonyms, def, def.doc, false, false);
   });
 }
 
