@@ -39,6 +39,14 @@ export const SERVED: readonly ServedApi[] = [
   { name: "AlterConfigs", min: 0, max: 2 },
   { name: "IncrementalAlterConfigs", min: 0, max: 1 },
   { name: "DescribeLogDirs", min: 1, max: 5 },
+  { name: "AddPartitionsToTxn", min: 0, max: 5 },
+  { name: "AddOffsetsToTxn", min: 0, max: 4 },
+  { name: "EndTxn", min: 0, max: 5 },
+  { name: "WriteTxnMarkers", min: 1, max: 2 },
+  { name: "TxnOffsetCommit", min: 0, max: 5 },
+  { name: "DescribeProducers", min: 0, max: 0 },
+  { name: "DescribeTransactions", min: 0, max: 0 },
+  { name: "ListTransactions", min: 0, max: 2 },
 ];
 
 /** Request/response headers (message/*.json), generated for all their versions into messages/headers.ts. */
@@ -66,4 +74,10 @@ export const GROUP_RECORDS: readonly string[] = [
   "OffsetCommitValue",
   "GroupMetadataKey",
   "GroupMetadataValue",
+];
+
+/** __transaction_state records (transaction-coordinator/*.json), all versions, into src/storage/transaction/records.ts. */
+export const TRANSACTION_RECORDS: readonly string[] = [
+  "TransactionLogKey",
+  "TransactionLogValue",
 ];

@@ -272,6 +272,42 @@ export const CODECS: CodecDesc[] = [
     },
   },
   {
+    module: "src/storage/transaction/records.ts",
+    name: "TransactionLogKey",
+    versions: [0],
+    flexible: null,
+    structs: {
+      TransactionLogKey: [
+        { name: "transactionalId", type: "string", versions: [0, 0], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/storage/transaction/records.ts",
+    name: "TransactionLogValue",
+    versions: [0, 1],
+    flexible: [1, 32767],
+    structs: {
+      TransactionLogValue: [
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "previousProducerId", type: "int64", versions: [1, 32767], nullable: null, tagged: [1, 32767], default: -1 },
+        { name: "nextProducerId", type: "int64", versions: [1, 32767], nullable: null, tagged: [1, 32767], default: -1 },
+        { name: "producerEpoch", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "nextProducerEpoch", type: "int16", versions: [1, 32767], nullable: null, tagged: [1, 32767], default: -1 },
+        { name: "transactionTimeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionStatus", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionPartitions", type: "[]struct:TransactionLogValuePartitionsSchema", versions: [0, 32767], nullable: [0, 32767], tagged: null },
+        { name: "transactionLastUpdateTimestampMs", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionStartTimestampMs", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "clientTransactionVersion", type: "int16", versions: [1, 32767], nullable: null, tagged: [1, 32767], default: 0 },
+      ],
+      TransactionLogValuePartitionsSchema: [
+        { name: "topic", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitionIds", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
     module: "src/protocol/messages/headers.ts",
     name: "RequestHeader",
     versions: [1, 2],
@@ -1548,6 +1584,321 @@ export const CODECS: CodecDesc[] = [
         { name: "partitionSize", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
         { name: "offsetLag", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
         { name: "isFutureKey", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/add-partitions-to-txn.ts",
+    name: "AddPartitionsToTxnRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      AddPartitionsToTxnRequest: [
+        { name: "transactions", type: "[]struct:AddPartitionsToTxnRequestAddPartitionsToTxnTransaction", versions: [4, 32767], nullable: null, tagged: null },
+        { name: "v3AndBelowTransactionalId", type: "string", versions: [0, 3], nullable: null, tagged: null, default: "" },
+        { name: "v3AndBelowProducerId", type: "int64", versions: [0, 3], nullable: null, tagged: null, default: 0 },
+        { name: "v3AndBelowProducerEpoch", type: "int16", versions: [0, 3], nullable: null, tagged: null, default: 0 },
+        { name: "v3AndBelowTopics", type: "[]struct:AddPartitionsToTxnRequestAddPartitionsToTxnTopic", versions: [0, 3], nullable: null, tagged: null },
+      ],
+      AddPartitionsToTxnRequestAddPartitionsToTxnTransaction: [
+        { name: "transactionalId", type: "string", versions: [4, 32767], nullable: null, tagged: null, default: "" },
+        { name: "producerId", type: "int64", versions: [4, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerEpoch", type: "int16", versions: [4, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "verifyOnly", type: "bool", versions: [4, 32767], nullable: null, tagged: null, default: false },
+        { name: "topics", type: "[]struct:AddPartitionsToTxnRequestAddPartitionsToTxnTopic", versions: [4, 32767], nullable: null, tagged: null },
+      ],
+      AddPartitionsToTxnRequestAddPartitionsToTxnTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/add-partitions-to-txn.ts",
+    name: "AddPartitionsToTxnResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      AddPartitionsToTxnResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [4, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resultsByTransaction", type: "[]struct:AddPartitionsToTxnResponseAddPartitionsToTxnResult", versions: [4, 32767], nullable: null, tagged: null },
+        { name: "resultsByTopicV3AndBelow", type: "[]struct:AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult", versions: [0, 3], nullable: null, tagged: null },
+      ],
+      AddPartitionsToTxnResponseAddPartitionsToTxnResult: [
+        { name: "transactionalId", type: "string", versions: [4, 32767], nullable: null, tagged: null, default: "" },
+        { name: "topicResults", type: "[]struct:AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult", versions: [4, 32767], nullable: null, tagged: null },
+      ],
+      AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "resultsByPartition", type: "[]struct:AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "partitionErrorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/add-offsets-to-txn.ts",
+    name: "AddOffsetsToTxnRequest",
+    versions: [0, 1, 2, 3, 4],
+    flexible: [3, 32767],
+    structs: {
+      AddOffsetsToTxnRequest: [
+        { name: "transactionalId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerEpoch", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/add-offsets-to-txn.ts",
+    name: "AddOffsetsToTxnResponse",
+    versions: [0, 1, 2, 3, 4],
+    flexible: [3, 32767],
+    structs: {
+      AddOffsetsToTxnResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/end-txn.ts",
+    name: "EndTxnRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      EndTxnRequest: [
+        { name: "transactionalId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerEpoch", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "committed", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/end-txn.ts",
+    name: "EndTxnResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      EndTxnResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerId", type: "int64", versions: [5, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "producerEpoch", type: "int16", versions: [5, 32767], nullable: null, tagged: null, default: -1 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/write-txn-markers.ts",
+    name: "WriteTxnMarkersRequest",
+    versions: [1, 2],
+    flexible: [1, 32767],
+    structs: {
+      WriteTxnMarkersRequest: [
+        { name: "markers", type: "[]struct:WriteTxnMarkersRequestWritableTxnMarker", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      WriteTxnMarkersRequestWritableTxnMarker: [
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerEpoch", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionResult", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+        { name: "topics", type: "[]struct:WriteTxnMarkersRequestWritableTxnMarkerTopic", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "coordinatorEpoch", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionVersion", type: "int8", versions: [2, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+      WriteTxnMarkersRequestWritableTxnMarkerTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitionIndexes", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/write-txn-markers.ts",
+    name: "WriteTxnMarkersResponse",
+    versions: [1, 2],
+    flexible: [1, 32767],
+    structs: {
+      WriteTxnMarkersResponse: [
+        { name: "markers", type: "[]struct:WriteTxnMarkersResponseWritableTxnMarkerResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      WriteTxnMarkersResponseWritableTxnMarkerResult: [
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:WriteTxnMarkersResponseWritableTxnMarkerTopicResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      WriteTxnMarkersResponseWritableTxnMarkerTopicResult: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:WriteTxnMarkersResponseWritableTxnMarkerPartitionResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      WriteTxnMarkersResponseWritableTxnMarkerPartitionResult: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/txn-offset-commit.ts",
+    name: "TxnOffsetCommitRequest",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      TxnOffsetCommitRequest: [
+        { name: "transactionalId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerEpoch", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "generationId", type: "int32", versions: [3, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "memberId", type: "string", versions: [3, 32767], nullable: null, tagged: null, default: "" },
+        { name: "groupInstanceId", type: "string", versions: [3, 32767], nullable: [3, 32767], tagged: null, default: null },
+        { name: "topics", type: "[]struct:TxnOffsetCommitRequestTxnOffsetCommitRequestTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      TxnOffsetCommitRequestTxnOffsetCommitRequestTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:TxnOffsetCommitRequestTxnOffsetCommitRequestPartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      TxnOffsetCommitRequestTxnOffsetCommitRequestPartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "committedOffset", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "committedLeaderEpoch", type: "int32", versions: [2, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "committedMetadata", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/txn-offset-commit.ts",
+    name: "TxnOffsetCommitResponse",
+    versions: [0, 1, 2, 3, 4, 5],
+    flexible: [3, 32767],
+    structs: {
+      TxnOffsetCommitResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:TxnOffsetCommitResponseTxnOffsetCommitResponseTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      TxnOffsetCommitResponseTxnOffsetCommitResponseTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:TxnOffsetCommitResponseTxnOffsetCommitResponsePartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      TxnOffsetCommitResponseTxnOffsetCommitResponsePartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-producers.ts",
+    name: "DescribeProducersRequest",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      DescribeProducersRequest: [
+        { name: "topics", type: "[]struct:DescribeProducersRequestTopicRequest", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeProducersRequestTopicRequest: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitionIndexes", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-producers.ts",
+    name: "DescribeProducersResponse",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      DescribeProducersResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:DescribeProducersResponseTopicResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeProducersResponseTopicResponse: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:DescribeProducersResponsePartitionResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeProducersResponsePartitionResponse: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: null },
+        { name: "activeProducers", type: "[]struct:DescribeProducersResponseProducerState", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeProducersResponseProducerState: [
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerEpoch", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "lastSequence", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "lastTimestamp", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "coordinatorEpoch", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "currentTxnStartOffset", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: -1 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-transactions.ts",
+    name: "DescribeTransactionsRequest",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      DescribeTransactionsRequest: [
+        { name: "transactionalIds", type: "[]string", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-transactions.ts",
+    name: "DescribeTransactionsResponse",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      DescribeTransactionsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionStates", type: "[]struct:DescribeTransactionsResponseTransactionState", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeTransactionsResponseTransactionState: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionalId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "transactionState", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "transactionTimeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionStartTimeMs", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "producerEpoch", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "topics", type: "[]struct:DescribeTransactionsResponseTopicData", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeTransactionsResponseTopicData: [
+        { name: "topic", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-transactions.ts",
+    name: "ListTransactionsRequest",
+    versions: [0, 1, 2],
+    flexible: [0, 32767],
+    structs: {
+      ListTransactionsRequest: [
+        { name: "stateFilters", type: "[]string", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "producerIdFilters", type: "[]int64", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "durationFilter", type: "int64", versions: [1, 32767], nullable: null, tagged: null, default: -1 },
+        { name: "transactionalIdPattern", type: "string", versions: [2, 32767], nullable: [2, 32767], tagged: null, default: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-transactions.ts",
+    name: "ListTransactionsResponse",
+    versions: [0, 1, 2],
+    flexible: [0, 32767],
+    structs: {
+      ListTransactionsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "unknownStateFilters", type: "[]string", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "transactionStates", type: "[]struct:ListTransactionsResponseTransactionState", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListTransactionsResponseTransactionState: [
+        { name: "transactionalId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "transactionState", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
       ],
     },
   },

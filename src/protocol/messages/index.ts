@@ -30,6 +30,14 @@ export * from "./delete-records.ts";
 export * from "./alter-configs.ts";
 export * from "./incremental-alter-configs.ts";
 export * from "./describe-log-dirs.ts";
+export * from "./add-partitions-to-txn.ts";
+export * from "./add-offsets-to-txn.ts";
+export * from "./end-txn.ts";
+export * from "./write-txn-markers.ts";
+export * from "./txn-offset-commit.ts";
+export * from "./describe-producers.ts";
+export * from "./describe-transactions.ts";
+export * from "./list-transactions.ts";
 
 import { PRODUCE } from "./produce.ts";
 import { FETCH } from "./fetch.ts";
@@ -59,6 +67,14 @@ import { DELETE_RECORDS } from "./delete-records.ts";
 import { ALTER_CONFIGS } from "./alter-configs.ts";
 import { INCREMENTAL_ALTER_CONFIGS } from "./incremental-alter-configs.ts";
 import { DESCRIBE_LOG_DIRS } from "./describe-log-dirs.ts";
+import { ADD_PARTITIONS_TO_TXN } from "./add-partitions-to-txn.ts";
+import { ADD_OFFSETS_TO_TXN } from "./add-offsets-to-txn.ts";
+import { END_TXN } from "./end-txn.ts";
+import { WRITE_TXN_MARKERS } from "./write-txn-markers.ts";
+import { TXN_OFFSET_COMMIT } from "./txn-offset-commit.ts";
+import { DESCRIBE_PRODUCERS } from "./describe-producers.ts";
+import { DESCRIBE_TRANSACTIONS } from "./describe-transactions.ts";
+import { LIST_TRANSACTIONS } from "./list-transactions.ts";
 
 export interface ApiInfo {
   readonly apiKey: number;
@@ -101,10 +117,18 @@ export const API_KEYS = {
   AlterConfigs: 33,
   IncrementalAlterConfigs: 44,
   DescribeLogDirs: 35,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  WriteTxnMarkers: 27,
+  TxnOffsetCommit: 28,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 /** The served APIs in build/apis.ts order. */
-export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE, DELETE_RECORDS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS, DESCRIBE_LOG_DIRS];
+export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE, DELETE_RECORDS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS, DESCRIBE_LOG_DIRS, ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, WRITE_TXN_MARKERS, TXN_OFFSET_COMMIT, DESCRIBE_PRODUCERS, DESCRIBE_TRANSACTIONS, LIST_TRANSACTIONS];
 
 /** Served APIs by API key. */
 export const API_BY_KEY: ReadonlyMap<number, ApiInfo> = new Map(SERVED_APIS.map((a) => [a.apiKey, a]));
