@@ -43,6 +43,7 @@
 // not be undone, takes the log dir offline and every later write is refused until restart.
 // Producer snapshots and checkpoints are rewritten atomically; one that fails leaves the old file.
 
+import { buildTransactionMarkerBatch, type TransactionMarker } from "../records/control-batch.ts";
 import { dirname } from "node:path";
 import type { FileSystem } from "./fs.ts";
 import { DiskFileSystem } from "./fs.ts";
@@ -622,6 +623,14 @@ export class PartitionLog {
     this.countUnflushed(lastOffset - baseOffset + 1);
     this.announce();
     return { baseOffset, lastOffset };
+  }
+
+  /**
+   * Appends an end-transaction marker for `marker.producerId` (UnifiedLog.appendAsLeader with
+   * origin COORDINATOR): the control batch ends the producer's open transaction here.
+   */
+  appendTransactionMarker(marker: TransactionMarker, now: number): AppendResult {
+    return this.append(buildTransactionMarkerBatch(marker, now));
   }
 
   /**

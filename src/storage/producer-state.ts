@@ -39,7 +39,8 @@
 
 import { crc32c } from "../records/crc32c.ts";
 import type { FileSystem } from "./fs.ts";
-import { CONTROL_MASK, RecordBatchView, TRANSACTIONAL_MASK, decodeRecords } from "../records/record-batch.ts";
+import { CONTROL_MASK, RecordBatchView, TRANSACTIONAL_MASK } from "../records/record-batch.ts";
+import { readTransactionMarker } from "../records/control-batch.ts";
 import { getInt64, setInt64 } from "../records/int64.ts";
 
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -254,7 +255,7 @@ export class ProducerState {
     let entry = this.producers.get(producerId);
     if (entry === undefined) this.producers.set(producerId, (entry = new ProducerStateEntry(producerId)));
     if (attributes & CONTROL_MASK) {
-      const marker = readEndTxnMarker(batch.bytes);
+      const marker = readTransactionMarker(batch);
       if (marker === null) return; // an empty control batch: its transaction was cleaned away
       entry.endTransaction(epoch, marker.coordinatorEpoch, marker.timestamp);
       return;
@@ -473,23 +474,4 @@ export function decodeProducerSnapshot(bytes: Uint8Array): ProducerStateEntry[] 
     out.push(e);
   }
   return out;
-}
-
-/**
- * The end-transaction marker of a control batch (key: version int16, type int16 — 0 abort,
- * 1 commit; value: version int16, coordinatorEpoch int32), or null for an empty control batch.
- */
-function readEndTxnMarker(bytes: Uint8Array): { coordinatorEpoch: number; timestamp: number } | null {
-  try {
-    const view = new RecordBatchView(bytes);
-    const record = decodeRecords(view)[0];
-    if (record === undefined) return null;
-    const value = record.value;
-    const coordinatorEpoch = value && value.length >= 6
-      ? new DataView(value.buffer, value.byteOffset, value.byteLength).getInt32(2)
-      : -1;
-    return { coordinatorEpoch, timestamp: record.timestamp };
-  } catch {
-    return null;
-  }
 }
