@@ -1,6 +1,12 @@
 // Committed offsets in memory, by group, topic and partition (Kafka's OffsetMetadataManager
-// "offsets" map). Filled by replaying __consumer_offsets at startup and by every commit after
-// it has been appended to the log.
+// "offsets" map), and the transactional offsets still waiting for their transaction's marker
+// (its "pendingTransactionalOffsets" and "openTransactionsByGroup"). Filled by replaying
+// __consumer_offsets at startup and by every commit after it has been appended to the log.
+//
+// Every offset remembers the log offset of the record that stored it (Kafka's
+// OffsetAndMetadata.recordOffset): when a transaction commits, its offset replaces the current
+// one only if it was appended later, so a plain commit made while the transaction was open wins
+// over it, and compacting __consumer_offsets cannot bring an older offset back.
 
 export interface CommittedOffset {
   offset: number;
@@ -10,6 +16,8 @@ export interface CommittedOffset {
   commitTimestamp: number;
   /** Only commits that gave a retention time (OffsetCommit v2–v4) have one; else -1. */
   expireTimestamp: number;
+  /** Offset in __consumer_offsets of the record that stored this offset. */
+  recordOffset: number;
 }
 
 export class OffsetsStore {
@@ -45,9 +53,116 @@ export class OffsetsStore {
     return this.byGroup.keys();
   }
 
+  /** Every offset: [groupId, topic, partition, offset]. */
+  *entries(): Generator<[string, string, number, CommittedOffset]> {
+    for (const [groupId, topics] of this.byGroup) {
+      for (const [topic, partitions] of topics) {
+        for (const [partition, o] of partitions) yield [groupId, topic, partition, o];
+      }
+    }
+  }
+
   get size(): number {
     let n = 0;
     for (const topics of this.byGroup.values()) for (const partitions of topics.values()) n += partitions.size;
+    return n;
+  }
+}
+
+/**
+ * Transactional offsets not yet committed or aborted, per __consumer_offsets partition and
+ * producer id (a transaction's marker ends them in one partition), with the producer ids that
+ * have an open transaction per group. A group's open transactions stay open until their markers
+ * even when a tombstone (OffsetDelete, DeleteGroups) removed their offsets, as in Kafka: such a
+ * group is not expired meanwhile.
+ */
+export class PendingTransactionalOffsets {
+  /** partition → producer id → its open transaction there (groups: every group it committed for). */
+  private readonly byPartition = new Map<number, Map<number, { producerEpoch: number; offsets: OffsetsStore; groups: Set<string> }>>();
+  private readonly producersByGroup = new Map<string, Set<number>>();
+
+  put(offsetsPartition: number, producerId: number, producerEpoch: number, groupId: string, topic: string, partition: number, value: CommittedOffset): void {
+    let producers = this.byPartition.get(offsetsPartition);
+    if (!producers) this.byPartition.set(offsetsPartition, (producers = new Map()));
+    let pending = producers.get(producerId);
+    if (!pending) producers.set(producerId, (pending = { producerEpoch, offsets: new OffsetsStore(), groups: new Set() }));
+    pending.producerEpoch = producerEpoch;
+    pending.offsets.put(groupId, topic, partition, value);
+    pending.groups.add(groupId);
+    let open = this.producersByGroup.get(groupId);
+    if (!open) this.producersByGroup.set(groupId, (open = new Set()));
+    open.add(producerId);
+  }
+
+  /** The epoch of the producer's open transaction in this partition, if it has one. */
+  producerEpoch(offsetsPartition: number, producerId: number): number | undefined {
+    return this.byPartition.get(offsetsPartition)?.get(producerId)?.producerEpoch;
+  }
+
+  /** Does any open transaction hold an offset for this partition of the group? */
+  has(groupId: string, topic: string, partition: number): boolean {
+    const open = this.producersByGroup.get(groupId);
+    if (!open) return false;
+    for (const producers of this.byPartition.values()) {
+      for (const producerId of open) if (producers.get(producerId)?.offsets.get(groupId, topic, partition)) return true;
+    }
+    return false;
+  }
+
+  /** Has the group an open transaction (even one whose offsets were deleted since)? */
+  hasOpenTransaction(groupId: string): boolean {
+    return this.producersByGroup.has(groupId);
+  }
+
+  /** The group's partitions with a pending offset: topic → partitions. */
+  partitionsOf(groupId: string): Map<string, Set<number>> {
+    const out = new Map<string, Set<number>>();
+    const open = this.producersByGroup.get(groupId);
+    if (!open) return out;
+    for (const producers of this.byPartition.values()) {
+      for (const producerId of open) {
+        for (const [topic, partitions] of producers.get(producerId)?.offsets.group(groupId) ?? []) {
+          let set = out.get(topic);
+          if (!set) out.set(topic, (set = new Set()));
+          for (const p of partitions.keys()) set.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A tombstone: the partition's pending offsets of every open transaction of the group go. */
+  remove(groupId: string, topic: string, partition: number): void {
+    const open = this.producersByGroup.get(groupId);
+    if (!open) return;
+    for (const producers of this.byPartition.values()) {
+      for (const producerId of open) producers.get(producerId)?.offsets.remove(groupId, topic, partition);
+    }
+  }
+
+  /**
+   * Ends the producer's transaction in this partition (its marker): returns its pending offsets
+   * (undefined when it had none) and closes it for their groups.
+   */
+  complete(offsetsPartition: number, producerId: number): OffsetsStore | undefined {
+    const producers = this.byPartition.get(offsetsPartition);
+    const pending = producers?.get(producerId);
+    if (!producers || !pending) return undefined;
+    producers.delete(producerId);
+    if (producers.size === 0) this.byPartition.delete(offsetsPartition);
+    // Only the groups of this partition: a transaction may span groups of several partitions.
+    for (const groupId of pending.groups) {
+      const open = this.producersByGroup.get(groupId);
+      open?.delete(producerId);
+      if (open?.size === 0) this.producersByGroup.delete(groupId);
+    }
+    return pending.offsets;
+  }
+
+  /** Open transactions (producer ids) of every partition, for logs and tests. */
+  get size(): number {
+    let n = 0;
+    for (const producers of this.byPartition.values()) n += producers.size;
     return n;
   }
 }
