@@ -362,7 +362,7 @@ describe("restart", () => {
 
     const second = await startBroker({ logDir, properties: PROPS });
     try {
-      expect(second.output()).toContain("loaded 2 group(s) and 3 committed offset(s)");
+      expect(second.output()).toContain("loaded 2 group(s), 3 committed offset(s) and 0 open transaction(s)");
       const c2 = await WireClient.connect(second.port);
       const f = await call(c2, FETCH, 9, {
         groupId: "", topics: null, requireStable: false,
