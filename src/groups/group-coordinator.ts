@@ -39,7 +39,7 @@
 // (OffsetDelete, DeleteGroups, expiry) removes pending offsets too, so a commit never brings a
 // deleted offset back. OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for a
 // partition with a pending offset. Offsets with a pending one do not expire, nor does a group
-// with an open transaction. Whether the transaction may write to the group's partition at all
+// with pending offsets. Whether the transaction may write to the group's partition at all
 // (AddOffsetsToTxn, or TxnOffsetCommit v5's implicit add) is the transaction coordinator's
 // answer, through the TransactionVerifier it plugs in.
 //
@@ -1313,9 +1313,8 @@ export class GroupCoordinator {
 
   /**
    * Adds tombstones for the group's expired offsets; true when the group has none left. An
-   * offset with a pending transactional one does not expire, and a group with an open
-   * transaction is never "all expired" (Kafka's cleanupExpiredOffsets; Kafka does delete a group
-   * whose only offsets are pending, which would leave their commit without a group: not here).
+   * offset with a pending transactional one does not expire, and a group with pending offsets
+   * is never "all expired" (Kafka 4.3.1's cleanupExpiredOffsets).
    */
   private expiredOffsets(group: ClassicGroup, now: number, records: CoordinatorRecord[]): boolean {
     const openTransaction = this.pendingOffsets.hasOpenTransaction(group.groupId);

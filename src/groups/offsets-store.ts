@@ -71,78 +71,68 @@ export class OffsetsStore {
 
 /**
  * Transactional offsets not yet committed or aborted, per __consumer_offsets partition and
- * producer id (a transaction's marker ends them in one partition), with the producer ids that
- * have an open transaction per group. A group's open transactions stay open until their markers
- * even when a tombstone (OffsetDelete, DeleteGroups) removed their offsets, as in Kafka: such a
- * group is not expired meanwhile.
+ * producer id (a transaction's marker ends them in one partition), and which producers have one
+ * per group, topic and partition (Kafka 4.3.1's OffsetMetadataManager.OpenTransactions). A
+ * tombstone (OffsetDelete, DeleteGroups, expiry) removes a partition's pending offsets of every
+ * producer, so a later commit of the transaction cannot bring the offset back.
  */
 export class PendingTransactionalOffsets {
-  /** partition → producer id → its open transaction there (groups: every group it committed for). */
-  private readonly byPartition = new Map<number, Map<number, { producerEpoch: number; offsets: OffsetsStore; groups: Set<string> }>>();
-  private readonly producersByGroup = new Map<string, Set<number>>();
+  /** offsets partition → producer id → its open transaction's offsets there. */
+  private readonly byPartition = new Map<number, Map<number, { producerEpoch: number; offsets: OffsetsStore }>>();
+  /** group → topic → partition → producer ids with a pending offset for it. */
+  private readonly openByGroup = new Map<string, Map<string, Map<number, Set<number>>>>();
 
   put(offsetsPartition: number, producerId: number, producerEpoch: number, groupId: string, topic: string, partition: number, value: CommittedOffset): void {
     let producers = this.byPartition.get(offsetsPartition);
     if (!producers) this.byPartition.set(offsetsPartition, (producers = new Map()));
     let pending = producers.get(producerId);
-    if (!pending) producers.set(producerId, (pending = { producerEpoch, offsets: new OffsetsStore(), groups: new Set() }));
+    if (!pending) producers.set(producerId, (pending = { producerEpoch, offsets: new OffsetsStore() }));
     pending.producerEpoch = producerEpoch;
     pending.offsets.put(groupId, topic, partition, value);
-    pending.groups.add(groupId);
-    let open = this.producersByGroup.get(groupId);
-    if (!open) this.producersByGroup.set(groupId, (open = new Set()));
+    let topics = this.openByGroup.get(groupId);
+    if (!topics) this.openByGroup.set(groupId, (topics = new Map()));
+    let partitions = topics.get(topic);
+    if (!partitions) topics.set(topic, (partitions = new Map()));
+    let open = partitions.get(partition);
+    if (!open) partitions.set(partition, (open = new Set()));
     open.add(producerId);
   }
 
-  /** The epoch of the producer's open transaction in this partition, if it has one. */
+  /** The epoch of the producer's open transaction in this partition, if it has pending offsets there. */
   producerEpoch(offsetsPartition: number, producerId: number): number | undefined {
     return this.byPartition.get(offsetsPartition)?.get(producerId)?.producerEpoch;
   }
 
   /** Does any open transaction hold an offset for this partition of the group? */
   has(groupId: string, topic: string, partition: number): boolean {
-    const open = this.producersByGroup.get(groupId);
-    if (!open) return false;
-    for (const producers of this.byPartition.values()) {
-      for (const producerId of open) if (producers.get(producerId)?.offsets.get(groupId, topic, partition)) return true;
-    }
-    return false;
+    return this.openByGroup.get(groupId)?.get(topic)?.has(partition) ?? false;
   }
 
-  /** Has the group an open transaction (even one whose offsets were deleted since)? */
+  /** Has the group any pending offset? */
   hasOpenTransaction(groupId: string): boolean {
-    return this.producersByGroup.has(groupId);
+    return this.openByGroup.has(groupId);
   }
 
   /** The group's partitions with a pending offset: topic → partitions. */
-  partitionsOf(groupId: string): Map<string, Set<number>> {
-    const out = new Map<string, Set<number>>();
-    const open = this.producersByGroup.get(groupId);
-    if (!open) return out;
-    for (const producers of this.byPartition.values()) {
-      for (const producerId of open) {
-        for (const [topic, partitions] of producers.get(producerId)?.offsets.group(groupId) ?? []) {
-          let set = out.get(topic);
-          if (!set) out.set(topic, (set = new Set()));
-          for (const p of partitions.keys()) set.add(p);
-        }
-      }
-    }
+  partitionsOf(groupId: string): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const [topic, partitions] of this.openByGroup.get(groupId) ?? []) out.set(topic, [...partitions.keys()]);
     return out;
   }
 
-  /** A tombstone: the partition's pending offsets of every open transaction of the group go. */
+  /** A tombstone: the partition's pending offsets of every producer go. */
   remove(groupId: string, topic: string, partition: number): void {
-    const open = this.producersByGroup.get(groupId);
+    const open = this.openByGroup.get(groupId)?.get(topic)?.get(partition);
     if (!open) return;
     for (const producers of this.byPartition.values()) {
       for (const producerId of open) producers.get(producerId)?.offsets.remove(groupId, topic, partition);
     }
+    this.unmark(groupId, topic, partition, null);
   }
 
   /**
    * Ends the producer's transaction in this partition (its marker): returns its pending offsets
-   * (undefined when it had none) and closes it for their groups.
+   * (undefined when it had none).
    */
   complete(offsetsPartition: number, producerId: number): OffsetsStore | undefined {
     const producers = this.byPartition.get(offsetsPartition);
@@ -150,16 +140,26 @@ export class PendingTransactionalOffsets {
     if (!producers || !pending) return undefined;
     producers.delete(producerId);
     if (producers.size === 0) this.byPartition.delete(offsetsPartition);
-    // Only the groups of this partition: a transaction may span groups of several partitions.
-    for (const groupId of pending.groups) {
-      const open = this.producersByGroup.get(groupId);
-      open?.delete(producerId);
-      if (open?.size === 0) this.producersByGroup.delete(groupId);
-    }
+    for (const [groupId, topic, partition] of pending.offsets.entries()) this.unmark(groupId, topic, partition, producerId);
     return pending.offsets;
   }
 
-  /** Open transactions (producer ids) of every partition, for logs and tests. */
+  /** Forgets that `producerId` (null: every producer) has a pending offset for the partition. */
+  private unmark(groupId: string, topic: string, partition: number, producerId: number | null): void {
+    const topics = this.openByGroup.get(groupId);
+    const partitions = topics?.get(topic);
+    const open = partitions?.get(partition);
+    if (!topics || !partitions || !open) return;
+    if (producerId === null) open.clear();
+    else open.delete(producerId);
+    if (open.size > 0) return;
+    partitions.delete(partition);
+    if (partitions.size > 0) return;
+    topics.delete(topic);
+    if (topics.size === 0) this.openByGroup.delete(groupId);
+  }
+
+  /** Open transactions (producer ids with pending offsets), counted per offsets partition. */
   get size(): number {
     let n = 0;
     for (const producers of this.byPartition.values()) n += producers.size;

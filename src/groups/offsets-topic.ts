@@ -132,8 +132,8 @@ export class OffsetsTopicLog implements CoordinatorLog {
   }
 
   append(partition: number, records: CoordinatorRecord[], transaction?: TransactionalProducer): number {
+    if (records.length === 0) return this.exists ? (this.store.partition(OFFSETS_TOPIC, partition)?.nextOffset ?? 0) : 0;
     const partitionLog = this.partitionLog(partition);
-    if (records.length === 0) return partitionLog.nextOffset;
     const batch = buildRecordBatch(transaction
       ? {
         records: records.map(encodeCoordinatorRecord), attributes: TRANSACTIONAL_MASK,
