@@ -1145,7 +1145,7 @@ export class GroupCoordinator {
     }
     const what = `${marker.commit ? "COMMIT" : "ABORT"} marker of producer ${marker.producerId} (epoch ${marker.producerEpoch})`;
     try {
-      this.records.appendMarker(offsetsPartition, marker);
+      this.records.appendMarker(offsetsPartition, marker, this.scheduler.now());
     } catch (e) {
       this.log.error(`cannot write the ${what} to __consumer_offsets-${offsetsPartition}: ${(e as Error).message}`);
       const code = (e as { errorCode?: unknown }).errorCode;

@@ -64,8 +64,8 @@ export interface CoordinatorLog {
    * cannot.
    */
   append(partition: number, records: CoordinatorRecord[], transaction?: TransactionalProducer): number;
-  /** Appends an end-transaction marker to a partition. Throws if it cannot (or the log refuses it). */
-  appendMarker(partition: number, marker: TransactionMarker): void;
+  /** Appends an end-transaction marker (timestamp `now`) to a partition. Throws if it cannot (or the log refuses it). */
+  appendMarker(partition: number, marker: TransactionMarker, now: number): void;
   /** Resolves once what was appended to `partition` is on disk (the group commit); null: nothing to wait for. */
   whenDurable(partition: number): Promise<void> | null;
   /** Visits every stored record and marker in log order, partition by partition. */
@@ -143,8 +143,8 @@ export class OffsetsTopicLog implements CoordinatorLog {
     return partitionLog.append(batch).baseOffset;
   }
 
-  appendMarker(partition: number, marker: TransactionMarker): void {
-    this.partitionLog(partition).appendTransactionMarker(marker, Date.now());
+  appendMarker(partition: number, marker: TransactionMarker, now: number): void {
+    this.partitionLog(partition).appendTransactionMarker(marker, now);
   }
 
   private partitionLog(partition: number) {
@@ -246,7 +246,7 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
     return baseOffset;
   }
 
-  appendMarker(partition: number, marker: TransactionMarker): void {
+  appendMarker(partition: number, marker: TransactionMarker, _now: number): void {
     if (this.failAppends) throw new Error("append failed (test)");
     this.entries.push({ kind: "marker", partition, baseOffset: this.take(partition, 1), marker: { ...marker } });
   }
