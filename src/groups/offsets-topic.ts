@@ -268,14 +268,6 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
     }
   }
 
-  /** A copy holding the same entries (a restart from the same disk). */
-  copy(): MemoryCoordinatorLog {
-    const other = new MemoryCoordinatorLog(this.numPartitions);
-    other.entries.push(...this.entries);
-    for (const [p, o] of this.nextOffsets) other.nextOffsets.set(p, o);
-    return other;
-  }
-
   /** Drops entries as the log cleaner would (tests of replay over a compacted log). */
   removeWhere(drop: (e: MemoryLogEntry) => boolean): void {
     const kept = this.entries.filter((e) => !drop(e));
