@@ -1070,7 +1070,10 @@ export class GroupCoordinator {
       p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));
     if (p.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
     const offsetsPartition = this.partitionFor(p.groupId);
-    if (this.verifier !== null) {
+    // As Kafka's ReplicaManager, no verification while the producer's transaction, in this
+    // epoch, is already open in the partition (Kafka 4.3.1 then accepts even another
+    // transactional id).
+    if (this.verifier !== null && this.pendingOffsets.producerEpoch(offsetsPartition, p.producerId) !== p.producerEpoch) {
       const verified = await this.verifier.verifyTransactionalOffsetCommit({
         transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, offsetsPartition, apiVersion: p.apiVersion,
       });

@@ -175,7 +175,12 @@ describe("TxnOffsetCommit and completeTransaction", () => {
     expect(records.entries).toHaveLength(0);
     expect(asked[0]).toEqual({ transactionalId: "not-added", producerId: 1, producerEpoch: 0, offsetsPartition: partitionForGroup("g", 50), apiVersion: 3 });
     expect(codes(await c.commitTransactionalOffsets(txn("g", 1, [[0, 1]], { transactionalId: "not-added", apiVersion: 5 })))).toEqual([E.NONE]);
+    expect(asked).toHaveLength(2);
+    // The transaction is open in the partition: no verification (Kafka 4.3.1 accepts this v3).
+    expect(codes(await c.commitTransactionalOffsets(txn("g", 1, [[1, 1]], { transactionalId: "not-added" })))).toEqual([E.NONE]);
+    expect(asked).toHaveLength(2);
     expect(codes(await c.commitTransactionalOffsets(txn("g", 1, [[0, 2]], { producerEpoch: 1 })))).toEqual([E.INVALID_PRODUCER_EPOCH]);
+    expect(asked).toHaveLength(3);
     expect(c.group("g")).toBeDefined();
   });
 
