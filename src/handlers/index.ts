@@ -18,6 +18,7 @@ import "./20-delete-topics.ts";
 import "./21-delete-records.ts";
 import "./22-init-producer-id.ts";
 import "./23-offset-for-leader-epoch.ts";
+import "./28-txn-offset-commit.ts";
 import "./32-describe-configs.ts";
 import "./33-alter-configs.ts";
 import "./35-describe-log-dirs.ts";
