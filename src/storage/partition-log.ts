@@ -51,7 +51,8 @@ import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
-import { ProducerState } from "./producer-state.ts";
+import { ProducerState, type AppendOrigin, type CompletedTxn } from "./producer-state.ts";
+import { TXN_INDEX_SUFFIX, TransactionIndex, type AbortedTxn } from "./transaction-index.ts";
 import {
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
@@ -179,6 +180,31 @@ export interface AppendResult {
   lastOffset: number;
 }
 
+/**
+ * A refused append from the broker's own coordinators (a marker, a transactional offset commit):
+ * `error` is the Kafka error the caller answers with (INVALID_PRODUCER_EPOCH for an epoch older
+ * than the producer's, TRANSACTION_COORDINATOR_FENCED for a marker from an older coordinator
+ * epoch, INVALID_TXN_STATE for a non-transactional batch while a transaction is open). The log is
+ * unchanged.
+ */
+export class ProducerAppendError extends Error {
+  constructor(readonly error: "INVALID_PRODUCER_EPOCH" | "TRANSACTION_COORDINATOR_FENCED" | "INVALID_TXN_STATE", message: string) {
+    super(message);
+    this.name = "ProducerAppendError";
+  }
+}
+
+/** One producer as DescribeProducers reports it (Kafka's ProducerStateEntry). */
+export interface ProducerDescription {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  /** -1 when no transaction is open. */
+  currentTxnStartOffset: number;
+}
+
 /** What a client's append came to (UnifiedLog.appendAsLeader). */
 export type LeaderAppendOutcome =
   /** Stored at baseOffset; logAppendTime is the broker's time on a LogAppendTime topic, else -1. */
@@ -211,6 +237,8 @@ export class PartitionLog {
   private readonly headerView = new DataView(this.header.buffer);
   /** Idempotent-producer state, updated by every append (producer-state.ts). */
   readonly producerState: ProducerState;
+  /** The aborted-transaction index of each segment, by base offset, opened on first use. */
+  private readonly txnIndexes = new Map<number, TransactionIndex>();
   private readonly producerSnapshots: boolean;
   private readonly appendListeners = new Set<() => void>();
   private startOffset: number;
@@ -293,6 +321,7 @@ export class PartitionLog {
     this.producerSnapshots = opts.producerSnapshots ?? true;
     this.producerState = new ProducerState({ fs, dir, log: this.log, expirationMs: opts.producerIdExpirationMs });
     if (this.producerSnapshots) {
+      this.rebuildTxnIndexes();
       this.producerState.load({
         logStartOffset: this.logStartOffset,
         logEndOffset: this.nextOffset,
@@ -323,6 +352,39 @@ export class PartitionLog {
    * from that segment on (after an unclean shutdown) each is validated in full, and at the first
    * one cut short the later ones are deleted.
    */
+  /** Base offset of the first segment recovery validated in full (null: none, a clean shutdown). */
+  private recoveredFrom: number | null = null;
+  /** Recovery read a control batch (a transaction marker) in the segments it validated. */
+  private recoveredMarkers = false;
+
+  /**
+   * Kafka's LogSegment.recover rebuilds the .txnindex of each segment it recovers, from the
+   * producer state at the segment's start (LogLoader.recoverSegment). Here: the recovered
+   * segments' indexes are emptied and, when recovery saw a marker in them, the aborts are indexed
+   * again by a scan that starts from the newest producer snapshot at or below the first of them.
+   */
+  private rebuildTxnIndexes(): void {
+    const from = this.recoveredFrom;
+    if (from === null) return;
+    for (const seg of this.segments) if (seg.baseOffset >= from) this.txnIndex(seg.baseOffset).reset();
+    if (!this.recoveredMarkers) return;
+    const replay = new ProducerState({ fs: this.fs, dir: this.dir, expirationMs: Infinity });
+    let indexed = 0;
+    replay.load({
+      logStartOffset: this.logStartOffset,
+      logEndOffset: this.nextOffset,
+      segmentBaseOffsets: this.segments.map((s) => s.baseOffset),
+      batchesFrom: (offset) => this.batchesFrom(offset),
+      scanFrom: from,
+      onCompletedTxn: (txn) => {
+        if (txn.lastOffset < from || !txn.aborted) return;
+        this.indexCompletedTxn(txn, this.segments[this.segmentIndexFor(txn.lastOffset)]!);
+        indexed++;
+      },
+    });
+    this.log(`${this.dir}: rebuilt the transaction index of the recovered segments from offset ${from} (${indexed} aborted transaction(s))`);
+  }
+
   private loadSegments(bases: number[], clean: boolean, recoveryPoint: number): void {
     const fs = this.fs;
     const last = bases.length - 1;
@@ -332,11 +394,13 @@ export class PartitionLog {
     if (clean) firstUnflushed = last;
     let epochsChanged = false;
     const onBatch = (view: RecordBatchView) => {
+      if (view.isControl) this.recoveredMarkers = true;
       epochsChanged = this.epochs.assign(view.partitionLeaderEpoch, view.baseOffset, false) || epochsChanged;
     };
     for (let i = 0; i < firstUnflushed; i++) {
       this.segments.push(Segment.openSealed(fs, this.dir, bases[i]!, bases[i + 1]!, this.segmentOpts));
     }
+    if (!clean) this.recoveredFrom = bases[firstUnflushed]!;
     for (let i = firstUnflushed; i <= last; i++) {
       const base = bases[i]!;
       if (!clean) this.log(`${this.dir}: recovering unflushed segment ${base} (${i - firstUnflushed + 1} of ${last - firstUnflushed + 1})`);
@@ -352,7 +416,7 @@ export class PartitionLog {
         // Kafka's recoverLog: corruption in a segment deletes every segment after it.
         let bytes = 0;
         for (let j = i + 1; j <= last; j++) {
-          for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+          for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
             const path = `${this.dir}/${segmentFileName(bases[j]!, suffix)}`;
             if (!fs.exists(path)) continue;
             if (suffix === LOG_SUFFIX) bytes += fs.size(path);
@@ -391,6 +455,11 @@ export class PartitionLog {
       for (let i = this.segmentIndexFor(this.flushedTo); i < this.segments.length - 1; i++) {
         if (this.segments[i]!.baseOffset >= to) break;
         this.segments[i]!.flush();
+      }
+      // The aborts indexed below the recovery point must survive: recovery rebuilds only above it.
+      for (let i = this.segmentIndexFor(this.flushedTo); i < this.segments.length; i++) {
+        if (this.segments[i]!.baseOffset >= to) break;
+        this.txnIndexes.get(this.segments[i]!.baseOffset)?.flush();
       }
     } catch (e) {
       throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
@@ -433,9 +502,21 @@ export class PartitionLog {
     return this.nextOffset;
   }
 
-  /** No transactions yet: the high watermark. */
+  /**
+   * The last stable offset: below it every transaction is decided (UnifiedLog.lastStableOffset):
+   * the first offset of the earliest open transaction, never below the log start offset
+   * (maybeIncrementFirstUnstableOffset), else the high watermark.
+   */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    const hw = this.highWatermark;
+    const first = this.firstUnstableOffset;
+    return first < 0 ? hw : Math.min(hw, first);
+  }
+
+  /** First offset of the earliest open transaction, at least the log start offset; -1 when none is open. */
+  get firstUnstableOffset(): number {
+    const first = this.producerState.firstUndecidedOffset;
+    return first < 0 ? -1 : Math.max(first, this.logStartOffset);
   }
 
   /** Bytes of batches across all segments. */
@@ -571,7 +652,7 @@ export class PartitionLog {
    * never kept. Assigns offsets from nextOffset and announces the append. Throws StorageError
    * if the batch could not be written (the log is then as it was before).
    */
-  append(batch: Uint8Array | RecordBatchView, opts: { leaderEpoch?: number } = {}): AppendResult {
+  append(batch: Uint8Array | RecordBatchView, opts: { leaderEpoch?: number; origin?: AppendOrigin } = {}): AppendResult {
     // A client's batch comes as the view appendAsLeader checked: its header is read through
     // that one view here and in the producer state, never parsed again.
     let view: RecordBatchView;
@@ -589,6 +670,12 @@ export class PartitionLog {
     const maxTimestamp = view.maxTimestamp;
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + delta;
+    if (opts.origin === "coordinator" && view.producerId >= 0 && !view.isControl) {
+      // AppendOrigin.COORDINATOR: the epoch is checked, never the sequence.
+      const verdict = this.producerState.check(view, baseOffset, "coordinator");
+      if (verdict.kind === "invalid-epoch") throw new ProducerAppendError("INVALID_PRODUCER_EPOCH", verdict.message);
+      if (verdict.kind === "invalid-txn-state") throw new ProducerAppendError("INVALID_TXN_STATE", verdict.message);
+    }
 
     this.failures.checkOnline(this.logDir, `append to ${this.dir}`);
     let active = this.active;
@@ -619,7 +706,8 @@ export class PartitionLog {
     // The batch is in the log: a leader-epoch-checkpoint that cannot be written now does not
     // undo it (the cache is rebuilt from the active segment on recovery).
     this.quietly("leader-epoch-checkpoint", () => this.epochs.assign(storedEpoch, baseOffset));
-    this.producerState.onAppend(view, baseOffset);
+    const completed = this.producerState.onAppend(view, baseOffset);
+    if (completed !== null) this.indexCompletedTxn(completed, active);
     this.countUnflushed(lastOffset - baseOffset + 1);
     this.announce();
     return { baseOffset, lastOffset };
@@ -627,10 +715,73 @@ export class PartitionLog {
 
   /**
    * Appends an end-transaction marker for `marker.producerId` (UnifiedLog.appendAsLeader with
-   * origin COORDINATOR): the control batch ends the producer's open transaction here.
+   * origin COORDINATOR): the control batch ends the producer's open transaction here, the LSO
+   * moves past it (waiting read_committed fetches are woken by the append's announcement), and an
+   * ABORT of a transaction with data is indexed in the active segment's .txnindex.
+   * `transactionVersion` is WriteTxnMarkers' (v2+; 0 before): with 2 the marker's epoch must be
+   * newer than the producer's (ProducerAppendInfo.checkProducerEpoch). Throws ProducerAppendError
+   * (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED) with the log unchanged, StorageError
+   * if the write failed. The acknowledgement waits for whenDurable(), as a Produce does.
    */
-  appendTransactionMarker(marker: TransactionMarker, now: number): AppendResult {
+  appendTransactionMarker(marker: TransactionMarker, now: number, opts: { transactionVersion?: number } = {}): AppendResult {
+    const verdict = this.producerState.checkMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, this.nextOffset, opts.transactionVersion ?? 0);
+    if (verdict.kind === "invalid-epoch") throw new ProducerAppendError("INVALID_PRODUCER_EPOCH", verdict.message);
+    if (verdict.kind === "coordinator-fenced") throw new ProducerAppendError("TRANSACTION_COORDINATOR_FENCED", verdict.message);
     return this.append(buildTransactionMarkerBatch(marker, now));
+  }
+
+  /**
+   * UnifiedLog's completed-transaction step: an aborted transaction goes into the .txnindex of
+   * the segment holding its marker. A failed write takes the log dir offline (a missing entry
+   * would show aborted data to read_committed consumers); recovery rebuilds the index.
+   */
+  private indexCompletedTxn(txn: CompletedTxn, segment: Segment): void {
+    if (!txn.aborted) return;
+    try {
+      this.txnIndex(segment.baseOffset).append({
+        producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: txn.lastStableOffset,
+      });
+    } catch (e) {
+      this.failures.markOffline(this.logDir, `transaction index of ${this.dir}: ${messageOf(e)}`);
+      this.log(`warn: ${this.dir}: aborted transaction of producer ${txn.producerId} at offset ${txn.lastOffset} not indexed: ${messageOf(e)}`);
+    }
+  }
+
+  /** The .txnindex of the segment at `baseOffset` (opened on first use). */
+  private txnIndex(baseOffset: number): TransactionIndex {
+    let index = this.txnIndexes.get(baseOffset);
+    if (index === undefined) {
+      index = new TransactionIndex(this.fs, `${this.dir}/${segmentFileName(baseOffset, TXN_INDEX_SUFFIX)}`);
+      this.txnIndexes.set(baseOffset, index);
+    }
+    return index;
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBoundOffset) (Kafka's
+   * UnifiedLog.collectAbortedTransactions): the .txnindex of the segment holding fetchOffset and
+   * of later segments until one says no later entry can overlap.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const found = this.txnIndex(this.segments[i]!.baseOffset).collect(fetchOffset, upperBoundOffset);
+      for (const t of found.abortedTransactions) out.push(t);
+      if (found.complete) break;
+    }
+    return out;
+  }
+
+  /** Every producer the state holds (DescribeProducers; Kafka's activeProducers). */
+  describeProducers(): ProducerDescription[] {
+    const out: ProducerDescription[] = [];
+    for (const e of this.producerState.entries()) {
+      out.push({
+        producerId: e.producerId, producerEpoch: e.epoch, lastSequence: e.lastSeq, lastTimestamp: e.lastTimestamp,
+        coordinatorEpoch: e.coordinatorEpoch, currentTxnStartOffset: e.currentTxnFirstOffset,
+      });
+    }
+    return out;
   }
 
   /**
@@ -667,6 +818,7 @@ export class PartitionLog {
     }
     try {
       old.seal();
+      this.txnIndexes.get(old.baseOffset)?.flush();
     } catch (e) {
       try {
         next.delete();
@@ -713,11 +865,13 @@ export class PartitionLog {
    * read-only mapping (but short reads at the log end: Segment.slice); they may continue into
    * later segments.
    * "out-of-range" if fetchOffset < logStartOffset or > nextOffset; [] if == nextOffset.
+   * `maxOffset` (exclusive; the LSO for read_committed, Kafka's FetchIsolation.TXN_COMMITTED)
+   * stops the read before the first batch that starts at or after it; [] if fetchOffset >= it.
    */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): { batches: Uint8Array[] } | "out-of-range" {
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Infinity): { batches: Uint8Array[] } | "out-of-range" {
     if (fetchOffset < this.logStartOffset || fetchOffset > this.nextOffset) return "out-of-range";
     const batches: Uint8Array[] = [];
-    if (fetchOffset === this.nextOffset) return { batches };
+    if (fetchOffset === this.nextOffset || fetchOffset >= maxOffset) return { batches };
     let remaining = maxBytes;
     let located = false;
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
@@ -729,10 +883,19 @@ export class PartitionLog {
         position = loc.position;
         located = true;
       }
+      if (seg.baseOffset >= maxOffset) break;
       const res = seg.readFrom(position, Math.max(0, remaining), minOneBatch && batches.length === 0);
-      for (const b of res.batches) batches.push(b);
+      let capped = false;
+      for (const b of res.batches) {
+        // The bound is the first offset of an open transaction or the log end: a batch boundary.
+        if (maxOffset !== Infinity && getInt64(new DataView(b.buffer, b.byteOffset, 8), 0) >= maxOffset) {
+          capped = true;
+          break;
+        }
+        batches.push(b);
+      }
       remaining -= res.bytes;
-      if (!res.reachedEnd || remaining <= 0) break;
+      if (capped || !res.reachedEnd || remaining <= 0) break;
     }
     return { batches };
   }
@@ -847,8 +1010,10 @@ export class PartitionLog {
    */
   private removeSegmentFiles(seg: Segment): void {
     seg.close();
+    this.txnIndexes.get(seg.baseOffset)?.close();
+    this.txnIndexes.delete(seg.baseOffset);
     const renamed: string[] = [];
-    for (const path of seg.filePaths) {
+    for (const path of [...seg.filePaths, `${this.dir}/${segmentFileName(seg.baseOffset, TXN_INDEX_SUFFIX)}`]) {
       if (!this.fs.exists(path)) continue;
       this.fs.rename(path, path + DELETED_SUFFIX);
       renamed.push(path + DELETED_SUFFIX);
@@ -1088,6 +1253,15 @@ export class PartitionLog {
       } catch (e) {
         clean = false;
         this.log(`warn: ${this.dir}: flush at close: ${messageOf(e)}; recovered at the next start`);
+      }
+    }
+    for (const index of this.txnIndexes.values()) {
+      try {
+        if (clean) index.flush();
+        index.close();
+      } catch (e) {
+        clean = false;
+        this.log(`warn: ${this.dir}: closing ${index.filePath}: ${messageOf(e)}; recovered at the next start`);
       }
     }
     for (const s of this.segments) {
