@@ -52,7 +52,7 @@ import type { GroupCommit } from "./group-commit.ts";
 import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
 import { ProducerState, type AppendOrigin, type CompletedTxn } from "./producer-state.ts";
-import { TXN_INDEX_SUFFIX, TransactionIndex, type AbortedTxn } from "./transaction-index.ts";
+import { TXN_INDEX_SUFFIX, TransactionIndex, encodeAbortedTxn, type AbortedTxn } from "./transaction-index.ts";
 import {
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
@@ -148,8 +148,11 @@ export interface SealedSegment {
 /** A segment rewrite in progress (PartitionLog.startReplacement). */
 export interface SegmentReplacement {
   append(batch: Uint8Array): void;
-  /** Swaps the new segment in; false (nothing changed) if the replaced segments changed meanwhile. */
-  commit(): boolean;
+  /**
+   * Swaps the new segment in, with these aborted transactions as its .txnindex; false (nothing
+   * changed) if the replaced segments changed meanwhile.
+   */
+  commit(abortedTxns?: AbortedTxn[]): boolean;
   abort(): void;
 }
 
@@ -1038,18 +1041,19 @@ export class PartitionLog {
     return out;
   }
 
-  /** Last offset of the newest batch the producer state holds for `producerId`, or -1. */
-  producerLastOffset(producerId: number): number {
-    return this.producerState.entry(producerId)?.batches.at(-1)?.lastOffset ?? -1;
+  /**
+   * The producer's last data offset (-1 when its newest record is a marker) and epoch, or null
+   * for a producer the state does not hold (Kafka's lastRecordsOfActiveProducers).
+   */
+  producerLastRecord(producerId: number): { lastDataOffset: number; epoch: number } | null {
+    const e = this.producerState.entry(producerId);
+    return e === undefined ? null : { lastDataOffset: e.batches.at(-1)?.lastOffset ?? -1, epoch: e.epoch };
   }
 
-  /** [producer id, producerLastOffset] for every producer the state holds. */
-  producerLastOffsets(): [number, number][] {
-    const out: [number, number][] = [];
-    for (const e of this.producerState.entries()) {
-      const last = e.batches.at(-1);
-      if (last !== undefined) out.push([e.producerId, last.lastOffset]);
-    }
+  /** [producer id, last data offset, epoch] for every producer the state holds (the cleaner worker's copy). */
+  producerLastRecords(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (const e of this.producerState.entries()) out.push([e.producerId, e.batches.at(-1)?.lastOffset ?? -1, e.epoch]);
     return out;
   }
 
@@ -1102,7 +1106,7 @@ export class PartitionLog {
         finish();
         this.fs.remove(cleaned);
       },
-      commit: () => {
+      commit: (abortedTxns: AbortedTxn[] = []) => {
         if (done) throw new Error("segment replacement already finished");
         try {
           file.sync();
@@ -1114,7 +1118,7 @@ export class PartitionLog {
           this.fs.remove(cleaned);
           throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
         }
-        return this.swapInCleaned(baseOffsets);
+        return this.swapInCleaned(baseOffsets, abortedTxns);
       },
     };
   }
@@ -1125,20 +1129,27 @@ export class PartitionLog {
    * cleaned file removed and nothing else changed, if the segments are no longer the log's sealed
    * ones.
    */
-  swapInCleaned(baseOffsets: number[]): boolean {
+  swapInCleaned(baseOffsets: number[], abortedTxns: AbortedTxn[] = []): boolean {
     const base = baseOffsets[0]!;
     const cleaned = cleanedLogPath(this.dir, base);
     const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
     const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+    // The new segment's .txnindex, written (always, empty too: recovery relies on it) before the
+    // commit point, moved into place after the old segments' indexes are gone.
+    const txnIndexPath = `${this.dir}/${segmentFileName(base, TXN_INDEX_SUFFIX)}`;
     let first: number | null;
     try {
       this.failures.checkOnline(this.logDir, `log cleaning of ${this.dir}`);
       first = this.sealedRun(baseOffsets);
-      if (first !== null) this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+      if (first !== null) {
+        this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+        this.fs.writeFileAtomic(txnIndexPath + SWAP_SUFFIX, concatBytes(abortedTxns.map(encodeAbortedTxn)));
+      }
     } catch (e) {
       // Before the commit point: nothing replaced, and the .cleaned file must not keep holding
       // space on a full disk until the next start.
       this.fs.remove(cleaned);
+      if (this.fs.exists(txnIndexPath + SWAP_SUFFIX)) this.fs.remove(txnIndexPath + SWAP_SUFFIX);
       throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
     }
     if (first === null) {
@@ -1149,6 +1160,8 @@ export class PartitionLog {
     const nextBase = this.segments[first + old.length]!.baseOffset;
     this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
     for (const seg of old) this.removeSegmentFiles(seg);
+    this.fs.rename(txnIndexPath + SWAP_SUFFIX, txnIndexPath);
+    if (abortedTxns.length === 0) this.fs.remove(txnIndexPath);
     this.fs.rename(logPath + SWAP_SUFFIX, logPath);
     this.fs.remove(record);
     const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
@@ -1307,20 +1320,40 @@ function recoverCleanerSwaps(fs: FileSystem, dir: string, log: (msg: string) => 
     const replaced = fs.exists(record)
       ? new TextDecoder().decode(fs.readFile(record)).split("\n").filter((l) => l !== "").map(Number)
       : [base];
+    // The new .txnindex: still as .swap (then the old ones all go), or already moved into place.
+    const txnIndexSwap = `${dir}/${segmentFileName(base, TXN_INDEX_SUFFIX)}${SWAP_SUFFIX}`;
+    const txnIndexPending = fs.exists(txnIndexSwap);
     for (const b of replaced) {
-      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
+        if (suffix === TXN_INDEX_SUFFIX && b === base && !txnIndexPending) continue;
         const path = `${dir}/${segmentFileName(b, suffix)}`;
         if (fs.exists(path)) fs.remove(path);
       }
+    }
+    if (txnIndexPending) {
+      const txnIndex = `${dir}/${segmentFileName(base, TXN_INDEX_SUFFIX)}`;
+      fs.rename(txnIndexSwap, txnIndex);
+      if (fs.size(txnIndex) === 0) fs.remove(txnIndex);
     }
     fs.rename(`${dir}/${name}`, `${dir}/${segmentFileName(base, LOG_SUFFIX)}`);
     if (fs.exists(record)) fs.remove(record);
     log(`${dir}: completed a log cleaner swap at offset ${base} (replacing ${replaced.length} segment(s))`);
   }
   for (const name of fs.list(dir)) {
-    // A swap record whose swap never got committed.
+    // A swap record, or a new .txnindex, whose swap never got committed.
     if (name.endsWith(SWAP_RECORD_SUFFIX) && !fs.exists(`${dir}/${name.slice(0, -SWAP_RECORD_SUFFIX.length)}${LOG_SUFFIX}${SWAP_SUFFIX}`)) {
       fs.remove(`${dir}/${name}`);
     }
+    if (name.endsWith(TXN_INDEX_SUFFIX + SWAP_SUFFIX)) fs.remove(`${dir}/${name}`);
   }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
