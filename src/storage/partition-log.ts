@@ -26,6 +26,15 @@
 // `<offset>.snapshot` at each roll and on close, and rebuilt on open from the newest snapshot
 // plus the batch headers after it.
 //
+// Transactions (UnifiedLog with ProducerStateManager): a transactional batch opens its producer's
+// transaction, a marker (appendTransactionMarker, or a control batch appended as it is) ends it.
+// The last stable offset is the first offset of the earliest open transaction (never below the
+// log start offset), else the high watermark; read_committed reads stop there (read's maxOffset).
+// An ABORT of a transaction with data appends an entry to the `<base>.txnindex` of the segment the
+// marker lands in (transaction-index.ts), fsynced with the segment (roll, markFlushed, close),
+// renamed and deleted with it, rebuilt for the segments recovery validates, and replaced by the
+// log cleaner's with its segments. abortedTransactions() reads them for Fetch and the cleaner.
+//
 // The log start offset (Kafka's logStartOffset) is at least the first segment's base offset;
 // DeleteRecords moves it further (deleteRecordsBefore), and the owner persists it (LogStore's
 // log-start-offset-checkpoint) through onLogStartOffsetChange. Retention (deleteOldSegments,
