@@ -5,10 +5,11 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import * as nodeFs from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PartitionLog } from "../../src/storage/partition-log.ts";
-import { RecordBatchView } from "../../src/records/record-batch.ts";
+import { RecordBatchView, TRANSACTIONAL_MASK } from "../../src/records/record-batch.ts";
+import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 
 const FIXTURE = join(import.meta.dir, "../fixtures/kafka-txn/tx-0");
 const TXN_INDEX = "00000000000000000000.txnindex";
@@ -73,4 +74,50 @@ describe("Kafka 4.3.1's partition with aborted transactions", () => {
       log.close();
     }
   });
+});
+
+const classpathFile = join(process.env.BUNKA_CACHE ?? join(homedir(), ".cache/bunka"), "kafka-4.3.1/classpath.txt");
+const interop = process.env.BUNKA_INTEROP === "1" && nodeFs.existsSync(classpathFile);
+
+describe.if(interop)(interop ? "Kafka's DumpLogSegments on Bunka's transactions"
+  : "Kafka's DumpLogSegments on Bunka's transactions (SKIPPED: needs BUNKA_INTEROP=1 and the jars of test/interop/kafka-dist.sh)", () => {
+  test("Kafka reads Bunka's .txnindex entries and markers as it reads its own", () => {
+    const root = nodeFs.mkdtempSync(join(tmpdir(), "bunka-txn-dump-"));
+    roots.push(root);
+    const dir = join(root, "tx-0");
+    const log = PartitionLog.open(dir, {});
+    // The same history as Kafka's fixture (README): markers with TV2's bumped epochs.
+    const utf8 = new TextEncoder();
+    const data = (pid: number, epoch: number, seq: number, transactional: boolean, value: string) => buildRecordBatch({
+      attributes: transactional ? TRANSACTIONAL_MASK : 0, producerId: pid, producerEpoch: epoch, baseSequence: seq,
+      baseTimestamp: 1_700_000_000_000, records: [{ key: utf8.encode("k"), value: utf8.encode(value) }],
+    });
+    const marker = (producerId: number, producerEpoch: number, commit: boolean) =>
+      log.appendTransactionMarker({ producerId, producerEpoch, coordinatorEpoch: 0, commit }, 1_700_000_000_000, { transactionVersion: 2 });
+    log.append(data(2, 0, 0, false, "plain-0"));
+    log.append(data(0, 0, 0, true, "p1-a"));
+    log.append(data(0, 0, 1, true, "p1-b"));
+    log.append(data(1, 0, 0, true, "p2-a"));
+    log.append(data(1, 0, 1, true, "p2-b"));
+    marker(0, 1, false);
+    marker(1, 1, false);
+    log.append(data(0, 1, 0, true, "p1-c"));
+    marker(0, 2, true);
+    log.append(data(0, 2, 0, true, "p1-d"));
+    log.append(data(2, 0, 1, false, "plain-1"));
+    marker(0, 3, false);
+    log.close();
+    expect(new Uint8Array(nodeFs.readFileSync(join(dir, TXN_INDEX)))).toEqual(new Uint8Array(nodeFs.readFileSync(join(FIXTURE, TXN_INDEX))));
+    const cp = nodeFs.readFileSync(classpathFile, "utf8").trim();
+    const dump = (file: string, ...extra: string[]) => {
+      const r = Bun.spawnSync(["java", "-cp", cp, "org.apache.kafka.tools.DumpLogSegments", ...extra, "--files", file], { stderr: "pipe" });
+      return r.stdout.toString() + r.stderr.toString();
+    };
+    const index = dump(join(dir, TXN_INDEX));
+    expect(index).toContain("version: 0 producerId: 0 firstOffset: 1 lastOffset: 5 lastStableOffset: 3");
+    expect(index).toContain("version: 0 producerId: 1 firstOffset: 3 lastOffset: 6 lastStableOffset: 7");
+    expect(index).toContain("version: 0 producerId: 0 firstOffset: 9 lastOffset: 11 lastStableOffset: 12");
+    const markers = dump(join(dir, "00000000000000000000.log"), "--print-data-log").split("\n").filter((l) => l.includes("endTxnMarker"));
+    expect(markers.map((l) => l.replace(/.*endTxnMarker: /, ""))).toEqual(["ABORT coordinatorEpoch: 0", "ABORT coordinatorEpoch: 0", "COMMIT coordinatorEpoch: 0", "ABORT coordinatorEpoch: 0"]);
+  }, 60_000);
 });
