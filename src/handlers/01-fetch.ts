@@ -13,12 +13,10 @@
 // waits for an append to one of the partitions or for max_wait_ms, without blocking anything.
 // read_committed (isolation_level 1, Kafka's FetchIsolation.TXN_COMMITTED) returns whole batches
 // below the last stable offset only, with the aborted transactions overlapping what it returns
-// (UnifiedLog.collectAbortedTransactions over the segments' .txnindex; an empty list when nothing
-// is returned); read_uncommitted a null list. Kafka bounds that range with its sparse offset
-// index (the first index entry past the returned bytes, else the segment's end), so it may list
-// aborted transactions a little beyond the returned data; Bunka bounds it at the next offset
-// after the returned batches, which lists exactly those the consumer needs. A marker moves the
-// LSO and announces the append, so a waiting read_committed fetch wakes when its data commits.
+// (PartitionLog.readCommitted: Kafka's range, bounded by its sparse offset index, so the list may
+// reach a little past the returned data; an empty list when nothing is returned);
+// read_uncommitted a null list. A marker moves the LSO and announces the append, so a waiting
+// read_committed fetch wakes when its data commits.
 // A fetch from a replica (replica_id >= 0; replica_state from v15) is a follower fetch, and this
 // single-node broker has no followers: each existing partition answers NOT_LEADER_OR_FOLLOWER,
 // as Kafka's Partition does for a replica it does not know.
@@ -37,7 +35,6 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { RequestError, registerApi, type RequestContext } from "./registry.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
-import { RecordBatchView } from "../records/record-batch.ts";
 
 type TopicResponse = FetchResponse["responses"][number];
 type PartitionResponse = TopicResponse["partitions"][number];
@@ -130,7 +127,15 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
       const log = local.log;
       logs.push(log);
       const limit = Math.max(0, Math.min(p.partitionMaxBytes, bytesLeft));
-      const read = log.read(p.fetchOffset, limit, minOneBatch, readCommitted ? log.lastStableOffset : Infinity);
+      let aborted: { producerId: number; firstOffset: number }[] | null = null;
+      let read: { batches: Uint8Array[] } | "out-of-range";
+      if (readCommitted) {
+        const committed = log.readCommitted(p.fetchOffset, limit, minOneBatch);
+        if (committed !== "out-of-range") aborted = committed.abortedTransactions.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+        read = committed;
+      } else {
+        read = log.read(p.fetchOffset, limit, minOneBatch);
+      }
       if (read === "out-of-range") {
         hasError = true;
         partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
@@ -149,7 +154,7 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
         divergingEpoch: { epoch: -1, endOffset: -1 },
         currentLeader: { leaderId: -1, leaderEpoch: -1 },
         snapshotId: { endOffset: -1, epoch: -1 },
-        abortedTransactions: readCommitted ? abortedTransactions(log, p.fetchOffset, read.batches) : null,
+        abortedTransactions: aborted,
         preferredReadReplica: -1,
         records,
       });
@@ -160,14 +165,6 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
     response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] },
     bytes, hasError, logs,
   };
-}
-
-/** The aborted transactions overlapping the returned batches (Kafka's LocalLog.addAbortedTransactions). */
-function abortedTransactions(log: PartitionLog, fetchOffset: number, batches: Uint8Array[]): { producerId: number; firstOffset: number }[] {
-  const last = batches.at(-1);
-  if (last === undefined) return [];
-  const upperBound = new RecordBatchView(last).nextOffset;
-  return log.abortedTransactions(fetchOffset, upperBound).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
 }
 
 function errorPartition(partitionIndex: number, errorCode: number, abortedTransactions: [] | null): PartitionResponse {

@@ -912,6 +912,43 @@ export class PartitionLog {
     return { batches };
   }
 
+  /**
+   * A read_committed read (UnifiedLog.read with FetchIsolation.TXN_COMMITTED and aborted
+   * transactions included): read() up to the LSO, with the aborted transactions overlapping it as
+   * Kafka's LocalLog.addAbortedTransactions finds them: from the fetch offset up to the offset of
+   * the first offset index entry at or past the end of the returned bytes in the fetch offset's
+   * segment (OffsetIndex.fetchUpperBoundOffset), else that segment's end (the next segment's base
+   * or the log end): so, as Kafka's, the list may reach a little past the returned data.
+   */
+  readCommitted(fetchOffset: number, maxBytes: number, minOneBatch: boolean): { batches: Uint8Array[]; abortedTransactions: AbortedTxn[] } | "out-of-range" {
+    const read = this.read(fetchOffset, maxBytes, minOneBatch, this.lastStableOffset);
+    if (read === "out-of-range") return read;
+    if (read.batches.length === 0) return { batches: read.batches, abortedTransactions: [] };
+    const i = this.segmentIndexFor(fetchOffset);
+    const seg = this.segments[i]!;
+    const start = seg.locate(fetchOffset)?.position ?? 0;
+    // The returned bytes within this segment (a Bunka read may go on into the next).
+    let fetchSize = 0;
+    const segmentEnd = this.segments[i + 1]?.baseOffset ?? this.nextOffset;
+    for (const b of read.batches) {
+      if (new RecordBatchView(b).baseOffset >= segmentEnd) break;
+      fetchSize += b.length;
+    }
+    let upperBound = segmentEnd;
+    const index = seg.offsetIndex;
+    const target = start + fetchSize;
+    // The smallest entry whose position is at or past target (entries are in position order).
+    let lo = 0, hi = index.entries;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (index.entry(mid).position >= target) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < index.entries) upperBound = index.entry(lo).offset;
+    const last = new RecordBatchView(read.batches.at(-1)!).nextOffset;
+    return { batches: read.batches, abortedTransactions: this.abortedTransactions(fetchOffset, Math.max(upperBound, last)) };
+  }
+
   /** Every batch from the one containing `offset` to the end (reads about 1 MiB at a time). */
   *batchesFrom(offset: number): Generator<Uint8Array> {
     let next = Math.max(offset, this.logStartOffset);

@@ -128,6 +128,52 @@ describe("open transactions and the last stable offset", () => {
   });
 });
 
+describe("readCommitted (UnifiedLog.read with TXN_COMMITTED)", () => {
+  test("aborted transactions up to the first offset index entry past the returned bytes, as Kafka's fetchUpperBoundOffset", () => {
+    // An index entry for every batch but the first (index.interval.bytes 1).
+    const log = memLog(new MemoryFileSystem(), { indexIntervalBytes: 1 });
+    produce(log, batchOf(1)); // 0
+    produce(log, txnBatch(1, 0, 0)); // 1
+    log.appendTransactionMarker(abort(1, 0), NOW); // 2
+    produce(log, batchOf(1)); // 3
+    produce(log, txnBatch(2, 0, 0)); // 4
+    log.appendTransactionMarker(abort(2, 0), NOW); // 5
+    produce(log, txnBatch(3, 0, 0)); // 6
+    log.appendTransactionMarker(abort(3, 0), NOW); // 7
+    const read = (offset: number, maxBytes: number) => {
+      const r = log.readCommitted(offset, maxBytes, true);
+      if (r === "out-of-range") throw new Error("out of range");
+      return { bases: r.batches.map((b) => new RecordBatchView(b).baseOffset), aborted: r.abortedTransactions.map((t) => t.producerId) };
+    };
+    // Batch 0 returned; the next entry is batch 1's (offset 1): producer 1's transaction starts
+    // at 1, not below the bound, so none is listed.
+    expect(read(0, 1)).toEqual({ bases: [0], aborted: [] });
+    // Batch 1 returned; the next entry is the marker's (offset 2): producer 1's.
+    expect(read(1, 1)).toEqual({ bases: [1], aborted: [1] });
+    expect(read(3, 1)).toEqual({ bases: [3], aborted: [] });
+    expect(read(0, 1 << 20)).toEqual({ bases: [0, 1, 2, 3, 4, 5, 6, 7], aborted: [1, 2, 3] });
+    expect(read(8, 1 << 20)).toEqual({ bases: [], aborted: [] });
+  });
+
+  test("without index entries after the returned bytes: up to the segment's end (the next segment's base)", () => {
+    const log = memLog(new MemoryFileSystem(), { segmentBytes: 250 });
+    produce(log, batchOf(1)); // 0
+    produce(log, txnBatch(1, 0, 0)); // 1
+    log.appendTransactionMarker(abort(1, 0), NOW); // 2
+    for (let i = 0; i < 3; i++) produce(log, txnBatch(2, 0, i));
+    log.appendTransactionMarker(abort(2, 0), NOW);
+    expect(log.segmentCount).toBeGreaterThan(1);
+    const second = log.segmentBaseOffsets[1]!;
+    const r = log.readCommitted(0, 1, true);
+    if (r === "out-of-range") throw new Error("out of range");
+    expect(r.batches.length).toBe(1);
+    // Producer 2's transaction starts before the second segment's base only if it began in the first.
+    const expected = log.abortedTransactions(0, second).map((t) => t.producerId);
+    expect(r.abortedTransactions.map((t) => t.producerId)).toEqual(expected);
+    expect(expected).toContain(1);
+  });
+});
+
 describe("marker checks (ProducerAppendInfo.appendEndTxnMarker)", () => {
   test("transaction version 0/1: an older epoch is INVALID_PRODUCER_EPOCH, the same or newer is written", () => {
     const log = memLog(new MemoryFileSystem());
