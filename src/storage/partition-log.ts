@@ -830,7 +830,6 @@ export class PartitionLog {
     }
     try {
       old.seal();
-      this.txnIndexes.get(old.baseOffset)?.flush();
     } catch (e) {
       try {
         next.delete();

@@ -10,6 +10,7 @@ import { MemoryFileSystem } from "../../src/storage/fs.ts";
 import type { LogAppendSettings } from "../../src/storage/log-validator.ts";
 import { PartitionLog, ProducerAppendError, type PartitionLogOptions } from "../../src/storage/partition-log.ts";
 import { decodeAbortedTxns, encodeAbortedTxn } from "../../src/storage/transaction-index.ts";
+import { GroupCommit } from "../../src/storage/group-commit.ts";
 
 const DIR = "/data/t-0";
 const utf8 = new TextEncoder();
@@ -301,6 +302,37 @@ describe("durability", () => {
     expect(log.recovery.segmentsValidated).toBe(log.segmentCount - 1);
     for (const [name, bytes] of indexes) expect(fs.readFile(`${DIR}/${name}`)).toEqual(bytes);
     expect(log.abortedTransactions(0, log.nextOffset)).toEqual(aborted);
+  });
+
+  test("a marker's acknowledgement waits for the group commit (whenDurable), which makes it and its index entry survive power loss", async () => {
+    const fs = new MemoryFileSystem();
+    let log = memLog(fs, { groupCommit: new GroupCommit() });
+    produce(log, txnBatch(1, 0, 0));
+    log.appendTransactionMarker(abort(1, 0), NOW);
+    const durable = log.whenDurable();
+    expect(durable).not.toBeNull();
+    await Promise.race([durable, Bun.sleep(5000).then(() => { throw new Error("whenDurable did not resolve in 5 s"); })]);
+    expect(log.recoveryPoint).toBe(2);
+    fs.crash({ loseUnsynced: true });
+    log = memLog(fs, { recoveryPoint: 2 });
+    expect(log.nextOffset).toBe(2);
+    expect(log.lastStableOffset).toBe(2);
+    expect(log.abortedTransactions(0, 2)).toEqual([{ producerId: 1, firstOffset: 0, lastOffset: 1, lastStableOffset: 2 }]);
+  });
+
+  test("a .txnindex is fsynced when the recovery point passes its segment (a roll): power loss keeps it", () => {
+    const fs = new MemoryFileSystem();
+    let log = memLog(fs);
+    produce(log, txnBatch(1, 0, 0));
+    log.appendTransactionMarker(abort(1, 0), NOW);
+    log.roll();
+    produce(log, batchOf(1));
+    fs.crash({ loseUnsynced: true });
+    // Recovery starts at the second segment: the first one's index is trusted as it is on disk.
+    log = memLog(fs, { recoveryPoint: 2 });
+    expect(log.recovery.segmentsValidated).toBe(1);
+    expect(fs.size(txnIndexPath(0))).toBe(34);
+    expect(log.abortedTransactions(0, 3).map((t) => t.producerId)).toEqual([1]);
   });
 
   test("a torn .txnindex entry is dropped by recovery", () => {
