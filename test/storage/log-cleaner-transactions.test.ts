@@ -138,6 +138,32 @@ describe("the cleaner and transactions", () => {
     expect(contents(log)).toEqual(["0:empty", "ABORT(3)@1", "4:k=3", "COMMIT(4)@5", "6:z=1", "7:y=1"]);
   });
 
+  test("a producer whose last record is its marker (TV2 bumped the epoch) keeps it, emptied, past its horizon", async () => {
+    const fs = new MemoryFileSystem();
+    const log = open(fs);
+    log.append(kv(["k=aborted"], 6)); // 0, epoch 0
+    log.appendTransactionMarker({ producerId: 6, producerEpoch: 1, coordinatorEpoch: 0, commit: false }, NOW - 3_600_000, { transactionVersion: 2 }); // 1
+    log.append(kv(["z=1"])); // 2
+    log.roll();
+    log.append(kv(["y=1"]));
+    expect(log.producerLastRecord(6)).toEqual({ lastDataOffset: -1, epoch: 1 });
+    await clean(log);
+    // The data batch is not the producer's last record any more: it goes whole.
+    expect(contents(log)).toEqual(["ABORT(6)@1", "2:z=1", "3:y=1"]);
+    log.roll();
+    await clean(log, NOW);
+    log.roll();
+    await clean(log, NOW + POLICY.deleteRetentionMs);
+    // Past the horizon the marker's record goes, but the batch stays: it holds producer 6's epoch.
+    expect(contents(log)).toEqual(["empty-marker(6)", "2:z=1", "3:y=1"]);
+    let epoch = -1;
+    for (const b of log.batchesFrom(0)) {
+      const v = new RecordBatchView(b);
+      if (v.producerId === 6) epoch = v.producerEpoch;
+    }
+    expect(epoch).toBe(1);
+  });
+
   test("the cleaner never cleans a segment at or past the LSO", async () => {
     const fs = new MemoryFileSystem();
     const log = open(fs);
