@@ -302,6 +302,25 @@ describe("durability", () => {
     expect(log.recovery.segmentsValidated).toBe(log.segmentCount - 1);
     for (const [name, bytes] of indexes) expect(fs.readFile(`${DIR}/${name}`)).toEqual(bytes);
     expect(log.abortedTransactions(0, log.nextOffset)).toEqual(aborted);
+    expect(log.lastStableOffset).toBe(log.nextOffset);
+  });
+
+  test("a transaction open across a roll: the snapshot at the roll carries it through a crash", () => {
+    const fs = new MemoryFileSystem();
+    let log = memLog(fs, { segmentBytes: 300 });
+    produce(log, batchOf(2)); // 0-1
+    produce(log, txnBatch(1, 0, 0, 2)); // 2-3
+    for (let i = 0; i < 5; i++) produce(log, batchOf(2));
+    expect(log.segmentCount).toBeGreaterThan(2);
+    expect(log.lastStableOffset).toBe(2);
+    const lastBase = log.segmentBaseOffsets.at(-1)!;
+    fs.crash();
+    // Recovery from the newest segment: the producer state comes from the snapshot at its base.
+    log = memLog(fs, { segmentBytes: 300, recoveryPoint: lastBase });
+    expect(log.producerState.loadedSnapshotOffset).toBe(lastBase);
+    expect(log.lastStableOffset).toBe(2);
+    log.appendTransactionMarker(commit(1, 0), NOW);
+    expect(log.lastStableOffset).toBe(log.nextOffset);
   });
 
   test("a marker's acknowledgement waits for the group commit (whenDurable), which makes it and its index entry survive power loss", async () => {
@@ -369,6 +388,22 @@ describe("with segment rolls, DeleteRecords and retention", () => {
     expect(log.lastStableOffset).toBe(second);
     log.appendTransactionMarker(commit(2, 0), NOW);
     expect(log.lastStableOffset).toBe(log.nextOffset);
+  });
+});
+
+describe("retention", () => {
+  test("retention removing the start of an open transaction: the LSO is the new log start", () => {
+    const fs = new MemoryFileSystem();
+    const log = memLog(fs, { segmentBytes: 200, fileDeleteDelayMs: 0 });
+    produce(log, txnBatch(1, 0, 0)); // 0, open
+    for (let i = 0; i < 4; i++) produce(log, batchOf(2));
+    expect(log.segmentCount).toBeGreaterThan(2);
+    // Everything is older than retention.ms = 1 ms: all but the active segment go.
+    const deleted = log.deleteOldSegments({ deleteEnabled: true, retentionMs: 1, retentionBytes: -1 }, NOW + 10_000);
+    expect(deleted).toBeGreaterThan(0);
+    expect(log.logStartOffset).toBeGreaterThan(0);
+    expect(log.lastStableOffset).toBe(log.logStartOffset);
+    expect(log.describeProducers()[0]!.currentTxnStartOffset).toBe(0);
   });
 });
 
