@@ -394,7 +394,9 @@ export class GroupCoordinator {
       baseOffset = this.records.append(partition, records, transaction);
     } catch (e) {
       this.log.error(`group ${escapeForLog(groupId)}: cannot write __consumer_offsets: ${(e as Error).message}`);
-      throw new GroupError(ErrorCode.NOT_COORDINATOR, (e as Error).message);
+      // The log's refusal (a fenced producer epoch) keeps its code; anything else is a storage error.
+      const code = (e as { errorCode?: unknown }).errorCode;
+      throw new GroupError(typeof code === "number" ? code : ErrorCode.NOT_COORDINATOR, (e as Error).message);
     }
     this.appends++;
     const producerId = transaction?.producerId ?? -1;

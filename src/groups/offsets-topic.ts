@@ -26,6 +26,8 @@
 
 import { log as brokerLog } from "../log.ts";
 import type { LogStore } from "../storage/log-store.ts";
+import { ProducerAppendError } from "../storage/partition-log.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
 import { decodeRecords, RecordBatchView, TRANSACTIONAL_MASK } from "../records/record-batch.ts";
 import { ControlRecordType, readTransactionMarker, type TransactionMarker } from "../records/control-batch.ts";
@@ -140,11 +142,12 @@ export class OffsetsTopicLog implements CoordinatorLog {
         producerId: transaction.producerId, producerEpoch: transaction.producerEpoch, baseSequence: TRANSACTIONAL_BASE_SEQUENCE,
       }
       : { records: records.map(encodeCoordinatorRecord) });
-    return partitionLog.append(batch).baseOffset;
+    // AppendOrigin.COORDINATOR for a transactional batch: its epoch is checked, never a sequence.
+    return withErrorCode(() => partitionLog.append(batch, transaction ? { origin: "coordinator" } : {}).baseOffset);
   }
 
   appendMarker(partition: number, marker: TransactionMarker, now: number): void {
-    this.partitionLog(partition).appendTransactionMarker(marker, now);
+    withErrorCode(() => this.partitionLog(partition).appendTransactionMarker(marker, now));
   }
 
   private partitionLog(partition: number) {
@@ -282,5 +285,15 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
 
   get records(): CoordinatorRecord[] {
     return this.batches.flatMap((b) => b.records);
+  }
+}
+
+/** A producer-state refusal of the log (ProducerAppendError) as the Kafka error code it stands for. */
+function withErrorCode<T>(append: () => T): T {
+  try {
+    return append();
+  } catch (e) {
+    if (e instanceof ProducerAppendError) throw Object.assign(new Error(e.message), { errorCode: ErrorCode[e.error] });
+    throw e;
   }
 }
