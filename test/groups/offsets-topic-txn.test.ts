@@ -91,4 +91,15 @@ describe("OffsetsTopicLog with transactions", () => {
     expect(offsetsOf(c, "g")).toEqual([[10, E.NONE], [-1, E.NONE]]);
     store.close();
   });
+  test("an offset commit of a fenced producer epoch is refused by the log with INVALID_PRODUCER_EPOCH", async () => {
+    const { c } = start(new MemoryFileSystem());
+    c.ensureOffsetsTopic();
+    const codes = async (epoch: number) =>
+      (await c.commitTransactionalOffsets(txn("g", 42, epoch, [[0, 100]]))).flatMap((t) => t.partitions.map((p) => p.errorCode));
+    expect(await codes(5)).toEqual([E.NONE]);
+    await c.completeTransaction(c.partitionFor("g"), { producerId: 42, producerEpoch: 5, coordinatorEpoch: 0, commit: true });
+    // The transaction is over; the log knows epoch 5, so an older one is a zombie (ProducerStateManager).
+    expect(await codes(4)).toEqual([E.INVALID_PRODUCER_EPOCH]);
+    expect(offsetsOf(c, "g")[0]).toEqual([100, E.NONE]);
+  });
 });
