@@ -6,12 +6,15 @@ import { resolve } from "node:path";
 import { parseProperties } from "./properties.ts";
 import { KAFKA_BROKER_KEYS, type ConfigDef } from "./config-defs.ts";
 import { checkConfigValue } from "./config-values.ts";
+import { isListenerSecurityKey, listenerSecurity, SECURITY_PROTOCOLS, type ListenerSecurity, type SecurityProtocol } from "./listener-security.ts";
 
 export interface Listener {
   name: string;
   /** "" means every interface, as Kafka reads `PLAINTEXT://:9092`. */
   host: string;
   port: number;
+  /** From listener.security.protocol.map. */
+  securityProtocol: SecurityProtocol;
 }
 
 export interface BrokerConfig {
@@ -42,6 +45,10 @@ export interface BrokerConfig {
   offsetsTopicSegmentBytes: number;
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** TLS and SASL settings of each listener in `listeners`, by name (config/listener-security.ts). */
+  listenerSecurity: Map<string, ListenerSecurity>;
+  /** bunka.add.scram: SCRAM credentials written at start-up when the user has none for the mechanism. */
+  bootstrapScram: string | null;
   /** Where the settings came from: a file path, or "embedded defaults". */
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
@@ -78,6 +85,10 @@ const KNOWN_KEYS = new Set([
   "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
+  // Security (config/listener-security.ts), also as listener.name.<l>.<key>.
+  "ssl.keystore.type", "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.keystore.location", "ssl.keystore.password",
+  "ssl.key.password", "ssl.truststore.type", "ssl.truststore.certificates", "ssl.truststore.location", "ssl.client.auth",
+  "sasl.enabled.mechanisms", "sasl.jaas.config", "connections.max.reauth.ms",
 ]);
 
 // Bunka's own keys, with the type and range they are checked against.
@@ -90,6 +101,8 @@ const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
     validator: { kind: "range", min: "14" }, doc: "Tests only: log.segment.bytes without its 1 MiB minimum." }],
   ["bunka.fsync.before.ack", { name: "bunka.fsync.before.ack", type: "BOOLEAN", default: "true",
     doc: "Answer a produce (and an offset commit) only once it is fsynced (group commit); false: from the page cache, as Kafka." }],
+  ["bunka.add.scram", { name: "bunka.add.scram", type: "PASSWORD", default: null,
+    doc: "SCRAM credentials to create at start-up when missing, as kafka-storage format --add-scram takes them, separated by ';'." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
@@ -124,7 +137,7 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
       const checked = checkConfigValue(def, value);
       if (!checked.ok) throw new ConfigError(checked.message);
     }
-    if (KNOWN_KEYS.has(key) || BUNKA_KEYS.has(key)) continue;
+    if (KNOWN_KEYS.has(key) || BUNKA_KEYS.has(key) || isListenerSecurityKey(key)) continue;
     (def === undefined ? unusedKeys.unknown : unusedKeys.kafkaOnly).push(key);
   }
   const segmentOverride = given.get("internal.log.segment.bytes");
@@ -173,6 +186,12 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     throw new ConfigError(`queued.max.request.bytes=${queuedMaxRequestBytes} is smaller than socket.request.max.bytes=${socketRequestMaxBytes}`);
   }
 
+  const security = new Map<string, ListenerSecurity>();
+  for (const l of listeners) {
+    if (controllerListenerNames.includes(l.name)) continue;
+    security.set(l.name, listenerSecurity(props, l.name, l.securityProtocol));
+  }
+
   return {
     nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1, 0),
     listeners,
@@ -199,6 +218,8 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600),
     offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
+    listenerSecurity: security,
+    bootstrapScram: props.get("bunka.add.scram") ?? null,
     source,
     raw: props,
     unusedKeys,
@@ -213,6 +234,9 @@ function parseSecurityProtocolMap(raw: string | undefined): Map<string, string> 
     if (entry.trim() === "") continue;
     const [name, proto] = entry.split(":").map((s) => s.trim());
     if (!name || !proto) throw new ConfigError(`listener.security.protocol.map entry "${entry}" is not NAME:PROTOCOL`);
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(proto.toUpperCase())) {
+      throw new ConfigError(`listener.security.protocol.map: ${proto} is not a security protocol (${SECURITY_PROTOCOLS.join(", ")})`);
+    }
     map.set(name.toUpperCase(), proto.toUpperCase());
   }
   return map;
@@ -229,9 +253,8 @@ export function parseListeners(raw: string, key: string, securityMap = parseSecu
     if (port > 65535) throw new ConfigError(`${key}: port ${port} in "${item}" is out of range`);
     const protocol = securityMap.get(name);
     if (protocol === undefined) throw new ConfigError(`${key}: listener ${name} has no entry in listener.security.protocol.map`);
-    if (protocol !== "PLAINTEXT") throw new ConfigError(`${key}: listener ${name} uses ${protocol}; Bunka serves PLAINTEXT only`);
     const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
-    out.push({ name, host, port });
+    out.push({ name, host, port, securityProtocol: protocol as SecurityProtocol });
   }
   return out;
 }

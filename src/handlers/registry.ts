@@ -7,6 +7,8 @@ import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import type { KafkaPrincipal } from "../security/principal.ts";
+import type { SaslAuthenticator } from "../security/sasl-authenticator.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
 export interface BrokerContext {
@@ -30,6 +32,15 @@ export interface RequestContext {
   localPort: number;
   /** The client's address (the member host groups report). */
   remoteAddress?: string;
+  /**
+   * Who sent the request (Kafka's RequestContext.principal): User:ANONYMOUS on PLAINTEXT and on
+   * SSL without a client certificate, User:<certificate subject DN> with one, User:<name> after SASL.
+   */
+  principal: KafkaPrincipal;
+  /** The client's IP address as Kafka's authorizer matches ACL hosts (InetAddress.getHostAddress: no ::ffff: prefix). */
+  clientAddress: string;
+  /** The connection's SASL state, on a SASL_PLAINTEXT or SASL_SSL listener (SaslHandshake, SaslAuthenticate). */
+  sasl?: SaslAuthenticator;
 }
 
 /** A response, or null for none at all (Produce with acks=0). */

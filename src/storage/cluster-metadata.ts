@@ -18,6 +18,10 @@
 // ConfigurationControlManager replays them (a null value deletes the key); other types are
 // skipped.
 //
+// UserScramCredentialRecord and RemoveUserScramCredentialRecord keep the SCRAM credentials (salt,
+// StoredKey, ServerKey, iterations per user and mechanism) as Kafka's ScramControlManager and
+// ScramImage replay them.
+//
 // Writing: appendRecords() frames records, puts them in ONE batch (atomic, as Kafka's controller
 // writes a topic and its partitions), appends it to the metadata PartitionLog and applies it.
 // Every applied batch that changed a resource's configs (ConfigRecords, or a RemoveTopicRecord of
@@ -43,6 +47,10 @@ import {
   writeConfigRecord,
   writeRemoveTopicRecord,
   writeTopicRecord,
+  readUserScramCredentialRecord,
+  writeUserScramCredentialRecord,
+  readRemoveUserScramCredentialRecord,
+  writeRemoveUserScramCredentialRecord,
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
@@ -101,6 +109,19 @@ export interface ConfigChange {
   value: string | null;
 }
 
+/** A SCRAM credential as __cluster_metadata keeps it (UserScramCredentialRecord without name and mechanism). */
+export interface StoredScramCredential {
+  salt: Uint8Array;
+  storedKey: Uint8Array;
+  serverKey: Uint8Array;
+  iterations: number;
+}
+
+/** One SCRAM credential change: set (a UserScramCredentialRecord) or removed. */
+export type ScramCredentialChange =
+  | { user: string; mechanism: number; credential: StoredScramCredential }
+  | { user: string; mechanism: number; credential: null };
+
 /** A metadata record ready to be framed: its type, version and encoded body. */
 export interface MetadataRecordToWrite {
   type: number;
@@ -138,6 +159,8 @@ export class ClusterMetadata {
    * last record; 0 before any), as Kafka's ProducerIdControlManager keeps it.
    */
   nextProducerIdBlockStart = 0;
+  /** SCRAM credentials: mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512) -> user -> credential. */
+  readonly scramCredentials = new Map<number, Map<string, StoredScramCredential>>();
   /** The offset of the next record after everything applied. */
   nextOffset = 0;
   /** The metadata log, when loaded from a directory. */
@@ -354,12 +377,52 @@ export class ClusterMetadata {
         this.noteConfigChange(rec.resourceType, rec.resourceName);
         return;
       }
+      case METADATA_RECORD_TYPES.UserScramCredentialRecord:
+      case METADATA_RECORD_TYPES.RemoveUserScramCredentialRecord:
+        this.applyScramRecord(type, version, r);
+        return;
       default:
         if (!this.unknownTypes.has(type)) {
           this.unknownTypes.add(type);
           this.log(`debug: skipping metadata records of type ${type}`);
         }
     }
+  }
+
+  private applyScramRecord(type: number, version: number, r: Reader): void {
+    if (type === METADATA_RECORD_TYPES.UserScramCredentialRecord) {
+      const rec = readUserScramCredentialRecord(r, version);
+      if (r.failed) return;
+      let users = this.scramCredentials.get(rec.mechanism);
+      if (users === undefined) this.scramCredentials.set(rec.mechanism, (users = new Map()));
+      // Copies: the record's byte fields are views of the batch.
+      users.set(rec.name, { salt: rec.salt.slice(), storedKey: rec.storedKey.slice(), serverKey: rec.serverKey.slice(), iterations: rec.iterations });
+      return;
+    }
+    const rec = readRemoveUserScramCredentialRecord(r, version);
+    if (r.failed) return;
+    const users = this.scramCredentials.get(rec.mechanism);
+    users?.delete(rec.name);
+    if (users?.size === 0) this.scramCredentials.delete(rec.mechanism);
+  }
+
+  /** The SCRAM credential of a user for a mechanism type, if any. */
+  scramCredential(mechanism: number, user: string): StoredScramCredential | undefined {
+    return this.scramCredentials.get(mechanism)?.get(user);
+  }
+
+  /**
+   * Writes SCRAM credential changes in one batch (UserScramCredentialRecord v0 for a set one,
+   * RemoveUserScramCredentialRecord v0 for a removed one) and applies them, as Kafka's controller
+   * does for AlterUserScramCredentials: all or nothing.
+   */
+  alterScramCredentials(changes: readonly ScramCredentialChange[]): void {
+    if (changes.length === 0) return;
+    this.appendRecords(changes.map((c) => c.credential === null
+      ? { type: METADATA_RECORD_TYPES.RemoveUserScramCredentialRecord, version: 0,
+          body: encode((w) => writeRemoveUserScramCredentialRecord(w, 0, { name: c.user, mechanism: c.mechanism })) }
+      : { type: METADATA_RECORD_TYPES.UserScramCredentialRecord, version: 0,
+          body: encode((w) => writeUserScramCredentialRecord(w, 0, { name: c.user, mechanism: c.mechanism, ...c.credential })) }));
   }
 
   /** The dynamic configs kept for a ConfigRecord resource type, or undefined for a type not kept. */

@@ -16,6 +16,7 @@ import type { ProduceRequest, ProduceResponse } from "../../src/protocol/message
 import { LogStore } from "../../src/storage/log-store.ts";
 import { buildRecordBatch, type BatchToBuild, type RecordToBuild } from "../../src/records/record-batch-builder.ts";
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RecordBatchView } from "../../src/records/record-batch.ts";
+import { ANONYMOUS } from "../../src/security/principal.ts";
 
 const KAFKA_LOG = join(import.meta.dir, "../fixtures/kafka-logdir/fixture-topic-0/00000000000000000000.log");
 const utf8 = new TextEncoder();
@@ -57,7 +58,7 @@ function broker(topics: Record<string, Record<string, string>>, props = "", dir?
 function ctx(b: Broker, apiVersion = 11, clientId: string | null = "test", apiKey = 0): RequestContext {
   return {
     broker: b.broker, apiKey, apiVersion, correlationId: 1, clientId,
-    listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
+    listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092, principal: ANONYMOUS, clientAddress: "127.0.0.1",
   };
 }
 

@@ -13,6 +13,7 @@ import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import type { FileSystem } from "../../src/storage/fs.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
+import { ANONYMOUS } from "../../src/security/principal.ts";
 
 export interface HarnessBroker {
   broker: BrokerContext;
@@ -68,7 +69,7 @@ export function handlerHarness(name: string) {
   function ctx(b: HarnessBroker, apiKey: number, apiVersion: number): RequestContext {
     return {
       broker: b.broker, apiKey, apiVersion, correlationId: 1, clientId: `${name}-test`,
-      listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
+      listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092, principal: ANONYMOUS, clientAddress: "127.0.0.1",
     };
   }
 

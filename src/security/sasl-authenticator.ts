@@ -1,0 +1,212 @@
+// One connection's SASL state on a SASL_PLAINTEXT or SASL_SSL listener, as Kafka's
+// SaslServerAuthenticator keeps it (the connection asks admit() before each request):
+//
+//   HANDSHAKE_OR_VERSIONS  ApiVersions (→ HANDSHAKE) or SaslHandshake; anything else closes the
+//                          connection without an answer ("Unexpected Kafka request of type X
+//                          during SASL handshake.")
+//   HANDSHAKE              SaslHandshake only (a second ApiVersions closes the connection)
+//   AUTHENTICATE           SaslAuthenticate only (handshake v1); another request is answered with
+//                          its own error response carrying ILLEGAL_SASL_STATE, then closed. After
+//                          a v0 handshake the frames are raw SASL tokens (evaluateRaw), answered
+//                          as raw size-prefixed tokens.
+//   COMPLETE               everything; the principal is User:<authorization id>
+//
+// An unsupported mechanism is answered UNSUPPORTED_SASL_MECHANISM with the enabled list, and a
+// failed exchange SASL_AUTHENTICATION_FAILED with Kafka's message; both then close the
+// connection after the answer (`failure`). Re-authentication (KIP-368): with
+// connections.max.reauth.ms > 0 the session lasts that long (session_lifetime_ms, SaslAuthenticate
+// v1+); once it is over the next request closes the connection, unless it is a SaslHandshake from
+// a client that used SaslAuthenticate v1+, which starts re-authentication with the same
+// mechanism (another is refused) and the same principal (else "Cannot change principals during
+// re-authentication").
+
+import type { SaslSettings } from "../config/listener-security.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { ANONYMOUS, userPrincipal, type KafkaPrincipal } from "./principal.ts";
+import { PlainServer } from "./plain.ts";
+import { SaslAuthenticationError, ScramServer, scramMechanismByName, type ScramCredential } from "./scram.ts";
+
+export type SaslState = "HANDSHAKE_OR_VERSIONS" | "HANDSHAKE" | "AUTHENTICATE" | "REAUTH_BAD_MECHANISM" | "COMPLETE" | "FAILED";
+
+const API_VERSIONS = 18;
+const SASL_HANDSHAKE = 17;
+const SASL_AUTHENTICATE = 36;
+const { UNSUPPORTED_SASL_MECHANISM, SASL_AUTHENTICATION_FAILED } = ErrorCode;
+
+/** What the connection does with a request. */
+export type Admission =
+  | { serve: true }
+  /** Closed; `answer`: first answer the request with its error response (ILLEGAL_SASL_STATE, reason). */
+  | { serve: false; reason: string; answer: boolean };
+
+interface MechanismServer {
+  evaluate(token: Uint8Array): Uint8Array;
+  readonly complete: boolean;
+  readonly authorizationId: string;
+}
+
+export interface SaslAuthenticateResult {
+  errorCode: number;
+  errorMessage: string | null;
+  authBytes: Uint8Array;
+  sessionLifetimeMs: number;
+}
+
+export class SaslAuthenticator {
+  state: SaslState = "HANDSHAKE_OR_VERSIONS";
+  /** The mechanism agreed by the last handshake. */
+  mechanism: string | null = null;
+  /** Set once authenticated (and kept through re-authentication). */
+  principal: KafkaPrincipal | null = null;
+  /** After a v0 handshake: the frames until authentication completes are raw tokens. */
+  rawTokens = false;
+  /** Why the connection must close once the current answer is written, or null. */
+  failure: string | null = null;
+  /** The user name a failed exchange was for (for the log line), when known. */
+  attemptedUser: string | null = null;
+  /** When the session ends (ms since the epoch), or null for never. */
+  sessionExpiresAtMs: number | null = null;
+  /** The client sent SaslAuthenticate v1+ (KIP-368: it can re-authenticate). */
+  clientSupportsReauthentication = false;
+  private reauthenticating = false;
+  private lastSessionLifetimeMs = 0;
+  private badMechanismMessage = "";
+  private server: MechanismServer | null = null;
+
+  constructor(private readonly settings: SaslSettings,
+    private readonly scramCredential: (mechanism: string, user: string) => ScramCredential | undefined,
+    private readonly now: () => number = Date.now) {}
+
+  get authenticated(): boolean {
+    return this.state === "COMPLETE";
+  }
+
+  get enabledMechanisms(): string[] {
+    return this.settings.mechanisms;
+  }
+
+  /** Whether a request of this API may be served now (Kafka's SaslServerAuthenticator and SocketServer). */
+  admit(apiKey: number): Admission {
+    switch (this.state) {
+      case "COMPLETE":
+        if (apiKey === SASL_HANDSHAKE && this.clientSupportsReauthentication) {
+          // KafkaChannel.maybeBeginServerReauthentication
+          this.reauthenticating = true;
+          this.state = "HANDSHAKE";
+          return { serve: true };
+        }
+        if (this.sessionExpiresAtMs !== null && this.now() >= this.sessionExpiresAtMs) {
+          return { serve: false, reason: "the SASL session expired (connections.max.reauth.ms) without re-authentication", answer: false };
+        }
+        return { serve: true };
+      case "HANDSHAKE_OR_VERSIONS":
+        if (apiKey === API_VERSIONS || apiKey === SASL_HANDSHAKE) return { serve: true };
+        return this.fail(`Unexpected Kafka request of type ${apiKey} during SASL handshake.`, false);
+      case "HANDSHAKE":
+        if (apiKey === SASL_HANDSHAKE) return { serve: true };
+        if (apiKey === API_VERSIONS) return this.fail("Unexpected ApiVersions request received during SASL authentication state HANDSHAKE_REQUEST", false);
+        return this.fail(`Unexpected Kafka request of type ${apiKey} during SASL handshake.`, false);
+      case "AUTHENTICATE":
+        if (apiKey === SASL_AUTHENTICATE && !this.rawTokens) return { serve: true };
+        return this.fail(`Unexpected Kafka request of type ${apiKey} during SASL authentication.`, true);
+      case "REAUTH_BAD_MECHANISM":
+        return this.fail(this.badMechanismMessage, false);
+      case "FAILED":
+        return { serve: false, reason: this.failure ?? "SASL authentication failed", answer: false };
+    }
+  }
+
+  /**
+   * An ApiVersions request was answered: only a handshake may follow (HANDSHAKE_REQUEST). One
+   * answered UNSUPPORTED_VERSION does not count, so the client can retry with an older version.
+   */
+  apiVersionsAnswered(): void {
+    if (this.state === "HANDSHAKE_OR_VERSIONS") this.state = "HANDSHAKE";
+  }
+
+  private fail(reason: string, answer: boolean): Admission {
+    this.state = "FAILED";
+    this.failure = reason;
+    return { serve: false, reason, answer };
+  }
+
+  /** SaslHandshake: the mechanisms enabled, and whether the client's is one of them. */
+  handshake(mechanism: string, version: number): { errorCode: number; mechanisms: string[] } {
+    const mechanisms = this.settings.mechanisms;
+    if (!mechanisms.includes(mechanism)) {
+      this.state = "FAILED";
+      this.failure = `Unsupported SASL mechanism ${mechanism}`;
+      return { errorCode: UNSUPPORTED_SASL_MECHANISM, mechanisms };
+    }
+    if (this.reauthenticating && mechanism !== this.mechanism) {
+      this.badMechanismMessage = `SASL mechanism '${mechanism}' requested by client is not supported for re-authentication of mechanism '${this.mechanism}'`;
+      this.state = "REAUTH_BAD_MECHANISM";
+      return { errorCode: 0, mechanisms };
+    }
+    this.mechanism = mechanism;
+    this.rawTokens = version === 0;
+    const scram = scramMechanismByName(mechanism);
+    this.server = scram !== undefined
+      ? new ScramServer(scram, (user) => this.scramCredential(mechanism, user))
+      : new PlainServer(this.settings.plainUsers);
+    this.state = "AUTHENTICATE";
+    return { errorCode: 0, mechanisms };
+  }
+
+  /** SaslAuthenticate (handshake v1): one token of the exchange. */
+  authenticate(token: Uint8Array, version: number): SaslAuthenticateResult {
+    if (version > 0) this.clientSupportsReauthentication = true;
+    try {
+      const authBytes = this.evaluate(token);
+      return { errorCode: 0, errorMessage: null, authBytes, sessionLifetimeMs: this.authenticated ? this.lastSessionLifetimeMs : 0 };
+    } catch {
+      return { errorCode: SASL_AUTHENTICATION_FAILED, errorMessage: this.failure, authBytes: new Uint8Array(0), sessionLifetimeMs: 0 };
+    }
+  }
+
+  /** A raw token after a v0 handshake: the answer token; throws when the exchange failed. */
+  evaluateRaw(token: Uint8Array): Uint8Array {
+    return this.evaluate(token);
+  }
+
+  private evaluate(token: Uint8Array): Uint8Array {
+    const server = this.server!;
+    let response: Uint8Array;
+    try {
+      response = server.evaluate(token);
+      if (server.complete && this.reauthenticating && this.principal !== null && this.principal.name !== server.authorizationId) {
+        throw new SaslAuthenticationError(`Cannot change principals during re-authentication from ${this.principal.type}.${this.principal.name}: ` +
+          `User.${server.authorizationId}`);
+      }
+    } catch (e) {
+      this.state = "FAILED";
+      this.attemptedUser = server.authorizationId || null;
+      // Kafka sends a SaslAuthenticationException's own message; for any other failure a generic
+      // one, so that nothing (such as whether the user exists) leaks to the client.
+      this.failure = e instanceof SaslAuthenticationError ? e.message
+        : `Authentication failed during ${this.reauthenticating ? "re-authentication" : "authentication"} due to invalid credentials with SASL mechanism ${this.mechanism}`;
+      throw e;
+    }
+    if (server.complete) {
+      this.principal = userPrincipal(server.authorizationId);
+      this.lastSessionLifetimeMs = this.sessionLifetimeMs();
+      this.state = "COMPLETE";
+      this.rawTokens = false;
+      this.reauthenticating = false;
+      this.server = null;
+    }
+    return response;
+  }
+
+  /** ReauthInfo.calcCompletionTimesAndReturnSessionLifetimeMs: connections.max.reauth.ms, when set. */
+  private sessionLifetimeMs(): number {
+    const max = this.settings.maxReauthMs.get(this.mechanism!) ?? 0;
+    this.sessionExpiresAtMs = max > 0 ? this.now() + max : null;
+    return max;
+  }
+
+  /** The principal requests are served as (ANONYMOUS until authenticated). */
+  get currentPrincipal(): KafkaPrincipal {
+    return this.principal ?? ANONYMOUS;
+  }
+}
