@@ -28,6 +28,7 @@ import "./37-create-partitions.ts";
 import "./42-delete-groups.ts";
 import "./44-incremental-alter-configs.ts";
 import "./47-offset-delete.ts";
+import "./48-describe-client-quotas.ts";
 import "./50-describe-user-scram-credentials.ts";
 import "./51-alter-user-scram-credentials.ts";
 import "./60-describe-cluster.ts";

@@ -15,10 +15,11 @@
 // failed exchange SASL_AUTHENTICATION_FAILED with Kafka's message; both then close the
 // connection after the answer (`failure`). Re-authentication (KIP-368): with
 // connections.max.reauth.ms > 0 the session lasts that long (session_lifetime_ms, SaslAuthenticate
-// v1+); once it is over the next request closes the connection, unless it is a SaslHandshake from
-// a client that used SaslAuthenticate v1+, which starts re-authentication with the same
-// mechanism (another is refused) and the same principal (else "Cannot change principals during
-// re-authentication").
+// v1+); once it is over the next request closes the connection, unless it is a SaslHandshake,
+// which (at most once a second) starts re-authentication with the same mechanism (another is
+// refused) and the same principal (else "Cannot change principals during re-authentication").
+// SaslHandshake lists the mechanisms in the order Kafka does: it puts sasl.enabled.mechanisms
+// through a java.util.HashSet (SaslServerAuthenticator), so javaHashSetOrder() rebuilds that order.
 
 import type { SaslSettings } from "../config/listener-security.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
@@ -66,12 +67,14 @@ export class SaslAuthenticator {
   attemptedUser: string | null = null;
   /** When the session ends (ms since the epoch), or null for never. */
   sessionExpiresAtMs: number | null = null;
-  /** The client sent SaslAuthenticate v1+ (KIP-368: it can re-authenticate). */
+  /** The client sent SaslAuthenticate v1+ (KIP-368: it knows session_lifetime_ms; Kafka counts it in metrics). */
   clientSupportsReauthentication = false;
   private reauthenticating = false;
   private lastSessionLifetimeMs = 0;
+  private lastReauthenticationStartMs: number | null = null;
   private badMechanismMessage = "";
   private server: MechanismServer | null = null;
+  private handshakeOrder: string[] | null = null;
 
   constructor(private readonly settings: SaslSettings,
     private readonly scramCredential: (mechanism: string, user: string) => ScramCredential | undefined,
@@ -81,16 +84,20 @@ export class SaslAuthenticator {
     return this.state === "COMPLETE";
   }
 
+  /** As SaslHandshake lists them (Kafka's HashSet order). */
   get enabledMechanisms(): string[] {
-    return this.settings.mechanisms;
+    return (this.handshakeOrder ??= javaHashSetOrder(this.settings.mechanisms));
   }
 
   /** Whether a request of this API may be served now (Kafka's SaslServerAuthenticator and SocketServer). */
   admit(apiKey: number): Admission {
     switch (this.state) {
       case "COMPLETE":
-        if (apiKey === SASL_HANDSHAKE && this.clientSupportsReauthentication) {
-          // KafkaChannel.maybeBeginServerReauthentication
+        // KafkaChannel.maybeBeginServerReauthentication: only when the session has an end, and
+        // at most once a second; otherwise the handshake reaches the handler (ILLEGAL_SASL_STATE).
+        if (apiKey === SASL_HANDSHAKE && this.sessionExpiresAtMs !== null &&
+            (this.lastReauthenticationStartMs === null || this.now() - this.lastReauthenticationStartMs >= 1000)) {
+          this.lastReauthenticationStartMs = this.now();
           this.reauthenticating = true;
           this.state = "HANDSHAKE";
           return { serve: true };
@@ -132,7 +139,7 @@ export class SaslAuthenticator {
 
   /** SaslHandshake: the mechanisms enabled, and whether the client's is one of them. */
   handshake(mechanism: string, version: number): { errorCode: number; mechanisms: string[] } {
-    const mechanisms = this.settings.mechanisms;
+    const mechanisms = this.enabledMechanisms;
     if (!mechanisms.includes(mechanism)) {
       this.state = "FAILED";
       this.failure = `Unsupported SASL mechanism ${mechanism}`;
@@ -158,7 +165,8 @@ export class SaslAuthenticator {
     if (version > 0) this.clientSupportsReauthentication = true;
     try {
       const authBytes = this.evaluate(token);
-      return { errorCode: 0, errorMessage: null, authBytes, sessionLifetimeMs: this.authenticated ? this.lastSessionLifetimeMs : 0 };
+      // Kafka leaves error_message at its default, "", on success.
+      return { errorCode: 0, errorMessage: "", authBytes, sessionLifetimeMs: this.authenticated ? this.lastSessionLifetimeMs : 0 };
     } catch {
       return { errorCode: SASL_AUTHENTICATION_FAILED, errorMessage: this.failure, authBytes: new Uint8Array(0), sessionLifetimeMs: 0 };
     }
@@ -209,4 +217,27 @@ export class SaslAuthenticator {
   get currentPrincipal(): KafkaPrincipal {
     return this.principal ?? ANONYMOUS;
   }
+}
+
+/** Java's String.hashCode (UTF-16 code units, int32 arithmetic). */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The iteration order of `new HashSet<>(list)` in Java: buckets of a table of
+ * max(n / 0.75 + 1, 16) rounded up to a power of two, by (h ^ h >>> 16) & (size - 1), and
+ * insertion order within a bucket (too few names here for a bucket to become a tree).
+ */
+export function javaHashSetOrder(list: readonly string[]): string[] {
+  const unique = [...new Set(list)];
+  let size = 1;
+  while (size < Math.max(Math.floor(unique.length / 0.75) + 1, 16)) size *= 2;
+  const bucket = (s: string) => {
+    const h = javaStringHash(s);
+    return (h ^ (h >>> 16)) & (size - 1);
+  };
+  return unique.map((s, i) => ({ s, i, b: bucket(s) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.s);
 }
