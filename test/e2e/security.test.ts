@@ -135,6 +135,34 @@ describe("SASL over the wire", () => {
   }, 20_000);
 });
 
+test("fuzzed frames and tokens on the SASL listener: the broker closes those connections and keeps serving", async () => {
+  let seed = 7;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+  for (let i = 0; i < 60; i++) {
+    const c = await connect();
+    const stage = i % 4;
+    if (stage >= 1) await handshake(c, ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"][i % 3]!, stage === 3 ? 0 : 1);
+    if (stage === 0) c.sendFrame(bytes(1 + Math.floor(rand() * 40)));
+    else if (stage === 1 || stage === 2) await authenticate(c, bytes(Math.floor(rand() * 300)), stage);
+    else c.sendFrame(bytes(Math.floor(rand() * 100)));
+    // A frame over sasl.server.max.receive.size before authentication is refused outright.
+    if (i === 0) {
+      const big = await connect();
+      const head = new Uint8Array(4);
+      new DataView(head.buffer).setInt32(0, 600_000);
+      big.write(head);
+      expect(await big.waitClosed()).toBe(true);
+    }
+    c.close();
+  }
+  const c = await connect();
+  await handshake(c, "SCRAM-SHA-256");
+  expect(await scramAuthenticate(c, SCRAM_SHA_256, "alice", "alice-secret")).toMatchObject({ ok: true });
+  expect(await metadata(c)).not.toBe("closed");
+  c.close();
+}, 30_000);
+
 describe("SCRAM credentials: AlterUserScramCredentials and DescribeUserScramCredentials", () => {
   const alter = (c: WireClient, req: Parameters<typeof writeAlterUserScramCredentialsRequest>[2]) =>
     request(c, 51, 0, 0, 0, (w) => writeAlterUserScramCredentialsRequest(w, 0, req), (r) => readAlterUserScramCredentialsResponse(r, 0));
