@@ -9,7 +9,8 @@
 // none / requested / required. JKS and PKCS12 are refused with a config error that says so.
 //
 // SASL (SASL_PLAINTEXT, SASL_SSL): `sasl.enabled.mechanisms` (Kafka's default GSSAPI is not
-// served: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 are); PLAIN's users come from the JAAS config of
+// served: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER with unsecured JWTs are, the
+// latter with the unsecuredValidator* options of its OAuthBearerLoginModule JAAS entry); PLAIN's users come from the JAAS config of
 // PlainLoginModule (`user_<name>="<password>"` options, as PlainServerCallbackHandler reads
 // them) in `listener.name.<l>.plain.sasl.jaas.config`, else `listener.name.<l>.sasl.jaas.config`,
 // else `sasl.jaas.config` (Kafka's broker reads only the prefixed forms and a static JAAS file;
@@ -19,6 +20,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./broker-config.ts";
 import { parseJaasConfig } from "./jaas.ts";
+import { DEFAULT_OAUTHBEARER_SETTINGS, type OAuthBearerSettings } from "../security/oauthbearer.ts";
 
 export type SecurityProtocol = "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
 export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
@@ -37,7 +39,7 @@ export interface TlsSettings {
 }
 
 /** The SASL mechanisms Bunka serves. */
-export const SUPPORTED_SASL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+export const SUPPORTED_SASL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] as const;
 
 export interface SaslSettings {
   /** In the configured order (SaslHandshake answers this list). */
@@ -46,6 +48,8 @@ export interface SaslSettings {
   plainUsers: Map<string, string>;
   /** connections.max.reauth.ms by mechanism; 0: sessions never expire. */
   maxReauthMs: Map<string, number>;
+  /** OAUTHBEARER's unsecured-JWT validator options (OAuthBearerLoginModule's unsecuredValidator* JAAS options). */
+  oauthbearer?: OAuthBearerSettings;
 }
 
 export interface ListenerSecurity {
@@ -216,6 +220,28 @@ function saslSettings(props: Map<string, string>, listener: string): SaslSetting
       for (const [option, value] of jaas.options) if (option.startsWith("user_")) plainUsers.set(option.slice(5), value);
     }
   }
+  let oauthbearer: OAuthBearerSettings | undefined;
+  if (mechanisms.includes("OAUTHBEARER")) {
+    const key = [`listener.name.${l}.oauthbearer.sasl.jaas.config`, `listener.name.${l}.sasl.jaas.config`, "sasl.jaas.config"].find((k) => props.has(k));
+    const options = new Map<string, string>();
+    if (key !== undefined) {
+      try {
+        const jaas = parseJaasConfig(props.get(key)!);
+        if (jaas.loginModule === OAUTHBEARER_LOGIN_MODULE) for (const [k, v] of jaas.options) options.set(k, v);
+      } catch (e) {
+        throw new ConfigError(`${key}: ${(e as Error).message}`);
+      }
+    }
+    const skew = Number(options.get("unsecuredValidatorAllowableClockSkewMs") ?? "0");
+    if (!Number.isInteger(skew) || skew < 0) throw new ConfigError(`${key}: unsecuredValidatorAllowableClockSkewMs must be a non-negative integer`);
+    oauthbearer = {
+      principalClaimName: options.get("unsecuredValidatorPrincipalClaimName")?.trim() || DEFAULT_OAUTHBEARER_SETTINGS.principalClaimName,
+      scopeClaimName: options.get("unsecuredValidatorScopeClaimName")?.trim() || DEFAULT_OAUTHBEARER_SETTINGS.scopeClaimName,
+      // OAuthBearerScopeUtils.parseScope: space-delimited.
+      requiredScope: (options.get("unsecuredValidatorRequiredScope") ?? "").split(" ").filter((x) => x !== ""),
+      allowableClockSkewMs: skew,
+    };
+  }
   const maxReauthMs = new Map<string, number>();
   for (const m of mechanisms) {
     const key = [`listener.name.${l}.${m.toLowerCase()}.connections.max.reauth.ms`, `listener.name.${l}.connections.max.reauth.ms`,
@@ -225,7 +251,8 @@ function saslSettings(props: Map<string, string>, listener: string): SaslSetting
     if (!Number.isSafeInteger(ms)) throw new ConfigError(`${key}=${raw} is not a number of milliseconds`);
     maxReauthMs.set(m, Math.max(0, ms));
   }
-  return { mechanisms, plainUsers, maxReauthMs };
+  return oauthbearer === undefined ? { mechanisms, plainUsers, maxReauthMs } : { mechanisms, plainUsers, maxReauthMs, oauthbearer };
 }
 
 export const PLAIN_LOGIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";
+export const OAUTHBEARER_LOGIN_MODULE = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule";

@@ -2,7 +2,8 @@
 // the connection's SaslAuthenticator (Kafka's SaslServerAuthenticator.handleSaslToken). A failed
 // exchange is answered SASL_AUTHENTICATION_FAILED with Kafka's message (the mechanism's own, or
 // "Authentication failed during authentication due to invalid credentials with SASL mechanism X"
-// so nothing leaks about the user) and the connection is closed after the answer. Once complete,
+// so nothing leaks about the user) and the connection is closed after the answer (a failure Kafka
+// does not answer closes it without one). Once complete,
 // v1+ carries session_lifetime_ms (connections.max.reauth.ms, KIP-368). Sent on a connection that
 // is not authenticating (a PLAINTEXT or SSL listener, or after authentication) it reaches
 // KafkaApis, which answers ILLEGAL_SASL_STATE; so does Bunka.
@@ -30,6 +31,7 @@ registerApi<SaslAuthenticateRequest, SaslAuthenticateResponse>({
       // KafkaApis.handleSaslAuthenticateRequest
       return failed(ErrorCode.ILLEGAL_SASL_STATE, "SaslAuthenticate request received after successful authentication");
     }
+    // null: no answer; the connection closes (its SaslAuthenticator says why).
     return sasl.authenticate(request.authBytes, ctx.apiVersion);
   },
   errorResponse(_request, errorCode, message) {

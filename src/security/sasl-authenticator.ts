@@ -25,7 +25,8 @@ import type { SaslSettings } from "../config/listener-security.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { ANONYMOUS, userPrincipal, type KafkaPrincipal } from "./principal.ts";
 import { PlainServer } from "./plain.ts";
-import { SaslAuthenticationError, ScramServer, scramMechanismByName, type ScramCredential } from "./scram.ts";
+import { DEFAULT_OAUTHBEARER_SETTINGS, OAuthBearerServer } from "./oauthbearer.ts";
+import { SaslAuthenticationError, SaslUnansweredError, ScramServer, scramMechanismByName, type ScramCredential } from "./scram.ts";
 
 export type SaslState = "HANDSHAKE_OR_VERSIONS" | "HANDSHAKE" | "AUTHENTICATE" | "REAUTH_BAD_MECHANISM" | "COMPLETE" | "FAILED";
 
@@ -44,6 +45,8 @@ interface MechanismServer {
   evaluate(token: Uint8Array): Uint8Array;
   readonly complete: boolean;
   readonly authorizationId: string;
+  /** When the credential expires (OAUTHBEARER's token), if it does. */
+  readonly credentialExpiresAtMs?: number | null;
 }
 
 export interface SaslAuthenticateResult {
@@ -153,21 +156,25 @@ export class SaslAuthenticator {
     this.mechanism = mechanism;
     this.rawTokens = version === 0;
     const scram = scramMechanismByName(mechanism);
-    this.server = scram !== undefined
-      ? new ScramServer(scram, (user) => this.scramCredential(mechanism, user))
+    this.server = scram !== undefined ? new ScramServer(scram, (user) => this.scramCredential(mechanism, user))
+      : mechanism === "OAUTHBEARER" ? new OAuthBearerServer(this.settings.oauthbearer ?? DEFAULT_OAUTHBEARER_SETTINGS, this.now)
       : new PlainServer(this.settings.plainUsers);
     this.state = "AUTHENTICATE";
     return { errorCode: 0, mechanisms };
   }
 
-  /** SaslAuthenticate (handshake v1): one token of the exchange. */
-  authenticate(token: Uint8Array, version: number): SaslAuthenticateResult {
+  /**
+   * SaslAuthenticate (handshake v1): one token of the exchange; null when Kafka sends no answer
+   * and closes the connection (`failure` is then set).
+   */
+  authenticate(token: Uint8Array, version: number): SaslAuthenticateResult | null {
     if (version > 0) this.clientSupportsReauthentication = true;
     try {
       const authBytes = this.evaluate(token);
       // Kafka leaves error_message at its default, "", on success.
       return { errorCode: 0, errorMessage: "", authBytes, sessionLifetimeMs: this.authenticated ? this.lastSessionLifetimeMs : 0 };
-    } catch {
+    } catch (e) {
+      if (e instanceof SaslUnansweredError) return null;
       return { errorCode: SASL_AUTHENTICATION_FAILED, errorMessage: this.failure, authBytes: new Uint8Array(0), sessionLifetimeMs: 0 };
     }
   }
@@ -197,7 +204,7 @@ export class SaslAuthenticator {
     }
     if (server.complete) {
       this.principal = userPrincipal(server.authorizationId);
-      this.lastSessionLifetimeMs = this.sessionLifetimeMs();
+      this.lastSessionLifetimeMs = this.sessionLifetimeMs(server.credentialExpiresAtMs ?? null);
       this.state = "COMPLETE";
       this.rawTokens = false;
       this.reauthenticating = false;
@@ -206,11 +213,20 @@ export class SaslAuthenticator {
     return response;
   }
 
-  /** ReauthInfo.calcCompletionTimesAndReturnSessionLifetimeMs: connections.max.reauth.ms, when set. */
-  private sessionLifetimeMs(): number {
+  /**
+   * ReauthInfo.calcCompletionTimesAndReturnSessionLifetimeMs: connections.max.reauth.ms when set,
+   * but never past the credential's expiry (an OAUTHBEARER token's exp); 0 and no end otherwise.
+   */
+  private sessionLifetimeMs(credentialExpiresAtMs: number | null): number {
     const max = this.settings.maxReauthMs.get(this.mechanism!) ?? 0;
-    this.sessionExpiresAtMs = max > 0 ? this.now() + max : null;
-    return max;
+    const now = this.now();
+    if (credentialExpiresAtMs === null && max <= 0) {
+      this.sessionExpiresAtMs = null;
+      return 0;
+    }
+    const lifetime = Math.max(0, credentialExpiresAtMs === null ? max : max <= 0 ? credentialExpiresAtMs - now : Math.min(credentialExpiresAtMs - now, max));
+    this.sessionExpiresAtMs = now + lifetime;
+    return lifetime;
   }
 
   /** The principal requests are served as (ANONYMOUS until authenticated). */

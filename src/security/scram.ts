@@ -114,6 +114,8 @@ const CLIENT_FINAL = new RegExp(`^(c=(${BASE64}),r=(${PRINTABLE})${EXTENSIONS}),
 export class SaslAuthenticationError extends Error {}
 /** A failure Kafka answers with its generic "invalid credentials" message (SaslException). */
 export class SaslCredentialError extends Error {}
+/** A failure Kafka does not answer at all (another exception): the connection is just closed. */
+export class SaslUnansweredError extends Error {}
 
 /** The server side of one SCRAM exchange (Kafka's ScramSaslServer). */
 export class ScramServer {

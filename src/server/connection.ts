@@ -358,7 +358,11 @@ export class Connection implements RetainedBuffer {
       if ("close" in refused) return this.closeAfterPending(refused.close);
       result = refused.response;
     }
-    if (result === null) return; // no response at all (acks=0)
+    if (result === null) {
+      // No response at all (acks=0; a SASL failure Kafka does not answer).
+      if (sasl !== null && sasl.failure !== null && !this.closed) this.authenticationFailed(sasl);
+      return;
+    }
     if (result instanceof Promise) {
       const slot: ResponseSlot = { chunks: null, writer: null, chunk: 0, written: 0 };
       this.responses.push(slot);

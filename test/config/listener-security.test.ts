@@ -86,13 +86,26 @@ describe("SASL", () => {
     expect(c.unusedKeys.unknown).toEqual([]);
   });
 
-  test("Kafka's default GSSAPI, OAUTHBEARER and PLAIN without users are refused", () => {
+  test("Kafka's default GSSAPI, unknown mechanisms and PLAIN without users are refused", () => {
     expect(() => config({ "listeners": "SASL_PLAINTEXT://:9092" })).toThrow("GSSAPI (Kafka's default sasl.enabled.mechanisms) is not supported by Bunka");
-    expect(() => config({ "listeners": "SASL_PLAINTEXT://:9092", "sasl.enabled.mechanisms": "OAUTHBEARER" })).toThrow("OAUTHBEARER");
+    expect(() => config({ "listeners": "SASL_PLAINTEXT://:9092", "sasl.enabled.mechanisms": "SCRAM-SHA-1" })).toThrow("SASL mechanism SCRAM-SHA-1 is not supported");
     expect(() => config({ "listeners": "SASL_PLAINTEXT://:9092", "sasl.enabled.mechanisms": "PLAIN" }))
       .toThrow("enables PLAIN but no JAAS config names its users: set listener.name.sasl_plaintext.plain.sasl.jaas.config=");
     expect(() => config({ "listeners": "SASL_PLAINTEXT://:9092", "sasl.enabled.mechanisms": "PLAIN", "sasl.jaas.config": "x required" }))
       .toThrow("sasl.jaas.config: Invalid JAAS config");
     expect(() => config({ "listeners": "X://:9092", "listener.security.protocol.map": "X:TLS" })).toThrow("TLS is not a security protocol");
+  });
+
+  test("OAUTHBEARER: the unsecured validator's options from its OAuthBearerLoginModule entry", () => {
+    const c = config({
+      "listeners": "SASL_PLAINTEXT://:9092", "sasl.enabled.mechanisms": "OAUTHBEARER",
+      "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config": "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required " +
+        'unsecuredValidatorPrincipalClaimName="user" unsecuredValidatorRequiredScope="read write" unsecuredValidatorAllowableClockSkewMs="2000";',
+    });
+    expect(c.listenerSecurity.get("SASL_PLAINTEXT")!.sasl!.oauthbearer).toEqual({
+      principalClaimName: "user", scopeClaimName: "scope", requiredScope: ["read", "write"], allowableClockSkewMs: 2000,
+    });
+    const plain = config({ "listeners": "SASL_PLAINTEXT://:9092", "sasl.enabled.mechanisms": "OAUTHBEARER" });
+    expect(plain.listenerSecurity.get("SASL_PLAINTEXT")!.sasl!.oauthbearer!.principalClaimName).toBe("sub");
   });
 });

@@ -34,7 +34,7 @@ function properties(): Record<string, string> {
     // PLAINTEXT last: the test helper reads every listener's port once the broker has started.
     "listeners": "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
     "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,MTLS:SSL,PLAINTEXT:PLAINTEXT",
-    "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+    "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER",
     "listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS,
     "listener.name.sasl_ssl.plain.sasl.jaas.config": PLAIN_JAAS,
     "listener.name.sasl_plaintext.connections.max.reauth.ms": "1500",
@@ -92,7 +92,7 @@ describe("SASL over the wire", () => {
     const c = await connect();
     expect(await apiVersions(c)).not.toBe("closed");
     const hs = await handshake(c, "PLAIN");
-    expect(hs).toEqual({ errorCode: 0, mechanisms: ["PLAIN", "SCRAM-SHA-512", "SCRAM-SHA-256"] });
+    expect(hs).toEqual({ errorCode: 0, mechanisms: ["PLAIN", "SCRAM-SHA-512", "SCRAM-SHA-256", "OAUTHBEARER"] });
     const r = await authenticate(c, plainToken("alice", "wrong"));
     expect(r).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: "Authentication failed: Invalid username or password" });
     expect(await c.waitClosed()).toBe(true);
@@ -100,7 +100,7 @@ describe("SASL over the wire", () => {
 
   test("an unsupported mechanism: UNSUPPORTED_SASL_MECHANISM and the enabled list, then closed", async () => {
     const c = await connect();
-    expect(await handshake(c, "GSSAPI")).toEqual({ errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ["PLAIN", "SCRAM-SHA-512", "SCRAM-SHA-256"] });
+    expect(await handshake(c, "GSSAPI")).toEqual({ errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ["PLAIN", "SCRAM-SHA-512", "SCRAM-SHA-256", "OAUTHBEARER"] });
     expect(await c.waitClosed()).toBe(true);
   }, 20_000);
 
@@ -242,6 +242,9 @@ describe.if(kcat !== null)(kcat !== null ? "kcat (librdkafka)" : "kcat (librdkaf
       ["SASL_PLAINTEXT", ["-X", "security.protocol=SASL_PLAINTEXT", ...sasl("SCRAM-SHA-256", "alice", "alice-secret")]],
       ["SASL_SSL", ["-X", "security.protocol=SASL_SSL", ...tls(), ...sasl("SCRAM-SHA-512", "bob", "bob-secret")]],
       ["SASL_SSL", ["-X", "security.protocol=SASL_SSL", ...tls(), ...sasl("PLAIN", "admin", "admin-secret")]],
+      // librdkafka's own unsecured JWT (principal claim "sub").
+      ["SASL_PLAINTEXT", ["-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=OAUTHBEARER",
+        "-X", "enable.sasl.oauthbearer.unsecure.jwt=true", "-X", "sasl.oauthbearer.config=principal=svc lifeSeconds=600"]],
     ];
     let n = 0;
     for (const [listener, args] of cases) {
@@ -254,6 +257,7 @@ describe.if(kcat !== null)(kcat !== null ? "kcat (librdkafka)" : "kcat (librdkaf
     const wrong = await run("SASL_SSL", ["-X", "security.protocol=SASL_SSL", ...tls(), ...sasl("SCRAM-SHA-256", "alice", "nope"), "-L"], undefined, 2);
     expect(wrong.code).not.toBe(0);
     expect(wrong.out).toContain("Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256");
+    expect(broker.output()).toContain("SASL client /127.0.0.1 on SASL_PLAINTEXT authenticated as User:svc (OAUTHBEARER, session until");
   }, 120_000);
 
   test("SSL: anonymous without a certificate, the subject DN with one; untrusted and expired certificates refused", async () => {

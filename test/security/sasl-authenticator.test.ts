@@ -48,26 +48,26 @@ describe("before authentication", () => {
   test("PLAIN: wrong password, Kafka's message; right one, principal User:alice", () => {
     const a = make();
     a.handshake("PLAIN", 1);
-    const bad = a.authenticate(plainToken("alice", "nope"), 2);
+    const bad = a.authenticate(plainToken("alice", "nope"), 2)!;
     expect(bad.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
     expect(bad.errorMessage).toBe("Authentication failed: Invalid username or password");
     expect(a.failure).toBe(bad.errorMessage);
     expect(a.attemptedUser).toBe(null);
     const b = make();
     b.handshake("PLAIN", 1);
-    expect(b.authenticate(plainToken("alice", "alice-secret"), 2)).toEqual({ errorCode: 0, errorMessage: "", authBytes: new Uint8Array(0), sessionLifetimeMs: 0 });
+    expect(b.authenticate(plainToken("alice", "alice-secret"), 2)!).toEqual({ errorCode: 0, errorMessage: "", authBytes: new Uint8Array(0), sessionLifetimeMs: 0 });
     expect(b.authenticated).toBe(true);
     expect(b.currentPrincipal).toEqual({ type: "User", name: "alice" });
     expect(b.admit(3)).toEqual({ serve: true });
     const c = make();
     c.handshake("PLAIN", 1);
-    expect(c.authenticate(enc.encode("alice"), 1).errorMessage).toBe("Invalid SASL/PLAIN response: expected 3 tokens, got 1");
+    expect(c.authenticate(enc.encode("alice"), 1)!.errorMessage).toBe("Invalid SASL/PLAIN response: expected 3 tokens, got 1");
   });
 
   test("SCRAM failures answer the generic message, so an unknown user looks like a wrong password", () => {
     const a = make();
     a.handshake("SCRAM-SHA-256", 1);
-    const r = a.authenticate(enc.encode("n,,n=mallory,r=abc"), 1);
+    const r = a.authenticate(enc.encode("n,,n=mallory,r=abc"), 1)!;
     expect(r.errorMessage).toBe("Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256");
   });
 
@@ -89,7 +89,7 @@ describe("re-authentication (KIP-368)", () => {
     const clock = { now: 1_000 };
     const a = make(5_000, clock);
     a.handshake("PLAIN", 1);
-    expect(a.authenticate(plainToken("alice", "alice-secret"), 1).sessionLifetimeMs).toBe(5_000);
+    expect(a.authenticate(plainToken("alice", "alice-secret"), 1)!.sessionLifetimeMs).toBe(5_000);
     expect(a.sessionExpiresAtMs).toBe(6_000);
     clock.now = 5_999;
     expect(a.admit(3)).toEqual({ serve: true });
@@ -103,21 +103,21 @@ describe("re-authentication (KIP-368)", () => {
     const clock = { now: 0 };
     const a = make(1_000, clock);
     a.handshake("PLAIN", 1);
-    a.authenticate(plainToken("alice", "alice-secret"), 1);
+    a.authenticate(plainToken("alice", "alice-secret"), 1)!;
     clock.now = 1_000;
     expect(a.admit(3)).toEqual({ serve: false, reason: "the SASL session expired (connections.max.reauth.ms) without re-authentication", answer: false });
 
     const b = make(1_000, clock);
     b.handshake("PLAIN", 1);
-    b.authenticate(plainToken("alice", "alice-secret"), 1);
+    b.authenticate(plainToken("alice", "alice-secret"), 1)!;
     b.admit(17);
     b.handshake("PLAIN", 1);
-    const r = b.authenticate(plainToken("bob", "bob-secret"), 1);
+    const r = b.authenticate(plainToken("bob", "bob-secret"), 1)!;
     expect(r.errorMessage).toBe("Cannot change principals during re-authentication from User.alice: User.bob");
 
     const c = make(1_000, clock);
     c.handshake("PLAIN", 1);
-    c.authenticate(plainToken("alice", "alice-secret"), 1);
+    c.authenticate(plainToken("alice", "alice-secret"), 1)!;
     c.admit(17);
     expect(c.handshake("SCRAM-SHA-256", 1).errorCode).toBe(0);
     expect(c.admit(36)).toEqual({ serve: false, answer: false,
@@ -128,16 +128,16 @@ describe("re-authentication (KIP-368)", () => {
     const clock = { now: 0 };
     const a = make(0, clock);
     a.handshake("PLAIN", 1);
-    a.authenticate(plainToken("alice", "alice-secret"), 1);
+    a.authenticate(plainToken("alice", "alice-secret"), 1)!;
     expect(a.admit(17)).toEqual({ serve: true });
     expect(a.state).toBe("COMPLETE");
     const b = make(60_000, clock);
     b.handshake("PLAIN", 1);
-    b.authenticate(plainToken("alice", "alice-secret"), 0); // v0 too: Kafka looks at the session's end only
+    b.authenticate(plainToken("alice", "alice-secret"), 0)!; // v0 too: Kafka looks at the session's end only
     expect(b.admit(17)).toEqual({ serve: true });
     expect(b.state).toBe("HANDSHAKE");
     b.handshake("PLAIN", 1);
-    b.authenticate(plainToken("alice", "alice-secret"), 1);
+    b.authenticate(plainToken("alice", "alice-secret"), 1)!;
     clock.now = 999;
     b.admit(17);
     expect(b.state).toBe("COMPLETE");
