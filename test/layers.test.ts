@@ -1,6 +1,6 @@
 // Layers point one way: server → handlers → (groups →) storage → records / protocol, with
-// config/ beside them (pure knowledge of Kafka's keys). Checked on the import statements of
-// every source file.
+// config/ beside them (pure knowledge of Kafka's keys) and security/ below server and handlers.
+// Checked on the import statements of every source file.
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -28,6 +28,8 @@ const FORBIDDEN: Record<string, RegExp[]> = {
   "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^bun$/, /^config\//],
   "groups/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],
+  // Authentication (SASL, SCRAM, principals): used by server and handlers, knows neither.
+  "security/": [/^server\//, /^handlers\//, /^groups\//, /^protocol\/messages\//],
   "config/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\//],
 };
 

@@ -20,7 +20,6 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./broker-config.ts";
 import { parseJaasConfig } from "./jaas.ts";
-import { DEFAULT_OAUTHBEARER_SETTINGS, type OAuthBearerSettings } from "../security/oauthbearer.ts";
 
 export type SecurityProtocol = "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
 export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
@@ -51,6 +50,18 @@ export interface SaslSettings {
   /** OAUTHBEARER's unsecured-JWT validator options (OAuthBearerLoginModule's unsecuredValidator* JAAS options). */
   oauthbearer?: OAuthBearerSettings;
 }
+
+/** OAUTHBEARER's unsecured-JWT validator options (Kafka's OAuthBearerUnsecuredValidatorCallbackHandler). */
+export interface OAuthBearerSettings {
+  principalClaimName: string;
+  scopeClaimName: string;
+  requiredScope: string[];
+  allowableClockSkewMs: number;
+}
+
+export const DEFAULT_OAUTHBEARER_SETTINGS: OAuthBearerSettings = {
+  principalClaimName: "sub", scopeClaimName: "scope", requiredScope: [], allowableClockSkewMs: 0,
+};
 
 export interface ListenerSecurity {
   protocol: SecurityProtocol;

@@ -12,17 +12,9 @@
 // answer. The session cannot outlive the token: Kafka's credential lifetime is `exp`.
 
 import { SaslAuthenticationError, SaslCredentialError, SaslUnansweredError } from "./scram.ts";
+import type { OAuthBearerSettings } from "../config/listener-security.ts";
 
-export interface OAuthBearerSettings {
-  principalClaimName: string;
-  scopeClaimName: string;
-  requiredScope: string[];
-  allowableClockSkewMs: number;
-}
-
-export const DEFAULT_OAUTHBEARER_SETTINGS: OAuthBearerSettings = {
-  principalClaimName: "sub", scopeClaimName: "scope", requiredScope: [], allowableClockSkewMs: 0,
-};
+export { DEFAULT_OAUTHBEARER_SETTINGS, type OAuthBearerSettings } from "../config/listener-security.ts";
 
 const SEP = "\u0001";
 const SASLNAME = "(?:[\\x01-\\x2B\\x2D-\\x3C\\x3E-\\x7F]|=2C|=3D)+";

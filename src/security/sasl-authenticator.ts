@@ -70,8 +70,6 @@ export class SaslAuthenticator {
   attemptedUser: string | null = null;
   /** When the session ends (ms since the epoch), or null for never. */
   sessionExpiresAtMs: number | null = null;
-  /** The client sent SaslAuthenticate v1+ (KIP-368: it knows session_lifetime_ms; Kafka counts it in metrics). */
-  clientSupportsReauthentication = false;
   private reauthenticating = false;
   private lastSessionLifetimeMs = 0;
   private lastReauthenticationStartMs: number | null = null;
@@ -168,7 +166,6 @@ export class SaslAuthenticator {
    * and closes the connection (`failure` is then set).
    */
   authenticate(token: Uint8Array, version: number): SaslAuthenticateResult | null {
-    if (version > 0) this.clientSupportsReauthentication = true;
     try {
       const authBytes = this.evaluate(token);
       // Kafka leaves error_message at its default, "", on success.
