@@ -319,7 +319,7 @@ export class Connection implements RetainedBuffer {
     const wasAuthenticating = sasl !== null && !sasl.authenticated;
     if (sasl !== null) {
       const admission = sasl.admit(apiKey);
-      if (!admission.serve) return this.refuseBeforeAuthentication(frame, handler, apiVersion, correlationId, admission.reason, admission.answer);
+      if (!admission.serve) return this.refuseBySaslState(frame, handler, apiVersion, correlationId, admission.reason, admission.answer);
     }
     if (handler === undefined) return this.refuseUnserved(frame, `API key ${apiKey} v${apiVersion}, an API Bunka does not serve`);
 
@@ -410,8 +410,8 @@ export class Connection implements RetainedBuffer {
 
   /**
    * Kafka's Selector logs "Failed authentication with /<address> (<reason>)" at INFO for each;
-   * Bunka once a minute per address and listener, with how many it left out (a client retrying a wrong
-   * password, or a scanner, cannot flood the log). Client-given text is escaped.
+   * Bunka once a minute per address and listener, with how many it left out (a client retrying a
+   * wrong password, or a scanner, cannot flood the log). Client-given text is escaped.
    */
   private logFailedAuthentication(what: string, reason: string): void {
     failedAuthentications.info(`${this.clientAddress} ${this.listener.name}`, `failed authentication with /${this.clientAddress} ` +
@@ -419,13 +419,16 @@ export class Connection implements RetainedBuffer {
   }
 
   /**
-   * A request the SASL state does not allow: closed, after its own error response carrying
-   * ILLEGAL_SASL_STATE when Kafka sends one (a request other than SaslAuthenticate while
-   * authenticating: SaslServerAuthenticator.handleSaslToken).
+   * A request the SASL state does not allow (before or during authentication, or after the
+   * session expired): closed, after its own error response carrying ILLEGAL_SASL_STATE when Kafka
+   * sends one (a request other than SaslAuthenticate while authenticating:
+   * SaslServerAuthenticator.handleSaslToken).
    */
-  private refuseBeforeAuthentication(frame: Uint8Array, handler: ApiHandler | undefined, apiVersion: number,
+  private refuseBySaslState(frame: Uint8Array, handler: ApiHandler | undefined, apiVersion: number,
     correlationId: number, reason: string, answer: boolean): void {
-    this.logFailedAuthentication(this.sasl?.authenticated ? `principal ${escapeForLog(principalText(this.principal))}` : "", reason);
+    // An expired session is no failed authentication (Kafka's SocketServer: "Disconnecting expired channel", at DEBUG).
+    if (this.sasl?.authenticated) log.debug(`closing connection from /${this.clientAddress} (${escapeForLog(principalText(this.principal))}): ${reason}`);
+    else this.logFailedAuthentication("", reason);
     if (!answer || handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion || handler.errorResponse === undefined) {
       return this.close(null);
     }
