@@ -44,10 +44,12 @@ describe.if(enabled)(enabled ? "Kafka's Java client and kafka-configs over SASL"
   beforeAll(async () => {
     certs = await makeTestCerts();
     nodeFs.writeFileSync(certs.path("server-ks.pem"), certs.serverKey + certs.serverCert);
-    broker = await startBroker({ properties: {
-      "listeners": "SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
-      "listener.security.protocol.map": "SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT",
-      "advertised.listeners": "SASL_SSL://localhost:0,SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
+    broker = await startBroker({ env: { BUNKA_LOG_LEVEL: "debug" }, properties: {
+      "listeners": "SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,MTLS://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
+      "listener.security.protocol.map": "SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,MTLS:SSL,PLAINTEXT:PLAINTEXT",
+      "advertised.listeners": "SASL_SSL://localhost:0,SASL_PLAINTEXT://127.0.0.1:0,MTLS://localhost:0,PLAINTEXT://127.0.0.1:0",
+      "listener.name.mtls.ssl.client.auth": "required",
+      "ssl.truststore.type": "PEM", "ssl.truststore.location": certs.path("ca.pem"),
       "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-512",
       "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";',
       "ssl.keystore.type": "PEM", "ssl.keystore.location": certs.path("server-ks.pem"),
@@ -87,4 +89,14 @@ describe.if(enabled)(enabled ? "Kafka's Java client and kafka-configs over SASL"
     expect(deleted.out).toContain("Completed updating config for user alice.");
     expect((await configs("--describe")).out).not.toContain("'alice'");
   }, 240_000);
+
+  test("mutual TLS with a PEM key store: the Java client's certificate names the principal", async () => {
+    nodeFs.writeFileSync(certs.path("client-ks.pem"), certs.clientKey + certs.clientCert);
+    const file = certs.path("mtls.properties");
+    nodeFs.writeFileSync(file, ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${certs.path("ca.pem")}`,
+      "ssl.keystore.type=PEM", `ssl.keystore.location=${certs.path("client-ks.pem")}`, ""].join("\n"));
+    const listed = await tool("org.apache.kafka.tools.TopicCommand", ["--bootstrap-server", `localhost:${broker.ports.MTLS}`, "--list", "--command-config", file]);
+    expect(listed.code).toBe(0);
+    expect(broker.output()).toContain("TLS client /127.0.0.1 on MTLS is User:CN=client-one,OU=Eng,O=Acme\\\\, Inc.,C=US");
+  }, 120_000);
 });
