@@ -6,7 +6,10 @@ import { resolve } from "node:path";
 import { parseProperties } from "./properties.ts";
 import { KAFKA_BROKER_KEYS, type ConfigDef } from "./config-defs.ts";
 import { checkConfigValue } from "./config-values.ts";
-import { isListenerSecurityKey, listenerSecurity, SECURITY_PROTOCOLS, type ListenerSecurity, type SecurityProtocol } from "./listener-security.ts";
+import { ConfigError } from "./config-error.ts";
+import {
+  isListenerSecurityKey, listenerSecurity, LISTENER_SECURITY_KEYS, SECURITY_PROTOCOLS, type ListenerSecurity, type SecurityProtocol,
+} from "./listener-security.ts";
 
 export interface Listener {
   name: string;
@@ -57,7 +60,7 @@ export interface BrokerConfig {
   unusedKeys: { kafkaOnly: string[]; unknown: string[] };
 }
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /**
  * Bunka's default `queued.max.request.bytes` (Kafka's is -1, no limit): 256 MiB of partial
@@ -86,9 +89,7 @@ const KNOWN_KEYS = new Set([
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
   // Security (config/listener-security.ts), also as listener.name.<l>.<key>.
-  "ssl.keystore.type", "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.keystore.location", "ssl.keystore.password",
-  "ssl.key.password", "ssl.truststore.type", "ssl.truststore.certificates", "ssl.truststore.location", "ssl.client.auth",
-  "sasl.enabled.mechanisms", "sasl.jaas.config", "connections.max.reauth.ms",
+  ...LISTENER_SECURITY_KEYS,
 ]);
 
 // Bunka's own keys, with the type and range they are checked against.

@@ -18,7 +18,7 @@
 
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ConfigError } from "./broker-config.ts";
+import { ConfigError } from "./config-error.ts";
 import { parseJaasConfig } from "./jaas.ts";
 
 export type SecurityProtocol = "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
@@ -83,12 +83,25 @@ function lookup(props: Map<string, string>, listener: string, key: string): { ke
   return plain === undefined ? null : { key, value: plain };
 }
 
+/** The keys this module reads (also listener-prefixed). */
+export const LISTENER_SECURITY_KEYS: readonly string[] = [
+  "ssl.keystore.type", "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.keystore.location", "ssl.keystore.password",
+  "ssl.key.password", "ssl.truststore.type", "ssl.truststore.certificates", "ssl.truststore.location", "ssl.client.auth",
+  "sasl.enabled.mechanisms", "sasl.jaas.config", "connections.max.reauth.ms",
+];
+
 /**
- * The keys this module reads for a listener, so that start-up does not call them unknown:
- * every `listener.name.<l>.…` key whose suffix is an ssl/sasl key or connections.max.reauth.ms.
+ * Whether `key` is one this module reads for a listener, so that start-up does not call it
+ * unknown: `listener.name.<l>.<key>`, and `listener.name.<l>.<mechanism>.sasl.jaas.config` /
+ * `.connections.max.reauth.ms`. Other listener-prefixed keys are warned about as unused.
  */
 export function isListenerSecurityKey(key: string): boolean {
-  return /^listener\.name\.[a-z0-9_]+\.(?:[a-z0-9-]+\.)?(?:ssl\.|sasl\.|connections\.max\.reauth\.ms$)/.test(key);
+  const m = /^listener\.name\.[a-z0-9_]+\.(.+)$/.exec(key);
+  if (m === null) return false;
+  const rest = m[1]!;
+  if (LISTENER_SECURITY_KEYS.includes(rest)) return true;
+  const perMechanism = /^([a-z0-9-]+)\.(sasl\.jaas\.config|connections\.max\.reauth\.ms)$/.exec(rest);
+  return perMechanism !== null && (SUPPORTED_SASL_MECHANISMS as readonly string[]).includes(perMechanism[1]!.toUpperCase());
 }
 
 export function listenerSecurity(props: Map<string, string>, name: string, protocol: SecurityProtocol): ListenerSecurity {

@@ -84,6 +84,10 @@ describe("SASL", () => {
     expect(o.mechanisms).toEqual(["PLAIN"]);
     expect([...o.plainUsers.keys()]).toEqual(["carol"]);
     expect(c.unusedKeys.unknown).toEqual([]);
+    // A listener-prefixed key Bunka does not read is reported as unused, as its plain form is.
+    const other = config({ "listeners": "SASL_PLAINTEXT://:9092", "sasl.enabled.mechanisms": "SCRAM-SHA-256",
+      "listener.name.sasl_plaintext.ssl.cipher.suites": "x", "listener.name.sasl_plaintext.gssapi.sasl.jaas.config": "y" });
+    expect(other.unusedKeys.unknown).toEqual(["listener.name.sasl_plaintext.ssl.cipher.suites", "listener.name.sasl_plaintext.gssapi.sasl.jaas.config"]);
   });
 
   test("Kafka's default GSSAPI, unknown mechanisms and PLAIN without users are refused", () => {
