@@ -20,6 +20,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./config-error.ts";
 import { parseJaasConfig } from "./jaas.ts";
+import { SslPrincipalMapper } from "../security/principal.ts";
 
 export type SecurityProtocol = "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
 export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
@@ -35,6 +36,8 @@ export interface TlsSettings {
   /** Trusted CA certificates (PEM), or null for the runtime's default roots. */
   ca: string | null;
   clientAuth: ClientAuth;
+  /** ssl.principal.mapping.rules (checked here; applied by security/principal.ts SslPrincipalMapper). */
+  principalMappingRules: string;
 }
 
 /** The SASL mechanisms Bunka serves. */
@@ -87,7 +90,7 @@ function lookup(props: Map<string, string>, listener: string, key: string): { ke
 export const LISTENER_SECURITY_KEYS: readonly string[] = [
   "ssl.keystore.type", "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.keystore.location", "ssl.keystore.password",
   "ssl.key.password", "ssl.truststore.type", "ssl.truststore.certificates", "ssl.truststore.location", "ssl.client.auth",
-  "sasl.enabled.mechanisms", "sasl.jaas.config", "connections.max.reauth.ms",
+  "sasl.enabled.mechanisms", "sasl.jaas.config", "connections.max.reauth.ms", "ssl.principal.mapping.rules",
 ];
 
 /**
@@ -212,7 +215,15 @@ function tlsSettings(props: Map<string, string>, listener: string): TlsSettings 
   if (auth !== "none" && auth !== "requested" && auth !== "required") {
     throw new ConfigError(`Invalid value ${auth} for configuration ssl.client.auth: String must be one of: required, requested, none`);
   }
-  return { key: keys[0]!, cert: certs.join(""), passphrase: keyPassword?.value ?? null, ca, clientAuth: auth };
+  const rules = at("ssl.principal.mapping.rules");
+  if (rules !== null) {
+    try {
+      new SslPrincipalMapper(rules.value);
+    } catch (e) {
+      throw new ConfigError(`${rules.key}: ${(e as Error).message}`);
+    }
+  }
+  return { key: keys[0]!, cert: certs.join(""), passphrase: keyPassword?.value ?? null, ca, clientAuth: auth, principalMappingRules: rules?.value ?? "DEFAULT" };
 }
 
 function saslSettings(props: Map<string, string>, listener: string): SaslSettings {

@@ -133,3 +133,74 @@ export function subjectDn(certificateDer: Uint8Array): string {
   }
   return written.reverse().join(",");
 }
+
+/**
+ * ssl.principal.mapping.rules, as Kafka's SslPrincipalMapper applies them to a subject DN: a
+ * comma-separated list of `DEFAULT` (the DN as it is) and `RULE:<pattern>/<replacement>/[L|U]`;
+ * the first rule whose pattern matches the whole DN gives the name (every match replaced, Java's
+ * replaceAll, then lower- or upper-cased); no matching rule refuses the client ("No rules apply
+ * to <DN>"). Patterns are Java regular expressions read as JavaScript ones: the common forms
+ * (groups, classes, `.*?`, anchors) mean the same.
+ */
+export class SslPrincipalMapper {
+  private readonly rules: ({ kind: "default" } | { kind: "rule"; source: string; pattern: RegExp; replacement: string; caseChange: "" | "L" | "U" })[] = [];
+
+  constructor(readonly text: string) {
+    // Kafka's RULE_SPLITTER and RULE_PARSER.
+    const rule = String.raw`(DEFAULT)|RULE:((?:\\.|[^\\/])*)/((?:\\.|[^\\/])*)/([LU]?).*?|(.*?)`;
+    const splitter = new RegExp(String.raw`\s*(${rule})\s*(?:,\s*|$)`, "gy");
+    const trimmed = text.trim();
+    for (let at = 0; at < trimmed.length;) {
+      splitter.lastIndex = at;
+      const m = splitter.exec(trimmed);
+      if (m === null || m[0] === "") throw new Error(`Invalid rule: ${trimmed.slice(at)}`);
+      at = splitter.lastIndex;
+      const one = m[1]!;
+      if (m[2] !== undefined) this.rules.push({ kind: "default" });
+      else if (m[3] !== undefined) {
+        // RULE_PARSER.lookingAt must take the whole rule: nothing after the case flag.
+        if (one !== `RULE:${m[3]}/${m[4]}/${m[5]}`) throw new Error(`Invalid rule: \`${one}\`, unmatched substring: \`${one.slice(`RULE:${m[3]}/${m[4]}/${m[5]}`.length)}\``);
+        let pattern: RegExp;
+        try {
+          pattern = new RegExp(`^(?:${m[3]})$`);
+        } catch (e) {
+          throw new Error(`Invalid rule: ${one} (${(e as Error).message})`);
+        }
+        this.rules.push({ kind: "rule", source: m[3], pattern, replacement: m[4] ?? "", caseChange: (m[5] ?? "") as "" | "L" | "U" });
+      } else if (one.trim() !== "") throw new Error(`Invalid rule: ${one}`);
+    }
+    if (this.rules.length === 0) this.rules.push({ kind: "default" });
+  }
+
+  /** The principal name for a DN; throws when no rule applies. */
+  name(dn: string): string {
+    for (const r of this.rules) {
+      if (r.kind === "default") return dn;
+      const m = r.pattern.exec(dn);
+      if (m === null) continue;
+      const groups = m.length - 1;
+      let out = dn.replace(new RegExp(r.source, "g"), (...args: unknown[]) => javaReplacement(r.replacement, args as string[], groups));
+      if (r.caseChange === "L") out = out.toLowerCase();
+      else if (r.caseChange === "U") out = out.toUpperCase();
+      return out;
+    }
+    throw new Error(`No rules apply to ${dn}, rules [${this.rules.map((r) => (r.kind === "default" ? "DEFAULT" : `RULE:${r.source}/${r.replacement}`)).join(", ")}]`);
+  }
+}
+
+/** Java's Matcher.appendReplacement: `\x` is x, `$n` group n (digits taken while a group exists). */
+function javaReplacement(replacement: string, match: string[], groups: number): string {
+  let out = "";
+  for (let i = 0; i < replacement.length; i++) {
+    const c = replacement[i]!;
+    if (c === "\\" && i + 1 < replacement.length) {
+      out += replacement[++i];
+    } else if (c === "$" && /[0-9]/.test(replacement[i + 1] ?? "")) {
+      let n = Number(replacement[++i]);
+      while (/[0-9]/.test(replacement[i + 1] ?? "") && n * 10 + Number(replacement[i + 1]) <= groups) n = n * 10 + Number(replacement[++i]);
+      // SslPrincipalMapper.escapeLiteralBackReferences: a reference past the groups is literal.
+      out += n > groups ? `$${n}` : (match[n] ?? "");
+    } else out += c;
+  }
+  return out;
+}

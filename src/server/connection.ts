@@ -30,7 +30,7 @@ import { handlerFor, refusedRequest, type ApiHandler, type BrokerContext, type R
 import type { Listener } from "../config/broker-config.ts";
 import type { ListenerSecurity } from "../config/listener-security.ts";
 import { escapeForLog, log, OnceLog, RateLimitedLog } from "../log.ts";
-import { ANONYMOUS, principalText, subjectDn, userPrincipal, type KafkaPrincipal } from "../security/principal.ts";
+import { ANONYMOUS, principalText, SslPrincipalMapper, subjectDn, userPrincipal, type KafkaPrincipal } from "../security/principal.ts";
 import { SaslAuthenticator } from "../security/sasl-authenticator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { scramMechanismByName } from "../security/scram.ts";
@@ -109,6 +109,8 @@ export class Connection implements RetainedBuffer {
   private tlsPrincipal: KafkaPrincipal = ANONYMOUS;
   /** SASL listeners only. */
   readonly sasl: SaslAuthenticator | null;
+  /** TLS listeners only: ssl.principal.mapping.rules. */
+  private readonly principalMapper: SslPrincipalMapper | null;
 
   constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener, pool: MemoryPool, security?: ListenerSecurity) {
     this.socket = socket;
@@ -118,6 +120,8 @@ export class Connection implements RetainedBuffer {
     this.maxFrameBytes = broker.config.socketRequestMaxBytes;
     this.peer = `${socket.remoteAddress}`;
     this.clientAddress = this.peer.startsWith("::ffff:") && this.peer.includes(".") ? this.peer.slice(7) : this.peer;
+    const tls = security?.tls ?? null;
+    this.principalMapper = tls === null ? null : principalMapperFor(tls.principalMappingRules);
     const saslSettings = security?.sasl ?? null;
     this.sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, (mechanism, user) => {
       const m = scramMechanismByName(mechanism);
@@ -146,10 +150,12 @@ export class Connection implements RetainedBuffer {
     }
     if (cert === undefined || cert === null) return;
     try {
-      this.tlsPrincipal = userPrincipal(subjectDn(new Uint8Array(cert.raw)));
+      this.tlsPrincipal = userPrincipal(this.principalMapper!.name(subjectDn(new Uint8Array(cert.raw))));
       log.debug(`TLS client /${this.clientAddress} on ${this.listener.name} is ${escapeForLog(principalText(this.tlsPrincipal))}`);
     } catch (e) {
-      this.close(`client certificate subject unreadable: ${(e as Error).message}`);
+      // Kafka: the principal builder's exception fails the authentication.
+      this.logFailedAuthentication("", `client certificate refused: ${(e as Error).message}`);
+      this.close(null);
     }
   }
 
@@ -591,4 +597,11 @@ export class Connection implements RetainedBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** One mapper per rules text (checked at start-up), shared by the listener's connections. */
+const principalMappers = new Map<string, SslPrincipalMapper>();
+function principalMapperFor(rules: string): SslPrincipalMapper {
+  let m = principalMappers.get(rules);
+  if (m === undefined) principalMappers.set(rules, (m = new SslPrincipalMapper(rules)));
+  return m;
+}
 const API_VERSIONS_KEY = 18;

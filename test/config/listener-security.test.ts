@@ -58,6 +58,8 @@ describe("TLS", () => {
     expect(() => config({ "listeners": "SSL://:9093", "ssl.keystore.key": certs.serverKey })).toThrow("must be given together");
     expect(() => config({ "listeners": "SSL://:9093", "ssl.keystore.key": certs.serverKey, "ssl.keystore.certificate.chain": certs.serverCert,
       "ssl.client.auth": "sometimes" })).toThrow(ConfigError);
+    expect(() => config({ "listeners": "SSL://:9093", "ssl.keystore.key": certs.serverKey, "ssl.keystore.certificate.chain": certs.serverCert,
+      "listener.name.ssl.ssl.principal.mapping.rules": "RULE:^CN=(.*)$/$1/L/U" })).toThrow("listener.name.ssl.ssl.principal.mapping.rules: Invalid rule");
   });
 });
 

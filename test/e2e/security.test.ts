@@ -44,6 +44,7 @@ function properties(): Record<string, string> {
     "ssl.truststore.type": "PEM",
     "ssl.truststore.location": certs.path("ca.pem"),
     "listener.name.ssl.ssl.client.auth": "requested",
+    "listener.name.ssl.ssl.principal.mapping.rules": "RULE:^CN=([^,]+),OU=Eng,.*$/$1/U,DEFAULT",
     "listener.name.mtls.ssl.client.auth": "required",
   };
 }
@@ -260,13 +261,18 @@ describe.if(kcat !== null)(kcat !== null ? "kcat (librdkafka)" : "kcat (librdkaf
     expect(broker.output()).toContain("SASL client /127.0.0.1 on SASL_PLAINTEXT authenticated as User:svc (OAUTHBEARER, session until");
   }, 120_000);
 
-  test("SSL: anonymous without a certificate, the subject DN with one; untrusted and expired certificates refused", async () => {
+  test("SSL: anonymous without a certificate, the subject DN (or its mapping) with one; untrusted and expired certificates refused", async () => {
     const ok = await run("SSL", ["-X", "security.protocol=SSL", ...tls(), "-L"]);
     expect(ok.out).toContain("1 brokers:");
     const mtls = await run("MTLS", ["-X", "security.protocol=SSL", ...tls(),
       "-X", `ssl.certificate.location=${certs.path("client.pem")}`, "-X", `ssl.key.location=${certs.path("client.key")}`, "-L"]);
     expect(mtls.out).toContain("1 brokers:");
     expect(broker.output()).toContain(`TLS client /127.0.0.1 on MTLS is User:${CLIENT_PRINCIPAL_NAME.replace(/\\/g, "\\\\")}`);
+    // ssl.principal.mapping.rules on the SSL listener: the CN, upper-cased.
+    const mapped = await run("SSL", ["-X", "security.protocol=SSL", ...tls(),
+      "-X", `ssl.certificate.location=${certs.path("client.pem")}`, "-X", `ssl.key.location=${certs.path("client.key")}`, "-L"]);
+    expect(mapped.out).toContain("1 brokers:");
+    expect(broker.output()).toContain("TLS client /127.0.0.1 on SSL is User:CLIENT-ONE");
     const none = await run("MTLS", ["-X", "security.protocol=SSL", ...tls(), "-L"], undefined, 2);
     expect(none.code).not.toBe(0);
     for (const [name, listener] of [["untrusted", "SSL"], ["expired", "SSL"], ["expired", "MTLS"]] as const) {

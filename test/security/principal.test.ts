@@ -3,12 +3,12 @@
 // DEFAULT). The expected strings are what a JVM (OpenJDK, X509Certificate.getSubjectX500Principal()
 // .getName()) printed for certificates made with these same openssl subjects.
 
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { subjectDn } from "../../src/security/principal.ts";
+import { SslPrincipalMapper, subjectDn } from "../../src/security/principal.ts";
 import { CLIENT_PRINCIPAL_NAME, CLIENT_SUBJECT } from "../support/test-certs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bunka-dn-"));
@@ -27,3 +27,34 @@ test("RFC 2253 order, escapes, multi-valued RDNs and unknown attributes as Java 
   expect(await dnOf("/C=US/ST=New York/O=Acme, Inc.;x/OU=Eng+OU=Ops/CN= #alice<>\"/emailAddress=a@b.c/DC=example"))
     .toBe("DC=example,1.2.840.113549.1.9.1=#16056140622e63,CN=\\ \\#alice\\<\\>\\\",OU=Eng+OU=Ops,O=Acme\\, Inc.\\;x,ST=New York,C=US");
 }, 30_000);
+
+describe("ssl.principal.mapping.rules (Kafka's SslPrincipalMapperTest cases)", () => {
+  test("rules apply in order; DEFAULT keeps the DN", () => {
+    const mapper = new SslPrincipalMapper([
+      "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L",
+      "RULE:^CN=(.*?),OU=(.*?),O=(.*?),L=(.*?),ST=(.*?),C=(.*?)$/$1@$2/L",
+      "RULE:^cn=(.*?),ou=(.*?),dc=(.*?),dc=(.*?)$/$1@$2/U",
+      "RULE:^.*[Cc][Nn]=([a-zA-Z0-9.]*).*$/$1/U",
+      "DEFAULT",
+    ].join(","));
+    expect(mapper.name("CN=Duke,OU=ServiceUsers,O=Org,C=US")).toBe("duke");
+    expect(mapper.name("CN=Duke,OU=SME,O=mycp,L=Fulton,ST=MD,C=US")).toBe("duke@sme");
+    expect(mapper.name("cn=duke,ou=sme,dc=mycp,dc=com")).toBe("DUKE@SME");
+    expect(mapper.name("cN=duke,OU=JavaSoft,O=Sun Microsystems")).toBe("DUKE");
+    expect(mapper.name("OU=JavaSoft,O=Sun Microsystems,C=US")).toBe("OU=JavaSoft,O=Sun Microsystems,C=US");
+    expect(new SslPrincipalMapper("RULE:^CN=((\\\\, *|\\w)+)(,.*|$)/$1/,DEFAULT").name("CN=Tkac\\, Adam,OU=ITZ,DC=geodis,DC=cz")).toBe("Tkac\\, Adam");
+    expect(new SslPrincipalMapper(",,RULE:^CN=(.*)$/$1/,,,DEFAULT,,").name("CN=x")).toBe("x");
+    expect(() => new SslPrincipalMapper("RULE:^CN=(.*)$/$1/").name("OU=x")).toThrow("No rules apply to OU=x");
+  });
+
+  test("valid and invalid rules", () => {
+    for (const ok of ["DEFAULT", "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/", "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L, DEFAULT",
+      "RULE:^cn=(.?),ou=(.?),dc=(.?),dc=(.?)$/$1@$2/U", "RULE:^CN=([^,ADEFLTU,]+)(,.*|$)/$1/", "  RULE:  /     /U   ,DEFAULT  "]) {
+      expect(() => new SslPrincipalMapper(ok)).not.toThrow();
+    }
+    for (const bad of ["default", "DEFAUL", "DEFAULT/L", "DEFAULT/U", "RULE:CN=(.*?),OU=ServiceUsers.*/$1", "rule:^CN=(.*?),OU=ServiceUsers.*$/$1/",
+      "RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L/U", "RULE:^CN=(.*?),OU=ServiceUsers.*$/L", "RULE:^CN=(.*?),OU=ServiceUsers.*$/U", "RULE:^CN=(.*?),OU=ServiceUsers.*$/LU"]) {
+      expect({ bad, thrown: (() => { try { new SslPrincipalMapper(bad); return false; } catch { return true; } })() }).toEqual({ bad, thrown: true });
+    }
+  });
+});
