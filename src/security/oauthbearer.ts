@@ -72,6 +72,8 @@ export class OAuthBearerServer {
   /** When the token expires (ms): the session may not last longer. */
   credentialExpiresAtMs: number | null = null;
   private errorMessage: string | null = null;
+  /** The token's principal, when it could be read (for the failed-authentication log line). */
+  attemptedUser: string | null = null;
 
   constructor(private readonly settings: OAuthBearerSettings, private readonly now: () => number = Date.now) {}
 
@@ -103,6 +105,7 @@ export class OAuthBearerServer {
       this.errorMessage = e.scope === null ? '{"status":"invalid_token"}' : `{"status":"insufficient_scope", "scope":"${e.scope}"}`;
       return new TextEncoder().encode(this.errorMessage);
     }
+    this.attemptedUser = valid.principal;
     if (authzid !== undefined && authzid !== "" && authzid !== valid.principal) {
       throw new SaslAuthenticationError(`Authentication failed: Client requested an authorization id (${authzid}) that is different from the token's principal name (${valid.principal})`);
     }

@@ -9,6 +9,8 @@ import { SaslAuthenticationError } from "./scram.ts";
 export class PlainServer {
   authorizationId = "";
   complete = false;
+  /** The user name the client gave (for the failed-authentication log line). */
+  attemptedUser: string | null = null;
 
   constructor(private readonly users: ReadonlyMap<string, string>) {}
 
@@ -28,6 +30,7 @@ export class PlainServer {
     }
     if (tokens.length !== 3) throw new SaslAuthenticationError(`Invalid SASL/PLAIN response: expected 3 tokens, got ${tokens.length}`);
     const [authzid, username, password] = tokens as [string, string, string];
+    this.attemptedUser = username;
     if (username === "") throw new SaslAuthenticationError("Authentication failed: username not specified");
     if (password === "") throw new SaslAuthenticationError("Authentication failed: password not specified");
     const expected = this.users.get(username);

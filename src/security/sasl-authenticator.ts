@@ -47,6 +47,8 @@ interface MechanismServer {
   readonly authorizationId: string;
   /** When the credential expires (OAUTHBEARER's token), if it does. */
   readonly credentialExpiresAtMs?: number | null;
+  /** The user the client claimed to be, once read. */
+  readonly attemptedUser: string | null;
 }
 
 export interface SaslAuthenticateResult {
@@ -192,7 +194,7 @@ export class SaslAuthenticator {
       }
     } catch (e) {
       this.state = "FAILED";
-      this.attemptedUser = server.authorizationId || null;
+      this.attemptedUser = server.attemptedUser;
       // Kafka sends a SaslAuthenticationException's own message; for any other failure a generic
       // one, so that nothing (such as whether the user exists) leaks to the client.
       this.failure = e instanceof SaslAuthenticationError ? e.message

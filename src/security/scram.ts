@@ -125,6 +125,8 @@ export class ScramServer {
   private nonce = "";
   private credential: ScramCredential | null = null;
   authorizationId = "";
+  /** The user name the client gave (for the failed-authentication log line). */
+  attemptedUser: string | null = null;
 
   constructor(readonly mechanism: ScramMechanism, private readonly lookup: (user: string) => ScramCredential | undefined,
     private readonly serverNonce: () => string = randomNonce) {}
@@ -150,6 +152,7 @@ export class ScramServer {
         if (m === null) throw new SaslCredentialError(`Invalid SCRAM client first message format: ${message}`);
         const [, authzid, bare, saslName, clientNonce, extensions] = m;
         const username = usernameOf(saslName!);
+        this.attemptedUser = username;
         const tokenAuth = /,tokenauth=true(?:,|$)/i.test(extensions!);
         const credential = tokenAuth ? undefined : this.lookup(username);
         if (credential === undefined) throw new SaslCredentialError("Authentication failed: Invalid user credentials");

@@ -38,7 +38,7 @@ import type { MemoryPool, RetainedBuffer } from "./memory-pool.ts";
 
 /** Requests for APIs or versions not served: one INFO line per client (Kafka logs each at ERROR). */
 const unservedRequests = new OnceLog(1024);
-/** Failed authentications: one INFO line per client address, listener and minute (Kafka logs each at INFO). */
+/** Failed authentications: one INFO line a minute per client address, listener and mechanism (Kafka logs each at INFO). */
 const failedAuthentications = new RateLimitedLog(60_000);
 /** Kafka's sasl.server.max.receive.size default: the largest frame before authentication. */
 export const SASL_MAX_RECEIVE_BYTES = 524288;
@@ -410,17 +410,17 @@ export class Connection implements RetainedBuffer {
   /** A failed SASL exchange (or an unsupported mechanism): logged, and closed once answered. */
   private authenticationFailed(sasl: SaslAuthenticator): void {
     const user = sasl.attemptedUser === null ? "" : `, user ${escapeForLog(sasl.attemptedUser)}`;
-    this.logFailedAuthentication(`mechanism ${escapeForLog(sasl.mechanism)}${user}`, sasl.failure ?? "");
+    this.logFailedAuthentication(`mechanism ${escapeForLog(sasl.mechanism)}${user}`, sasl.failure ?? "", sasl.mechanism ?? "");
     this.closeAfterPending(null);
   }
 
   /**
    * Kafka's Selector logs "Failed authentication with /<address> (<reason>)" at INFO for each;
-   * Bunka once a minute per address and listener, with how many it left out (a client retrying a
-   * wrong password, or a scanner, cannot flood the log). Client-given text is escaped.
+   * Bunka once a minute per address, listener and mechanism, with how many it left out (a client
+   * retrying a wrong password, or a scanner, cannot flood the log). Client-given text is escaped.
    */
-  private logFailedAuthentication(what: string, reason: string): void {
-    failedAuthentications.info(`${this.clientAddress} ${this.listener.name}`, `failed authentication with /${this.clientAddress} ` +
+  private logFailedAuthentication(what: string, reason: string, mechanism = ""): void {
+    failedAuthentications.info(`${this.clientAddress} ${this.listener.name} ${mechanism}`, `failed authentication with /${this.clientAddress} ` +
       `(listener ${this.listener.name}${what === "" ? "" : `, ${what}`}): ${escapeForLog(reason)}`);
   }
 

@@ -97,6 +97,8 @@ describe("SASL over the wire", () => {
     const r = await authenticate(c, plainToken("alice", "wrong"));
     expect(r).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: "Authentication failed: Invalid username or password" });
     expect(await c.waitClosed()).toBe(true);
+    expect(broker.output()).toContain("INFO failed authentication with /127.0.0.1 (listener SASL_PLAINTEXT, mechanism PLAIN, user alice): " +
+      "Authentication failed: Invalid username or password");
   }, 20_000);
 
   test("an unsupported mechanism: UNSUPPORTED_SASL_MECHANISM and the enabled list, then closed", async () => {

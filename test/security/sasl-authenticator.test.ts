@@ -52,7 +52,7 @@ describe("before authentication", () => {
     expect(bad.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
     expect(bad.errorMessage).toBe("Authentication failed: Invalid username or password");
     expect(a.failure).toBe(bad.errorMessage);
-    expect(a.attemptedUser).toBe(null);
+    expect(a.attemptedUser).toBe("alice");
     const b = make();
     b.handshake("PLAIN", 1);
     expect(b.authenticate(plainToken("alice", "alice-secret"), 2)!).toEqual({ errorCode: 0, errorMessage: "", authBytes: new Uint8Array(0), sessionLifetimeMs: 0 });
