@@ -52,6 +52,8 @@ export interface SaslSettings {
   maxReauthMs: Map<string, number>;
   /** OAUTHBEARER's unsecured-JWT validator options (OAuthBearerLoginModule's unsecuredValidator* JAAS options). */
   oauthbearer?: OAuthBearerSettings;
+  /** sasl.server.max.receive.size: the largest frame before authentication (Kafka's default 524288). */
+  maxReceiveBytes: number;
 }
 
 /** OAUTHBEARER's unsecured-JWT validator options (Kafka's OAuthBearerUnsecuredValidatorCallbackHandler). */
@@ -90,7 +92,7 @@ function lookup(props: Map<string, string>, listener: string, key: string): { ke
 export const LISTENER_SECURITY_KEYS: readonly string[] = [
   "ssl.keystore.type", "ssl.keystore.key", "ssl.keystore.certificate.chain", "ssl.keystore.location", "ssl.keystore.password",
   "ssl.key.password", "ssl.truststore.type", "ssl.truststore.certificates", "ssl.truststore.location", "ssl.client.auth",
-  "sasl.enabled.mechanisms", "sasl.jaas.config", "connections.max.reauth.ms", "ssl.principal.mapping.rules",
+  "sasl.enabled.mechanisms", "sasl.jaas.config", "connections.max.reauth.ms", "ssl.principal.mapping.rules", "sasl.server.max.receive.size",
 ];
 
 /**
@@ -286,7 +288,12 @@ function saslSettings(props: Map<string, string>, listener: string): SaslSetting
     if (!Number.isSafeInteger(ms)) throw new ConfigError(`${key}=${raw} is not a number of milliseconds`);
     maxReauthMs.set(m, Math.max(0, ms));
   }
-  return oauthbearer === undefined ? { mechanisms, plainUsers, maxReauthMs } : { mechanisms, plainUsers, maxReauthMs, oauthbearer };
+  const receive = lookup(props, listener, "sasl.server.max.receive.size");
+  const maxReceiveBytes = receive === null ? 524288 : Number(receive.value.trim());
+  if (!Number.isSafeInteger(maxReceiveBytes) || maxReceiveBytes < 0) throw new ConfigError(`${receive!.key}=${receive!.value.trim()} is not a number of bytes`);
+  const settings: SaslSettings = { mechanisms, plainUsers, maxReauthMs, maxReceiveBytes };
+  if (oauthbearer !== undefined) settings.oauthbearer = oauthbearer;
+  return settings;
 }
 
 export const PLAIN_LOGIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";

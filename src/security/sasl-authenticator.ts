@@ -87,6 +87,11 @@ export class SaslAuthenticator {
     return this.state === "COMPLETE";
   }
 
+  /** sasl.server.max.receive.size: the largest frame before authentication. */
+  get maxReceiveBytes(): number {
+    return this.settings.maxReceiveBytes;
+  }
+
   /** As SaslHandshake lists them (Kafka's HashSet order). */
   get enabledMechanisms(): string[] {
     return (this.handshakeOrder ??= javaHashSetOrder(this.settings.mechanisms));

@@ -40,8 +40,6 @@ import type { MemoryPool, RetainedBuffer } from "./memory-pool.ts";
 const unservedRequests = new OnceLog(1024);
 /** Failed authentications: one INFO line a minute per client address, listener and mechanism (Kafka logs each at INFO). */
 const failedAuthentications = new RateLimitedLog(60_000);
-/** Kafka's sasl.server.max.receive.size default: the largest frame before authentication. */
-export const SASL_MAX_RECEIVE_BYTES = 524288;
 
 interface ResponseSlot {
   /** The response's pieces (one, unless large byte fields were referenced); null while pending. */
@@ -207,8 +205,8 @@ export class Connection implements RetainedBuffer {
           // Kafka's NetworkReceive throws InvalidReceiveException and the channel is closed.
           return this.close(`frame size ${size} is outside 0..${this.maxFrameBytes} (socket.request.max.bytes)`);
         }
-        if (this.sasl !== null && !this.sasl.authenticated && size > SASL_MAX_RECEIVE_BYTES) {
-          return this.close(`Failing SASL authentication due to invalid receive size (${size} > sasl.server.max.receive.size ${SASL_MAX_RECEIVE_BYTES})`);
+        if (this.sasl !== null && !this.sasl.authenticated && size > this.sasl.maxReceiveBytes) {
+          return this.close(`Failing SASL authentication due to invalid receive size (${size} > sasl.server.max.receive.size ${this.sasl.maxReceiveBytes})`);
         }
         if (buf.length - pos - 4 < size) break;
         const frame = buf.subarray(pos + 4, pos + 4 + size);

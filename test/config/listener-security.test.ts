@@ -72,6 +72,7 @@ describe("SASL", () => {
       "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,OTHER:SASL_PLAINTEXT",
       "sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
       "listener.name.other.sasl.enabled.mechanisms": "PLAIN",
+      "listener.name.other.sasl.server.max.receive.size": "1000",
       "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required user_carol="c";',
       "listener.name.sasl_plaintext.plain.sasl.jaas.config": plain,
       "connections.max.reauth.ms": "60000",
@@ -82,8 +83,10 @@ describe("SASL", () => {
     expect([...a.plainUsers.keys()]).toEqual(["alice", "bob"]);
     expect(a.maxReauthMs.get("PLAIN")).toBe(1000);
     expect(a.maxReauthMs.get("SCRAM-SHA-512")).toBe(60000);
+    expect(a.maxReceiveBytes).toBe(524288);
     const o = c.listenerSecurity.get("OTHER")!.sasl!;
     expect(o.mechanisms).toEqual(["PLAIN"]);
+    expect(o.maxReceiveBytes).toBe(1000);
     expect([...o.plainUsers.keys()]).toEqual(["carol"]);
     expect(c.unusedKeys.unknown).toEqual([]);
     // A listener-prefixed key Bunka does not read is reported as unused, as its plain form is.

@@ -56,7 +56,7 @@ let saslRound = 0;
 /** A SASL_PLAINTEXT connection's authenticator, before its handshake (17) or after it (36). */
 function saslConnection(apiKey: number): SaslAuthenticator {
   const mechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
-  const a = new SaslAuthenticator({ mechanisms, plainUsers: new Map([["target", "1"]]), maxReauthMs: new Map() }, () => undefined);
+  const a = new SaslAuthenticator({ mechanisms, plainUsers: new Map([["target", "1"]]), maxReauthMs: new Map(), maxReceiveBytes: 524288 }, () => undefined);
   if (apiKey === 36) a.handshake(mechanisms[saslRound++ % 3]!, 1);
   return a;
 }

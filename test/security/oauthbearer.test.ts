@@ -46,14 +46,14 @@ test("malformed messages: the generic failure; a scheme other than Bearer: no an
 
 test("the session ends with the token, or earlier with connections.max.reauth.ms", () => {
   for (const [maxReauthMs, lifetime] of [[0, 60_000], [5_000, 5_000], [120_000, 60_000]] as const) {
-    const a = new SaslAuthenticator({ mechanisms: ["OAUTHBEARER"], plainUsers: new Map(), maxReauthMs: new Map([["OAUTHBEARER", maxReauthMs]]) },
+    const a = new SaslAuthenticator({ mechanisms: ["OAUTHBEARER"], plainUsers: new Map(), maxReauthMs: new Map([["OAUTHBEARER", maxReauthMs]]), maxReceiveBytes: 524288 },
       () => undefined, () => NOW);
     a.handshake("OAUTHBEARER", 1);
     expect(a.authenticate(bearer({ sub: "svc", exp: NOW / 1000 + 60 }), 2)).toMatchObject({ errorCode: 0, sessionLifetimeMs: lifetime });
     expect(a.currentPrincipal).toEqual({ type: "User", name: "svc" });
     expect(a.sessionExpiresAtMs).toBe(NOW + lifetime);
   }
-  const a = new SaslAuthenticator({ mechanisms: ["OAUTHBEARER"], plainUsers: new Map(), maxReauthMs: new Map() }, () => undefined, () => NOW);
+  const a = new SaslAuthenticator({ mechanisms: ["OAUTHBEARER"], plainUsers: new Map(), maxReauthMs: new Map(), maxReceiveBytes: 524288 }, () => undefined, () => NOW);
   a.handshake("OAUTHBEARER", 1);
   expect(a.authenticate(new TextEncoder().encode("n,,\u0001auth=Basic abc\u0001\u0001"), 2)).toBe(null);
   expect(a.failure).toBe("Authentication failed during authentication due to invalid credentials with SASL mechanism OAUTHBEARER");

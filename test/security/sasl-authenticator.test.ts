@@ -11,6 +11,7 @@ const settings = (maxReauthMs = 0): SaslSettings => ({
   mechanisms: ["PLAIN", "SCRAM-SHA-256"],
   plainUsers: new Map([["alice", "alice-secret"], ["bob", "bob-secret"]]),
   maxReauthMs: new Map([["PLAIN", maxReauthMs], ["SCRAM-SHA-256", 0]]),
+  maxReceiveBytes: 524288,
 });
 const scram = credentialFromPassword(SCRAM_SHA_256, "pw", 4096);
 const plainToken = (user: string, password: string, authzid = "") => enc.encode(`${authzid}\u0000${user}\u0000${password}`);

@@ -36,7 +36,7 @@ test("random tokens in every state: answered, never thrown", () => {
   let failures = 0;
   for (let i = 0; i < ITERATIONS; i++) {
     const a = new SaslAuthenticator(
-      { mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"], plainUsers: new Map([["alice", "pw"]]), maxReauthMs: new Map() },
+      { mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"], plainUsers: new Map([["alice", "pw"]]), maxReauthMs: new Map(), maxReceiveBytes: 524288 },
       (m, u) => (u === "alice" ? credentials.get(m) : undefined));
     const mechanism = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"][i % 4]!;
     const version = Math.floor(rand() * 2);
