@@ -28,6 +28,8 @@ const FORBIDDEN: Record<string, RegExp[]> = {
   "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^bun$/, /^config\//],
   "groups/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],
+  // The authorizer: pure rules over ACL bindings, no I/O.
+  "security/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
   "config/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\//],
 };
 

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { parseProperties } from "./properties.ts";
 import { KAFKA_BROKER_KEYS, type ConfigDef } from "./config-defs.ts";
 import { checkConfigValue } from "./config-values.ts";
+import { AUTHORIZER_KEYS, authorizerConfigFrom, type AuthorizerConfig } from "./authorizer-config.ts";
 
 export interface Listener {
   name: string;
@@ -42,6 +43,8 @@ export interface BrokerConfig {
   offsetsTopicSegmentBytes: number;
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** The ACL authorizer (authorizer.class.name, super.users, ...); null when none is configured. */
+  authorizer: AuthorizerConfig | null;
   /** Where the settings came from: a file path, or "embedded defaults". */
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
@@ -78,6 +81,7 @@ const KNOWN_KEYS = new Set([
   "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
+  ...AUTHORIZER_KEYS,
 ]);
 
 // Bunka's own keys, with the type and range they are checked against.
@@ -173,6 +177,13 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     throw new ConfigError(`queued.max.request.bytes=${queuedMaxRequestBytes} is smaller than socket.request.max.bytes=${socketRequestMaxBytes}`);
   }
 
+  let authorizer: AuthorizerConfig | null;
+  try {
+    authorizer = authorizerConfigFrom((key) => props.get(key));
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+
   return {
     nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1, 0),
     listeners,
@@ -199,6 +210,7 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600),
     offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
+    authorizer,
     source,
     raw: props,
     unusedKeys,

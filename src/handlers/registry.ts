@@ -6,6 +6,7 @@ import type { Writer } from "../protocol/writer.ts";
 import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
+import type { Principal, StandardAuthorizer } from "../security/authorizer.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
@@ -16,6 +17,8 @@ export interface BrokerContext {
   clusterId: string;
   /** Consumer groups and committed offsets (loaded from __consumer_offsets at startup; main.ts sets it). */
   groups?: GroupCoordinator;
+  /** The ACL authorizer (authorizer.class.name); absent when none is configured: everything is allowed. */
+  authorizer?: StandardAuthorizer;
 }
 
 export interface RequestContext {
@@ -28,8 +31,10 @@ export interface RequestContext {
   listener: Listener;
   localAddress: string;
   localPort: number;
-  /** The client's address (the member host groups report). */
+  /** The client's address (the member host groups report; the host ACLs are matched against). */
   remoteAddress?: string;
+  /** Who sent the request: User:ANONYMOUS until a SASL or TLS identity is known (Kafka's KafkaPrincipal). */
+  principal: Principal;
 }
 
 /** A response, or null for none at all (Produce with acks=0). */
