@@ -209,7 +209,7 @@ describe("StandardAuthorizer", () => {
         const applies = acls.filter((x) => x.patternType === Pat.LITERAL ? x.resourceName === resource || x.resourceName === "*" : resource.startsWith(x.resourceName));
         const matches = (x: AclBinding) => (x.principal === `User:${who}` || x.principal === "User:*") && (x.host === "*" || x.host === host) &&
           (x.operation === Op.ALL || x.operation === op ||
-            (x.permissionType === Perm.ALLOW && op === Op.DESCRIBE && [Op.READ, Op.WRITE].includes(x.operation)));
+            (x.permissionType === Perm.ALLOW && op === Op.DESCRIBE && (x.operation === Op.READ || x.operation === Op.WRITE)));
         const expected = applies.some((x) => x.permissionType === Perm.DENY && matches(x)) ? false
           : applies.some((x) => x.permissionType === Perm.ALLOW && matches(x)) ? true
           : applies.length === 0 ? a.decide(user(who), host, op, RT.TOPIC, resource) === "DefaultAllow" : false;
