@@ -3,6 +3,9 @@
 //
 // Followed, in Kafka's order (KafkaApis.handleProduceRequest → ReplicaManager → UnifiedLog.append
 // → LogValidator → ProducerStateManager):
+//  0. Authorization: a transactional id needs WRITE on it (else every partition answers
+//     TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its partitions answer
+//     TOPIC_AUTHORIZATION_FAILED, before any check of the topic's existence).
 //  1. A transactional batch anywhere in the request → every partition gets
 //     TRANSACTIONAL_ID_AUTHORIZATION_FAILED: Bunka has no transaction coordinator and behaves as a
 //     Kafka whose authorizer grants no transactional id (see 22-init-producer-id.ts).
@@ -57,6 +60,7 @@ import {
 } from "../protocol/messages/produce.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { InvalidRequestError, registerApi, type BrokerContext, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
 import {
   ATTRIBUTES, BATCH_LENGTH, Compression, LOG_OVERHEAD, MAGIC, RECORD_BATCH_OVERHEAD, RecordBatchView, TRANSACTIONAL_MASK,
 } from "../records/record-batch.ts";
@@ -95,17 +99,25 @@ const DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
 export function produce(request: ProduceRequest, ctx: RequestContext): ProduceResponse | null | Promise<ProduceResponse | null> {
   const acks = request.acks;
   const responses: ProduceResponse["responses"] = [];
-  if (hasTransactionalRecords(request)) {
+  const transactionalIdRefused = request.transactionalId !== null &&
+    !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId);
+  if (transactionalIdRefused || hasTransactionalRecords(request)) {
     for (const topic of request.topicData) {
       responses.push({ name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) });
     }
     if (acks === 0) throw new InvalidRequestError("transactional records, acks=0 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)");
     return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
   }
+  const writable = authorizedNames(ctx, AclOperation.WRITE, ResourceType.TOPIC, request.topicData.map((t) => t.name));
   const now = Date.now();
   let anyError = false;
   const durable: Durable[] = [];
   for (const topic of request.topicData) {
+    if (!writable.has(topic.name)) {
+      responses.push({ name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)) });
+      anyError = true;
+      continue;
+    }
     const partitionResponses: PartitionResponse[] = [];
     const settings = topicSettings(ctx.broker, topic.name);
     for (const p of topic.partitionData) {

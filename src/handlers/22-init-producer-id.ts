@@ -22,6 +22,11 @@
 // for COORDINATOR_NOT_AVAILABLE / NOT_COORDINATOR. Clients ask FindCoordinator for a transaction
 // coordinator first, so what they see depends on its answer too (10-find-coordinator.ts).
 // Produce refuses transactional batches the same way (00-produce.ts).
+//
+// Authorization, before anything else (KafkaApis.handleInitProducerIdRequest): a transactional
+// id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an idempotent producer
+// needs IDEMPOTENT_WRITE on the cluster or, since KIP-679, WRITE on at least one topic
+// (Authorizer.authorizeByResourceType), else CLUSTER_AUTHORIZATION_FAILED.
 
 import {
   INIT_PRODUCER_ID, readInitProducerIdRequest, writeInitProducerIdResponse,
@@ -29,6 +34,8 @@ import {
 } from "../protocol/messages/init-producer-id.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizeByResourceType } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 import type { ClusterMetadata } from "../storage/cluster-metadata.ts";
 import { StorageError } from "../storage/log-dir-failures.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
@@ -44,6 +51,13 @@ registerApi<InitProducerIdRequest, InitProducerIdResponse>({
 
 export function initProducerId(request: InitProducerIdRequest, ctx: RequestContext): InitProducerIdResponse {
   const txnId = request.transactionalId;
+  if (txnId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)) {
+    return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  if (txnId === null && !authorize(ctx, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_NAME, false) &&
+    !authorizeByResourceType(ctx, AclOperation.WRITE, ResourceType.TOPIC)) {
+    return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  }
   if (txnId !== null && txnId !== "") {
     refusals.info(`txn:${ctx.clientId}`, `InitProducerId: refused transactional id ${escapeForLog(txnId)} of client ` +
       `${escapeForLog(ctx.clientId)}: Bunka has no transactions yet (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)`);

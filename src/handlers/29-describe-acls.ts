@@ -12,18 +12,17 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { AclOperation } from "../security/authorizer.ts";
 import { hasUnknownCode, knownCodes } from "../security/acl-requests.ts";
-import { registerApi } from "./registry.ts";
+import { UnparsableRequestError, registerApi } from "./registry.ts";
 import { authorizeCluster } from "./authorization.ts";
 
 registerApi<DescribeAclsRequest, DescribeAclsResponse>({
   spec: DESCRIBE_ACLS,
-  readRequest(r, version) {
-    const request = readDescribeAclsRequest(r, version);
-    if (hasUnknownCode({ ...request, resourceType: request.resourceTypeFilter, patternType: request.patternTypeFilter })) r.fail();
-    return request;
-  },
+  readRequest: readDescribeAclsRequest,
   writeResponse: writeDescribeAclsResponse,
   handle(request, ctx) {
+    if (hasUnknownCode({ ...request, resourceType: request.resourceTypeFilter, patternType: request.patternTypeFilter })) {
+      throw new UnparsableRequestError("DescribeAclsRequest contains UNKNOWN elements");
+    }
     authorizeCluster(ctx, AclOperation.DESCRIBE);
     const authorizer = ctx.broker.authorizer;
     if (authorizer === undefined) {
@@ -43,7 +42,8 @@ registerApi<DescribeAclsRequest, DescribeAclsResponse>({
       }
       resource.acls.push({ principal: acl.principal, host: acl.host, operation: acl.operation, permissionType: acl.permissionType });
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: [...resources.values()] };
+    // Kafka leaves error_message at the schema's default, "", on success.
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: "", resources: [...resources.values()] };
   },
   errorResponse(_request, errorCode, errorMessage) {
     return { throttleTimeMs: 0, errorCode, errorMessage, resources: [] };

@@ -16,18 +16,17 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { AclOperation, sameAcl, type AclBinding } from "../security/authorizer.ts";
 import { bindingConstructionProblem, hasUnknownCode, knownCodes, newAclProblem } from "../security/acl-requests.ts";
-import { RequestError, registerApi } from "./registry.ts";
+import { RequestError, UnparsableRequestError, registerApi } from "./registry.ts";
 import { authorizeCluster } from "./authorization.ts";
 
 registerApi<CreateAclsRequest, CreateAclsResponse>({
   spec: CREATE_ACLS,
-  readRequest(r, version) {
-    const request = readCreateAclsRequest(r, version);
-    if (request.creations.some((c) => hasUnknownCode({ ...c, patternType: c.resourcePatternType }))) r.fail();
-    return request;
-  },
+  readRequest: readCreateAclsRequest,
   writeResponse: writeCreateAclsResponse,
   handle(request, ctx) {
+    if (request.creations.some((c) => hasUnknownCode({ ...c, patternType: c.resourcePatternType }))) {
+      throw new UnparsableRequestError("CreatableAcls contain unknown elements");
+    }
     authorizeCluster(ctx, AclOperation.ALTER);
     const authorizer = ctx.broker.authorizer;
     if (authorizer === undefined) throw new RequestError(ErrorCode.SECURITY_DISABLED, "No Authorizer is configured.");
@@ -46,7 +45,8 @@ registerApi<CreateAclsRequest, CreateAclsResponse>({
       const problem = newAclProblem(acl);
       if (problem !== null) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem };
       if (!existing.some((e) => sameAcl(e, acl)) && !toWrite.some((e) => sameAcl(e, acl))) toWrite.push(acl);
-      return { errorCode: ErrorCode.NONE, errorMessage: null };
+      // Kafka leaves error_message at the schema default, "", on success.
+      return { errorCode: ErrorCode.NONE, errorMessage: "" };
     });
     metadata.createAcls(toWrite);
     return { throttleTimeMs: 0, results };

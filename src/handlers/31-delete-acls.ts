@@ -15,18 +15,17 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { AclOperation, compareAcls, filterMatches } from "../security/authorizer.ts";
 import { deleteFilterProblem, hasUnknownCode, knownCodes } from "../security/acl-requests.ts";
-import { RequestError, registerApi } from "./registry.ts";
+import { RequestError, UnparsableRequestError, registerApi } from "./registry.ts";
 import { authorizeCluster } from "./authorization.ts";
 
 registerApi<DeleteAclsRequest, DeleteAclsResponse>({
   spec: DELETE_ACLS,
-  readRequest(r, version) {
-    const request = readDeleteAclsRequest(r, version);
-    if (request.filters.some((f) => hasUnknownCode({ ...f, resourceType: f.resourceTypeFilter, patternType: f.patternTypeFilter }))) r.fail();
-    return request;
-  },
+  readRequest: readDeleteAclsRequest,
   writeResponse: writeDeleteAclsResponse,
   handle(request, ctx) {
+    if (request.filters.some((f) => hasUnknownCode({ ...f, resourceType: f.resourceTypeFilter, patternType: f.patternTypeFilter }))) {
+      throw new UnparsableRequestError("Filters contain UNKNOWN elements");
+    }
     authorizeCluster(ctx, AclOperation.ALTER);
     if (ctx.broker.authorizer === undefined) throw new RequestError(ErrorCode.SECURITY_DISABLED, "No Authorizer is configured.");
     const metadata = ctx.broker.store.metadata;

@@ -13,6 +13,7 @@ import {
 } from "../security/authorizer.ts";
 import { RateLimitedLog, escapeForLog } from "../log.ts";
 import { RequestError, type RequestContext } from "./registry.ts";
+import { AclOperation } from "../security/authorizer.ts";
 
 export { AclOperation, ResourceType } from "../security/authorizer.ts";
 
@@ -87,4 +88,53 @@ export function authorizedNames(
 export function authorizeByResourceType(ctx: RequestContext, operation: number, resourceType: number): boolean {
   const authorizer = ctx.broker.authorizer;
   return authorizer === undefined || authorizer.authorizeByResourceType(ctx.principal, aclHost(ctx), operation, resourceType);
+}
+
+/** Errors.X.message() of the authorization errors, as Kafka sends them where it sets a message. */
+export const AUTHORIZATION_FAILED_MESSAGES: Readonly<Record<number, string>> = {
+  [ErrorCode.TOPIC_AUTHORIZATION_FAILED]: "Topic authorization failed.",
+  [ErrorCode.GROUP_AUTHORIZATION_FAILED]: "Group authorization failed.",
+  [ErrorCode.CLUSTER_AUTHORIZATION_FAILED]: "Cluster authorization failed.",
+  [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]: "Transactional Id authorization failed.",
+};
+
+// ConfigResource.Type ids.
+const CONFIG_TOPIC = 2, CONFIG_BROKER = 4, CONFIG_BROKER_LOGGER = 8, CONFIG_CLIENT_METRICS = 16, CONFIG_GROUP = 32;
+
+/**
+ * ConfigHelper / KafkaApis for DescribeConfigs, AlterConfigs and IncrementalAlterConfigs: may the
+ * principal do `operation` (DESCRIBE_CONFIGS or ALTER_CONFIGS) on a config resource? Broker,
+ * broker logger and client metrics resources are checked on the cluster, topics and groups on
+ * themselves. Returns null when allowed (or for another type), else the error and its message.
+ */
+export function configResourceRefusal(
+  ctx: RequestContext, operation: number, configResourceType: number, resourceName: string,
+): { errorCode: number; errorMessage: string } | null {
+  let resourceType: number, name: string, errorCode: number;
+  switch (configResourceType) {
+    case CONFIG_BROKER: case CONFIG_BROKER_LOGGER: case CONFIG_CLIENT_METRICS:
+      resourceType = ResourceType.CLUSTER; name = CLUSTER_NAME; errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED; break;
+    case CONFIG_TOPIC:
+      resourceType = ResourceType.TOPIC; name = resourceName; errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED; break;
+    case CONFIG_GROUP:
+      resourceType = ResourceType.GROUP; name = resourceName; errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED; break;
+    default:
+      return null;
+  }
+  return authorize(ctx, operation, resourceType, name) ? null : { errorCode, errorMessage: AUTHORIZATION_FAILED_MESSAGES[errorCode]! };
+}
+
+/**
+ * The ALTER_CONFIGS refusals of an AlterConfigs / IncrementalAlterConfigs request, one per
+ * resource (null: allowed, or left to the config checks: a resource named twice, which answers
+ * "Duplicate resource." first, or a type the request does not take).
+ */
+export function alterConfigsRefusals(
+  ctx: RequestContext, resources: readonly { resourceType: number; resourceName: string }[], skipTypes: readonly number[] = [],
+): ({ errorCode: number; errorMessage: string } | null)[] {
+  const key = (r: { resourceType: number; resourceName: string }) => `${r.resourceType}:${r.resourceName}`;
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
+  return resources.map((r) => counts.get(key(r))! > 1 || skipTypes.includes(r.resourceType) ? null
+    : configResourceRefusal(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName));
 }

@@ -113,6 +113,16 @@ export class InvalidRequestError extends RequestError {
   }
 }
 
+/**
+ * A request Kafka's parser refuses (an exception while it builds the request object, e.g. an
+ * UNKNOWN code in an ACL filter): Kafka closes the connection without an answer.
+ */
+export class UnparsableRequestError extends RequestError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_REQUEST, message);
+  }
+}
+
 const refusals = new RateLimitedLog(10_000);
 
 /**
@@ -133,6 +143,7 @@ export function refusedRequest(handler: ApiHandler, request: unknown, ctx: Reque
     message = String((e as Error)?.message ?? e);
     log.error(`${what} failed: ${(e as Error)?.stack ?? e}`);
   }
+  if (e instanceof UnparsableRequestError) return { close: `refused ${handler.name} v${ctx.apiVersion} request: ${message}` };
   // Kafka's ApiError.fromThrowable sends no message with UNKNOWN_SERVER_ERROR.
   const answered = errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? null : message;
   const response = handler.errorResponse?.(request, errorCode, answered, ctx) ?? null;
