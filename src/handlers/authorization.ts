@@ -9,10 +9,10 @@ import type { BrokerConfig } from "../config/broker-config.ts";
 import type { ClusterMetadata } from "../storage/cluster-metadata.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import {
-  CLUSTER_NAME, OPERATION_NAMES, RESOURCE_TYPE_NAMES, ResourceType, StandardAuthorizer, javaHostAddress,
+  CLUSTER_NAME, OPERATION_NAMES, PATTERN_TYPE_NAMES, PERMISSION_NAMES, RESOURCE_TYPE_NAMES, ResourceType, StandardAuthorizer, javaHostAddress,
 } from "../security/authorizer.ts";
 import { RateLimitedLog, escapeForLog } from "../log.ts";
-import { RequestError, type RequestContext } from "./registry.ts";
+import { RequestError, handlerFor, type RequestContext } from "./registry.ts";
 import { AclOperation } from "../security/authorizer.ts";
 
 export { AclOperation, ResourceType } from "../security/authorizer.ts";
@@ -34,6 +34,9 @@ export function authorizerFor(config: BrokerConfig, metadata: ClusterMetadata): 
 
 const denials = new RateLimitedLog(10_000);
 
+/** SecurityUtils.resourceTypeName: how Kafka's audit log names resource types. */
+const RESOURCE_TYPE_LOG_NAMES = ["Unknown", "Any", "Topic", "Group", "Cluster", "TransactionalId", "DelegationToken", "User"];
+
 /** The client host as ACL hosts name it (Java's InetAddress.getHostAddress form). */
 export function aclHost(ctx: RequestContext): string {
   return javaHostAddress(ctx.remoteAddress ?? "");
@@ -47,12 +50,20 @@ export function authorize(ctx: RequestContext, operation: number, resourceType: 
   const authorizer = ctx.broker.authorizer;
   if (authorizer === undefined) return true;
   const host = aclHost(ctx);
-  const allowed = authorizer.authorize(ctx.principal, host, operation, resourceType, resourceName);
+  const rule = authorizer.decide(ctx.principal, host, operation, resourceType, resourceName);
+  const allowed = rule === "SuperUser" || rule === "DefaultAllow" || (typeof rule === "object" && rule.allowed);
   if (!allowed && logIfDenied) {
+    // Kafka's kafka.authorizer.logger line (StandardAuthorizerData.buildAuditMessage).
     const who = `${ctx.principal.type}:${ctx.principal.name}`;
+    const basedOn = typeof rule === "object"
+      ? `MatchingAcl(acl=StandardAcl[resourceType=${RESOURCE_TYPE_NAMES[rule.acl.resourceType]}, resourceName=${escapeForLog(rule.acl.resourceName)}, ` +
+        `patternType=${PATTERN_TYPE_NAMES[rule.acl.patternType]}, principal=${escapeForLog(rule.acl.principal)}, host=${escapeForLog(rule.acl.host)}, ` +
+        `operation=${OPERATION_NAMES[rule.acl.operation]}, permissionType=${PERMISSION_NAMES[rule.acl.permissionType]}])`
+      : rule;
     denials.info(`${who}|${host}|${operation}|${resourceType}|${resourceName}`,
       `Principal = ${escapeForLog(who)} is Denied operation = ${OPERATION_NAMES[operation]} from host = ${escapeForLog(host)} ` +
-      `on resource = ${RESOURCE_TYPE_NAMES[resourceType]}:LITERAL:${escapeForLog(resourceName)} for request = API key ${ctx.apiKey}`);
+      `on resource = ${RESOURCE_TYPE_LOG_NAMES[resourceType]}:LITERAL:${escapeForLog(resourceName)} for request = ` +
+      `${handlerFor(ctx.apiKey)?.name ?? `API key ${ctx.apiKey}`} with resourceRefCount = 1 based on rule ${basedOn}`);
   }
   return allowed;
 }
@@ -63,7 +74,9 @@ export function authorize(ctx: RequestContext, operation: number, resourceType: 
  */
 export function authorizeCluster(ctx: RequestContext, operation: number): void {
   if (!authorize(ctx, operation, ResourceType.CLUSTER, CLUSTER_NAME)) {
-    throw new RequestError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `Request ${OPERATION_NAMES[operation]} on the cluster is not authorized.`);
+    // Kafka: "Request <its RequestChannel.Request> needs <OPERATION> permission."
+    const request = `${handlerFor(ctx.apiKey)?.name ?? `API key ${ctx.apiKey}`} v${ctx.apiVersion} from ${ctx.remoteAddress ?? "?"}`;
+    throw new RequestError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `Request ${request} needs ${OPERATION_NAMES[operation]} permission.`);
   }
 }
 
