@@ -7,7 +7,8 @@
 // that exists already, or is asked twice, succeeds without a second record. A creation with an
 // UNKNOWN (0) code closes the connection (Kafka's parser refuses it); one with an ANY resource
 // type, ANY/MATCH pattern type, or ANY operation or permission fails the whole request with
-// UNKNOWN_SERVER_ERROR, as Kafka's AclBinding constructor throws inside KafkaApis.
+// UNKNOWN_SERVER_ERROR, as Kafka's AclBinding constructor throws inside KafkaApis. A metadata log
+// that cannot be written (a full disk) answers KAFKA_STORAGE_ERROR for the ACLs it would have held.
 
 import {
   CREATE_ACLS, readCreateAclsRequest, writeCreateAclsResponse,
@@ -17,6 +18,8 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { AclOperation, sameAcl, type AclBinding } from "../security/authorizer.ts";
 import { bindingConstructionProblem, hasUnknownCode, knownCodes, newAclProblem } from "../security/acl-requests.ts";
 import { RequestError, UnparsableRequestError, registerApi } from "./registry.ts";
+import { metadataStorageFailure } from "./topic-creation.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
 import { authorizeCluster } from "./authorization.ts";
 
 registerApi<CreateAclsRequest, CreateAclsResponse>({
@@ -48,7 +51,13 @@ registerApi<CreateAclsRequest, CreateAclsResponse>({
       // Kafka leaves error_message at the schema default, "", on success.
       return { errorCode: ErrorCode.NONE, errorMessage: "" };
     });
-    metadata.createAcls(toWrite);
+    try {
+      metadata.createAcls(toWrite);
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      const failure = metadataStorageFailure(e);
+      return { throttleTimeMs: 0, results: results.map((r) => r.errorCode === ErrorCode.NONE ? { errorCode: failure.errorCode, errorMessage: failure.message } : r) };
+    }
     return { throttleTimeMs: 0, results };
   },
   errorResponse(request, errorCode, errorMessage) {

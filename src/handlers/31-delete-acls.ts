@@ -6,7 +6,8 @@
 // and removed once), all in one __cluster_metadata batch. A filter whose resource type or pattern
 // type reads as UNKNOWN answers INVALID_REQUEST "Unknown patternFilter.", an operation or
 // permission "Unknown entryFilter."; one with an UNKNOWN (0) code as sent closes the connection
-// (Kafka's parser refuses it). Kafka's limit of 10000 ACLs per request is not applied.
+// (Kafka's parser refuses it). Kafka's limit of 10000 ACLs per request is not applied. A metadata
+// log that cannot be written (a full disk) answers KAFKA_STORAGE_ERROR for every filter that matched.
 
 import {
   DELETE_ACLS, readDeleteAclsRequest, writeDeleteAclsResponse,
@@ -16,6 +17,8 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { AclOperation, compareAcls, filterMatches } from "../security/authorizer.ts";
 import { deleteFilterProblem, hasUnknownCode, knownCodes } from "../security/acl-requests.ts";
 import { RequestError, UnparsableRequestError, registerApi } from "./registry.ts";
+import { metadataStorageFailure } from "./topic-creation.ts";
+import { StorageError } from "../storage/log-dir-failures.ts";
 import { authorizeCluster } from "./authorization.ts";
 
 registerApi<DeleteAclsRequest, DeleteAclsResponse>({
@@ -45,7 +48,17 @@ registerApi<DeleteAclsRequest, DeleteAclsResponse>({
         matchingAcls: matching.map(([, acl]) => ({ errorCode: ErrorCode.NONE, errorMessage: null, ...acl })),
       };
     });
-    metadata.deleteAcls([...removed]);
+    try {
+      metadata.deleteAcls([...removed]);
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      const failure = metadataStorageFailure(e);
+      return {
+        throttleTimeMs: 0,
+        filterResults: filterResults.map((r) => r.errorCode === ErrorCode.NONE && r.matchingAcls.length > 0
+          ? { errorCode: failure.errorCode, errorMessage: failure.message, matchingAcls: [] } : r),
+      };
+    }
     return { throttleTimeMs: 0, filterResults };
   },
   errorResponse(request, errorCode, errorMessage) {

@@ -17,6 +17,7 @@ import {
   AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as RT, type AclBinding, type Principal,
 } from "../../src/security/authorizer.ts";
 import { STANDARD_AUTHORIZER } from "../../src/config/authorizer-config.ts";
+import { MemoryFileSystem } from "../../src/storage/fs.ts";
 import { handlerHarness, type Codec, type HarnessBroker, type Sender } from "../support/handler-harness.ts";
 import * as PR from "../../src/protocol/messages/produce.ts";
 import * as FE from "../../src/protocol/messages/fetch.ts";
@@ -177,6 +178,23 @@ describe("ACL APIs (29, 30, 31)", () => {
     b = reopen(b);
     expect(b.store.metadata.acls.size).toBe(2);
     expect(b.broker.authorizer!.aclCount).toBe(2);
+  });
+
+  test("a full disk: KAFKA_STORAGE_ERROR, no ACL applied; written once space is freed", async () => {
+    const fs = new MemoryFileSystem();
+    const b = open(AUTHZ, "/data", fs);
+    const create = { creations: [creation(allow(RT.TOPIC, "t", "User:alice", Op.READ))] };
+    fs.setCapacity(fs.usedBytes + 10);
+    const full = await send(b, CREATE_ACLS, create, ADMIN);
+    expect(full.results[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect([b.store.metadata.acls.size, b.broker.authorizer!.aclCount]).toEqual([0, 0]);
+    fs.setCapacity(null);
+    expect((await send(b, CREATE_ACLS, create, ADMIN)).results[0]!.errorCode).toBe(0);
+    fs.setCapacity(fs.usedBytes + 10);
+    const del = await send(b, DELETE_ACLS, { filters: [filterAll, { ...filterAll, resourceTypeFilter: RT.GROUP }] }, ADMIN);
+    expect(codes(del.filterResults)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR, 0]);
+    expect(b.broker.authorizer!.aclCount).toBe(1);
+    fs.setCapacity(null);
   });
 
   test("CreateAcls validation: Kafka's INVALID_REQUEST messages; ANY codes fail the request; UNKNOWN codes close the connection", async () => {
