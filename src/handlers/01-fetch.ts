@@ -105,7 +105,8 @@ function asksForAPartition(request: FetchRequest, ctx: RequestContext): boolean 
 /** The topic names the request may read: READ on each for a consumer, CLUSTER_ACTION for a follower. */
 function readableTopics(request: FetchRequest, ctx: RequestContext): Set<string> {
   const metadata = ctx.broker.store.metadata;
-  const names = request.topics.map((t) => ctx.apiVersion >= 13 ? metadata.topicsById.get(t.topicId)?.name ?? "" : t.topic);
+  // An unknown topic id answers UNKNOWN_TOPIC_ID whatever the ACLs: nothing to check.
+  const names = request.topics.flatMap((t) => ctx.apiVersion >= 13 ? metadata.topicsById.get(t.topicId)?.name ?? [] : [t.topic]);
   if (isFromFollower(request, ctx)) {
     return authorize(ctx, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_NAME) ? new Set(names) : new Set();
   }
