@@ -142,6 +142,7 @@ export class TransactionCoordinator {
       if (rec.value === null) this.txns.delete(rec.transactionalId);
       else this.txns.set(rec.transactionalId, TransactionMetadata.fromTransit(rec.transactionalId, rec.value));
     });
+    this.active = true;
     let resumed = 0;
     for (const meta of this.txns.values()) {
       if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) {
@@ -149,7 +150,6 @@ export class TransactionCoordinator {
         this.writeMarkers(meta);
       }
     }
-    this.active = true;
     this.scheduleAbortCheck();
     this.scheduleExpiration();
     return { transactions: this.txns.size, completing: resumed };
