@@ -132,7 +132,7 @@ export function produce(request: ProduceRequest, ctx: RequestContext): ProduceRe
  * to the transaction on the client's behalf, else it must already be in it. The coordinator's
  * errors are translated as Kafka's ReplicaManager does: PRODUCER_FENCED → INVALID_PRODUCER_EPOCH,
  * TRANSACTION_ABORTABLE → INVALID_TXN_STATE before v11, retriable coordinator errors →
- * NOT_ENOUGH_REPLICAS (which every producer retries). Returns the refused partitions
+ * NOT_ENOUGH_REPLICAS (which every producer retries; CONCURRENT_TRANSACTIONS stays from v12). Returns the refused partitions
  * ("topic\0partition" → error), or a promise of them.
  */
 function verifyTransactionalPartitions(
@@ -186,6 +186,9 @@ function verificationError(code: number, produceVersion: number): number {
     case ErrorCode.TRANSACTION_ABORTABLE:
       return produceVersion > 10 ? code : ErrorCode.INVALID_TXN_STATE;
     case ErrorCode.CONCURRENT_TRANSACTIONS:
+      // Measured: Kafka 4.3.1 answers a v12 produce that arrives while the previous transaction's
+      // markers are being written with CONCURRENT_TRANSACTIONS, which TV2 clients retry.
+      return produceVersion >= 12 ? code : ErrorCode.NOT_ENOUGH_REPLICAS;
     case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
     case ErrorCode.COORDINATOR_NOT_AVAILABLE:
     case ErrorCode.NOT_COORDINATOR:
