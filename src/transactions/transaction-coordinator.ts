@@ -249,6 +249,9 @@ export class TransactionCoordinator {
     }
     const error = await this.persist(meta, transit);
     if (error !== ErrorCode.NONE) return failed(error);
+    // Kafka's TransactionCoordinator logs each initialization at INFO too.
+    this.log(`Initialized transactionalId ${escapeForLog(transactionalId)} with producerId ${meta.producerId} and producer epoch ` +
+      `${meta.producerEpoch} on partition __transaction_state-${this.partitionFor(transactionalId)}`);
     return { errorCode: ErrorCode.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch };
   }
 
