@@ -178,6 +178,13 @@ function verifyTransactionalPartitions(
   return refused;
 }
 
+/** A partition refused by transaction verification; Kafka says why only for INVALID_TXN_STATE (measured, 4.3.1). */
+function refusedByVerification(index: number, errorCode: number): PartitionResponse {
+  const res = failed(index, errorCode);
+  if (errorCode === ErrorCode.INVALID_TXN_STATE) res.errorMessage = "Partition was not added to the transaction";
+  return res;
+}
+
 /** Kafka's translation of a verification error for the producer (AddPartitionsToTxnManager, ReplicaManager). */
 function verificationError(code: number, produceVersion: number): number {
   switch (code) {
@@ -209,7 +216,7 @@ function appendAll(request: ProduceRequest, ctx: RequestContext, refused: Map<st
     const settings = topicSettings(ctx.broker, topic.name);
     for (const p of topic.partitionData) {
       const refusal = refused?.get(`${topic.name}\0${p.index}`);
-      const res = refusal !== undefined ? failed(p.index, refusal) : appendPartition(topic.name, p.index, p.records, settings, acks, now, ctx, durable);
+      const res = refusal !== undefined ? refusedByVerification(p.index, refusal) : appendPartition(topic.name, p.index, p.records, settings, acks, now, ctx, durable);
       if (res.errorCode !== ErrorCode.NONE) anyError = true;
       partitionResponses.push(res);
     }

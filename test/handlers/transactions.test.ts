@@ -134,7 +134,10 @@ describe("a transaction over the wire (transaction version 1 client)", () => {
     const pid = p.producerId;
     // A partition not added: refused (v11 has TRANSACTION_ABORTABLE, older versions INVALID_TXN_STATE).
     expect((await produce(b, 11, "tx", 0, txnBatch(pid, 0, 0))).errorCode).toBe(ErrorCode.TRANSACTION_ABORTABLE);
-    expect((await produce(b, 9, "tx", 0, txnBatch(pid, 0, 0))).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await produce(b, 9, "tx", 0, txnBatch(pid, 0, 0))).toMatchObject({ errorCode: ErrorCode.INVALID_TXN_STATE, errorMessage: "Partition was not added to the transaction" });
+    expect(await produce(b, 11, "tx", 0, txnBatch(pid, 0, 0))).toMatchObject({ errorCode: ErrorCode.TRANSACTION_ABORTABLE, errorMessage: null });
+    // A wrong epoch: PRODUCER_FENCED from the coordinator, INVALID_PRODUCER_EPOCH to the producer (as Kafka 4.3.1).
+    expect((await produce(b, 11, "tx", 0, txnBatch(pid, 5, 0))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     // Another transactional id does not own this producer id.
     expect((await produce(b, 11, "other", 0, txnBatch(pid, 0, 0))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     expect(await addPartitions(b, 3, "tx", pid, 0, [{ name: "t", partitions: [0, 1] }, { name: "nope", partitions: [0] }]))
