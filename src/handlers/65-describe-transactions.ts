@@ -24,7 +24,7 @@ export function describeTransactions(request: DescribeTransactionsRequest, ctx: 
       if (coordinator === undefined) {
         return {
           errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, transactionalId: id, transactionState: "", transactionTimeoutMs: 0,
-          transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [],
+          transactionStartTimeMs: 0, producerId: 0, producerEpoch: 0, topics: [],
         };
       }
       const d = coordinator.describe(id);

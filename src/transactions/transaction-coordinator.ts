@@ -535,8 +535,9 @@ export class TransactionCoordinator {
 
   /** Kafka's handleDescribeTransactions. */
   describe(transactionalId: string): DescribedTransaction {
+    // An error leaves the other fields at the message's defaults (0, ""), as Kafka's answer does.
     const out: DescribedTransaction = {
-      errorCode: ErrorCode.NONE, transactionalId, state: "", timeoutMs: 0, startTimeMs: -1, producerId: -1, producerEpoch: -1,
+      errorCode: ErrorCode.NONE, transactionalId, state: "", timeoutMs: 0, startTimeMs: 0, producerId: 0, producerEpoch: 0,
       partitions: new Map(),
     };
     if (!this.active) return { ...out, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
