@@ -508,8 +508,14 @@ export class TransactionCoordinator {
     for (const meta of this.txns.values()) {
       if (meta.state !== TxnState.Ongoing || meta.pendingTransitionInProgress) continue;
       if (meta.txnStartTimestamp + meta.txnTimeoutMs >= now) continue;
+      let fence: TransactionTransit;
+      try {
+        fence = meta.prepareFenceProducerEpoch();
+      } catch (e) {
+        this.log(`transactional id ${escapeForLog(meta.transactionalId)}: cannot abort its timed-out transaction: ${(e as Error).message}`);
+        continue;
+      }
       aborted.push(meta.transactionalId);
-      const fence = meta.prepareFenceProducerEpoch();
       void this.endTransaction(meta.transactionalId, fence.producerId, fence.producerEpoch, false, false,
         this.config.transactionVersionLevel(), fence).then((res) => {
         if (res.errorCode === ErrorCode.NONE) this.log(`aborted transaction of ${escapeForLog(meta.transactionalId)} (producer ${meta.producerId}): timed out after ${meta.txnTimeoutMs} ms`);
