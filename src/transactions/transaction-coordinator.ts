@@ -333,11 +333,13 @@ export class TransactionCoordinator {
     const meta = this.txns.get(transactionalId);
     if (meta === undefined) return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     const isFence = fence !== null;
-    const v2 = !isFence && meta.clientTransactionVersion >= 2;
+    // Measured on Kafka 4.3.1: the rules of transaction version 2 apply to an EndTxn v5 (the
+    // request's version, not the transaction's: an EndTxn v4 ends a TV2 transaction without a bump).
+    const v2 = !isFence && clientTransactionVersion >= 2;
     // A TV2 end that bumped the epoch, retried (the epoch is now one more than the request's).
     const retryOnEpochBump = v2 && meta.producerEpoch === producerEpoch + 1;
     // A TV2 end that used the last epoch and moved to a new producer id, retried.
-    const retryOnOverflow = v2 && meta.previousProducerId === producerId && producerEpoch === 32766 && meta.producerEpoch === 0;
+    const retry = retryOnEpochBump || (v2 && meta.previousProducerId === producerId && producerEpoch === 32766 && meta.producerEpoch === 0);
     let validEpoch: boolean;
     if (v2) {
       switch (meta.state) {
@@ -347,7 +349,7 @@ export class TransactionCoordinator {
           break;
         case TxnState.CompleteCommit:
         case TxnState.CompleteAbort:
-          validEpoch = retryOnEpochBump || retryOnOverflow;
+          validEpoch = retry || producerEpoch === meta.producerEpoch;
           break;
         default:
           validEpoch = producerEpoch === meta.producerEpoch;
@@ -360,22 +362,31 @@ export class TransactionCoordinator {
       if (isFence) meta.pendingState = null;
       return failed(code);
     };
-    if (meta.producerId !== producerId && !retryOnOverflow) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-    if (!validEpoch) return fail(ErrorCode.PRODUCER_FENCED);
+    // Measured on Kafka 4.3.1: a change in flight answers CONCURRENT_TRANSACTIONS before the
+    // producer id is checked.
     if (meta.pendingTransitionInProgress && !isFence) return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (meta.producerId !== producerId && !retry) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    if (!validEpoch) return fail(ErrorCode.PRODUCER_FENCED);
     const current = { errorCode: ErrorCode.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch };
     switch (meta.state) {
       case TxnState.Ongoing:
         break;
       case TxnState.CompleteCommit:
-        return commit ? current : fail(ErrorCode.INVALID_TXN_STATE);
       case TxnState.CompleteAbort:
-        return !commit ? current : fail(ErrorCode.INVALID_TXN_STATE);
+        // TV2 at the current epoch is a new transaction: an abort of nothing (measured: NONE,
+        // epoch bumped, PrepareAbort and CompleteAbort without partitions), a commit of nothing
+        // INVALID_TXN_STATE. Otherwise a repeated end: NONE for the same result.
+        if (v2 && !retry) {
+          if (commit) return fail(ErrorCode.INVALID_TXN_STATE);
+          break;
+        }
+        return commit === (meta.state === TxnState.CompleteCommit) ? current : fail(ErrorCode.INVALID_TXN_STATE);
       case TxnState.PrepareCommit:
         return fail(commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
       case TxnState.PrepareAbort:
         return fail(!commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
       case TxnState.Empty:
+        if (v2 && !commit) break; // an abort of nothing, as from Complete*
         return fail(ErrorCode.INVALID_TXN_STATE);
       default:
         throw new Error(`transactional id ${escapeForLog(transactionalId)} is ${txnStateName(meta.state)}: not expected here`);
@@ -420,6 +431,9 @@ export class TransactionCoordinator {
       producerId: meta.producerId, producerEpoch: meta.producerEpoch, coordinatorEpoch: 0, commit: meta.state === TxnState.PrepareCommit,
     };
     const remaining = copyPartitions(meta.partitions);
+    // As Kafka: Complete* is prepared before the markers go out, so the transaction is busy
+    // (CONCURRENT_TRANSACTIONS to everything) until it is written.
+    const transit = meta.prepareComplete(this.scheduler.now());
     const attempt = async (): Promise<void> => {
       if (!this.active) return;
       const writes: Promise<void>[] = [];
@@ -440,22 +454,20 @@ export class TransactionCoordinator {
         this.scheduler.schedule(`markers:${meta.transactionalId}`, this.retryBackoffMs, () => void attempt());
         return;
       }
-      await this.complete(meta);
+      await this.complete(meta, transit);
     };
     void attempt();
   }
 
   /** Every marker is written: CompleteCommit / CompleteAbort (retried until it is durable). */
-  private async complete(meta: TransactionMetadata): Promise<void> {
+  private async complete(meta: TransactionMetadata, transit: TransactionTransit): Promise<void> {
     if (!this.active) return;
-    if (meta.pendingTransitionInProgress) {
-      this.scheduler.schedule(`complete:${meta.transactionalId}`, this.retryBackoffMs, () => void this.complete(meta));
-      return;
-    }
-    const transit = meta.prepareComplete(this.scheduler.now());
     const error = await this.persist(meta, transit);
     if (error !== ErrorCode.NONE) {
-      this.scheduler.schedule(`complete:${meta.transactionalId}`, this.retryBackoffMs, () => void this.complete(meta));
+      this.scheduler.schedule(`complete:${meta.transactionalId}`, this.retryBackoffMs, () => {
+        // persist() gave up the pending state: prepare the same change again.
+        void this.complete(meta, meta.prepareComplete(this.scheduler.now()));
+      });
       return;
     }
     this.completing.delete(meta.transactionalId);

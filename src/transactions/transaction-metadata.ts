@@ -41,7 +41,8 @@ const VALID_PREVIOUS: Record<TxnState, readonly TxnState[]> = {
   [TxnState.Empty]: [TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
   [TxnState.Ongoing]: [TxnState.Ongoing, TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
   [TxnState.PrepareCommit]: [TxnState.Ongoing],
-  [TxnState.PrepareAbort]: [TxnState.Ongoing, TxnState.PrepareEpochFence],
+  // Kafka 4.3.1 also aborts a transaction with no partitions (EndTxn v5 in Empty / Complete*).
+  [TxnState.PrepareAbort]: [TxnState.Ongoing, TxnState.PrepareEpochFence, TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
   [TxnState.CompleteCommit]: [TxnState.PrepareCommit],
   [TxnState.CompleteAbort]: [TxnState.PrepareAbort],
   [TxnState.Dead]: [TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
@@ -226,6 +227,8 @@ export class TransactionMetadata {
     return this.prepare(state, {
       producerEpoch: bump ? this.producerEpoch + 1 : this.producerEpoch,
       lastProducerEpoch: bump ? this.producerEpoch : this.lastProducerEpoch,
+      // An abort without a transaction (TV2) starts and ends one now, with no partitions.
+      txnStartTimestamp: this.state === TxnState.Ongoing ? this.txnStartTimestamp : now,
       nextProducerId, txnLastUpdateTimestamp: now, clientTransactionVersion,
     });
   }
@@ -295,6 +298,7 @@ export class TransactionMetadata {
         this.producerEpoch = t.producerEpoch;
         this.lastProducerEpoch = t.lastProducerEpoch;
         this.nextProducerId = t.nextProducerId;
+        this.txnStartTimestamp = t.txnStartTimestamp;
         break;
       case TxnState.CompleteCommit:
       case TxnState.CompleteAbort:

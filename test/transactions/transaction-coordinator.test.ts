@@ -175,7 +175,9 @@ describe("EndTxn", () => {
     expect(res).toEqual({ errorCode: 0, producerId: p.producerId, producerEpoch: 0 });
     expect(stateOf(coordinator, "tx")).toBe("PrepareCommit");
     expect((await coordinator.handleEndTransaction("tx", p.producerId, 0, true, 0)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
-    expect((await coordinator.handleEndTransaction("tx", p.producerId, 0, false, 0)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    // While the markers go out, CompleteCommit is already prepared: everything is told to retry, as in Kafka.
+    expect((await coordinator.handleEndTransaction("tx", p.producerId, 0, false, 0)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    expect((await coordinator.handleEndTransaction("tx", -5, 0, false, 0)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     expect((await coordinator.addPartitions("tx", p.producerId, 0, tp("a", 1), 0))).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     markers.release();
     await settle();
