@@ -235,6 +235,46 @@ describe("EndTxn", () => {
   }, 5000);
 });
 
+describe("EndTxn answers measured on Kafka 4.3.1 (the same sequences sent to both brokers)", () => {
+  /** Runs `steps` (EndTxn version, commit?, epoch relative to the last answered one) and lists answers and states. */
+  async function run(coordinator: TransactionCoordinator, id: string, steps: [number, boolean, number][]): Promise<string[]> {
+    const p = coordinator.transaction(id)!;
+    const producerId = p.producerId;
+    let epoch = p.producerEpoch;
+    const out: string[] = [];
+    for (const [version, commit, delta] of steps) {
+      const r = await coordinator.handleEndTransaction(id, producerId, epoch + delta, commit, version >= 5 ? 2 : 0);
+      if (r.errorCode === 0 && version >= 5) epoch = r.producerEpoch;
+      await settle();
+      const m = coordinator.transaction(id)!;
+      out.push(`${r.errorCode} ${version >= 5 ? r.producerEpoch : -1} ${txnStateName(m.state)}/${m.producerEpoch}`);
+    }
+    return out;
+  }
+
+  test("from Empty: a v5 abort of nothing bumps the epoch; retries, other results and old epochs", async () => {
+    const { coordinator, markers } = setup();
+    await coordinator.initProducerId("a", 60_000, null);
+    expect(await run(coordinator, "a", [[5, true, 0], [5, false, 1], [5, false, 0], [5, true, -1], [5, false, -1], [5, false, -2], [4, true, 0], [4, false, 0], [3, false, 0]])).toEqual([
+      "48 -1 Empty/0", "90 -1 Empty/0", "0 1 CompleteAbort/1", "48 -1 CompleteAbort/1", "0 1 CompleteAbort/1", "90 -1 CompleteAbort/1",
+      "48 -1 CompleteAbort/1", "0 -1 CompleteAbort/1", "0 -1 CompleteAbort/1",
+    ]);
+    expect(markers.written).toEqual([]);
+  }, 5000);
+
+  test("from a TV2 transaction: commit bumps, its retry answers the new epoch, an abort at the new epoch is a new (empty) one", async () => {
+    const { coordinator } = setup();
+    const p = await coordinator.initProducerId("b", 60_000, null);
+    await coordinator.addPartitions("b", p.producerId, 0, tp("t", 0), 2);
+    expect(await run(coordinator, "b", [[5, true, 0], [5, true, -1], [5, false, -1], [5, true, 0], [5, false, 0]])).toEqual([
+      "0 1 CompleteCommit/1", "0 1 CompleteCommit/1", "48 -1 CompleteCommit/1", "48 -1 CompleteCommit/1", "0 2 CompleteAbort/2",
+    ]);
+    // An EndTxn v4 ends a TV2 transaction without a bump.
+    await coordinator.addPartitions("b", p.producerId, 2, tp("t", 0), 2);
+    expect(await run(coordinator, "b", [[4, true, 0]])).toEqual(["0 -1 CompleteCommit/2"]);
+  }, 5000);
+});
+
 describe("durability", () => {
   test("a change is answered only once durable; meanwhile the id is busy; a failed flush leaves the state as it was", async () => {
     const { coordinator, log } = setup();
