@@ -2,8 +2,10 @@
 // `bun --cpu-prof`, drives it with the same tool as `bun run bench`, stops it, and prints the
 // hottest functions (self and inclusive) and files from the profile.
 //
-//   bun build/bench/profile.ts [workload] [--data SIZE] [--b-records N] [--top N] [--interval µs]
+//   bun build/bench/profile.ts [workload] [--data SIZE] [--b-records N] [--top N] [--interval µs] [--pagecache]
 //     workload: a.java (default), a.rdkafka, b.java, b.rdkafka, c.java, c.rdkafka, d.java, d.rdkafka
+//     --pagecache: bunka.fsync.before.ack=false (the bench's "bunka-pagecache" session), to see
+//     what the durable acknowledgements cost
 //
 // Samples are counted, not timed: Bun's profiler records a sample only while the JS thread runs
 // (the time between samples includes idle time), so samples × interval is the busy time of the
@@ -24,7 +26,7 @@ const ROOT = join(import.meta.dir, "../..");
 const { values: opt, positionals } = parseArgs({
   args: process.argv.slice(2),
   options: {
-    data: { type: "string" }, "b-records": { type: "string" }, top: { type: "string" }, interval: { type: "string" }, out: { type: "string" },
+    data: { type: "string" }, "b-records": { type: "string" }, top: { type: "string" }, interval: { type: "string" }, out: { type: "string" }, pagecache: { type: "boolean" },
   },
   allowPositionals: true,
 });
@@ -43,6 +45,7 @@ const sizes: Sizes = {
   latencyRate: 1000, latencyWarmupSec: 2, latencySeconds: 10, partitions: 6,
 };
 const settings = { numPartitions: 6, segmentBytes: 1024 ** 3 };
+const extraProperties = opt.pagecache ? ["bunka.fsync.before.ack=false"] : [];
 const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 const outDir = opt.out ?? join(ROOT, "bench-results", `profile-${workload}-${stamp}`);
 const profDir = join(outDir, "cpuprofile");
@@ -70,9 +73,9 @@ try {
     const file = await payloadFile(tools, A_RECORD_BYTES, sizes.aRecords);
     await kcatProduce({ bootstrap: b.bootstrap, topic: TOPICS.aJava, file, records: sizes.aRecords, recordBytes: A_RECORD_BYTES, props: ["acks=1"], tools, name: "fill", sizes });
     await b.stop();
-    b = await startBunka({ command: profiled, port, runDir, settings, keepData: true });
+    b = await startBunka({ command: profiled, port, runDir, settings, keepData: true, extraProperties });
   } else {
-    b = await startBunka({ command: profiled, port, runDir, settings });
+    b = await startBunka({ command: profiled, port, runDir, settings, extraProperties });
     await createTopics(b.bootstrap, tools, "topics", sizes.partitions, rolledSegmentBytes(sizes.aRecords * A_RECORD_BYTES, sizes.partitions));
   }
   const cpu0 = cpuSplitMs(b.pid);

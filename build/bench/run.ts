@@ -64,6 +64,7 @@ const { values: opt } = parseArgs({
     "kafka-flush": { type: "boolean" },
     pin: { type: "boolean" },
     "port-range": { type: "string" },
+    "no-warm-memory": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -90,7 +91,10 @@ if (opt.help) {
   --pin                 the broker on one CPU, the load generators (and the bench) on the others (taskset);
                         needs 2 CPUs, runs unpinned (and says so) with fewer
   --port-range LO-HI    the ports the brokers listen on (default ${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi}: below the kernel's
-                        ephemeral ports and clear of the interop tests' 20000-39999)`);
+                        ephemeral ports and clear of the interop tests' 20000-39999)
+  --no-warm-memory      skip touching the machine's free memory once before the first session (build/bench/
+                        warm-memory.ts: on a VM that backs memory lazily, first-touch faults otherwise land on
+                        whichever broker writes into fresh memory first)`);
   process.exit(0);
 }
 
@@ -221,6 +225,13 @@ const tools: Tools = {
 say(`payload files for kcat (${(sizes.aRecords * (A_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB + ${(sizes.bRecords * (B_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB, cached) ...`);
 const aFile = await payloadFile(tools, A_RECORD_BYTES, sizes.aRecords);
 const bFile = await payloadFile(tools, B_RECORD_BYTES, sizes.bRecords);
+
+if (!opt["no-warm-memory"]) {
+  say("touching free memory once (--no-warm-memory skips it) ...");
+  const warm = sh([process.execPath, join(import.meta.dir, "warm-memory.ts"), "2048"]);
+  const r = warm.ok ? JSON.parse(warm.out) as { touchedBytes: number; ms: number } : null;
+  say(r ? `touched ${(r.touchedBytes / GiB).toFixed(1)} GiB of free memory in ${(r.ms / 1000).toFixed(1)} s` : `warm-memory failed: ${warm.err.split("\n")[0]}`);
+}
 
 const overlap = ephemeralOverlap(portRange);
 if (overlap) say(`warning: --port-range ${portRange.lo}-${portRange.hi} overlaps the kernel's ephemeral ports (${overlap.lo}-${overlap.hi}): a client socket may take a broker's port between sessions`);

@@ -12,7 +12,10 @@
 //                     clientHost, rebalanceTimeout, sessionTimeout, subscription, assignment]}
 //
 // Types 0 (LegacyOffsetCommitKey, same fields) and 1 read as committed offsets, 2 as group
-// metadata. Other types (KIP-848 consumer groups, share groups, transactions' markers) are not ours: skipped.
+// metadata. Other types (KIP-848 consumer groups, share groups) are not ours: skipped.
+// Transactional offset commits are the same OffsetCommit records in a transactional batch;
+// their transaction markers are control batches (records/control-batch.ts), read by the replay
+// in offsets-topic.ts.
 
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";

@@ -30,8 +30,21 @@
 // offsets.retention.minutes after the group became empty (standalone groups: after the commit),
 // checked every offsets.retention.check.interval.ms; a group left with no offsets is deleted.
 //
-// Not done: the KIP-848 "consumer" group protocol (ConsumerGroupHeartbeat), share groups,
-// transactional offset commits, and the mapping of deleted topics to offset tombstones.
+// Transactional offsets (Kafka's OffsetMetadataManager): TxnOffsetCommit is checked as an
+// offset commit that ignores the group's state (a member-less group is created for generation
+// -1, an unknown group with a generation is ILLEGAL_GENERATION), appended as one transactional
+// batch for the producer, and kept pending per producer id until completeTransaction writes the
+// producer's marker: COMMIT moves each pending offset to the committed ones unless a later
+// record (a plain commit made meanwhile) already replaced it, ABORT drops them. A tombstone
+// (OffsetDelete, DeleteGroups, expiry) removes pending offsets too, so a commit never brings a
+// deleted offset back. OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for a
+// partition with a pending offset. Offsets with a pending one do not expire, nor does a group
+// with pending offsets. Whether the transaction may write to the group's partition at all
+// (AddOffsetsToTxn, or TxnOffsetCommit v5's implicit add) is the transaction coordinator's
+// answer, through the TransactionVerifier it plugs in.
+//
+// Not done: the KIP-848 "consumer" group protocol (ConsumerGroupHeartbeat), share groups, and
+// the mapping of deleted topics to offset tombstones.
 
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../protocol/error-codes.ts";
@@ -42,9 +55,10 @@ import {
   ClassicGroup, ClassicGroupMember, EMPTY_ASSIGNMENT, GroupError, joinError, syncError,
   type GroupProtocol, type GroupState, type JoinGroupResult, type SyncGroupResult,
 } from "./classic-group.ts";
-import type { CoordinatorRecord, GroupMetadataValue } from "./coordinator-records.ts";
-import { partitionForGroup, type CoordinatorLog } from "./offsets-topic.ts";
-import { OffsetsStore } from "./offsets-store.ts";
+import type { CoordinatorRecord, GroupMetadataValue, OffsetCommitRecord } from "./coordinator-records.ts";
+import { partitionForGroup, type CoordinatorLog, type RecordPosition, type TransactionalProducer } from "./offsets-topic.ts";
+import { OffsetsStore, PendingTransactionalOffsets, type CommittedOffset } from "./offsets-store.ts";
+import type { TransactionMarker } from "../records/control-batch.ts";
 import type { Scheduler } from "./scheduler.ts";
 
 export interface GroupCoordinatorConfig {
@@ -136,6 +150,38 @@ export interface OffsetCommitParams {
   apiVersion: number;
 }
 
+export interface TxnOffsetCommitParams {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** -1, "" and null before v3 (KIP-447), which carries no group membership. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[];
+  }[];
+  apiVersion: number;
+}
+
+/**
+ * Kafka's transaction verification before a transactional offset commit is written
+ * (CoordinatorRuntime.scheduleTransactionalWriteOperation → maybeStartTransactionVerification),
+ * answered by the transaction coordinator: does the producer's ongoing transaction include the
+ * group's __consumer_offsets partition (AddOffsetsToTxn; TxnOffsetCommit v0–v4), or may it add
+ * it now (v5+, transaction version 2)? Returns an error code. Measured on Kafka 4.3.1: a v3
+ * commit whose partition was never added is INVALID_TXN_STATE (48), v5 adds it; a wrong
+ * producer epoch is INVALID_PRODUCER_EPOCH (47) at v3 and v5, an unknown producer id
+ * INVALID_PRODUCER_ID_MAPPING (49).
+ */
+export interface TransactionVerifier {
+  verifyTransactionalOffsetCommit(request: {
+    transactionalId: string; producerId: number; producerEpoch: number; offsetsPartition: number; apiVersion: number;
+  }): number | Promise<number>;
+}
+
 export interface PartitionError {
   partitionIndex: number;
   errorCode: number;
@@ -195,6 +241,9 @@ export class GroupCoordinator {
   private readonly log: Logger;
   private readonly groups = new Map<string, ClassicGroup>();
   readonly offsets = new OffsetsStore();
+  /** Transactional offsets waiting for their transaction's marker. */
+  readonly pendingOffsets = new PendingTransactionalOffsets();
+  private verifier: TransactionVerifier | null = null;
   /** Appends done so far (Kafka writes an empty group record for a new group when nothing else was written). */
   private appends = 0;
 
@@ -208,8 +257,11 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------- loading and lifecycle
 
   /** Replays __consumer_offsets (groups and offsets), then starts member sessions and the expiration job. */
-  load(): { groups: number; offsets: number } {
-    this.records.replay((rec) => this.replay(rec));
+  load(): { groups: number; offsets: number; openTransactions: number } {
+    this.records.replay({
+      record: (rec, at) => this.replay(rec, at),
+      marker: (partition, producerId, _producerEpoch, commit) => this.endPendingTransaction(partition, producerId, commit),
+    });
     // Offsets always belong to a group (a member-less one when they were committed standalone).
     for (const groupId of this.offsets.groupIds()) this.getOrCreateSimpleGroup(groupId);
     for (const group of this.groups.values()) {
@@ -217,7 +269,12 @@ export class GroupCoordinator {
       if (group.numMembers > this.config.groupMaxSize) this.prepareRebalance(group, "loaded group over capacity");
     }
     this.scheduleExpiration();
-    return { groups: this.groups.size, offsets: this.offsets.size };
+    return { groups: this.groups.size, offsets: this.offsets.size, openTransactions: this.pendingOffsets.size };
+  }
+
+  /** The transaction coordinator's check of transactional offset commits (none: every one is accepted). */
+  useTransactionVerifier(verifier: TransactionVerifier | null): void {
+    this.verifier = verifier;
   }
 
   shutdown(): void {
@@ -238,17 +295,11 @@ export class GroupCoordinator {
     return this.groups.get(groupId);
   }
 
-  private replay(rec: CoordinatorRecord): void {
+  private replay(rec: CoordinatorRecord, at: RecordPosition): void {
     if (rec.kind === "offset") {
-      if (rec.value === null) {
-        this.offsets.remove(rec.groupId, rec.topic, rec.partition);
-        return;
-      }
-      this.getOrCreateSimpleGroup(rec.groupId);
-      this.offsets.put(rec.groupId, rec.topic, rec.partition, {
-        offset: rec.value.offset, leaderEpoch: rec.value.leaderEpoch, metadata: rec.value.metadata,
-        commitTimestamp: rec.value.commitTimestamp, expireTimestamp: rec.value.expireTimestamp,
-      });
+      // Offsets always belong to a group (Kafka's replay creates a member-less one).
+      if (rec.value !== null) this.getOrCreateSimpleGroup(rec.groupId);
+      this.applyOffsetRecord(rec, at);
       return;
     }
     if (rec.value === null) {
@@ -291,29 +342,68 @@ export class GroupCoordinator {
   }
 
   /**
-   * Appends an operation's records to the group's partition, then applies what they change in
-   * memory (offsets, deleted groups). Throws NOT_COORDINATOR when the log cannot be written
-   * (a full disk, an offline log dir: nothing is applied), Kafka's answer to a storage error
-   * (CoordinatorOperationExceptionHelper: KAFKA_STORAGE_ERROR → NOT_COORDINATOR).
+   * An offset record, replayed or just appended (Kafka's OffsetMetadataManager.replay): a
+   * transactional one (its batch has a producer id) is pending until its producer's marker; a
+   * tombstone removes the committed offset and every pending one of the partition.
    */
-  private persist(groupId: string, records: CoordinatorRecord[]): void {
+  private applyOffsetRecord(rec: OffsetCommitRecord, at: RecordPosition): void {
+    if (rec.value === null) {
+      this.offsets.remove(rec.groupId, rec.topic, rec.partition);
+      this.pendingOffsets.remove(rec.groupId, rec.topic, rec.partition);
+      return;
+    }
+    const value: CommittedOffset = {
+      offset: rec.value.offset, leaderEpoch: rec.value.leaderEpoch, metadata: rec.value.metadata,
+      commitTimestamp: rec.value.commitTimestamp, expireTimestamp: rec.value.expireTimestamp, recordOffset: at.offset,
+    };
+    if (at.producerId === -1) this.offsets.put(rec.groupId, rec.topic, rec.partition, value);
+    else this.pendingOffsets.put(at.partition, at.producerId, at.producerEpoch, rec.groupId, rec.topic, rec.partition, value);
+  }
+
+  /**
+   * A marker for the producer's transaction in an offsets partition, replayed or just appended
+   * (Kafka's replayEndTransactionMarker): COMMIT makes its pending offsets committed, each unless
+   * the current one was stored by a later record; ABORT drops them.
+   */
+  private endPendingTransaction(offsetsPartition: number, producerId: number, commit: boolean): number {
+    const pending = this.pendingOffsets.complete(offsetsPartition, producerId);
+    if (!pending || !commit) return 0;
+    let applied = 0;
+    for (const [groupId, topic, partition, o] of pending.entries()) {
+      const current = this.offsets.get(groupId, topic, partition);
+      if (current !== undefined && current.recordOffset > o.recordOffset) continue;
+      this.getOrCreateSimpleGroup(groupId);
+      this.offsets.put(groupId, topic, partition, o);
+      applied++;
+    }
+    return applied;
+  }
+
+  /**
+   * Appends an operation's records to the group's partition (as one transactional batch for
+   * `transaction`), then applies what they change in memory (offsets, deleted groups). Throws
+   * NOT_COORDINATOR when the log cannot be written (a full disk, an offline log dir: nothing is
+   * applied), Kafka's answer to a storage error (CoordinatorOperationExceptionHelper:
+   * KAFKA_STORAGE_ERROR → NOT_COORDINATOR).
+   */
+  private persist(groupId: string, records: CoordinatorRecord[], transaction?: TransactionalProducer): void {
     if (records.length === 0) return;
+    const partition = this.partitionFor(groupId);
+    let baseOffset: number;
     try {
-      this.records.append(this.partitionFor(groupId), records);
+      baseOffset = this.records.append(partition, records, transaction);
     } catch (e) {
       this.log.error(`group ${escapeForLog(groupId)}: cannot write __consumer_offsets: ${(e as Error).message}`);
-      throw new GroupError(ErrorCode.NOT_COORDINATOR, (e as Error).message);
+      // The log's refusal (a fenced producer epoch) keeps its code; anything else is a storage error.
+      const code = (e as { errorCode?: unknown }).errorCode;
+      throw new GroupError(typeof code === "number" ? code : ErrorCode.NOT_COORDINATOR, (e as Error).message);
     }
     this.appends++;
-    for (const rec of records) {
+    const producerId = transaction?.producerId ?? -1;
+    const producerEpoch = transaction?.producerEpoch ?? -1;
+    records.forEach((rec, i) => {
       if (rec.kind === "offset") {
-        if (rec.value === null) this.offsets.remove(rec.groupId, rec.topic, rec.partition);
-        else {
-          this.offsets.put(rec.groupId, rec.topic, rec.partition, {
-            offset: rec.value.offset, leaderEpoch: rec.value.leaderEpoch, metadata: rec.value.metadata,
-            commitTimestamp: rec.value.commitTimestamp, expireTimestamp: rec.value.expireTimestamp,
-          });
-        }
+        this.applyOffsetRecord(rec, { partition, offset: baseOffset + i, producerId, producerEpoch });
       } else if (rec.value === null) {
         const group = this.groups.get(rec.groupId);
         if (group) {
@@ -321,7 +411,7 @@ export class GroupCoordinator {
           group.transitionTo("Dead");
         }
       }
-    }
+    });
   }
 
   private groupRecord(group: ClassicGroup, assignment: Map<string, Uint8Array>): CoordinatorRecord {
@@ -897,18 +987,21 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- offsets
 
-  /** Kafka's ClassicGroup.validateOffsetCommit. */
-  private validateOffsetCommit(group: ClassicGroup, memberId: string, groupInstanceId: string | null, generationId: number): void {
+  /**
+   * Kafka's ClassicGroup.validateOffsetCommit. A transactional commit may come without
+   * membership (TxnOffsetCommit before v3) and is not held back by a rebalance.
+   */
+  private validateOffsetCommit(group: ClassicGroup, memberId: string, groupInstanceId: string | null, generationId: number, transactional = false): void {
     if (group.is("Dead")) throw new GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     // Generation -1 (admin clients, consumers without group management): allowed while Empty.
     if (generationId < 0 && group.is("Empty")) return;
     if (generationId >= 0 || memberId !== "" || groupInstanceId !== null) {
       group.validateMember(memberId, groupInstanceId);
       if (generationId !== group.generationId) throw new GroupError(ErrorCode.ILLEGAL_GENERATION);
-    } else if (!group.is("Empty")) {
+    } else if (!transactional && !group.is("Empty")) {
       throw new GroupError(ErrorCode.UNKNOWN_MEMBER_ID);
     }
-    if (group.is("CompletingRebalance")) throw new GroupError(ErrorCode.REBALANCE_IN_PROGRESS);
+    if (!transactional && group.is("CompletingRebalance")) throw new GroupError(ErrorCode.REBALANCE_IN_PROGRESS);
   }
 
   /**
@@ -970,20 +1063,131 @@ export class GroupCoordinator {
   }
 
   /**
-   * Committed offsets of a group: the partitions asked for (unknown ones: offset -1, no error),
-   * or every committed partition when topics is null. An unknown group has no offsets.
+   * TxnOffsetCommit (Kafka's OffsetMetadataManager.commitTransactionalOffset): the offsets are
+   * appended to the group's partition as one transactional batch of the producer and kept
+   * pending until its transaction's marker (completeTransaction). Answered once on disk.
    */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): OffsetFetchResult {
+  async commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<TopicPartitionErrors[]> {
+    const all = (errorCode: number): TopicPartitionErrors[] =>
+      p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode })) }));
+    if (p.groupId === "") return all(ErrorCode.INVALID_GROUP_ID);
+    const offsetsPartition = this.partitionFor(p.groupId);
+    // As Kafka's ReplicaManager, no verification while the producer's transaction, in this
+    // epoch, is already open in the partition (Kafka 4.3.1 then accepts even another
+    // transactional id).
+    if (this.verifier !== null && this.pendingOffsets.producerEpoch(offsetsPartition, p.producerId) !== p.producerEpoch) {
+      const verified = await this.verifier.verifyTransactionalOffsetCommit({
+        transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, offsetsPartition, apiVersion: p.apiVersion,
+      });
+      if (verified !== ErrorCode.NONE) return all(verified);
+    }
+    // The log refuses another epoch of a producer whose transaction is open in the partition
+    // (Kafka's ProducerAppendInfo); the verifier answers the same for any other mismatch.
+    const openEpoch = this.pendingOffsets.producerEpoch(offsetsPartition, p.producerId);
+    if (openEpoch !== undefined && openEpoch !== p.producerEpoch) return all(ErrorCode.INVALID_PRODUCER_EPOCH);
+
+    let group = this.groups.get(p.groupId);
+    let created = false;
+    if (!group) {
+      if (p.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      group = this.getOrCreateSimpleGroup(p.groupId);
+      created = true;
+    }
+    try {
+      this.validateOffsetCommit(group, p.memberId, p.groupInstanceId, p.generationId, true);
+    } catch (e) {
+      if (created) this.groups.delete(p.groupId);
+      if (e instanceof GroupError) return all(e.errorCode);
+      throw e;
+    }
+    const now = this.scheduler.now();
+    const records: CoordinatorRecord[] = [];
+    const response: TopicPartitionErrors[] = [];
+    for (const t of p.topics) {
+      const partitions: PartitionError[] = [];
+      for (const x of t.partitions) {
+        const metadata = x.committedMetadata ?? "";
+        if (metadata.length > this.config.offsetMetadataMaxBytes) {
+          partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+          continue;
+        }
+        partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE });
+        records.push({
+          kind: "offset", groupId: p.groupId, topic: t.name, partition: x.partitionIndex,
+          value: { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1, topicId: ZERO_UUID },
+        });
+      }
+      response.push({ name: t.name, partitions });
+    }
+    try {
+      this.persist(p.groupId, records, { producerId: p.producerId, producerEpoch: p.producerEpoch });
+    } catch (e) {
+      if (created && !this.offsets.group(p.groupId)) this.groups.delete(p.groupId);
+      return all((e as GroupError).errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+    try {
+      await this.records.whenDurable(offsetsPartition);
+    } catch {
+      // A failed flush is a storage error: NOT_COORDINATOR, as for OffsetCommit.
+      return response.map((t) => ({
+        name: t.name, partitions: t.partitions.map((x) => ({ ...x, errorCode: x.errorCode === ErrorCode.NONE ? ErrorCode.NOT_COORDINATOR : x.errorCode })),
+      }));
+    }
+    return response;
+  }
+
+  /**
+   * Ends a transaction in one __consumer_offsets partition (what the transaction coordinator
+   * calls for a transaction that added offsets; Kafka's GroupCoordinatorService.completeTransaction):
+   * the marker is appended, then the producer's pending offsets of the partition's groups are
+   * committed or dropped. Resolves once the marker is on disk. Rejects with a GroupError whose
+   * errorCode is NOT_COORDINATOR when the marker cannot be written or flushed (nothing is then
+   * applied when the append failed), or the error code the log gave for refusing it.
+   */
+  async completeTransaction(offsetsPartition: number, marker: TransactionMarker): Promise<void> {
+    if (!Number.isInteger(offsetsPartition) || offsetsPartition < 0 || offsetsPartition >= this.records.numPartitions) {
+      throw new GroupError(ErrorCode.NOT_COORDINATOR, `no partition ${offsetsPartition} of __consumer_offsets`);
+    }
+    const what = `${marker.commit ? "COMMIT" : "ABORT"} marker of producer ${marker.producerId} (epoch ${marker.producerEpoch})`;
+    try {
+      this.records.appendMarker(offsetsPartition, marker, this.scheduler.now());
+    } catch (e) {
+      this.log.error(`cannot write the ${what} to __consumer_offsets-${offsetsPartition}: ${(e as Error).message}`);
+      const code = (e as { errorCode?: unknown }).errorCode;
+      throw new GroupError(typeof code === "number" ? code : ErrorCode.NOT_COORDINATOR, (e as Error).message);
+    }
+    const applied = this.endPendingTransaction(offsetsPartition, marker.producerId, marker.commit);
+    this.log.debug(`${what} written to __consumer_offsets-${offsetsPartition}: ${applied} offset(s) committed`);
+    try {
+      await this.records.whenDurable(offsetsPartition);
+    } catch (e) {
+      throw new GroupError(ErrorCode.NOT_COORDINATOR, (e as Error).message);
+    }
+  }
+
+  /**
+   * Committed offsets of a group: the partitions asked for (unknown ones: offset -1, no error),
+   * or every committed partition when topics is null. An unknown group has no offsets. With
+   * requireStable (OffsetFetch v7+), a partition with a pending transactional offset is
+   * UNSTABLE_OFFSET_COMMIT (offset -1), as in Kafka's OffsetMetadataManager.fetchOffsets; a
+   * partition whose only offset is pending is not listed when every offset is asked for.
+   */
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable = false): OffsetFetchResult {
     const group = this.groups.get(groupId);
     const known = group !== undefined && !group.is("Dead");
     const stored = known ? this.offsets.group(groupId) : undefined;
-    const toFetched = (partitionIndex: number, o: ReturnType<OffsetsStore["get"]>): FetchedOffset => o
-      ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
-      : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.NONE };
+    const toFetched = (topic: string, partitionIndex: number, o: CommittedOffset | undefined): FetchedOffset => {
+      if (requireStable && this.pendingOffsets.has(groupId, topic, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
+      return o
+        ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
+        : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.NONE };
+    };
     if (topics === null) {
       const out: OffsetFetchResult["topics"] = [];
       for (const [name, partitions] of stored ?? []) {
-        out.push({ name, partitions: [...partitions].map(([index, o]) => toFetched(index, o)) });
+        out.push({ name, partitions: [...partitions].map(([index, o]) => toFetched(name, index, o)) });
       }
       return { groupId, errorCode: ErrorCode.NONE, topics: out };
     }
@@ -992,7 +1196,7 @@ export class GroupCoordinator {
       errorCode: ErrorCode.NONE,
       topics: topics.map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((index) => toFetched(index, stored?.get(t.name)?.get(index))),
+        partitions: t.partitionIndexes.map((index) => toFetched(t.name, index, stored?.get(t.name)?.get(index))),
       })),
     };
   }
@@ -1013,7 +1217,10 @@ export class GroupCoordinator {
         continue;
       }
       for (const i of t.partitions) {
-        if (this.offsets.get(groupId, t.name, i)) records.push({ kind: "offset", groupId, topic: t.name, partition: i, value: null });
+        // A tombstone also for an offset only pending in a transaction (Kafka does the same).
+        if (this.offsets.get(groupId, t.name, i) || this.pendingOffsets.has(groupId, t.name, i)) {
+          records.push({ kind: "offset", groupId, topic: t.name, partition: i, value: null });
+        }
       }
       out.push({ name: t.name, partitions: t.partitions.map((i) => ({ partitionIndex: i, errorCode: ErrorCode.NONE })) });
     }
@@ -1070,6 +1277,12 @@ export class GroupCoordinator {
       for (const [topic, partitions] of this.offsets.group(groupId) ?? []) {
         for (const partition of partitions.keys()) records.push({ kind: "offset", groupId, topic, partition, value: null });
       }
+      // Pending transactional offsets go too (Kafka's deleteAllOffsets): their commit then finds nothing.
+      for (const [topic, partitions] of this.pendingOffsets.partitionsOf(groupId)) {
+        for (const partition of partitions) {
+          if (!this.offsets.get(groupId, topic, partition)) records.push({ kind: "offset", groupId, topic, partition, value: null });
+        }
+      }
       records.push({ kind: "group", groupId, value: null });
       try {
         this.persist(groupId, records);
@@ -1103,10 +1316,15 @@ export class GroupCoordinator {
     if (expired > 0) this.log.info(`expired ${expired} committed offset(s)`);
   }
 
-  /** Adds tombstones for the group's expired offsets; true when the group has none left. */
+  /**
+   * Adds tombstones for the group's expired offsets; true when the group has none left. An
+   * offset with a pending transactional one does not expire, and a group with pending offsets
+   * is never "all expired" (Kafka 4.3.1's cleanupExpiredOffsets).
+   */
   private expiredOffsets(group: ClassicGroup, now: number, records: CoordinatorRecord[]): boolean {
+    const openTransaction = this.pendingOffsets.hasOpenTransaction(group.groupId);
     const stored = this.offsets.group(group.groupId);
-    if (!stored) return true;
+    if (!stored) return !openTransaction;
     let base: ((o: { commitTimestamp: number }) => number) | null = null;
     if (group.protocolType !== null) {
       if (group.is("Empty")) {
@@ -1128,11 +1346,14 @@ export class GroupCoordinator {
       }
       for (const [partition, o] of partitions) {
         const isExpired = o.expireTimestamp !== -1 ? now >= o.expireTimestamp : now - base(o) >= this.config.offsetsRetentionMs;
-        if (isExpired) records.push({ kind: "offset", groupId: group.groupId, topic, partition, value: null });
-        else allExpired = false;
+        if (isExpired && !this.pendingOffsets.has(group.groupId, topic, partition)) {
+          records.push({ kind: "offset", groupId: group.groupId, topic, partition, value: null });
+        } else {
+          allExpired = false;
+        }
       }
     }
-    return allExpired;
+    return allExpired && !openTransaction;
   }
 
   /** Every group's state (for logs and tests). */

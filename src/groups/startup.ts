@@ -20,8 +20,8 @@ export function startGroupCoordinator(config: BrokerConfig, store: LogStore): Gr
   const coordinator = new GroupCoordinator(records, new TimerScheduler(), coordinatorConfigFrom(config));
   const loaded = coordinator.load();
   if (records.exists) {
-    log.info(`group coordinator loaded ${loaded.groups} group(s) and ${loaded.offsets} committed offset(s) ` +
-      `from __consumer_offsets in ${(performance.now() - started).toFixed(1)} ms`);
+    log.info(`group coordinator loaded ${loaded.groups} group(s), ${loaded.offsets} committed offset(s) and ` +
+      `${loaded.openTransactions} open transaction(s) from __consumer_offsets in ${(performance.now() - started).toFixed(1)} ms`);
   }
   return coordinator;
 }

@@ -11,8 +11,12 @@
 // newer than ours → UNKNOWN_LEADER_EPOCH, older → FENCED_LEADER_EPOCH.
 // Long polling (DelayedFetch): with less than min_bytes available and no error, the answer
 // waits for an append to one of the partitions or for max_wait_ms, without blocking anything.
-// read_committed reads up to the last stable offset (= high watermark until transactions
-// exist) and carries an empty aborted-transactions list; read_uncommitted a null one.
+// read_committed (isolation_level 1, Kafka's FetchIsolation.TXN_COMMITTED) returns whole batches
+// below the last stable offset only, with the aborted transactions overlapping what it returns
+// (PartitionLog.readCommitted: Kafka's range, bounded by its sparse offset index, so the list may
+// reach a little past the returned data; an empty list when nothing is returned);
+// read_uncommitted a null list. A marker moves the LSO and announces the append, so a waiting
+// read_committed fetch wakes when its data commits.
 // A fetch from a replica (replica_id >= 0; replica_state from v15) is a follower fetch, and this
 // single-node broker has no followers: each existing partition answers NOT_LEADER_OR_FOLLOWER,
 // as Kafka's Partition does for a replica it does not know.
@@ -123,7 +127,15 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
       const log = local.log;
       logs.push(log);
       const limit = Math.max(0, Math.min(p.partitionMaxBytes, bytesLeft));
-      const read = log.read(p.fetchOffset, limit, minOneBatch);
+      let aborted: { producerId: number; firstOffset: number }[] | null = null;
+      let read: { batches: Uint8Array[] } | "out-of-range";
+      if (readCommitted) {
+        const committed = log.readCommitted(p.fetchOffset, limit, minOneBatch);
+        if (committed !== "out-of-range") aborted = committed.abortedTransactions.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+        read = committed;
+      } else {
+        read = log.read(p.fetchOffset, limit, minOneBatch);
+      }
       if (read === "out-of-range") {
         hasError = true;
         partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
@@ -142,7 +154,7 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
         divergingEpoch: { epoch: -1, endOffset: -1 },
         currentLeader: { leaderId: -1, leaderEpoch: -1 },
         snapshotId: { endOffset: -1, epoch: -1 },
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: aborted,
         preferredReadReplica: -1,
         records,
       });

@@ -1,6 +1,8 @@
 // ListOffsets (2), v1–v8. Follows Kafka's Partition.fetchOffsetForTimestamp: EARLIEST (-2) and
 // EARLIEST_LOCAL (-4, v8+) → log start offset; LATEST (-1) → high watermark, or the last stable
-// offset for read_committed (equal until transactions exist), with the current leader epoch;
+// offset for read_committed (the first offset of the earliest open transaction), with the
+// current leader epoch; for read_committed MAX_TIMESTAMP and timestamp lookups find only records
+// below the LSO (Kafka's lastFetchableOffset);
 // MAX_TIMESTAMP (-3, v7+) → the first record carrying the largest timestamp; a timestamp ≥ 0 →
 // the first record whose timestamp is ≥ it (exact for uncompressed batches, the batch's first
 // offset for compressed ones: storage never decompresses), or offset -1 when there is none.

@@ -3,9 +3,11 @@
 // asks for every committed offset of the group. As Kafka's coordinator does, a partition with
 // no committed offset — of an unknown group, topic or partition alike — is answered offset -1,
 // leader epoch -1, metadata "" and no error. Before v2 there is no top-level error code, so a
-// group-level error goes to every partition (OffsetFetchResponse). require_stable (v7+) has
-// nothing to wait for: there are no transactional offset commits. member_id/member_epoch (v9)
-// belong to the KIP-848 protocol and are not checked for classic groups, as in Kafka.
+// group-level error goes to every partition (OffsetFetchResponse). With require_stable (v7+),
+// a partition with a transactional offset still pending (its transaction has not ended) is
+// answered UNSTABLE_OFFSET_COMMIT with offset -1, a partition-level error, as Kafka 4.3.1
+// answers (the client retries); without it, the last committed offset. member_id/member_epoch
+// (v9) belong to the KIP-848 protocol and are not checked for classic groups, as in Kafka.
 // Not done: authorization.
 
 import {
@@ -25,10 +27,10 @@ registerApi<OffsetFetchRequest, OffsetFetchResponse>({
     if (version >= 8) {
       return {
         throttleTimeMs: 0, topics: [], errorCode: 0,
-        groups: request.groups.map((g) => groups.fetchOffsets(g.groupId, g.topics)),
+        groups: request.groups.map((g) => groups.fetchOffsets(g.groupId, g.topics, request.requireStable)),
       };
     }
-    const result = groups.fetchOffsets(request.groupId, request.topics);
+    const result = groups.fetchOffsets(request.groupId, request.topics, version >= 7 && request.requireStable);
     const groupError = result.errorCode;
     return {
       throttleTimeMs: 0,

@@ -5,7 +5,8 @@
 // (TransactionCoordinator.writeMarker → PartitionLog.appendTransactionMarker, or the group
 // coordinator for __consumer_offsets), answered per producer and partition once durable (Kafka's
 // KafkaApis.handleWriteTxnMarkersRequest: UNKNOWN_TOPIC_OR_PARTITION for a partition it does not
-// have). Not done: ACLs (Kafka requires CLUSTER_ACTION or ALTER on the cluster).
+// have; the partition's own refusal, INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED;
+// v2's transaction_version 2 makes the partition check that the marker's epoch is new). Not done: ACLs (Kafka requires CLUSTER_ACTION or ALTER on the cluster).
 
 import {
   WRITE_TXN_MARKERS, readWriteTxnMarkersRequest, writeWriteTxnMarkersResponse,
@@ -29,7 +30,8 @@ export async function writeTxnMarkers(request: WriteTxnMarkersRequest, ctx: Requ
       name: t.name,
       partitions: await Promise.all(t.partitionIndexes.map(async (p) => ({
         partitionIndex: p,
-        errorCode: coordinator === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : await coordinator.writeMarker(t.name, p, marker),
+        errorCode: coordinator === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE
+          : await coordinator.writeMarker(t.name, p, marker, ctx.apiVersion >= 2 ? m.transactionVersion : 0),
       }))),
     })));
     return { producerId: m.producerId, topics };

@@ -1,6 +1,7 @@
-// DescribeProducers (61), v0: the producers a partition's producer state holds (Kafka's
-// UnifiedLog.activeProducers): id, epoch, last sequence and timestamp, the coordinator epoch of
-// its last marker, and the first offset of its open transaction (-1 when none). What
+// DescribeProducers (61), v0: the producers a partition's producer state holds
+// (PartitionLog.describeProducers, Kafka's UnifiedLog.activeProducers): id, epoch, last sequence
+// and timestamp, the coordinator epoch of its last marker, and the first offset of its open
+// transaction (-1 when none). What
 // `kafka-transactions describe-producers` and `--abort` read. An invalid topic name is
 // INVALID_TOPIC_EXCEPTION and an unknown topic UNKNOWN_TOPIC_OR_PARTITION with Kafka's message
 // (ApiError); an unknown partition of a known topic has no message. Not done: ACLs.
@@ -12,7 +13,6 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
 import { topicNameProblem } from "./topic-name.ts";
-import type { PartitionLog } from "../storage/partition-log.ts";
 
 type PartitionResponse = DescribeProducersResponse["topics"][number]["partitions"][number];
 
@@ -40,21 +40,10 @@ export function describeProducers(request: DescribeProducersRequest, ctx: Reques
           if (topicError !== null) return { partitionIndex: p, errorCode: topicError.code, errorMessage: topicError.message, activeProducers: [] };
           const log = ctx.broker.store.partition(t.name, p);
           if (log === undefined) return { partitionIndex: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
-          return { partitionIndex: p, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: activeProducers(log) };
+          return { partitionIndex: p, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: log.describeProducers() };
         }),
       };
     }),
   };
 }
 
-/** The partition's producer state as Kafka's UnifiedLog.activeProducers reports it. */
-function activeProducers(log: PartitionLog): PartitionResponse["activeProducers"] {
-  return [...log.producerState.entries()].map((e) => ({
-    producerId: e.producerId,
-    producerEpoch: e.epoch,
-    lastSequence: e.lastSeq,
-    lastTimestamp: e.lastTimestamp,
-    coordinatorEpoch: e.coordinatorEpoch,
-    currentTxnStartOffset: e.currentTxnFirstOffset,
-  }));
-}

@@ -22,6 +22,7 @@ import "./24-add-partitions-to-txn.ts";
 import "./25-add-offsets-to-txn.ts";
 import "./26-end-txn.ts";
 import "./27-write-txn-markers.ts";
+import "./28-txn-offset-commit.ts";
 import "./32-describe-configs.ts";
 import "./33-alter-configs.ts";
 import "./35-describe-log-dirs.ts";

@@ -7,18 +7,23 @@
 
 import type { CleanerBudget, CleanResult, CompactionPolicy } from "./log-cleaner.ts";
 import type { PartitionLog, SealedSegment } from "./partition-log.ts";
+import type { AbortedTxn } from "./transaction-index.ts";
 
 /** broker thread → worker */
 export type CleanerRequest =
   | {
-    type: "clean"; id: number; dir: string; logStartOffset: number; segments: SealedSegment[];
-    producers: [number, number][]; firstDirty: number; policy: CompactionPolicy; budget: CleanerBudget; now: number;
+    type: "clean"; id: number; dir: string; logStartOffset: number; lastStableOffset: number; segments: SealedSegment[];
+    /** [producer id, last data offset (-1: none), epoch] */
+    producers: [number, number, number][];
+    /** The aborted transactions overlapping the sealed segments. */
+    abortedTxns: AbortedTxn[];
+    firstDirty: number; policy: CompactionPolicy; budget: CleanerBudget; now: number;
   }
   | { type: "swapped"; id: number; ok: boolean };
 
 /** worker → broker thread */
 export type CleanerReply =
-  | { type: "swap"; id: number; baseOffsets: number[] }
+  | { type: "swap"; id: number; baseOffsets: number[]; abortedTxns: AbortedTxn[] }
   | { type: "done"; id: number; result: CleanResult | null }
   | { type: "failed"; id: number; message: string };
 
@@ -39,9 +44,11 @@ export class CleanerWorkerClient {
   clean(log: PartitionLog, firstDirty: number, policy: CompactionPolicy, budget: CleanerBudget, now: number): Promise<CleanResult | null> {
     const worker = this.start();
     const id = ++this.nextId;
+    const segments = log.sealedSegments();
+    const abortedTxns = segments.length === 0 ? [] : log.abortedTransactions(segments[0]!.baseOffset, segments.at(-1)!.endOffset);
     const request: CleanerRequest = {
-      type: "clean", id, dir: log.dir, logStartOffset: log.logStartOffset, segments: log.sealedSegments(),
-      producers: log.producerLastOffsets(), firstDirty, policy, budget, now,
+      type: "clean", id, dir: log.dir, logStartOffset: log.logStartOffset, lastStableOffset: log.lastStableOffset, segments,
+      producers: log.producerLastRecords(), abortedTxns, firstDirty, policy, budget, now,
     };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { log, resolve, reject });
@@ -77,7 +84,7 @@ export class CleanerWorkerClient {
       case "swap": {
         let ok = false;
         try {
-          ok = pending.log.swapInCleaned(reply.baseOffsets);
+          ok = pending.log.swapInCleaned(reply.baseOffsets, reply.abortedTxns);
         } catch (e) {
           this.logLine(`log cleaner: swap at offset ${reply.baseOffsets[0]} in ${pending.log.dir} failed: ${(e as Error).message}`);
         }

@@ -7,7 +7,8 @@
 
 import { splitBatches } from "../records/record-batch.ts";
 import { DiskFileSystem } from "./fs.ts";
-import { cleanLog, type CleanableLog } from "./log-cleaner.ts";
+import { cleanLog, type CleanableLog, type ProducerLastRecord } from "./log-cleaner.ts";
+import type { AbortedTxn } from "./transaction-index.ts";
 import type { CleanerReply, CleanerRequest } from "./log-cleaner-worker-client.ts";
 import { OffsetMap } from "./offset-map.ts";
 import { cleanedLogPath, type SealedSegment } from "./partition-log.ts";
@@ -25,11 +26,18 @@ function reply(message: CleanerReply): void {
 /** A log as described by the broker thread: its sealed segments' files. */
 class SegmentFiles implements CleanableLog {
   readonly logStartOffset: number;
-  private readonly producers: Map<number, number>;
+  readonly lastStableOffset: number;
+  private readonly producers: Map<number, ProducerLastRecord>;
 
   constructor(private readonly request: Extract<CleanerRequest, { type: "clean" }>) {
     this.logStartOffset = request.logStartOffset;
-    this.producers = new Map(request.producers);
+    this.lastStableOffset = request.lastStableOffset;
+    this.producers = new Map(request.producers.map(([id, lastDataOffset, epoch]) => [id, { lastDataOffset, epoch }]));
+  }
+
+  /** As TransactionIndex.collect over the segments, from the broker thread's copy. */
+  abortedTransactions(from: number, to: number): AbortedTxn[] {
+    return this.request.abortedTxns.filter((t) => t.lastOffset >= from && t.firstOffset < to);
   }
 
   sealedSegments(): SealedSegment[] {
@@ -43,8 +51,8 @@ class SegmentFiles implements CleanableLog {
     yield* splitBatches(fs.mmap(seg.path).subarray(0, seg.size));
   }
 
-  producerLastOffset(producerId: number): number {
-    return this.producers.get(producerId) ?? -1;
+  producerLastRecord(producerId: number): ProducerLastRecord | null {
+    return this.producers.get(producerId) ?? null;
   }
 
   startReplacement(baseOffsets: number[]) {
@@ -61,13 +69,13 @@ class SegmentFiles implements CleanableLog {
         file.close();
         fs.remove(path);
       },
-      commit: () => {
+      commit: (abortedTxns: AbortedTxn[]) => {
         done = true;
         file.sync();
         file.close();
         return new Promise<boolean>((resolve) => {
           swapsWaiting.set(id, resolve);
-          reply({ type: "swap", id, baseOffsets });
+          reply({ type: "swap", id, baseOffsets, abortedTxns });
         });
       },
     };

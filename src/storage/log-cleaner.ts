@@ -18,6 +18,17 @@
 //    batch of a producer, kept empty so the producer's sequence survives (idempotence). Offsets
 //    are kept (gaps are fine), compressed batches are inflated and recompressed with their codec;
 //  - the rewritten group replaces its segments crash-safely (PartitionLog.replaceSegments).
+// Transactions (Kafka's CleanedTransactionMetadata and Cleaner.cleanInto):
+//  - the cleanable range ends at the last stable offset (a segment holding an undecided
+//    transaction, and every later one, is not cleaned: LogCleanerManager.cleanableOffsets);
+//  - the batches of aborted transactions (known from the segments' .txnindex) are not mapped and
+//    are removed; a COMMIT or ABORT marker is kept while data of its transaction is still in the
+//    log; once none is, the first pass that keeps it stamps its batch with a delete horizon
+//    (now + delete.retention.ms), and a pass after the horizon removes it;
+//  - a producer's last batch is kept (emptied if need be), and so is a producer's last marker
+//    when the producer has no data batch left (it carries the epoch that fences zombies);
+//  - the cleaned segment's .txnindex holds the aborts whose marker it keeps and whose data it
+//    still held when cleaned.
 // On disk, passes run in the cleaner worker (log-cleaner-worker.ts, a thread of its own as Kafka's
 // CleanerThread is): it maps the sealed segments read-only and writes the cleaned segment; the
 // broker thread only picks the log and commits each swap, so producers and consumers are not held
@@ -32,6 +43,8 @@ import { walkRecords } from "../records/record-walk.ts";
 import { OffsetMap } from "./offset-map.ts";
 import type { PartitionLog, SealedSegment } from "./partition-log.ts";
 import type { LogStore } from "./log-store.ts";
+import type { AbortedTxn } from "./transaction-index.ts";
+import { ControlRecordType, readTransactionMarker } from "../records/control-batch.ts";
 import { CleanerWorkerClient } from "./log-cleaner-worker-client.ts";
 
 /**
@@ -40,13 +53,28 @@ import { CleanerWorkerClient } from "./log-cleaner-worker-client.ts";
  */
 export interface CleanableLog {
   readonly logStartOffset: number;
+  /** Nothing at or past it is cleaned (an undecided transaction starts there). */
+  readonly lastStableOffset: number;
   sealedSegments(): SealedSegment[];
   /** Every batch of a sealed segment, in order. */
   segmentBatches(baseOffset: number): Iterable<Uint8Array>;
-  /** Last offset of the producer's newest batch (its producer state), -1 if none. */
-  producerLastOffset(producerId: number): number;
-  /** Starts writing the segment that replaces `baseOffsets`; null if they are not sealed segments of the log. */
-  startReplacement(baseOffsets: number[]): { append(batch: Uint8Array): void; commit(): boolean | Promise<boolean>; abort(): void } | null;
+  /** The producer's last data offset (-1: none, its last record is a marker) and epoch; null for an unknown producer. */
+  producerLastRecord(producerId: number): ProducerLastRecord | null;
+  /** The aborted transactions overlapping [from, to) (the segments' .txnindex). */
+  abortedTransactions(from: number, to: number): AbortedTxn[];
+  /**
+   * Starts writing the segment that replaces `baseOffsets`; null if they are not sealed segments
+   * of the log. commit() is given the aborted transactions the new segment's .txnindex holds.
+   */
+  startReplacement(baseOffsets: number[]): {
+    append(batch: Uint8Array): void; commit(abortedTxns: AbortedTxn[]): boolean | Promise<boolean>; abort(): void;
+  } | null;
+}
+
+/** Kafka's LastRecord of an active producer. */
+export interface ProducerLastRecord {
+  lastDataOffset: number;
+  epoch: number;
 }
 
 /** A topic's compaction settings (its configs over the broker's log.cleaner.* and log.* keys). */
@@ -86,7 +114,7 @@ export interface CleanResult {
 }
 
 /** Where a log stands for the cleaner (LogCleanerManager.cleanableOffsets + the dirty ratio). */
-export function cleanability(log: Pick<CleanableLog, "logStartOffset" | "sealedSegments">, firstDirty: number, policy: CompactionPolicy, now: number) {
+export function cleanability(log: Pick<CleanableLog, "logStartOffset" | "lastStableOffset" | "sealedSegments">, firstDirty: number, policy: CompactionPolicy, now: number) {
   const segments = log.sealedSegments();
   const dirtyStart = Math.max(firstDirty, log.logStartOffset);
   let cleanBytes = 0, dirtyBytes = 0, end = dirtyStart;
@@ -98,6 +126,8 @@ export function cleanability(log: Pick<CleanableLog, "logStartOffset" | "sealedS
     }
     // min.compaction.lag.ms: a segment with records newer than that is not yet cleanable.
     if (seg.largestTimestamp >= 0 && now - seg.largestTimestamp < policy.minCompactionLagMs) break;
+    // Never past the last stable offset: an undecided transaction's outcome is not known yet.
+    if (seg.endOffset > log.lastStableOffset) break;
     dirtyBytes += seg.size;
     end = seg.endOffset;
     if (seg.largestTimestamp >= 0) oldestDirty = Math.min(oldestDirty, seg.largestTimestamp);
@@ -136,15 +166,23 @@ export async function cleanLog(
   offsets.clear();
   let mappedTo = where.dirtyStart;
   // Kafka's isBatchLastRecordOfProducer: a producer's last batch (by the producer state) is kept,
-  // empty if need be, so that its sequence survives cleaning.
-  const isProducersLast = (view: RecordBatchView) =>
-    view.producerId >= 0 && log.producerLastOffset(view.producerId) === view.lastOffset;
+  // empty if need be, so that its sequence survives cleaning; a producer whose last record is a
+  // marker keeps that marker (its epoch).
+  const isProducersLast = (view: RecordBatchView) => {
+    if (view.producerId < 0) return false;
+    const last = log.producerLastRecord(view.producerId);
+    if (last === null) return false;
+    return last.lastDataOffset >= 0 ? view.lastOffset === last.lastDataOffset : view.isControl && view.producerEpoch === last.epoch;
+  };
   const dirty = log.sealedSegments().filter((s) => s.endOffset > where.dirtyStart && s.endOffset <= where.dirtyEnd);
+  // Aborted transactions' batches are not mapped: their keys must not hide committed records.
+  const mapTxns = new CleanedTransactions(log.abortedTransactions(where.dirtyStart, where.dirtyEnd));
   build: for (const seg of dirty) {
     for (const bytes of log.segmentBatches(seg.baseOffset)) {
       const view = new RecordBatchView(bytes);
       if (view.lastOffset < where.dirtyStart) continue;
-      if (!view.isControl) {
+      const aborted = view.isControl ? (mapTxns.onControlBatch(view), false) : mapTxns.onDataBatch(view);
+      if (!view.isControl && !aborted) {
         const section = recordsSection(view);
         const base = view.baseOffset;
         let full = false;
@@ -179,6 +217,8 @@ export async function cleanLog(
   if (group.length > 0) groups.push(group);
 
   const result: CleanResult = { segments: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, cleanedTo: mappedTo };
+  const first = toClean[0]?.baseOffset ?? mappedTo;
+  const txns = new CleanedTransactions(log.abortedTransactions(first, toClean.at(-1)?.endOffset ?? mappedTo));
   for (const bases of groups) {
     const replacement = log.startReplacement(bases);
     if (replacement === null) return null;
@@ -187,7 +227,7 @@ export async function cleanLog(
       for (const base of bases) {
         for (const bytes of log.segmentBatches(base)) {
           result.bytesBefore += bytes.length;
-          const kept = retain(new RecordBatchView(bytes), offsets, mappedTo, isProducersLast, policy, now, result);
+          const kept = retain(new RecordBatchView(bytes), offsets, mappedTo, isProducersLast, txns, policy, now, result);
           if (kept !== bytes) changed = true;
           if (kept !== null) {
             replacement.append(kept);
@@ -200,6 +240,7 @@ export async function cleanLog(
       replacement.abort();
       throw e;
     }
+    const abortedTxns = txns.takeRetained();
     // Nothing removed or rewritten in a single segment: no swap (no fsync, no rename).
     if (!changed && bases.length === 1) {
       replacement.abort();
@@ -207,7 +248,7 @@ export async function cleanLog(
     }
     // The log may have changed while this pass yielded (retention, DeleteRecords): then the
     // swap is refused and the next pass starts over.
-    if (!(await replacement.commit())) return null;
+    if (!(await replacement.commit(abortedTxns))) return null;
     result.segments += bases.length;
   }
   return result;
@@ -216,12 +257,29 @@ export async function cleanLog(
 /** The batch to write in place of `view` (itself when nothing changes), or null to drop it. */
 function retain(
   view: RecordBatchView, offsets: OffsetMap, mappedTo: number, isProducersLast: (view: RecordBatchView) => boolean,
-  policy: CompactionPolicy, now: number, result: CleanResult,
+  txns: CleanedTransactions, policy: CompactionPolicy, now: number, result: CleanResult,
 ): Uint8Array | null {
-  // Control batches (transaction markers): kept; Bunka writes none yet.
-  if (view.isControl) return view.bytes;
   const horizon = view.deleteHorizonMs;
+  // Kafka's checkBatchRetention: a marker goes once its transaction's data is gone and its
+  // delete horizon has passed; an aborted transaction's batch goes at once.
+  const canDiscard = view.isControl ? txns.onControlBatch(view) : txns.onDataBatch(view);
+  const discardRecords = view.isControl ? canDiscard && horizon >= 0 && now >= horizon : canDiscard;
+  if (discardRecords) {
+    result.recordsRemoved += view.recordCount;
+    return isProducersLast(view) ? buildRetainedBatch(view, { section: new Uint8Array(0), bounds: [], timestampDeltas: [] }, { compress }) : null;
+  }
   const section = recordsSection(view);
+  if (view.isControl) {
+    // A marker whose transaction has no data left is stamped with its delete horizon (the first time).
+    if (!canDiscard || horizon >= 0) return view.bytes;
+    const bounds: number[] = [];
+    const timestampDeltas: number[] = [];
+    walkRecords(section, view.recordCount, (r) => {
+      bounds.push(r.start, r.end, r.timestampStart, r.timestampEnd);
+      timestampDeltas.push(r.timestampDelta);
+    });
+    return buildRetainedBatch(view, { section, bounds, timestampDeltas }, { deleteHorizonMs: now + policy.deleteRetentionMs, compress });
+  }
   const base = view.baseOffset;
   const bounds: number[] = [];
   const timestampDeltas: number[] = [];
@@ -252,6 +310,70 @@ function retain(
     deleteHorizonMs: stampHorizon ? now + policy.deleteRetentionMs : horizon >= 0 && tombstones ? horizon : undefined,
     compress,
   });
+}
+
+/**
+ * Kafka's CleanedTransactionMetadata: the transaction state while the cleaner walks the batches in
+ * offset order. Aborted transactions (from .txnindex) become "ongoing" when the walk reaches their
+ * first offset; a producer's transactional batches are then the aborted transaction's (dropped)
+ * until its ABORT marker, and otherwise a committed one's (kept, and their COMMIT marker with them).
+ */
+export class CleanedTransactions {
+  private readonly aborted: AbortedTxn[];
+  private next = 0;
+  private readonly ongoingAborted = new Map<number, { txn: AbortedTxn; observed: boolean }>();
+  private readonly ongoingCommitted = new Set<number>();
+  private retained: AbortedTxn[] = [];
+
+  constructor(aborted: AbortedTxn[]) {
+    this.aborted = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  /** Whether the marker can be discarded: no data of its transaction was seen (Kafka's onControlBatchRead). */
+  onControlBatch(view: RecordBatchView): boolean {
+    this.consumeUpTo(view.lastOffset);
+    const marker = readTransactionMarker(view);
+    if (marker === null) return true; // an empty control batch: already cleaned
+    const producerId = view.producerId;
+    if (marker.type === ControlRecordType.ABORT) {
+      const ongoing = this.ongoingAborted.get(producerId);
+      this.ongoingAborted.delete(producerId);
+      if (ongoing !== undefined && ongoing.observed) {
+        this.retained.push(ongoing.txn);
+        return false;
+      }
+      return true;
+    }
+    if (marker.type === ControlRecordType.COMMIT) return !this.ongoingCommitted.delete(producerId);
+    return false;
+  }
+
+  /** Whether the data batch belongs to an aborted transaction (Kafka's onBatchRead). */
+  onDataBatch(view: RecordBatchView): boolean {
+    this.consumeUpTo(view.lastOffset);
+    if (!view.isTransactional) return false;
+    const ongoing = this.ongoingAborted.get(view.producerId);
+    if (ongoing !== undefined) {
+      ongoing.observed = true;
+      return true;
+    }
+    this.ongoingCommitted.add(view.producerId);
+    return false;
+  }
+
+  /** The aborts whose markers were kept since the last call: the cleaned segment's .txnindex. */
+  takeRetained(): AbortedTxn[] {
+    const out = this.retained;
+    this.retained = [];
+    return out;
+  }
+
+  private consumeUpTo(offset: number): void {
+    while (this.next < this.aborted.length && this.aborted[this.next]!.firstOffset <= offset) {
+      const txn = this.aborted[this.next++]!;
+      if (!this.ongoingAborted.has(txn.producerId)) this.ongoingAborted.set(txn.producerId, { txn, observed: false });
+    }
+  }
 }
 
 /** Kafka's Throttler: sleeps so that the average rate stays under the cap. */

@@ -26,6 +26,15 @@
 // `<offset>.snapshot` at each roll and on close, and rebuilt on open from the newest snapshot
 // plus the batch headers after it.
 //
+// Transactions (UnifiedLog with ProducerStateManager): a transactional batch opens its producer's
+// transaction, a marker (appendTransactionMarker, or a control batch appended as it is) ends it.
+// The last stable offset is the first offset of the earliest open transaction (never below the
+// log start offset), else the high watermark; read_committed reads stop there (read's maxOffset).
+// An ABORT of a transaction with data appends an entry to the `<base>.txnindex` of the segment the
+// marker lands in (transaction-index.ts), fsynced with the segment (roll, markFlushed, close),
+// renamed and deleted with it, rebuilt for the segments recovery validates, and replaced by the
+// log cleaner's with its segments. abortedTransactions() reads them for Fetch and the cleaner.
+//
 // The log start offset (Kafka's logStartOffset) is at least the first segment's base offset;
 // DeleteRecords moves it further (deleteRecordsBefore), and the owner persists it (LogStore's
 // log-start-offset-checkpoint) through onLogStartOffsetChange. Retention (deleteOldSegments,
@@ -51,7 +60,8 @@ import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import { LeaderEpochCache } from "./leader-epoch-checkpoint.ts";
 import { readPartitionMetadataFile, writePartitionMetadataFile } from "./partition-metadata-file.ts";
-import { ProducerState } from "./producer-state.ts";
+import { ProducerState, type AppendOrigin, type CompletedTxn } from "./producer-state.ts";
+import { TXN_INDEX_SUFFIX, TransactionIndex, encodeAbortedTxn, type AbortedTxn } from "./transaction-index.ts";
 import {
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
@@ -147,8 +157,11 @@ export interface SealedSegment {
 /** A segment rewrite in progress (PartitionLog.startReplacement). */
 export interface SegmentReplacement {
   append(batch: Uint8Array): void;
-  /** Swaps the new segment in; false (nothing changed) if the replaced segments changed meanwhile. */
-  commit(): boolean;
+  /**
+   * Swaps the new segment in, with these aborted transactions as its .txnindex; false (nothing
+   * changed) if the replaced segments changed meanwhile.
+   */
+  commit(abortedTxns?: AbortedTxn[]): boolean;
   abort(): void;
 }
 
@@ -177,6 +190,31 @@ export const DEFAULT_FILE_DELETE_DELAY_MS = 60_000;
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
+}
+
+/**
+ * A refused append from the broker's own coordinators (a marker, a transactional offset commit):
+ * `error` is the Kafka error the caller answers with (INVALID_PRODUCER_EPOCH for an epoch older
+ * than the producer's, TRANSACTION_COORDINATOR_FENCED for a marker from an older coordinator
+ * epoch, INVALID_TXN_STATE for a non-transactional batch while a transaction is open). The log is
+ * unchanged.
+ */
+export class ProducerAppendError extends Error {
+  constructor(readonly error: "INVALID_PRODUCER_EPOCH" | "TRANSACTION_COORDINATOR_FENCED" | "INVALID_TXN_STATE", message: string) {
+    super(message);
+    this.name = "ProducerAppendError";
+  }
+}
+
+/** One producer as DescribeProducers reports it (Kafka's ProducerStateEntry). */
+export interface ProducerDescription {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  /** -1 when no transaction is open. */
+  currentTxnStartOffset: number;
 }
 
 /** What a client's append came to (UnifiedLog.appendAsLeader). */
@@ -211,6 +249,8 @@ export class PartitionLog {
   private readonly headerView = new DataView(this.header.buffer);
   /** Idempotent-producer state, updated by every append (producer-state.ts). */
   readonly producerState: ProducerState;
+  /** The aborted-transaction index of each segment, by base offset, opened on first use. */
+  private readonly txnIndexes = new Map<number, TransactionIndex>();
   private readonly producerSnapshots: boolean;
   private readonly appendListeners = new Set<() => void>();
   private startOffset: number;
@@ -293,6 +333,7 @@ export class PartitionLog {
     this.producerSnapshots = opts.producerSnapshots ?? true;
     this.producerState = new ProducerState({ fs, dir, log: this.log, expirationMs: opts.producerIdExpirationMs });
     if (this.producerSnapshots) {
+      this.rebuildTxnIndexes();
       this.producerState.load({
         logStartOffset: this.logStartOffset,
         logEndOffset: this.nextOffset,
@@ -323,6 +364,39 @@ export class PartitionLog {
    * from that segment on (after an unclean shutdown) each is validated in full, and at the first
    * one cut short the later ones are deleted.
    */
+  /** Base offset of the first segment recovery validated in full (null: none, a clean shutdown). */
+  private recoveredFrom: number | null = null;
+  /** Recovery read a control batch (a transaction marker) in the segments it validated. */
+  private recoveredMarkers = false;
+
+  /**
+   * Kafka's LogSegment.recover rebuilds the .txnindex of each segment it recovers, from the
+   * producer state at the segment's start (LogLoader.recoverSegment). Here: the recovered
+   * segments' indexes are emptied and, when recovery saw a marker in them, the aborts are indexed
+   * again by a scan that starts from the newest producer snapshot at or below the first of them.
+   */
+  private rebuildTxnIndexes(): void {
+    const from = this.recoveredFrom;
+    if (from === null) return;
+    for (const seg of this.segments) if (seg.baseOffset >= from) this.txnIndex(seg.baseOffset).reset();
+    if (!this.recoveredMarkers) return;
+    const replay = new ProducerState({ fs: this.fs, dir: this.dir, expirationMs: Infinity });
+    let indexed = 0;
+    replay.load({
+      logStartOffset: this.logStartOffset,
+      logEndOffset: this.nextOffset,
+      segmentBaseOffsets: this.segments.map((s) => s.baseOffset),
+      batchesFrom: (offset) => this.batchesFrom(offset),
+      scanFrom: from,
+      onCompletedTxn: (txn) => {
+        if (txn.lastOffset < from || !txn.aborted) return;
+        this.indexCompletedTxn(txn, this.segments[this.segmentIndexFor(txn.lastOffset)]!);
+        indexed++;
+      },
+    });
+    this.log(`${this.dir}: rebuilt the transaction index of the recovered segments from offset ${from} (${indexed} aborted transaction(s))`);
+  }
+
   private loadSegments(bases: number[], clean: boolean, recoveryPoint: number): void {
     const fs = this.fs;
     const last = bases.length - 1;
@@ -332,11 +406,13 @@ export class PartitionLog {
     if (clean) firstUnflushed = last;
     let epochsChanged = false;
     const onBatch = (view: RecordBatchView) => {
+      if (view.isControl) this.recoveredMarkers = true;
       epochsChanged = this.epochs.assign(view.partitionLeaderEpoch, view.baseOffset, false) || epochsChanged;
     };
     for (let i = 0; i < firstUnflushed; i++) {
       this.segments.push(Segment.openSealed(fs, this.dir, bases[i]!, bases[i + 1]!, this.segmentOpts));
     }
+    if (!clean) this.recoveredFrom = bases[firstUnflushed]!;
     for (let i = firstUnflushed; i <= last; i++) {
       const base = bases[i]!;
       if (!clean) this.log(`${this.dir}: recovering unflushed segment ${base} (${i - firstUnflushed + 1} of ${last - firstUnflushed + 1})`);
@@ -352,7 +428,7 @@ export class PartitionLog {
         // Kafka's recoverLog: corruption in a segment deletes every segment after it.
         let bytes = 0;
         for (let j = i + 1; j <= last; j++) {
-          for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+          for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
             const path = `${this.dir}/${segmentFileName(bases[j]!, suffix)}`;
             if (!fs.exists(path)) continue;
             if (suffix === LOG_SUFFIX) bytes += fs.size(path);
@@ -391,6 +467,11 @@ export class PartitionLog {
       for (let i = this.segmentIndexFor(this.flushedTo); i < this.segments.length - 1; i++) {
         if (this.segments[i]!.baseOffset >= to) break;
         this.segments[i]!.flush();
+      }
+      // The aborts indexed below the recovery point must survive: recovery rebuilds only above it.
+      for (let i = this.segmentIndexFor(this.flushedTo); i < this.segments.length; i++) {
+        if (this.segments[i]!.baseOffset >= to) break;
+        this.txnIndexes.get(this.segments[i]!.baseOffset)?.flush();
       }
     } catch (e) {
       throw this.failures.failure(this.logDir, `flush of ${this.dir}`, e);
@@ -433,9 +514,21 @@ export class PartitionLog {
     return this.nextOffset;
   }
 
-  /** No transactions yet: the high watermark. */
+  /**
+   * The last stable offset: below it every transaction is decided (UnifiedLog.lastStableOffset):
+   * the first offset of the earliest open transaction, never below the log start offset
+   * (maybeIncrementFirstUnstableOffset), else the high watermark.
+   */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    const hw = this.highWatermark;
+    const first = this.firstUnstableOffset;
+    return first < 0 ? hw : Math.min(hw, first);
+  }
+
+  /** First offset of the earliest open transaction, at least the log start offset; -1 when none is open. */
+  get firstUnstableOffset(): number {
+    const first = this.producerState.firstUndecidedOffset;
+    return first < 0 ? -1 : Math.max(first, this.logStartOffset);
   }
 
   /** Bytes of batches across all segments. */
@@ -571,7 +664,7 @@ export class PartitionLog {
    * never kept. Assigns offsets from nextOffset and announces the append. Throws StorageError
    * if the batch could not be written (the log is then as it was before).
    */
-  append(batch: Uint8Array | RecordBatchView, opts: { leaderEpoch?: number } = {}): AppendResult {
+  append(batch: Uint8Array | RecordBatchView, opts: { leaderEpoch?: number; origin?: AppendOrigin } = {}): AppendResult {
     // A client's batch comes as the view appendAsLeader checked: its header is read through
     // that one view here and in the producer state, never parsed again.
     let view: RecordBatchView;
@@ -589,6 +682,12 @@ export class PartitionLog {
     const maxTimestamp = view.maxTimestamp;
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + delta;
+    if (opts.origin === "coordinator" && view.producerId >= 0 && !view.isControl) {
+      // AppendOrigin.COORDINATOR: the epoch is checked, never the sequence.
+      const verdict = this.producerState.check(view, baseOffset, "coordinator");
+      if (verdict.kind === "invalid-epoch") throw new ProducerAppendError("INVALID_PRODUCER_EPOCH", verdict.message);
+      if (verdict.kind === "invalid-txn-state") throw new ProducerAppendError("INVALID_TXN_STATE", verdict.message);
+    }
 
     this.failures.checkOnline(this.logDir, `append to ${this.dir}`);
     let active = this.active;
@@ -619,7 +718,8 @@ export class PartitionLog {
     // The batch is in the log: a leader-epoch-checkpoint that cannot be written now does not
     // undo it (the cache is rebuilt from the active segment on recovery).
     this.quietly("leader-epoch-checkpoint", () => this.epochs.assign(storedEpoch, baseOffset));
-    this.producerState.onAppend(view, baseOffset);
+    const completed = this.producerState.onAppend(view, baseOffset);
+    if (completed !== null) this.indexCompletedTxn(completed, active);
     this.countUnflushed(lastOffset - baseOffset + 1);
     this.announce();
     return { baseOffset, lastOffset };
@@ -627,10 +727,73 @@ export class PartitionLog {
 
   /**
    * Appends an end-transaction marker for `marker.producerId` (UnifiedLog.appendAsLeader with
-   * origin COORDINATOR): the control batch ends the producer's open transaction here.
+   * origin COORDINATOR): the control batch ends the producer's open transaction here, the LSO
+   * moves past it (waiting read_committed fetches are woken by the append's announcement), and an
+   * ABORT of a transaction with data is indexed in the active segment's .txnindex.
+   * `transactionVersion` is WriteTxnMarkers' (v2+; 0 before): with 2 the marker's epoch must be
+   * newer than the producer's (ProducerAppendInfo.checkProducerEpoch). Throws ProducerAppendError
+   * (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED) with the log unchanged, StorageError
+   * if the write failed. The acknowledgement waits for whenDurable(), as a Produce does.
    */
-  appendTransactionMarker(marker: TransactionMarker, now: number): AppendResult {
+  appendTransactionMarker(marker: TransactionMarker, now: number, opts: { transactionVersion?: number } = {}): AppendResult {
+    const verdict = this.producerState.checkMarker(marker.producerId, marker.producerEpoch, marker.coordinatorEpoch, this.nextOffset, opts.transactionVersion ?? 0);
+    if (verdict.kind === "invalid-epoch") throw new ProducerAppendError("INVALID_PRODUCER_EPOCH", verdict.message);
+    if (verdict.kind === "coordinator-fenced") throw new ProducerAppendError("TRANSACTION_COORDINATOR_FENCED", verdict.message);
     return this.append(buildTransactionMarkerBatch(marker, now));
+  }
+
+  /**
+   * UnifiedLog's completed-transaction step: an aborted transaction goes into the .txnindex of
+   * the segment holding its marker. A failed write takes the log dir offline (a missing entry
+   * would show aborted data to read_committed consumers); recovery rebuilds the index.
+   */
+  private indexCompletedTxn(txn: CompletedTxn, segment: Segment): void {
+    if (!txn.aborted) return;
+    try {
+      this.txnIndex(segment.baseOffset).append({
+        producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: txn.lastStableOffset,
+      });
+    } catch (e) {
+      this.failures.markOffline(this.logDir, `transaction index of ${this.dir}: ${messageOf(e)}`);
+      this.log(`warn: ${this.dir}: aborted transaction of producer ${txn.producerId} at offset ${txn.lastOffset} not indexed: ${messageOf(e)}`);
+    }
+  }
+
+  /** The .txnindex of the segment at `baseOffset` (opened on first use). */
+  private txnIndex(baseOffset: number): TransactionIndex {
+    let index = this.txnIndexes.get(baseOffset);
+    if (index === undefined) {
+      index = new TransactionIndex(this.fs, `${this.dir}/${segmentFileName(baseOffset, TXN_INDEX_SUFFIX)}`);
+      this.txnIndexes.set(baseOffset, index);
+    }
+    return index;
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBoundOffset) (Kafka's
+   * UnifiedLog.collectAbortedTransactions): the .txnindex of the segment holding fetchOffset and
+   * of later segments until one says no later entry can overlap.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const found = this.txnIndex(this.segments[i]!.baseOffset).collect(fetchOffset, upperBoundOffset);
+      for (const t of found.abortedTransactions) out.push(t);
+      if (found.complete) break;
+    }
+    return out;
+  }
+
+  /** Every producer the state holds (DescribeProducers; Kafka's activeProducers). */
+  describeProducers(): ProducerDescription[] {
+    const out: ProducerDescription[] = [];
+    for (const e of this.producerState.entries()) {
+      out.push({
+        producerId: e.producerId, producerEpoch: e.epoch, lastSequence: e.lastSeq, lastTimestamp: e.lastTimestamp,
+        coordinatorEpoch: e.coordinatorEpoch, currentTxnStartOffset: e.currentTxnFirstOffset,
+      });
+    }
+    return out;
   }
 
   /**
@@ -713,11 +876,13 @@ export class PartitionLog {
    * read-only mapping (but short reads at the log end: Segment.slice); they may continue into
    * later segments.
    * "out-of-range" if fetchOffset < logStartOffset or > nextOffset; [] if == nextOffset.
+   * `maxOffset` (exclusive; the LSO for read_committed, Kafka's FetchIsolation.TXN_COMMITTED)
+   * stops the read before the first batch that starts at or after it; [] if fetchOffset >= it.
    */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): { batches: Uint8Array[] } | "out-of-range" {
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Infinity): { batches: Uint8Array[] } | "out-of-range" {
     if (fetchOffset < this.logStartOffset || fetchOffset > this.nextOffset) return "out-of-range";
     const batches: Uint8Array[] = [];
-    if (fetchOffset === this.nextOffset) return { batches };
+    if (fetchOffset === this.nextOffset || fetchOffset >= maxOffset) return { batches };
     let remaining = maxBytes;
     let located = false;
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
@@ -729,12 +894,58 @@ export class PartitionLog {
         position = loc.position;
         located = true;
       }
+      if (seg.baseOffset >= maxOffset) break;
       const res = seg.readFrom(position, Math.max(0, remaining), minOneBatch && batches.length === 0);
-      for (const b of res.batches) batches.push(b);
+      let capped = false;
+      for (const b of res.batches) {
+        // The bound is the first offset of an open transaction or the log end: a batch boundary.
+        if (maxOffset !== Infinity && getInt64(new DataView(b.buffer, b.byteOffset, 8), 0) >= maxOffset) {
+          capped = true;
+          break;
+        }
+        batches.push(b);
+      }
       remaining -= res.bytes;
-      if (!res.reachedEnd || remaining <= 0) break;
+      if (capped || !res.reachedEnd || remaining <= 0) break;
     }
     return { batches };
+  }
+
+  /**
+   * A read_committed read (UnifiedLog.read with FetchIsolation.TXN_COMMITTED and aborted
+   * transactions included): read() up to the LSO, with the aborted transactions overlapping it as
+   * Kafka's LocalLog.addAbortedTransactions finds them: from the fetch offset up to the offset of
+   * the first offset index entry at or past the end of the returned bytes in the fetch offset's
+   * segment (OffsetIndex.fetchUpperBoundOffset), else that segment's end (the next segment's base
+   * or the log end): so, as Kafka's, the list may reach a little past the returned data.
+   */
+  readCommitted(fetchOffset: number, maxBytes: number, minOneBatch: boolean): { batches: Uint8Array[]; abortedTransactions: AbortedTxn[] } | "out-of-range" {
+    const read = this.read(fetchOffset, maxBytes, minOneBatch, this.lastStableOffset);
+    if (read === "out-of-range") return read;
+    if (read.batches.length === 0) return { batches: read.batches, abortedTransactions: [] };
+    const i = this.segmentIndexFor(fetchOffset);
+    const seg = this.segments[i]!;
+    const start = seg.locate(fetchOffset)?.position ?? 0;
+    // The returned bytes within this segment (a Bunka read may go on into the next).
+    let fetchSize = 0;
+    const segmentEnd = this.segments[i + 1]?.baseOffset ?? this.nextOffset;
+    for (const b of read.batches) {
+      if (new RecordBatchView(b).baseOffset >= segmentEnd) break;
+      fetchSize += b.length;
+    }
+    let upperBound = segmentEnd;
+    const index = seg.offsetIndex;
+    const target = start + fetchSize;
+    // The smallest entry whose position is at or past target (entries are in position order).
+    let lo = 0, hi = index.entries;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (index.entry(mid).position >= target) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < index.entries) upperBound = index.entry(lo).offset;
+    const last = new RecordBatchView(read.batches.at(-1)!).nextOffset;
+    return { batches: read.batches, abortedTransactions: this.abortedTransactions(fetchOffset, Math.max(upperBound, last)) };
   }
 
   /** Every batch from the one containing `offset` to the end (reads about 1 MiB at a time). */
@@ -847,8 +1058,10 @@ export class PartitionLog {
    */
   private removeSegmentFiles(seg: Segment): void {
     seg.close();
+    this.txnIndexes.get(seg.baseOffset)?.close();
+    this.txnIndexes.delete(seg.baseOffset);
     const renamed: string[] = [];
-    for (const path of seg.filePaths) {
+    for (const path of [...seg.filePaths, `${this.dir}/${segmentFileName(seg.baseOffset, TXN_INDEX_SUFFIX)}`]) {
       if (!this.fs.exists(path)) continue;
       this.fs.rename(path, path + DELETED_SUFFIX);
       renamed.push(path + DELETED_SUFFIX);
@@ -873,18 +1086,19 @@ export class PartitionLog {
     return out;
   }
 
-  /** Last offset of the newest batch the producer state holds for `producerId`, or -1. */
-  producerLastOffset(producerId: number): number {
-    return this.producerState.entry(producerId)?.batches.at(-1)?.lastOffset ?? -1;
+  /**
+   * The producer's last data offset (-1 when its newest record is a marker) and epoch, or null
+   * for a producer the state does not hold (Kafka's lastRecordsOfActiveProducers).
+   */
+  producerLastRecord(producerId: number): { lastDataOffset: number; epoch: number } | null {
+    const e = this.producerState.entry(producerId);
+    return e === undefined ? null : { lastDataOffset: e.batches.at(-1)?.lastOffset ?? -1, epoch: e.epoch };
   }
 
-  /** [producer id, producerLastOffset] for every producer the state holds. */
-  producerLastOffsets(): [number, number][] {
-    const out: [number, number][] = [];
-    for (const e of this.producerState.entries()) {
-      const last = e.batches.at(-1);
-      if (last !== undefined) out.push([e.producerId, last.lastOffset]);
-    }
+  /** [producer id, last data offset, epoch] for every producer the state holds (the cleaner worker's copy). */
+  producerLastRecords(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (const e of this.producerState.entries()) out.push([e.producerId, e.batches.at(-1)?.lastOffset ?? -1, e.epoch]);
     return out;
   }
 
@@ -937,7 +1151,7 @@ export class PartitionLog {
         finish();
         this.fs.remove(cleaned);
       },
-      commit: () => {
+      commit: (abortedTxns: AbortedTxn[] = []) => {
         if (done) throw new Error("segment replacement already finished");
         try {
           file.sync();
@@ -949,7 +1163,7 @@ export class PartitionLog {
           this.fs.remove(cleaned);
           throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
         }
-        return this.swapInCleaned(baseOffsets);
+        return this.swapInCleaned(baseOffsets, abortedTxns);
       },
     };
   }
@@ -960,20 +1174,27 @@ export class PartitionLog {
    * cleaned file removed and nothing else changed, if the segments are no longer the log's sealed
    * ones.
    */
-  swapInCleaned(baseOffsets: number[]): boolean {
+  swapInCleaned(baseOffsets: number[], abortedTxns: AbortedTxn[] = []): boolean {
     const base = baseOffsets[0]!;
     const cleaned = cleanedLogPath(this.dir, base);
     const logPath = `${this.dir}/${segmentFileName(base, LOG_SUFFIX)}`;
     const record = `${this.dir}/${segmentFileName(base, SWAP_RECORD_SUFFIX)}`;
+    // The new segment's .txnindex, written (always, empty too: recovery relies on it) before the
+    // commit point, moved into place after the old segments' indexes are gone.
+    const txnIndexPath = `${this.dir}/${segmentFileName(base, TXN_INDEX_SUFFIX)}`;
     let first: number | null;
     try {
       this.failures.checkOnline(this.logDir, `log cleaning of ${this.dir}`);
       first = this.sealedRun(baseOffsets);
-      if (first !== null) this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+      if (first !== null) {
+        this.fs.writeFileAtomic(record, new TextEncoder().encode(baseOffsets.join("\n") + "\n"));
+        this.fs.writeFileAtomic(txnIndexPath + SWAP_SUFFIX, concatBytes(abortedTxns.map(encodeAbortedTxn)));
+      }
     } catch (e) {
       // Before the commit point: nothing replaced, and the .cleaned file must not keep holding
       // space on a full disk until the next start.
       this.fs.remove(cleaned);
+      if (this.fs.exists(txnIndexPath + SWAP_SUFFIX)) this.fs.remove(txnIndexPath + SWAP_SUFFIX);
       throw this.failures.failure(this.logDir, `log cleaning of ${this.dir}`, e);
     }
     if (first === null) {
@@ -984,6 +1205,8 @@ export class PartitionLog {
     const nextBase = this.segments[first + old.length]!.baseOffset;
     this.fs.rename(cleaned, logPath + SWAP_SUFFIX);
     for (const seg of old) this.removeSegmentFiles(seg);
+    this.fs.rename(txnIndexPath + SWAP_SUFFIX, txnIndexPath);
+    if (abortedTxns.length === 0) this.fs.remove(txnIndexPath);
     this.fs.rename(logPath + SWAP_SUFFIX, logPath);
     this.fs.remove(record);
     const replacement = Segment.openSealed(this.fs, this.dir, base, nextBase, this.segmentOpts);
@@ -1090,6 +1313,15 @@ export class PartitionLog {
         this.log(`warn: ${this.dir}: flush at close: ${messageOf(e)}; recovered at the next start`);
       }
     }
+    for (const index of this.txnIndexes.values()) {
+      try {
+        if (clean) index.flush();
+        index.close();
+      } catch (e) {
+        clean = false;
+        this.log(`warn: ${this.dir}: closing ${index.filePath}: ${messageOf(e)}; recovered at the next start`);
+      }
+    }
     for (const s of this.segments) {
       try {
         s.close();
@@ -1133,20 +1365,40 @@ function recoverCleanerSwaps(fs: FileSystem, dir: string, log: (msg: string) => 
     const replaced = fs.exists(record)
       ? new TextDecoder().decode(fs.readFile(record)).split("\n").filter((l) => l !== "").map(Number)
       : [base];
+    // The new .txnindex: still as .swap (then the old ones all go), or already moved into place.
+    const txnIndexSwap = `${dir}/${segmentFileName(base, TXN_INDEX_SUFFIX)}${SWAP_SUFFIX}`;
+    const txnIndexPending = fs.exists(txnIndexSwap);
     for (const b of replaced) {
-      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
+        if (suffix === TXN_INDEX_SUFFIX && b === base && !txnIndexPending) continue;
         const path = `${dir}/${segmentFileName(b, suffix)}`;
         if (fs.exists(path)) fs.remove(path);
       }
+    }
+    if (txnIndexPending) {
+      const txnIndex = `${dir}/${segmentFileName(base, TXN_INDEX_SUFFIX)}`;
+      fs.rename(txnIndexSwap, txnIndex);
+      if (fs.size(txnIndex) === 0) fs.remove(txnIndex);
     }
     fs.rename(`${dir}/${name}`, `${dir}/${segmentFileName(base, LOG_SUFFIX)}`);
     if (fs.exists(record)) fs.remove(record);
     log(`${dir}: completed a log cleaner swap at offset ${base} (replacing ${replaced.length} segment(s))`);
   }
   for (const name of fs.list(dir)) {
-    // A swap record whose swap never got committed.
+    // A swap record, or a new .txnindex, whose swap never got committed.
     if (name.endsWith(SWAP_RECORD_SUFFIX) && !fs.exists(`${dir}/${name.slice(0, -SWAP_RECORD_SUFFIX.length)}${LOG_SUFFIX}${SWAP_SUFFIX}`)) {
       fs.remove(`${dir}/${name}`);
     }
+    if (name.endsWith(TXN_INDEX_SUFFIX + SWAP_SUFFIX)) fs.remove(`${dir}/${name}`);
   }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

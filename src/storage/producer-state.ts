@@ -12,7 +12,20 @@
 //   - E > P's epoch (a bump) → first must be 0, unless P had no epoch yet → else "out-of-order";
 //   - same epoch → first must follow P's last sequence (Int32 max wraps to 0) → else "out-of-order";
 //   - an unknown P (or one whose batches all left the log) is accepted at any sequence;
-//   - a non-transactional batch while P has a transaction open → "invalid-txn-state".
+//   - a non-transactional batch while P has a transaction open → "invalid-txn-state";
+//   - a transactional batch while P has none open starts one at its base offset.
+// A batch the broker's coordinators write (origin "coordinator": transactional offset commits,
+// baseSequence -1) gets the epoch check only, as Kafka's AppendOrigin.COORDINATOR.
+//
+// Transactions (ProducerStateManager.ongoingTxns): the open transaction of each producer, by its
+// first offset. A marker (checkMarker, ProducerAppendInfo.appendEndTxnMarker) is refused when its
+// epoch is older than P's ("invalid-epoch"; with transaction version 2, where the coordinator
+// bumps the epoch before writing the marker, also when it is not newer, except a retry of a
+// marker already written: same epoch, no transaction open), or when its coordinator epoch is older
+// than the last marker's ("coordinator-fenced"). A marker ends P's open transaction and returns it
+// as a CompletedTxn with the LSO right after it (Kafka's lastStableOffset(completedTxn)); a marker
+// with no transaction open completes nothing. firstUndecidedOffset is the first offset of the
+// earliest open transaction: the log's LSO is min(high watermark, it).
 //
 // Durability (Kafka's way): snapshot files `<offset, 20 digits>.snapshot` in the partition
 // directory hold the state of every batch before `offset`. One is written when a segment is
@@ -40,7 +53,7 @@
 import { crc32c } from "../records/crc32c.ts";
 import type { FileSystem } from "./fs.ts";
 import { CONTROL_MASK, RecordBatchView, TRANSACTIONAL_MASK } from "../records/record-batch.ts";
-import { readTransactionMarker } from "../records/control-batch.ts";
+import { ControlRecordType, readTransactionMarker } from "../records/control-batch.ts";
 import { getInt64, setInt64 } from "../records/int64.ts";
 
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -144,6 +157,26 @@ export type SequenceVerdict =
   | { kind: "out-of-order"; message: string }
   | { kind: "invalid-txn-state"; message: string };
 
+/** Whose append it is (Kafka's AppendOrigin): a client's gets every check, a coordinator's the epoch only. */
+export type AppendOrigin = "client" | "coordinator";
+
+/** A marker's verdict (checkMarker). */
+export type MarkerVerdict =
+  | { kind: "append" }
+  | { kind: "invalid-epoch"; message: string }
+  | { kind: "coordinator-fenced"; message: string };
+
+/** A transaction a marker ended (Kafka's CompletedTxn), with the LSO once it ended. */
+export interface CompletedTxn {
+  producerId: number;
+  firstOffset: number;
+  /** The marker's offset. */
+  lastOffset: number;
+  aborted: boolean;
+  /** Kafka's ProducerStateManager.lastStableOffset(completedTxn): what the .txnindex entry records. */
+  lastStableOffset: number;
+}
+
 export interface ProducerStateOptions {
   fs: FileSystem;
   dir: string;
@@ -160,10 +193,21 @@ export interface ProducerStateLoad {
   segmentBaseOffsets: number[];
   /** Every batch from the one containing `offset` to the log end, in order. */
   batchesFrom(offset: number): Iterable<Uint8Array>;
+  /**
+   * Start the scan no later than this offset (snapshots past it are kept but not loaded): the
+   * transactions completed in segments that recovery validated are reported again.
+   */
+  scanFrom?: number;
+  /** Called for every transaction a marker in the scanned batches completed (rebuilding .txnindex). */
+  onCompletedTxn?: (txn: CompletedTxn) => void;
 }
 
 export class ProducerState {
   private readonly producers = new Map<number, ProducerStateEntry>();
+  /** Producer id → first offset of its open transaction (Kafka's ongoingTxns). */
+  private readonly openTxns = new Map<number, number>();
+  /** Cached minimum of openTxns (-1: none; undefined: to compute). */
+  private firstOpenTxnOffset: number | undefined = -1;
   private readonly fs: FileSystem;
   private readonly dir: string;
   private readonly log: (msg: string) => void;
@@ -202,10 +246,22 @@ export class ProducerState {
    * Checks an idempotent batch (producerId >= 0) before it is appended; changes nothing.
    * `firstOffset` only goes into messages.
    */
-  check(b: ProducerBatchHeader, firstOffset: number): SequenceVerdict {
+  check(b: ProducerBatchHeader, firstOffset: number, origin: AppendOrigin = "client"): SequenceVerdict {
     const entry = this.producers.get(b.producerId);
     const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
     if (entry === undefined) return { kind: "append" };
+    if (origin === "coordinator") {
+      if (b.producerEpoch < entry.epoch) {
+        return {
+          kind: "invalid-epoch",
+          message: `Epoch of producer ${b.producerId} at offset ${firstOffset} is ${b.producerEpoch}, which is smaller than the last seen epoch ${entry.epoch}`,
+        };
+      }
+      if (entry.currentTxnFirstOffset >= 0 && !b.isTransactional) {
+        return { kind: "invalid-txn-state", message: `Expected transactional write from producer ${b.producerId} at offset ${firstOffset}` };
+      }
+      return { kind: "append" };
+    }
     const dup = entry.findDuplicate(b.producerEpoch, b.baseSequence, lastSeq);
     if (dup !== undefined) {
       return { kind: "duplicate", firstOffset: dup.lastOffset - dup.offsetDelta, lastOffset: dup.lastOffset, timestamp: dup.timestamp };
@@ -240,13 +296,65 @@ export class ProducerState {
   }
 
   /**
+   * Checks a transaction marker before it is appended at `offset` (ProducerAppendInfo's
+   * appendEndTxnMarker checks; transactionVersion as WriteTxnMarkers gives it: 0/1 legacy, 2);
+   * changes nothing.
+   */
+  checkMarker(producerId: number, producerEpoch: number, coordinatorEpoch: number, offset: number, transactionVersion: number): MarkerVerdict {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined) return { kind: "append" };
+    const current = entry.epoch;
+    const tv2 = transactionVersion >= 2;
+    const invalid = tv2 ? producerEpoch <= current : producerEpoch < current;
+    // KAFKA-19999: a TV2 marker written again (coordinator reload, lost response) is accepted.
+    const retry = tv2 && producerEpoch === current && entry.currentTxnFirstOffset < 0;
+    if (invalid && !retry) {
+      return {
+        kind: "invalid-epoch",
+        message: `Epoch of producer ${producerId} at offset ${offset} is ${producerEpoch}, which is ${tv2 ? "<=" : "<"} the last seen epoch ${current} (TV${transactionVersion})`,
+      };
+    }
+    if (entry.coordinatorEpoch > coordinatorEpoch) {
+      return {
+        kind: "coordinator-fenced",
+        message: `Invalid coordinator epoch for producerId ${producerId} at offset ${offset}: ${coordinatorEpoch} (zombie), ${entry.coordinatorEpoch} (current)`,
+      };
+    }
+    return { kind: "append" };
+  }
+
+  /** The first offset of the earliest open transaction, or -1 (Kafka's firstUndecidedOffset). */
+  get firstUndecidedOffset(): number {
+    if (this.firstOpenTxnOffset === undefined) {
+      let min = -1;
+      for (const first of this.openTxns.values()) if (min < 0 || first < min) min = first;
+      this.firstOpenTxnOffset = min;
+    }
+    return this.firstOpenTxnOffset;
+  }
+
+  /** The open transactions: producer id → first offset. */
+  get openTransactions(): ReadonlyMap<number, number> {
+    return this.openTxns;
+  }
+
+  private openTxn(producerId: number, firstOffset: number): void {
+    this.openTxns.set(producerId, firstOffset);
+    this.firstOpenTxnOffset = undefined;
+  }
+
+  private closeTxn(producerId: number): void {
+    if (this.openTxns.delete(producerId)) this.firstOpenTxnOffset = undefined;
+  }
+
+  /**
    * Records an appended batch (any batch: those without a producer id are ignored), stored at
    * `baseOffset` (default: the one in its header). Only the header is read (and, for a
-   * transaction marker, its one record).
+   * transaction marker, its one record). Returns the transaction a marker ended, if any.
    */
-  onAppend(batch: RecordBatchView, baseOffset?: number): void {
+  onAppend(batch: RecordBatchView, baseOffset?: number): CompletedTxn | null {
     const producerId = batch.producerId;
-    if (producerId < 0) return;
+    if (producerId < 0) return null;
     baseOffset ??= batch.baseOffset;
     const epoch = batch.producerEpoch;
     const attributes = batch.attributes;
@@ -256,9 +364,19 @@ export class ProducerState {
     if (entry === undefined) this.producers.set(producerId, (entry = new ProducerStateEntry(producerId)));
     if (attributes & CONTROL_MASK) {
       const marker = readTransactionMarker(batch);
-      if (marker === null) return; // an empty control batch: its transaction was cleaned away
+      if (marker === null) return null; // an empty control batch: its transaction was cleaned away
+      const first = entry.currentTxnFirstOffset;
+      let completed: CompletedTxn | null = null;
+      if (first >= 0) {
+        // Kafka's lastStableOffset(completedTxn): the earliest other open transaction, else past the marker.
+        let lso = -1;
+        for (const [pid, f] of this.openTxns) if (pid !== producerId && (lso < 0 || f < lso)) lso = f;
+        if (lso < 0) lso = baseOffset + 1;
+        completed = { producerId, firstOffset: first, lastOffset: baseOffset, aborted: marker.type === ControlRecordType.ABORT, lastStableOffset: lso };
+      }
       entry.endTransaction(epoch, marker.coordinatorEpoch, marker.timestamp);
-      return;
+      this.closeTxn(producerId);
+      return completed;
     }
     const baseSequence = batch.baseSequence;
     entry.addBatch(epoch, {
@@ -267,12 +385,16 @@ export class ProducerState {
       offsetDelta: delta,
       timestamp: maxTimestamp,
     });
-    if (attributes & TRANSACTIONAL_MASK && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = baseOffset;
+    if (attributes & TRANSACTIONAL_MASK && entry.currentTxnFirstOffset < 0) {
+      entry.currentTxnFirstOffset = baseOffset;
+      this.openTxn(producerId, baseOffset);
+    }
     const now = this.now();
     if (now - this.lastExpirationCheck >= PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS) {
       this.lastExpirationCheck = now;
       this.removeExpired(now);
     }
+    return null;
   }
 
   /** Drops producers idle for expirationMs (never one with an open transaction). */
@@ -295,6 +417,8 @@ export class ProducerState {
    */
   load(at: ProducerStateLoad): void {
     this.producers.clear();
+    this.openTxns.clear();
+    this.firstOpenTxnOffset = -1;
     const snapshots = this.listSnapshots();
     // Kafka's truncateAndReload: snapshots past the log end or at/below the log start go.
     const usable: number[] = [];
@@ -306,6 +430,7 @@ export class ProducerState {
     this.loadedSnapshotOffset = -1;
     for (let i = usable.length - 1; i >= 0; i--) {
       const offset = usable[i]!;
+      if (at.scanFrom !== undefined && offset > at.scanFrom) continue;
       const entries = this.readSnapshot(offset);
       if (entries === null) {
         this.deleteSnapshot(offset);
@@ -316,6 +441,7 @@ export class ProducerState {
       for (const e of entries) {
         if (e.currentTxnFirstOffset < 0 && now - e.lastTimestamp >= this.expirationMs) continue;
         this.producers.set(e.producerId, e);
+        if (e.currentTxnFirstOffset >= 0) this.openTxn(e.producerId, e.currentTxnFirstOffset);
       }
       from = offset;
       this.loadedSnapshotOffset = offset;
@@ -330,7 +456,8 @@ export class ProducerState {
         const view = new RecordBatchView(batch);
         if (view.baseOffset < from) continue;
         scanned++;
-        this.onAppend(view);
+        const completed = this.onAppend(view);
+        if (completed !== null) at.onCompletedTxn?.(completed);
       }
     }
     this.scannedBatches = scanned;

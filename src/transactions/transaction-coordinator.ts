@@ -52,9 +52,12 @@ export const OFFSETS_TOPIC = "__consumer_offsets";
 export interface TransactionMarkerWriter {
   /**
    * ErrorCode.NONE when written; UNKNOWN_TOPIC_OR_PARTITION when the partition is gone (the
-   * marker is not needed: Kafka drops such partitions); anything else is retried.
+   * marker is not needed: Kafka drops such partitions); INVALID_PRODUCER_EPOCH /
+   * TRANSACTION_COORDINATOR_FENCED when the partition has seen a newer producer or coordinator
+   * (the marker is obsolete); anything else is retried. `transactionVersion` is WriteTxnMarkers'
+   * (the transaction's client version: with 2 the partition checks the epoch was bumped).
    */
-  write(topic: string, partition: number, marker: TransactionMarker): Promise<number>;
+  write(topic: string, partition: number, marker: TransactionMarker, transactionVersion?: number): Promise<number>;
 }
 
 export interface TransactionCoordinatorConfig {
@@ -164,8 +167,8 @@ export class TransactionCoordinator {
    * Writes one marker through the path the coordinator's own markers take (WriteTxnMarkers, what
    * `kafka-transactions --abort` sends): resolves with the partition's error code.
    */
-  writeMarker(topic: string, partition: number, marker: TransactionMarker): Promise<number> {
-    return this.markers.write(topic, partition, marker);
+  writeMarker(topic: string, partition: number, marker: TransactionMarker, transactionVersion = 0): Promise<number> {
+    return this.markers.write(topic, partition, marker, transactionVersion);
   }
 
   /** Creates __transaction_state if needed (FindCoordinator). */
@@ -431,6 +434,7 @@ export class TransactionCoordinator {
       producerId: meta.producerId, producerEpoch: meta.producerEpoch, coordinatorEpoch: 0, commit: meta.state === TxnState.PrepareCommit,
     };
     const remaining = copyPartitions(meta.partitions);
+    const transactionVersion = meta.clientTransactionVersion;
     // As Kafka: Complete* is prepared before the markers go out, so the transaction is busy
     // (CONCURRENT_TRANSACTIONS to everything) until it is written.
     const transit = meta.prepareComplete(this.scheduler.now());
@@ -439,10 +443,17 @@ export class TransactionCoordinator {
       const writes: Promise<void>[] = [];
       for (const [topic, ps] of remaining) {
         for (const p of [...ps]) {
-          writes.push(this.markers.write(topic, p, marker).then(
+          writes.push(this.markers.write(topic, p, marker, transactionVersion).then(
             (code) => {
-              if (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) ps.delete(p);
-              else this.log(`transaction ${escapeForLog(meta.transactionalId)}: marker to ${topic}-${p} failed (error ${code}); retrying`);
+              if (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                ps.delete(p);
+              } else if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED) {
+                // Kafka's TransactionMarkerRequestCompletionHandler: the partition has moved on; not retried.
+                this.log(`transaction ${escapeForLog(meta.transactionalId)}: marker to ${topic}-${p} refused (error ${code}); not retried`);
+                ps.delete(p);
+              } else {
+                this.log(`transaction ${escapeForLog(meta.transactionalId)}: marker to ${topic}-${p} failed (error ${code}); retrying`);
+              }
             },
             (e: unknown) => this.log(`transaction ${escapeForLog(meta.transactionalId)}: marker to ${topic}-${p} failed: ${(e as Error)?.message ?? e}; retrying`),
           ));

@@ -550,7 +550,7 @@ describe("reloading from __consumer_offsets records", () => {
 
     const clock2 = new ManualScheduler(clock.now());
     const c2 = new GroupCoordinator(records, clock2, { ...DEFAULT_COORDINATOR_CONFIG, groupInitialRebalanceDelayMs: 0 }, quiet);
-    expect(c2.load()).toEqual({ groups: 2, offsets: 2 });
+    expect(c2.load()).toEqual({ groups: 2, offsets: 2, openTransactions: 0 });
     const g = c2.group("g")!;
     expect(g).toMatchObject({ state: "Stable", generationId: 1, protocolType: "consumer", protocolName: "range", leaderId: leader });
     expect([...g.members.keys()].sort()).toEqual([leader, follower].sort());
@@ -571,6 +571,6 @@ describe("reloading from __consumer_offsets records", () => {
     c.commitOffsets({ groupId: "s", generationId: -1, memberId: "", groupInstanceId: null, retentionTimeMs: -1, apiVersion: 9, topics: [{ name: "t", partitions: [{ partitionIndex: 1, committedOffset: 9, committedLeaderEpoch: -1, committedMetadata: null }] }] });
     c.deleteGroups(["s"]);
     const c2 = new GroupCoordinator(records, new ManualScheduler(), DEFAULT_COORDINATOR_CONFIG, quiet);
-    expect(c2.load()).toEqual({ groups: 0, offsets: 0 });
+    expect(c2.load()).toEqual({ groups: 0, offsets: 0, openTransactions: 0 });
   });
 });

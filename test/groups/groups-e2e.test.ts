@@ -1,6 +1,7 @@
 // End to end through the compiled ./bunka: every served version of the group APIs answers
 // well-formed, a parked JoinGroup blocks no other connection, committed offsets and group state
-// survive kill -9, and what lands in __consumer_offsets is Kafka's record format.
+// survive kill -9, and what lands in __consumer_offsets is Kafka's record format; transactional
+// offsets stay pending across kill -9 (and, with a transaction coordinator, EndTxn commits them).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
@@ -17,6 +18,10 @@ import { DESCRIBE_GROUPS, readDescribeGroupsResponse, writeDescribeGroupsRequest
 import { DELETE_GROUPS, readDeleteGroupsResponse, writeDeleteGroupsRequest } from "../../src/protocol/messages/delete-groups.ts";
 import { OFFSET_DELETE, readOffsetDeleteResponse, writeOffsetDeleteRequest } from "../../src/protocol/messages/offset-delete.ts";
 import { readApiVersionsResponse, writeApiVersionsRequest, API_VERSIONS } from "../../src/protocol/messages/api-versions.ts";
+import { TXN_OFFSET_COMMIT, readTxnOffsetCommitResponse, writeTxnOffsetCommitRequest } from "../../src/protocol/messages/txn-offset-commit.ts";
+import { INIT_PRODUCER_ID, readInitProducerIdResponse, writeInitProducerIdRequest } from "../../src/protocol/messages/init-producer-id.ts";
+import { ADD_OFFSETS_TO_TXN, readAddOffsetsToTxnResponse, writeAddOffsetsToTxnRequest } from "../../src/protocol/messages/add-offsets-to-txn.ts";
+import { END_TXN, readEndTxnResponse, writeEndTxnRequest } from "../../src/protocol/messages/end-txn.ts";
 import { ClusterMetadata } from "../../src/storage/cluster-metadata.ts";
 import { PartitionLog } from "../../src/storage/partition-log.ts";
 import { decodeRecords, RecordBatchView } from "../../src/records/record-batch.ts";
@@ -39,6 +44,10 @@ const DESCRIBE = { spec: DESCRIBE_GROUPS, write: writeDescribeGroupsRequest, rea
 const DELETE = { spec: DELETE_GROUPS, write: writeDeleteGroupsRequest, read: readDeleteGroupsResponse };
 const ODELETE = { spec: OFFSET_DELETE, write: writeOffsetDeleteRequest, read: readOffsetDeleteResponse };
 const APIV = { spec: API_VERSIONS, write: writeApiVersionsRequest, read: readApiVersionsResponse };
+const TXN_COMMIT = { spec: TXN_OFFSET_COMMIT, write: writeTxnOffsetCommitRequest, read: readTxnOffsetCommitResponse };
+const INIT = { spec: INIT_PRODUCER_ID, write: writeInitProducerIdRequest, read: readInitProducerIdResponse };
+const ADD_OFFSETS = { spec: ADD_OFFSETS_TO_TXN, write: writeAddOffsetsToTxnRequest, read: readAddOffsetsToTxnResponse };
+const END = { spec: END_TXN, write: writeEndTxnRequest, read: readEndTxnResponse };
 
 const TOPIC = "events";
 const PROPS = { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 50 };
@@ -353,7 +362,7 @@ describe("restart", () => {
 
     const second = await startBroker({ logDir, properties: PROPS });
     try {
-      expect(second.output()).toContain("loaded 2 group(s) and 3 committed offset(s)");
+      expect(second.output()).toContain("loaded 2 group(s), 3 committed offset(s) and 0 open transaction(s)");
       const c2 = await WireClient.connect(second.port);
       const f = await call(c2, FETCH, 9, {
         groupId: "", topics: null, requireStable: false,
@@ -390,5 +399,70 @@ describe("restart", () => {
     expect(new Set(versions)).toEqual(new Set(["2/3", "1/3"]));
     const sp = partitionForGroup("standalone", 50);
     expect(existsSync(join(logDir, `__consumer_offsets-${sp}`))).toBe(true);
+  });
+});
+
+describe("transactional offsets", () => {
+  /** Retries a coordinator request while it answers a retriable error (coordinator not ready, concurrent transactions). */
+  async function retrying<R extends { errorCode: number }>(send: () => Promise<R>): Promise<R> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const r = await send();
+      if (![14, 15, 16, 51].includes(r.errorCode) || Date.now() > deadline) return r;
+      await Bun.sleep(100);
+    }
+  }
+
+  test("TxnOffsetCommit stays pending (UNSTABLE_OFFSET_COMMIT) across kill -9 until the transaction ends", async () => {
+    const logDir = tempDir();
+    layOut(logDir);
+    const first = await startBroker({ logDir, properties: PROPS, keepLogDir: true });
+    const c1 = await WireClient.connect(first.port);
+    const group = "txn-durable";
+    expect((await call(c1, FIND, 3, { key: group, keyType: 0, coordinatorKeys: [] })).errorCode).toBe(0);
+    // With a transaction coordinator the producer is a real one that added the group's offsets to
+    // its transaction; without one (InitProducerId refuses transactional ids), a made-up producer.
+    const init = await retrying(() => call(c1, INIT, 5, { transactionalId: "tx-e2e", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 }));
+    const coordinated = init.errorCode === 0;
+    const producer = coordinated ? { producerId: init.producerId, producerEpoch: init.producerEpoch } : { producerId: 4242, producerEpoch: 0 };
+    if (coordinated) {
+      const added = await retrying(() => call(c1, ADD_OFFSETS, 4, { transactionalId: "tx-e2e", ...producer, groupId: group }));
+      expect(added.errorCode).toBe(0);
+    }
+    await call(c1, COMMIT, 9, commitRequest(group, [[0, 5]]));
+    const committed = await call(c1, TXN_COMMIT, 3, {
+      transactionalId: "tx-e2e", groupId: group, ...producer, generationId: -1, memberId: "", groupInstanceId: null,
+      topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: 50, committedLeaderEpoch: 0, committedMetadata: "t50" }, { partitionIndex: 1, committedOffset: 51, committedLeaderEpoch: 0, committedMetadata: "t51" }] }],
+    });
+    expect(committed.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([0, 0]);
+    const fetch = async (c: WireClient, requireStable: boolean) =>
+      (await call(c, FETCH, 7, { groupId: group, topics: [{ name: TOPIC, partitionIndexes: [0, 1, 2] }], groups: [], requireStable })).topics[0]!.partitions.map((p) => [p.committedOffset, p.errorCode]);
+    expect(await fetch(c1, true)).toEqual([[-1, 88], [-1, 88], [-1, 0]]);
+    expect(await fetch(c1, false)).toEqual([[5, 0], [-1, 0], [-1, 0]]);
+    c1.close();
+    await first.kill9();
+
+    const second = await startBroker({ logDir, properties: PROPS });
+    try {
+      expect(second.output()).toContain("1 committed offset(s) and 1 open transaction(s)");
+      const c2 = await WireClient.connect(second.port);
+      expect(await fetch(c2, true)).toEqual([[-1, 88], [-1, 88], [-1, 0]]);
+      expect(await fetch(c2, false)).toEqual([[5, 0], [-1, 0], [-1, 0]]);
+      if (coordinated) {
+        const ended = await retrying(() => call(c2, END, 5, { transactionalId: "tx-e2e", ...producer, committed: true }));
+        expect(ended.errorCode).toBe(0);
+        // EndTxn may answer before the markers are written (Kafka does): wait for them.
+        const deadline = Date.now() + 10_000;
+        let got = await fetch(c2, true);
+        while (got.some(([, e]) => e === 88) && Date.now() < deadline) {
+          await Bun.sleep(50);
+          got = await fetch(c2, true);
+        }
+        expect(got).toEqual([[50, 0], [51, 0], [-1, 0]]);
+      }
+      c2.close();
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -280,12 +280,21 @@ describe("crash safety of the swap", () => {
 describe("the cleaner worker (logs on disk)", () => {
   const WORKER_URL = new URL("../../src/storage/log-cleaner-worker.ts", import.meta.url).href;
 
-  /** The same records into a fresh log on disk, compressed batches among them, and producers' batches. */
+  /** The same records into a fresh log on disk, compressed batches among them, producers' batches and transactions. */
   function fill(dir: string): PartitionLog {
     const log = PartitionLog.open(dir, { fs: new DiskFileSystem(), segmentBytes: 400, fileDeleteDelayMs: 0 });
     for (let round = 0; round < 12; round++) {
       log.append(kv([`a=${round}`, `b=${round}`, `c=${round}`], { codec: round % 5 }));
       if (round % 3 === 0) log.append(kv([`p=${round}`], { producerId: 7, seq: round / 3 }));
+      if (round % 4 === 1) {
+        // A transaction of producer 8, aborted every other time (its records then must go).
+        const txn = new RecordBatchView(kv([`a=txn${round}`, `t=${round}`], { producerId: 8, seq: round }));
+        const bytes = txn.bytes.slice();
+        new DataView(bytes.buffer).setInt16(21, txn.attributes | 0x10); // transactional
+        new RecordBatchView(bytes).updateCrc();
+        log.append(bytes);
+        log.appendTransactionMarker({ producerId: 8, producerEpoch: 0, coordinatorEpoch: 0, commit: round % 8 === 1 }, NOW - 3_600_000);
+      }
     }
     log.append(kv(["a=null"]));
     log.roll();
@@ -315,6 +324,14 @@ describe("the cleaner worker (logs on disk)", () => {
       expect(readFileSync(`${inWorker.dir}/${name}`).equals(readFileSync(`${inThread.dir}/${name}`))).toBe(true);
     }
     expect(readdirSync(inWorker.dir).filter((n) => n.endsWith(".cleaned") || n.endsWith(".swap"))).toEqual([]);
+    // The aborted transactions' records are gone, their index entries kept with their markers.
+    expect(contents(inThread).some((r) => r.includes("=txn5"))).toBe(false);
+    expect(contents(inThread).some((r) => r.endsWith(":t=9"))).toBe(true);
+    const txnIndexes = (dir: string) => readdirSync(dir).filter((n) => n.endsWith(".txnindex")).sort();
+    expect(txnIndexes(inWorker.dir)).toEqual(txnIndexes(inThread.dir));
+    for (const name of txnIndexes(inThread.dir)) expect(readFileSync(`${inWorker.dir}/${name}`).equals(readFileSync(`${inThread.dir}/${name}`))).toBe(true);
+    expect(inWorker.abortedTransactions(0, inWorker.nextOffset)).toEqual(inThread.abortedTransactions(0, inThread.nextOffset));
+    expect(inThread.abortedTransactions(0, inThread.nextOffset).map((t) => t.firstOffset).length).toBe(1);
     inThread.close();
     inWorker.close();
   });
