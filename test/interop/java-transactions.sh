@@ -5,7 +5,9 @@
 #
 #  - java/Transactions.java: initTransactions, commit, abort, commit; a second producer with the
 #    same transactional.id fences the first (ProducerFencedException on its commit); the markers'
-#    offsets (partition 0 ends at 9, partition 1 at 6 on Kafka 4.3.1 and Bunka alike).
+#    offsets (partition 0 ends at 9, partition 1 at 6 on Kafka 4.3.1 and Bunka alike);
+#    read_committed reads only the committed records; sendOffsetsToTransaction commits a
+#    group's offset with the transaction (AddOffsetsToTxn, TxnOffsetCommit), not with an abort.
 #  - kafka-transactions (org.apache.kafka.tools.TransactionsCommand): list (our id,
 #    CompleteCommit), describe (producer epoch 7: the epochs of transaction version 2 and the
 #    fence, as Kafka 4.3.1 ends), describe-producers (no open transaction).

@@ -9,8 +9,11 @@
 // 3. Fencing: producer A begins a transaction and sends; producer B with the same
 //    transactional.id initTransactions (which aborts A's transaction); A's commit must fail
 //    with ProducerFencedException (or InvalidProducerEpochException).
-// 4. A read_uncommitted consumer reads every data record back (3 + 2 + 1 + 1) and sees the offsets
-//    the markers took (gaps); it must find the records of the aborted transactions too.
+// 4. A read_uncommitted consumer reads every data record back (3 + 2 + 1 + 1 + 1) and sees the
+//    offsets the markers took (gaps); it must find the records of the aborted transactions too.
+// 5. A read_committed consumer reads only the committed ones.
+// 6. Consume-transform-produce: sendOffsetsToTransaction in an aborted then a committed
+//    transaction; the group's committed offset is the committed transaction's.
 //
 // The client uses whatever transaction version the broker finalizes (Kafka 4.3.1 and Bunka: 2);
 // Prints "INTEROP<TAB>op<TAB>PASS|FAIL<TAB>detail" lines and "TOPIC<TAB>name" and
@@ -156,6 +159,50 @@ public class Transactions {
             long endTotal = ends.values().stream().mapToLong(Long::longValue).sum();
             // Each transaction leaves a marker in each partition it wrote: end offsets exceed the records.
             result("markers take offsets", endTotal > sent.size(), "end offsets " + ends + ", " + sent.size() + " records, offsets " + offsets);
+        }
+
+        // 5. read_committed sees only committed records: c1-*, c2-0, b-0 (not a1-*, z-0).
+        Properties rc = new Properties();
+        rc.putAll(cp);
+        rc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(rc)) {
+            List<TopicPartition> tps = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            List<String> got = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) got.add(r.value());
+                if (got.size() >= 5) break;
+            }
+            java.util.Collections.sort(got);
+            result("read_committed reads only committed records", got.equals(List.of("b-0", "c1-0", "c1-1", "c1-2", "c2-0")), "got " + got);
+        }
+
+        // 6. Consume-transform-produce: offsets committed with the transaction (AddOffsetsToTxn,
+        //    TxnOffsetCommit), visible to the group once it commits, not when it aborts.
+        String group = "txn-group-" + suffix;
+        try (KafkaProducer<String, String> producer = producer(bootstrap, txnId + "-ctp")) {
+            producer.initTransactions();
+            TopicPartition tp0 = new TopicPartition(topic, 0);
+            producer.beginTransaction();
+            send(producer, topic, 1, "ctp-aborted");
+            producer.sendOffsetsToTransaction(java.util.Map.of(tp0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(3)),
+                new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group));
+            producer.abortTransaction();
+            producer.beginTransaction();
+            send(producer, topic, 1, "ctp-committed");
+            producer.sendOffsetsToTransaction(java.util.Map.of(tp0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(5)),
+                new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group));
+            producer.commitTransaction();
+            try (Admin admin = Admin.create(ap)) {
+                var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS);
+                var committed = offsets.get(tp0);
+                result("sendOffsetsToTransaction: the committed transaction's offset", committed != null && committed.offset() == 5,
+                    "group offsets " + offsets);
+            }
+        } catch (Exception e) {
+            result("sendOffsetsToTransaction", false, e.toString());
         }
         System.exit(failed ? 1 : 0);
     }
