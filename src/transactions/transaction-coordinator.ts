@@ -15,12 +15,16 @@
 //   pending or a transaction ending → CONCURRENT_TRANSACTIONS; partitions already in an Ongoing
 //   transaction are answered at once. Verification (verify_only, what a broker asks before a
 //   transactional append): partitions not in the transaction → TRANSACTION_ABORTABLE.
-// - EndTxn (endTransaction): the epoch rules of transaction versions 1 and 2 (with TV2 every end
-//   bumps the epoch and a retry is recognised by epoch + 1); Ongoing → PrepareCommit /
-//   PrepareAbort, written and durable, then answered; the markers are written to every partition
-//   afterwards (a marker per partition, through TransactionMarkerWriter), and once all are
-//   durable CompleteCommit / CompleteAbort is written. A repeated end in Complete* answers NONE,
-//   the other result INVALID_TXN_STATE, Empty INVALID_TXN_STATE, Prepare* CONCURRENT_TRANSACTIONS.
+// - EndTxn (endTransaction): Ongoing → PrepareCommit / PrepareAbort, written and durable, then
+//   answered; CompleteCommit / CompleteAbort is prepared at once (the transaction is busy:
+//   CONCURRENT_TRANSACTIONS to everything), the markers are written to every partition
+//   (TransactionMarkerWriter), and once all are durable Complete* is written. Transaction
+//   version 2 (EndTxn v5; measured on Kafka 4.3.1, where the request's version decides, not the
+//   transaction's): every end bumps the epoch and answers it; a retry is recognised by epoch + 1;
+//   at the current epoch in Empty / Complete* an abort aborts an empty transaction (bump,
+//   PrepareAbort and CompleteAbort without partitions), a commit is INVALID_TXN_STATE.
+//   Version 1: a repeated end in Complete* answers NONE, the other result INVALID_TXN_STATE;
+//   Empty is INVALID_TXN_STATE.
 // - Every change is prepared (pending), appended to __transaction_state, and applied only when
 //   durable; a failed append leaves the state as it was (NOT_COORDINATOR, as Kafka maps a
 //   storage error of the transaction log).
