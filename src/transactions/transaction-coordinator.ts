@@ -37,7 +37,8 @@
 //   found in PrepareCommit / PrepareAbort gets its markers written again (a marker of the same
 //   producer epoch twice is harmless) and is completed; Ongoing ones keep their start time, so
 //   their timeout still applies.
-// Not done: two-phase commit (KIP-939), coordinator epochs other than 0 (one node, never moved).
+// Not done: two-phase commit (KIP-939). The coordinator epoch is the __transaction_state
+// partition's leader epoch, which only moves when a Kafka log dir is taken over.
 
 import { ErrorCode } from "../protocol/error-codes.ts";
 import type { TransactionMarker } from "../records/control-batch.ts";
@@ -435,7 +436,8 @@ export class TransactionCoordinator {
     if (this.completing.has(meta.transactionalId)) return;
     this.completing.add(meta.transactionalId);
     const marker: TransactionMarker = {
-      producerId: meta.producerId, producerEpoch: meta.producerEpoch, coordinatorEpoch: 0, commit: meta.state === TxnState.PrepareCommit,
+      producerId: meta.producerId, producerEpoch: meta.producerEpoch,
+      coordinatorEpoch: this.records.coordinatorEpoch(this.partitionFor(meta.transactionalId)), commit: meta.state === TxnState.PrepareCommit,
     };
     const remaining = copyPartitions(meta.partitions);
     const transactionVersion = meta.clientTransactionVersion;

@@ -48,6 +48,12 @@ export interface TransactionLog {
   readonly numPartitions: number;
   /** Creates the topic if it does not exist yet (FindCoordinator's first lookup). */
   ensureTopic(): void;
+  /**
+   * The coordinator epoch markers carry: Kafka's is the leader epoch of the transaction's
+   * __transaction_state partition (0 until leadership moves, e.g. when Bunka takes over a log
+   * dir Kafka wrote), so the partitions' "coordinator fenced" check sees the same numbers.
+   */
+  coordinatorEpoch(partition: number): number;
   /** Appends one record to a partition; throws if it cannot. */
   append(partition: number, record: TransactionRecord): void;
   /** Resolves once what was appended to `partition` is on disk; null: nothing to wait for. */
@@ -173,6 +179,11 @@ export class TransactionStateTopicLog implements TransactionLog {
     this.log(`created ${TRANSACTION_STATE_TOPIC} with ${this.opts.numPartitions} partitions`);
   }
 
+  coordinatorEpoch(partition: number): number {
+    const p = this.store.metadata.topicsByName.get(TRANSACTION_STATE_TOPIC)?.partitions.find((x) => x.partitionId === partition);
+    return Math.max(0, p?.leaderEpoch ?? 0);
+  }
+
   append(partition: number, record: TransactionRecord): void {
     this.ensureTopic();
     const partitionLog = this.store.partition(TRANSACTION_STATE_TOPIC, partition);
@@ -231,6 +242,10 @@ export class MemoryTransactionLog implements TransactionLog {
   }
 
   ensureTopic(): void {}
+
+  coordinatorEpoch(_partition: number): number {
+    return 0;
+  }
 
   append(partition: number, record: TransactionRecord): void {
     if (this.failAppends) throw new Error("append failed (test)");
