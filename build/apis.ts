@@ -47,6 +47,13 @@ export const SERVED: readonly ServedApi[] = [
   { name: "DescribeProducers", min: 0, max: 0 },
   { name: "DescribeTransactions", min: 0, max: 0 },
   { name: "ListTransactions", min: 0, max: 2 },
+  { name: "SaslHandshake", min: 0, max: 1 },
+  { name: "SaslAuthenticate", min: 0, max: 2 },
+  { name: "DescribeUserScramCredentials", min: 0, max: 0 },
+  { name: "AlterUserScramCredentials", min: 0, max: 0 },
+  { name: "DescribeAcls", min: 1, max: 3 },
+  { name: "CreateAcls", min: 1, max: 3 },
+  { name: "DeleteAcls", min: 1, max: 3 },
 ];
 
 /** Request/response headers (message/*.json), generated for all their versions into messages/headers.ts. */
@@ -65,6 +72,10 @@ export const METADATA_RECORDS: readonly string[] = [
   "BeginTransactionRecord",
   "EndTransactionRecord",
   "NoOpRecord",
+  "UserScramCredentialRecord",
+  "RemoveUserScramCredentialRecord",
+  "AccessControlEntryRecord",
+  "RemoveAccessControlEntryRecord",
 ];
 
 /** __consumer_offsets records (group-coordinator/*.json), all versions, into src/storage/group/records.ts. */

@@ -193,6 +193,63 @@ export const CODECS: CodecDesc[] = [
     },
   },
   {
+    module: "src/storage/metadata/records.ts",
+    name: "UserScramCredentialRecord",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      UserScramCredentialRecord: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "mechanism", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "salt", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "storedKey", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "serverKey", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "iterations", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/storage/metadata/records.ts",
+    name: "RemoveUserScramCredentialRecord",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      RemoveUserScramCredentialRecord: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "mechanism", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/storage/metadata/records.ts",
+    name: "AccessControlEntryRecord",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      AccessControlEntryRecord: [
+        { name: "id", type: "uuid", versions: [0, 32767], nullable: null, tagged: null, default: "00000000000000000000000000000000" },
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "patternType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "principal", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "host", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "operation", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "permissionType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/storage/metadata/records.ts",
+    name: "RemoveAccessControlEntryRecord",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      RemoveAccessControlEntryRecord: [
+        { name: "id", type: "uuid", versions: [0, 32767], nullable: null, tagged: null, default: "00000000000000000000000000000000" },
+      ],
+    },
+  },
+  {
     module: "src/storage/group/records.ts",
     name: "LegacyOffsetCommitKey",
     versions: [0],
@@ -1899,6 +1956,259 @@ export const CODECS: CodecDesc[] = [
         { name: "transactionalId", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
         { name: "producerId", type: "int64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
         { name: "transactionState", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/sasl-handshake.ts",
+    name: "SaslHandshakeRequest",
+    versions: [0, 1],
+    flexible: null,
+    structs: {
+      SaslHandshakeRequest: [
+        { name: "mechanism", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/sasl-handshake.ts",
+    name: "SaslHandshakeResponse",
+    versions: [0, 1],
+    flexible: null,
+    structs: {
+      SaslHandshakeResponse: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "mechanisms", type: "[]string", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/sasl-authenticate.ts",
+    name: "SaslAuthenticateRequest",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      SaslAuthenticateRequest: [
+        { name: "authBytes", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/sasl-authenticate.ts",
+    name: "SaslAuthenticateResponse",
+    versions: [0, 1, 2],
+    flexible: [2, 32767],
+    structs: {
+      SaslAuthenticateResponse: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "authBytes", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "sessionLifetimeMs", type: "int64", versions: [1, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-user-scram-credentials.ts",
+    name: "DescribeUserScramCredentialsRequest",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      DescribeUserScramCredentialsRequest: [
+        { name: "users", type: "[]struct:DescribeUserScramCredentialsRequestUserName", versions: [0, 32767], nullable: [0, 32767], tagged: null },
+      ],
+      DescribeUserScramCredentialsRequestUserName: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-user-scram-credentials.ts",
+    name: "DescribeUserScramCredentialsResponse",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      DescribeUserScramCredentialsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "results", type: "[]struct:DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult: [
+        { name: "user", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "credentialInfos", type: "[]struct:DescribeUserScramCredentialsResponseCredentialInfo", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeUserScramCredentialsResponseCredentialInfo: [
+        { name: "mechanism", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "iterations", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/alter-user-scram-credentials.ts",
+    name: "AlterUserScramCredentialsRequest",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      AlterUserScramCredentialsRequest: [
+        { name: "deletions", type: "[]struct:AlterUserScramCredentialsRequestScramCredentialDeletion", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "upsertions", type: "[]struct:AlterUserScramCredentialsRequestScramCredentialUpsertion", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterUserScramCredentialsRequestScramCredentialDeletion: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "mechanism", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+      AlterUserScramCredentialsRequestScramCredentialUpsertion: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "mechanism", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "iterations", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "salt", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "saltedPassword", type: "bytes", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/alter-user-scram-credentials.ts",
+    name: "AlterUserScramCredentialsResponse",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      AlterUserScramCredentialsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "results", type: "[]struct:AlterUserScramCredentialsResponseAlterUserScramCredentialsResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterUserScramCredentialsResponseAlterUserScramCredentialsResult: [
+        { name: "user", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-acls.ts",
+    name: "DescribeAclsRequest",
+    versions: [1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      DescribeAclsRequest: [
+        { name: "resourceTypeFilter", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceNameFilter", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "patternTypeFilter", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 3 },
+        { name: "principalFilter", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "hostFilter", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "operation", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "permissionType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-acls.ts",
+    name: "DescribeAclsResponse",
+    versions: [1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      DescribeAclsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "resources", type: "[]struct:DescribeAclsResponseDescribeAclsResource", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeAclsResponseDescribeAclsResource: [
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "patternType", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 3 },
+        { name: "acls", type: "[]struct:DescribeAclsResponseAclDescription", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeAclsResponseAclDescription: [
+        { name: "principal", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "host", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "operation", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "permissionType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/create-acls.ts",
+    name: "CreateAclsRequest",
+    versions: [1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      CreateAclsRequest: [
+        { name: "creations", type: "[]struct:CreateAclsRequestAclCreation", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      CreateAclsRequestAclCreation: [
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "resourcePatternType", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 3 },
+        { name: "principal", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "host", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "operation", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "permissionType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/create-acls.ts",
+    name: "CreateAclsResponse",
+    versions: [1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      CreateAclsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "results", type: "[]struct:CreateAclsResponseAclCreationResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      CreateAclsResponseAclCreationResult: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/delete-acls.ts",
+    name: "DeleteAclsRequest",
+    versions: [1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      DeleteAclsRequest: [
+        { name: "filters", type: "[]struct:DeleteAclsRequestDeleteAclsFilter", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteAclsRequestDeleteAclsFilter: [
+        { name: "resourceTypeFilter", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceNameFilter", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "patternTypeFilter", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 3 },
+        { name: "principalFilter", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "hostFilter", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "operation", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "permissionType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/delete-acls.ts",
+    name: "DeleteAclsResponse",
+    versions: [1, 2, 3],
+    flexible: [2, 32767],
+    structs: {
+      DeleteAclsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "filterResults", type: "[]struct:DeleteAclsResponseDeleteAclsFilterResult", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteAclsResponseDeleteAclsFilterResult: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "matchingAcls", type: "[]struct:DeleteAclsResponseDeleteAclsMatchingAcl", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DeleteAclsResponseDeleteAclsMatchingAcl: [
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "resourceType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "resourceName", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "patternType", type: "int8", versions: [1, 32767], nullable: null, tagged: null, default: 3 },
+        { name: "principal", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "host", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "operation", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "permissionType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
       ],
     },
   },

@@ -38,6 +38,13 @@ export * from "./txn-offset-commit.ts";
 export * from "./describe-producers.ts";
 export * from "./describe-transactions.ts";
 export * from "./list-transactions.ts";
+export * from "./sasl-handshake.ts";
+export * from "./sasl-authenticate.ts";
+export * from "./describe-user-scram-credentials.ts";
+export * from "./alter-user-scram-credentials.ts";
+export * from "./describe-acls.ts";
+export * from "./create-acls.ts";
+export * from "./delete-acls.ts";
 
 import { PRODUCE } from "./produce.ts";
 import { FETCH } from "./fetch.ts";
@@ -75,6 +82,13 @@ import { TXN_OFFSET_COMMIT } from "./txn-offset-commit.ts";
 import { DESCRIBE_PRODUCERS } from "./describe-producers.ts";
 import { DESCRIBE_TRANSACTIONS } from "./describe-transactions.ts";
 import { LIST_TRANSACTIONS } from "./list-transactions.ts";
+import { SASL_HANDSHAKE } from "./sasl-handshake.ts";
+import { SASL_AUTHENTICATE } from "./sasl-authenticate.ts";
+import { DESCRIBE_USER_SCRAM_CREDENTIALS } from "./describe-user-scram-credentials.ts";
+import { ALTER_USER_SCRAM_CREDENTIALS } from "./alter-user-scram-credentials.ts";
+import { DESCRIBE_ACLS } from "./describe-acls.ts";
+import { CREATE_ACLS } from "./create-acls.ts";
+import { DELETE_ACLS } from "./delete-acls.ts";
 
 export interface ApiInfo {
   readonly apiKey: number;
@@ -125,10 +139,17 @@ export const API_KEYS = {
   DescribeProducers: 61,
   DescribeTransactions: 65,
   ListTransactions: 66,
+  SaslHandshake: 17,
+  SaslAuthenticate: 36,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
 } as const;
 
 /** The served APIs in build/apis.ts order. */
-export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE, DELETE_RECORDS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS, DESCRIBE_LOG_DIRS, ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, WRITE_TXN_MARKERS, TXN_OFFSET_COMMIT, DESCRIBE_PRODUCERS, DESCRIBE_TRANSACTIONS, LIST_TRANSACTIONS];
+export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE, DELETE_RECORDS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS, DESCRIBE_LOG_DIRS, ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, WRITE_TXN_MARKERS, TXN_OFFSET_COMMIT, DESCRIBE_PRODUCERS, DESCRIBE_TRANSACTIONS, LIST_TRANSACTIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE, DESCRIBE_USER_SCRAM_CREDENTIALS, ALTER_USER_SCRAM_CREDENTIALS, DESCRIBE_ACLS, CREATE_ACLS, DELETE_ACLS];
 
 /** Served APIs by API key. */
 export const API_BY_KEY: ReadonlyMap<number, ApiInfo> = new Map(SERVED_APIS.map((a) => [a.apiKey, a]));
