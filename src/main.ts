@@ -12,6 +12,7 @@ import type { BrokerContext } from "./handlers/registry.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
+import { startTransactionCoordinator } from "./transactions/startup.ts";
 import { cleanerSettings, fsyncBeforeAck, logConfigResolver, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
@@ -156,7 +157,8 @@ function main(argv: string[]): void {
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
   const groups = startGroupCoordinator(config, store);
-  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups };
+  const transactions = startTransactionCoordinator(config, store, groups);
+  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, transactions };
   let running;
   try {
     running = startListeners(config.listeners, broker);
@@ -178,6 +180,7 @@ function main(argv: string[]): void {
     clearInterval(recoveryCheckpoints);
     cleaner.stop();
     groups.shutdown();
+    transactions.shutdown();
     store.close();
     process.exit(0);
   };

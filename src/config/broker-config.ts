@@ -42,6 +42,14 @@ export interface BrokerConfig {
   offsetsTopicSegmentBytes: number;
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** The transaction coordinator's keys (Kafka's TransactionStateManagerConfig / TransactionLogConfig). */
+  transactionMaxTimeoutMs: number;
+  transactionStateLogNumPartitions: number;
+  transactionStateLogSegmentBytes: number;
+  transactionalIdExpirationMs: number;
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  transactionPartitionVerificationEnable: boolean;
   /** Where the settings came from: a file path, or "embedded defaults". */
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
@@ -70,6 +78,9 @@ const KNOWN_KEYS = new Set([
   "group.initial.rebalance.delay.ms", "offsets.retention.minutes", "process.roles",
   "group.min.session.timeout.ms", "group.max.session.timeout.ms", "group.max.size", "offsets.topic.num.partitions",
   "offsets.topic.segment.bytes", "offsets.retention.check.interval.ms", "offset.metadata.max.bytes",
+  "transaction.max.timeout.ms", "transaction.state.log.num.partitions", "transaction.state.log.segment.bytes",
+  "transactional.id.expiration.ms", "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+  "transaction.remove.expired.transaction.cleanup.interval.ms", "transaction.partition.verification.enable",
   "controller.quorum.voters", "controller.quorum.bootstrap.servers", "delete.topic.enable", "broker.rack",
   "log.message.timestamp.type", "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms",
   "log.cleanup.policy", "compression.type",
@@ -199,6 +210,13 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600),
     offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
+    transactionMaxTimeoutMs: int("transaction.max.timeout.ms", 900000, 1),
+    transactionStateLogNumPartitions: int("transaction.state.log.num.partitions", 50, 1),
+    transactionStateLogSegmentBytes: int("transaction.state.log.segment.bytes", 104857600, 1),
+    transactionalIdExpirationMs: int("transactional.id.expiration.ms", 604800000, 1),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: int("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000, 1),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: int("transaction.remove.expired.transaction.cleanup.interval.ms", 3600000, 1),
+    transactionPartitionVerificationEnable: bool("transaction.partition.verification.enable", true),
     source,
     raw: props,
     unusedKeys,

@@ -6,6 +6,7 @@ import type { Writer } from "../protocol/writer.ts";
 import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
+import type { TransactionCoordinator } from "../transactions/transaction-coordinator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
@@ -16,6 +17,8 @@ export interface BrokerContext {
   clusterId: string;
   /** Consumer groups and committed offsets (loaded from __consumer_offsets at startup; main.ts sets it). */
   groups?: GroupCoordinator;
+  /** Transactional ids and their transactions (loaded from __transaction_state at startup; main.ts sets it). */
+  transactions?: TransactionCoordinator;
 }
 
 export interface RequestContext {
