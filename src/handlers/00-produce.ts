@@ -153,8 +153,7 @@ function verifyTransactionalPartitions(
         continue; // answered by the append (KAFKA_STORAGE_ERROR)
       }
       if (log === undefined) continue;
-      const entry = log.producerState.entry(batch.producerId);
-      if (entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.epoch === batch.producerEpoch) continue;
+      if (log.hasOngoingTransaction(batch.producerId, batch.producerEpoch)) continue;
       producer ??= { producerId: batch.producerId, producerEpoch: batch.producerEpoch };
       let set = needed.get(topic.name);
       if (set === undefined) needed.set(topic.name, (set = new Set()));
