@@ -13,7 +13,11 @@
 //    order per partition (the control records themselves are never returned).
 // 4. Each partition's log end offset is its records plus one transaction marker for every
 //    transaction that wrote to it (Kafka writes one control batch per partition per transaction).
-// 5. Consume-transform-produce: a consumer in a group (read_committed, no auto-commit) reads an
+// 5. Zombie fencing: a second producer with the same transactional.id calls initTransactions while
+//    the first has records on the broker in an open transaction; the second commits its own, the
+//    first's commitTransaction must throw ProducerFencedException, and read_committed must show
+//    only the second's records.
+// 6. Consume-transform-produce: a consumer in a group (read_committed, no auto-commit) reads an
 //    input topic MAX_POLL records at a time; each poll's output goes to an output topic (same
 //    partition as its input) in one transaction with sendOffsetsToTransaction(); every 4th
 //    transaction is aborted and the consumer seeks back, so the retry must replace it. The output
@@ -177,6 +181,7 @@ public class Transactions {
         bootstrap = args.length > 0 ? args[0] : System.getenv("INTEROP_BOOTSTRAP");
         if (bootstrap == null) { System.err.println("usage: Transactions.java host:port"); System.exit(2); }
         interleaved();
+        fencing();
         consumeTransformProduce();
         System.exit(failed == 0 && passed > 0 ? 0 : 1);
     }
@@ -260,7 +265,49 @@ public class Transactions {
         result("log end offsets: records + one marker per transaction and partition", ok, detail.toString().trim());
     }
 
-    // --- 5: consume-transform-produce with sendOffsetsToTransaction ---------------------------
+    // --- 5: a second producer with the same transactional.id fences the first -----------------
+    static void fencing() {
+        String topic = "java-txn-fence-" + run, txnId = "java-txn-fence-" + run;
+        String op = "zombie fencing: a new producer with the same transactional.id aborts the old one's transaction";
+        try {
+            createTopics(topic);
+        } catch (Exception e) {
+            result(op, false, "createTopics: " + describe(e));
+            return;
+        }
+        String outcome;
+        boolean fenced = false, secondCommitted = false;
+        try (KafkaProducer<String, String> zombie = new KafkaProducer<>(producerProps(txnId))) {
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            for (int p = 0; p < PARTITIONS; p++) zombie.send(new ProducerRecord<>(topic, p, "zombie", "zombie-" + p));
+            zombie.flush();   // on the broker, in an open transaction
+            try (KafkaProducer<String, String> successor = new KafkaProducer<>(producerProps(txnId))) {
+                successor.initTransactions();   // bumps the epoch and aborts the zombie's open transaction
+                successor.beginTransaction();
+                for (int p = 0; p < PARTITIONS; p++) successor.send(new ProducerRecord<>(topic, p, "successor", "successor-" + p));
+                successor.commitTransaction();
+                secondCommitted = true;
+            }
+            try {
+                zombie.commitTransaction();
+                outcome = "the fenced producer's commitTransaction returned";
+            } catch (Exception e) {
+                fenced = e instanceof org.apache.kafka.common.errors.ProducerFencedException;
+                outcome = "the old producer's commit: " + e.getClass().getSimpleName();
+            }
+        } catch (Exception e) {
+            outcome = describe(e);
+        }
+        Read r = readAll(topic, "read_committed", 20000);
+        List<String> keys = new ArrayList<>();
+        r.byPartition().values().forEach(l -> l.forEach(rec -> keys.add(rec[1])));
+        boolean onlySuccessor = r.error() == null && keys.equals(java.util.Collections.nCopies(PARTITIONS, "successor"));
+        result(op, fenced && secondCommitted && onlySuccessor,
+            outcome + "; read_committed: " + (r.error() != null ? r.error() : keys));
+    }
+
+    // --- 6: consume-transform-produce with sendOffsetsToTransaction ---------------------------
     static void consumeTransformProduce() {
         String in = "java-ctp-in-" + run, out = "java-ctp-out-" + run, group = "java-ctp-" + run;
         String op = "consume-transform-produce: sendOffsetsToTransaction, every 4th aborted and retried";
