@@ -13,11 +13,14 @@
 //    order per partition (the control records themselves are never returned).
 // 4. Each partition's log end offset is its records plus one transaction marker for every
 //    transaction that wrote to it (Kafka writes one control batch per partition per transaction).
-// 5. Zombie fencing: a second producer with the same transactional.id calls initTransactions while
+// 5. An open transaction: with 3 plain records, then 5 in a transaction left open, then 2 plain
+//    ones on a partition, read_committed's end offset (the LSO) is 3 while read_uncommitted's is
+//    10; a read_committed consumer gets the first 3 only, and all 10 in offset order once it commits.
+// 6. Zombie fencing: a second producer with the same transactional.id calls initTransactions while
 //    the first has records on the broker in an open transaction; the second commits its own, the
 //    first's commitTransaction must throw ProducerFencedException, and read_committed must show
 //    only the second's records.
-// 6. Consume-transform-produce: a consumer in a group (read_committed, no auto-commit) reads an
+// 7. Consume-transform-produce: a consumer in a group (read_committed, no auto-commit) reads an
 //    input topic MAX_POLL records at a time; each poll's output goes to an output topic (same
 //    partition as its input) in one transaction with sendOffsetsToTransaction(); every 4th
 //    transaction is aborted and the consumer seeks back, so the retry must replace it. The output
@@ -181,6 +184,7 @@ public class Transactions {
         bootstrap = args.length > 0 ? args[0] : System.getenv("INTEROP_BOOTSTRAP");
         if (bootstrap == null) { System.err.println("usage: Transactions.java host:port"); System.exit(2); }
         interleaved();
+        openTransaction();
         fencing();
         consumeTransformProduce();
         System.exit(failed == 0 && passed > 0 ? 0 : 1);
@@ -203,7 +207,9 @@ public class Transactions {
         String error = null;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps("java-txn-" + run))) {
             producer.initTransactions();
+            long deadline = System.currentTimeMillis() + 90_000;
             for (int t = 0; t < TXNS; t++) {
+                if (System.currentTimeMillis() > deadline) throw new IllegalStateException("only " + t + " of " + TXNS + " transactions in 90 s");
                 boolean commit = t % 3 != 2;
                 int n = 1 + (t * 7) % 20;
                 producer.beginTransaction();
@@ -265,7 +271,50 @@ public class Transactions {
         result("log end offsets: records + one marker per transaction and partition", ok, detail.toString().trim());
     }
 
-    // --- 5: a second producer with the same transactional.id fences the first -----------------
+    // --- 5: the last stable offset holds read_committed back while a transaction is open -------
+    static void openTransaction() {
+        String topic = "java-txn-lso-" + run;
+        String op = "open transaction: read_committed stops at the LSO until the commit";
+        try {
+            createTopics(topic);
+        } catch (Exception e) {
+            result(op, false, "createTopics: " + describe(e));
+            return;
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        List<String> problems = new ArrayList<>();
+        try (KafkaProducer<String, String> plain = new KafkaProducer<>(producerProps(null));
+             KafkaProducer<String, String> txn = new KafkaProducer<>(producerProps("java-txn-lso-" + run));
+             KafkaConsumer<String, String> committed = new KafkaConsumer<>(consumerProps("read_committed", null));
+             KafkaConsumer<String, String> uncommitted = new KafkaConsumer<>(consumerProps("read_uncommitted", null))) {
+            for (int i = 0; i < 3; i++) plain.send(new ProducerRecord<>(topic, 0, "before", "before-" + i)).get(15, TimeUnit.SECONDS);
+            txn.initTransactions();
+            txn.beginTransaction();
+            for (int i = 0; i < 5; i++) txn.send(new ProducerRecord<>(topic, 0, "open", "open-" + i));
+            txn.flush();   // offsets 3-7, in a transaction that is still open
+            for (int i = 0; i < 2; i++) plain.send(new ProducerRecord<>(topic, 0, "after", "after-" + i)).get(15, TimeUnit.SECONDS);
+            long lso = committed.endOffsets(List.of(tp)).get(tp), hw = uncommitted.endOffsets(List.of(tp)).get(tp);
+            if (lso != 3 || hw != 10) problems.add("end offsets while open: read_committed " + lso + " (want 3, the open transaction's first offset), read_uncommitted " + hw + " (want 10)");
+            committed.assign(List.of(tp));
+            committed.seekToBeginning(List.of(tp));
+            List<String> seen = new ArrayList<>();
+            long until = System.currentTimeMillis() + 1500;
+            while (System.currentTimeMillis() < until) for (ConsumerRecord<String, String> r : committed.poll(Duration.ofMillis(100))) seen.add(r.value());
+            if (!seen.equals(List.of("before-0", "before-1", "before-2"))) problems.add("read_committed while open: " + seen);
+            txn.commitTransaction();
+            until = System.currentTimeMillis() + 10000;
+            while (seen.size() < 10 && System.currentTimeMillis() < until) for (ConsumerRecord<String, String> r : committed.poll(Duration.ofMillis(100))) seen.add(r.value());
+            List<String> want = List.of("before-0", "before-1", "before-2", "open-0", "open-1", "open-2", "open-3", "open-4", "after-0", "after-1");
+            if (!seen.equals(want)) problems.add("read_committed after the commit: " + seen);
+        } catch (Exception e) {
+            problems.add(describe(e));
+        }
+        result(op, problems.isEmpty(), problems.isEmpty()
+            ? "LSO 3 and high watermark 10 while open; 3 records, then all 10 in offset order after the commit"
+            : String.join("; ", problems));
+    }
+
+    // --- 6: a second producer with the same transactional.id fences the first -----------------
     static void fencing() {
         String topic = "java-txn-fence-" + run, txnId = "java-txn-fence-" + run;
         String op = "zombie fencing: a new producer with the same transactional.id aborts the old one's transaction";
@@ -307,7 +356,7 @@ public class Transactions {
             outcome + "; read_committed: " + (r.error() != null ? r.error() : keys));
     }
 
-    // --- 6: consume-transform-produce with sendOffsetsToTransaction ---------------------------
+    // --- 7: consume-transform-produce with sendOffsetsToTransaction ---------------------------
     static void consumeTransformProduce() {
         String in = "java-ctp-in-" + run, out = "java-ctp-out-" + run, group = "java-ctp-" + run;
         String op = "consume-transform-produce: sendOffsetsToTransaction, every 4th aborted and retried";

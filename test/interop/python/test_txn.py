@@ -151,6 +151,8 @@ def interleaved(bootstrap, run):
         producer = txn_producer(bootstrap, f"python-txn-{run}")
         producer.init_transactions(TIMEOUT_S)
         for t in range(TXNS):
+            if time.monotonic() - t0 > 90:
+                raise RuntimeError(f"only {t} of {TXNS} transactions in 90 s")
             commit = t % 3 != 2
             n = 1 + (t * 7) % 20
             producer.begin_transaction()
