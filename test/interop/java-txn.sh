@@ -2,7 +2,7 @@
 # Interop: transactions with the Java client (kafka-clients 4.x jars from kafka-dist.sh) against a
 # fresh Bunka, or INTEROP_BOOTSTRAP=host:port.
 #
-#  - java/Transactions.java: a transactional producer interleaves committed and aborted
+#  - java/TxnProduceConsume.java: a transactional producer interleaves committed and aborted
 #    transactions over 3 partitions; a read_committed consumer sees every committed record once,
 #    in order, and no aborted one; a read_uncommitted consumer sees them all; log end offsets
 #    count one marker per transaction and partition; a consume-transform-produce loop with
@@ -23,10 +23,10 @@ trap 'rm -rf "$WORK"; stop_broker' EXIT
 write_java_log_config "$WORK/log4j2.properties"
 
 out="$(timeout 240 java -Xmx256m -XX:TieredStopAtLevel=1 -Xshare:auto "-Dlog4j2.configurationFile=$WORK/log4j2.properties" \
-  -cp "$CP" "$INTEROP_DIR/java/Transactions.java" "$BOOTSTRAP")"
+  -cp "$CP" "$INTEROP_DIR/java/TxnProduceConsume.java" "$BOOTSTRAP")"
 rc=$?
 printf '%s\n' "$out" | grep $'^INTEROP\t' || true
 PASSED=$(printf '%s\n' "$out" | grep -c $'^INTEROP\t[^\t]*\tPASS')
 FAILED=$(printf '%s\n' "$out" | grep -c $'^INTEROP\t[^\t]*\tFAIL')
-[[ $rc -ne 0 && $FAILED -eq 0 ]] && result "run Transactions.java" FAIL "exited $rc (timeout 240 s?)"
+[[ $rc -ne 0 && $FAILED -eq 0 ]] && result "run TxnProduceConsume.java" FAIL "exited $rc (timeout 240 s?)"
 finish

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Interop: transactions across kill -9 of the broker. A Java transactional producer
 # (java/TxnCrash.java produce) commits and aborts transactions while this script kill -9s the
-# broker TXN_CRASH_KILLS times (default 3; the first once 20 transactions are done, then every 3-6
-# s) and restarts it on the same port and log dir, then lets it run 3 s more; the producer records what it saw of each transaction in a ledger
-# (committed, aborted, not-committed, unknown). Then java/TxnCrash.java check reads the topic back
-# and checks: the last stable offset reaches the log end (no transaction left open), no aborted
-# read, no lost committed write, unknown outcomes all or nothing, offsets in order with no record
-# twice.
+# broker and restarts it on the same port and log dir, TXN_CRASH_KILLS times (default: Bunka 8,
+# every 1.5-4 s; Kafka, whose restart takes 10-25 s, 3, every 3-6 s; the first once 20 transactions
+# are done), then lets it run 3 s more; the producer records what it saw of each transaction in a
+# ledger (committed, aborted, not-committed, unknown). Then java/TxnCrash.java check reads the
+# topic back and checks: the last stable offset reaches the log end (no transaction left open), no
+# aborted read, no lost committed write, unknown outcomes all or nothing, offsets in order with no
+# record twice.
 #
 # The broker is this script's own, since it must kill it: a ./bunka (rebuilt when stale) with a log
 # dir it keeps until the end (kept on failure, and named). With INTEROP_BOOTSTRAP set (run.sh
@@ -28,7 +29,6 @@ set -uo pipefail
 CASE_NAME=txn-crash
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KILLS="${TXN_CRASH_KILLS:-3}"
 command -v java >/dev/null || { result "java" FAIL "no java on PATH (Kafka 4 needs Java 17+)"; finish; exit; }
 CP="$("$INTEROP_DIR/kafka-dist.sh" classpath)" && [[ -n "$CP" ]] ||
   { result "kafka-dist.sh (Maven Central)" FAIL "could not fetch the Kafka jars"; finish; exit; }
@@ -41,6 +41,7 @@ count_lines() { awk 'END { print NR }' "$1" 2>/dev/null || echo 0; }
 
 if [[ -n "${INTEROP_BOOTSTRAP:-}" ]]; then
   TARGET=kafka
+  KILLS="${TXN_CRASH_KILLS:-3}"; GAP_MIN=30; GAP_SPREAD=31   # tenths of a second
   port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
   KPORT="${TXN_CRASH_KAFKA_PORT:-}"
   while [[ -z "$KPORT" ]]; do
@@ -59,6 +60,7 @@ if [[ -n "${INTEROP_BOOTSTRAP:-}" ]]; then
   broker_stop() { "${KRUN[@]}" stop >&2 || true; }
 else
   TARGET=bunka
+  KILLS="${TXN_CRASH_KILLS:-8}"; GAP_MIN=15; GAP_SPREAD=26
   BUNKA_BUILD_ONLY=1 bash "$ROOT/your_program.sh" >&2 || { result "build ./bunka" FAIL "your_program.sh failed"; finish; exit; }
   BROKER_LOG="${INTEROP_BROKER_LOG:-$WORK/bunka.log}"; : >"$BROKER_LOG"
   BPORT="${TXN_CRASH_PORT:-0}"
@@ -122,7 +124,7 @@ deadline=$((SECONDS + 60))
 while (( $(count_lines "$LEDGER") < 20 && SECONDS < deadline )); do kill -0 "$PRODUCER_PID" 2>/dev/null || break; sleep 0.1; done
 for ((k = 1; k <= KILLS; k++)); do
   if (( k > 1 )); then
-    for ((w = 0; w < 30 + RANDOM % 31; w++)); do kill -0 "$PRODUCER_PID" 2>/dev/null || break 2; sleep 0.1; done
+    for ((w = 0; w < GAP_MIN + RANDOM % GAP_SPREAD; w++)); do kill -0 "$PRODUCER_PID" 2>/dev/null || break 2; sleep 0.1; done
   fi
   kill -0 "$PRODUCER_PID" 2>/dev/null || break
   say "kill -9 #$k after $((SECONDS - t0)) s ($(count_lines "$LEDGER") transactions so far)"

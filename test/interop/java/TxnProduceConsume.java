@@ -1,7 +1,7 @@
 // Interop (Java client, transactions): kafka-clients 4.x (the jars of test/interop/kafka-dist.sh)
 // against a broker. Run as a single-file program, no build step:
 //
-//   java -cp "$(test/interop/kafka-dist.sh)" test/interop/java/Transactions.java <host:port>
+//   java -cp "$(test/interop/kafka-dist.sh)" test/interop/java/TxnProduceConsume.java <host:port>
 //
 // 1. A transactional KafkaProducer runs TXNS transactions over a 3-partition topic, each of 1-20
 //    records spread over the partitions; every 3rd one is flushed to the broker, then aborted. A
@@ -55,7 +55,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-public class Transactions {
+public class TxnProduceConsume {
     static final int TXNS = 200;
     static final int PARTITIONS = 3;
     static final int CTP_INPUT = 600;   // consume-transform-produce input records
@@ -182,7 +182,7 @@ public class Transactions {
 
     public static void main(String[] args) throws Exception {
         bootstrap = args.length > 0 ? args[0] : System.getenv("INTEROP_BOOTSTRAP");
-        if (bootstrap == null) { System.err.println("usage: Transactions.java host:port"); System.exit(2); }
+        if (bootstrap == null) { System.err.println("usage: TxnProduceConsume.java host:port"); System.exit(2); }
         interleaved();
         openTransaction();
         fencing();
