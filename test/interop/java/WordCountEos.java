@@ -58,6 +58,9 @@ public class WordCountEos {
         + "a record is counted when its transaction commits").split(" ");
     static int failed = 0, passed = 0;
 
+    /** The app never reached RUNNING: the output is not waited for. */
+    static class NotRunning extends RuntimeException {}
+
     static void result(String op, boolean ok, String detail) {
         if (ok) passed++; else failed++;
         detail = detail.replace('\t', ' ').replace('\n', ' ');
@@ -150,6 +153,10 @@ public class WordCountEos {
             result("Kafka Streams WordCount (exactly_once_v2) reaches RUNNING", streams.state() == KafkaStreams.State.RUNNING && died.get() == null,
                 died.get() != null ? "stream thread died: " + describe(died.get()) : "state " + streams.state() + " after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
 
+            if (streams.state() != KafkaStreams.State.RUNNING) {
+                result("WordCount output read_committed: exact count per word, each update once", false, "not run: the app is not RUNNING");
+                throw new NotRunning();
+            }
             // Read the output read_committed until every word has its count (or the app died).
             Properties cp = new Properties();
             cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -187,6 +194,8 @@ public class WordCountEos {
                     + (wrong.isEmpty() ? "" : wrong.size() + " of " + expected.size() + " words wrong: " + String.join(", ", wrong.subList(0, Math.min(4, wrong.size()))) + "; ")
                     + String.join("; ", problems) + " (" + ms + " ms)";
             result("WordCount output read_committed: exact count per word, each update once", ok, detail);
+        } catch (NotRunning e) {
+            // reported above
         } catch (Exception e) {
             result("WordCountEos", false, describe(e));
         } finally {
