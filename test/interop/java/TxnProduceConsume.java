@@ -16,11 +16,14 @@
 // 5. An open transaction: with 3 plain records, then 5 in a transaction left open, then 2 plain
 //    ones on a partition, read_committed's end offset (the LSO) is 3 while read_uncommitted's is
 //    10; a read_committed consumer gets the first 3 only, and all 10 in offset order once it commits.
-// 6. Zombie fencing: a second producer with the same transactional.id calls initTransactions while
+// 6. An abandoned transaction (transaction.timeout.ms 2000, records flushed, the producer closed
+//    without ending it): the coordinator aborts it on its own, the LSO moves past its marker, and
+//    read_committed sees only the plain record written after it.
+// 7. Zombie fencing: a second producer with the same transactional.id calls initTransactions while
 //    the first has records on the broker in an open transaction; the second commits its own, the
 //    first's commitTransaction must throw ProducerFencedException, and read_committed must show
 //    only the second's records.
-// 7. Consume-transform-produce: a consumer in a group (read_committed, no auto-commit) reads an
+// 8. Consume-transform-produce: a consumer in a group (read_committed, no auto-commit) reads an
 //    input topic MAX_POLL records at a time; each poll's output goes to an output topic (same
 //    partition as its input) in one transaction with sendOffsetsToTransaction(); every 4th
 //    transaction is aborted and the consumer seeks back, so the retry must replace it. The output
@@ -185,6 +188,7 @@ public class TxnProduceConsume {
         if (bootstrap == null) { System.err.println("usage: TxnProduceConsume.java host:port"); System.exit(2); }
         interleaved();
         openTransaction();
+        abandoned();
         fencing();
         consumeTransformProduce();
         System.exit(failed == 0 && passed > 0 ? 0 : 1);
@@ -314,7 +318,56 @@ public class TxnProduceConsume {
             : String.join("; ", problems));
     }
 
-    // --- 6: a second producer with the same transactional.id fences the first -----------------
+    // --- 6: an abandoned transaction is aborted by the coordinator when it times out -----------
+    static void abandoned() {
+        String topic = "java-txn-timeout-" + run;
+        String op = "abandoned transaction: the coordinator aborts it after transaction.timeout.ms";
+        try {
+            createTopics(topic);
+        } catch (Exception e) {
+            result(op, false, "createTopics: " + describe(e));
+            return;
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        List<String> problems = new ArrayList<>();
+        long ms = -1;
+        Properties tp2 = producerProps("java-txn-timeout-" + run);
+        tp2.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000);
+        try (KafkaProducer<String, String> plain = new KafkaProducer<>(producerProps(null));
+             KafkaConsumer<String, String> committed = new KafkaConsumer<>(consumerProps("read_committed", null))) {
+            KafkaProducer<String, String> txn = new KafkaProducer<>(tp2);
+            txn.initTransactions();
+            txn.beginTransaction();
+            for (int i = 0; i < 3; i++) txn.send(new ProducerRecord<>(topic, 0, "abandoned", "abandoned-" + i));
+            txn.flush();
+            txn.close(Duration.ZERO);   // no EndTxn: only the coordinator's timeout can end it
+            long t0 = System.nanoTime();
+            plain.send(new ProducerRecord<>(topic, 0, "plain", "plain-0")).get(15, TimeUnit.SECONDS);
+            // 3 records, the plain one, then the abort marker: the LSO reaches 5 once it is aborted.
+            long lso = -1, deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline) {
+                lso = committed.endOffsets(List.of(tp)).get(tp);
+                if (lso >= 5) break;
+                Thread.sleep(100);
+            }
+            ms = (System.nanoTime() - t0) / 1_000_000;
+            if (lso != 5) problems.add("LSO " + lso + " after " + ms + " ms (want 5: the transaction aborted, its marker written)");
+            committed.assign(List.of(tp));
+            committed.seekToBeginning(List.of(tp));
+            List<String> seen = new ArrayList<>();
+            long until = System.currentTimeMillis() + 5000;
+            while (committed.position(tp) < lso && System.currentTimeMillis() < until)
+                for (ConsumerRecord<String, String> r : committed.poll(Duration.ofMillis(100))) seen.add(r.value());
+            if (!seen.equals(List.of("plain-0"))) problems.add("read_committed: " + seen + " (want [plain-0])");
+        } catch (Exception e) {
+            problems.add(describe(e));
+        }
+        result(op, problems.isEmpty(), problems.isEmpty()
+            ? "aborted (LSO 5) " + ms + " ms after the producer went away (transaction.timeout.ms 2000); read_committed sees only the plain record"
+            : String.join("; ", problems));
+    }
+
+    // --- 7: a second producer with the same transactional.id fences the first -----------------
     static void fencing() {
         String topic = "java-txn-fence-" + run, txnId = "java-txn-fence-" + run;
         String op = "zombie fencing: a new producer with the same transactional.id aborts the old one's transaction";
@@ -356,7 +409,7 @@ public class TxnProduceConsume {
             outcome + "; read_committed: " + (r.error() != null ? r.error() : keys));
     }
 
-    // --- 7: consume-transform-produce with sendOffsetsToTransaction ---------------------------
+    // --- 8: consume-transform-produce with sendOffsetsToTransaction ---------------------------
     static void consumeTransformProduce() {
         String in = "java-ctp-in-" + run, out = "java-ctp-out-" + run, group = "java-ctp-" + run;
         String op = "consume-transform-produce: sendOffsetsToTransaction, every 4th aborted and retried";
