@@ -72,6 +72,7 @@ import { escapeForLog, log } from "../log.ts";
 import { effectiveBrokerValue } from "../config/config-values.ts";
 import type { TransactionCoordinator } from "../transactions/transaction-coordinator.ts";
 import type { TopicPartitions } from "../transactions/transaction-metadata.ts";
+import { isInternalTopic } from "./topic-name.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -93,8 +94,6 @@ registerApi<ProduceRequest, ProduceResponse>({
   },
 });
 
-/** Kafka's Topic.isInternal. */
-const INTERNAL_TOPICS = new Set(["__consumer_offsets", "__transaction_state", "__share_group_state"]);
 /** AdminUtils.ADMIN_CLIENT_ID: the one client allowed to write internal topics. */
 const ADMIN_CLIENT_ID = "__admin_client";
 const DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
@@ -297,7 +296,7 @@ function appendPartition(
   const framing = checkRequestFraming(records, version);
   if (!(framing instanceof RecordBatchView)) return failed(partition, framing.errorCode, framing.message);
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(partition, ErrorCode.INVALID_REQUIRED_ACKS);
-  if (INTERNAL_TOPICS.has(topic) && ctx.clientId !== ADMIN_CLIENT_ID) {
+  if (isInternalTopic(topic) && ctx.clientId !== ADMIN_CLIENT_ID) {
     return failed(partition, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   }
   const outcome = log.appendAsLeader(framing, settings, now, `${topic}-${partition}`);
