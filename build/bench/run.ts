@@ -18,7 +18,7 @@
 //
 //   bun run bench [--rounds N] [--data 1GiB] [--b-records N] [--latency-rate N]
 //                 [--latency-seconds S] [--quick] [--max-minutes M] [--out DIR] [--no-latest]
-//                 [--pin] [--kafka-flush] [--port-range LO-HI]
+//                 [--pin] [--kafka-flush] [--port-range LO-HI] [--bunka-property K=V ...]
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -64,6 +64,7 @@ const { values: opt } = parseArgs({
     "kafka-flush": { type: "boolean" },
     pin: { type: "boolean" },
     "port-range": { type: "string" },
+    "bunka-property": { type: "string", multiple: true },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -90,7 +91,9 @@ if (opt.help) {
   --pin                 the broker on one CPU, the load generators (and the bench) on the others (taskset);
                         needs 2 CPUs, runs unpinned (and says so) with fewer
   --port-range LO-HI    the ports the brokers listen on (default ${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi}: below the kernel's
-                        ephemeral ports and clear of the interop tests' 20000-39999)`);
+                        ephemeral ports and clear of the interop tests' 20000-39999)
+  --bunka-property K=V  a server.properties line for every Bunka session (repeatable), e.g. to compare
+                        bunka.log.mapped.resident.bytes settings run against run`);
   process.exit(0);
 }
 
@@ -123,6 +126,9 @@ const settings: CommonSettings = {
   segmentBytes: num(opt["segment-bytes"], GiB),
 };
 const kafkaHeap = opt["kafka-heap"] ?? "-Xmx1G -Xms1G";
+/** server.properties lines added to every Bunka session (A/B runs of one of its keys). */
+const bunkaProperties = opt["bunka-property"] ?? [];
+for (const p of bunkaProperties) if (!/^[a-z0-9._-]+=/.test(p)) throw new Error(`--bunka-property ${p}: not KEY=VALUE`);
 const maxMinutes = num(opt["max-minutes"], 30);
 const writeLatest = opt["no-latest"] ? false : opt.latest ? true : !quick;
 const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -283,7 +289,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       })
       : await startBunka({
         name: broker, command: [bunkaBinary], port, runDir, settings, cpus,
-        extraProperties: broker === "bunka-pagecache" ? ["bunka.fsync.before.ack=false"] : [],
+        extraProperties: [...(broker === "bunka-pagecache" ? ["bunka.fsync.before.ack=false"] : []), ...bunkaProperties],
       });
   } catch (e) {
     fail("setup", "start", METRICS.map((m) => m.id), `did not start: ${(e as Error).message}`);
