@@ -355,7 +355,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       });
     }
 
-    const aOk = await step("a", "a.java", ["a.java.mibs", "a.java.p99", "a.java.cpu", "f.after_a", "f.anon_after_a"], async () => {
+    const aOk = await step("a", "a.java", ["a.java.mibs", "a.java.p99", "a.java.cpu", "f.after_a", "f.anon_after_a", "f.file_after_a"], async () => {
       const { res, cpuS } = await measured(() => producerPerf({
         bootstrap: b.bootstrap, topic: TOPICS.aJava, records: sizes.aRecords, recordBytes: A_RECORD_BYTES,
         props: ["acks=1"], tools: logs, name: "a.java", sizes,
@@ -363,6 +363,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       const mem = memoryKiB(b.pid);
       put("f.after_a", mem.rss / 1024);
       put("f.anon_after_a", mem.anon / 1024);
+      put("f.file_after_a", mem.file / 1024);
       put("a.java.mibs", res.mibPerSec);
       put("a.java.p99", res.p99LatencyMs);
       put("a.java.cpu", cpuS / aGiB);
@@ -469,11 +470,13 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       put("f.peak", mem.hwm / 1024);
       // Mapped segment pages read by (c) count in Bunka's VmRSS; RssAnon is what is its own.
       put("f.anon_end", mem.anon / 1024);
+      put("f.rss_end", mem.rss / 1024);
+      put("f.file_end", mem.file / 1024);
     }
   } finally {
     const crashed = b.exited();
     const stopMs = await b.stop();
-    if (crashed) fail("e", "shutdown", ["e.shutdown", "f.peak", "f.anon_end"], `the broker exited during the session (${b.exitStatus()})`);
+    if (crashed) fail("e", "shutdown", ["e.shutdown", "f.peak", "f.anon_end", "f.rss_end", "f.file_end"], `the broker exited during the session (${b.exitStatus()})`);
     else put("e.shutdown", stopMs);
     // Drop the data (page cache included) before the next session; keep the logs.
     rmSync(join(runDir, "data"), { recursive: true, force: true });
