@@ -7,7 +7,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import * as nodeFs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHUNK_BYTES, ResidentMappings } from "../../src/storage/resident-mappings.ts";
+import { CHUNK_BYTES, DEFAULT_MAPPED_RESIDENT_BYTES, ResidentMappings } from "../../src/storage/resident-mappings.ts";
+import { brokerConfigFrom } from "../../src/config/broker-config.ts";
+import { mappedResidentBytes } from "../../src/config/log-config.ts";
+import { parseProperties } from "../../src/config/properties.ts";
 import { DiskFileSystem, MemoryFileSystem } from "../../src/storage/fs.ts";
 import { PartitionLog } from "../../src/storage/partition-log.ts";
 import { RecordBatchView } from "../../src/records/record-batch.ts";
@@ -161,4 +164,15 @@ test("MemoryFileSystem counts what segments read as DiskFileSystem does, and ref
   fs.unmap("/logs/t-0/00000000000000000000.log", m);
   log.close();
   expect(fs.residentMappings.residentBytes).toBe(0);
+});
+
+test("bunka.log.mapped.resident.bytes: read from server.properties, at least 1 MiB, unset: the storage default", () => {
+  const value = (text: string) => {
+    const config = brokerConfigFrom(parseProperties(text), "t");
+    return mappedResidentBytes((key) => config.raw.get(key));
+  };
+  expect(value("bunka.log.mapped.resident.bytes=268435456")).toBe(256 * MiB);
+  expect(value("")).toBeUndefined();
+  expect(new DiskFileSystem({ mappedResidentBytes: value("") }).residentMappings.limitBytes).toBe(DEFAULT_MAPPED_RESIDENT_BYTES);
+  expect(() => value("bunka.log.mapped.resident.bytes=1048575")).toThrow("Value must be at least 1048576");
 });
