@@ -20,8 +20,13 @@
 // window is only unmapped when collected, so the bound would still need madvise, and a batch
 // straddling two windows could not be one view.
 
-/** The unit reads are counted in: 1 MiB, so a 64 MiB limit is 64 chunks. */
-export const CHUNK_BYTES = 1 << 20;
+/**
+ * The unit reads are counted and released in: 2 MiB, a PMD. ext4 on Linux 6.18 caches files in
+ * large folios and maps them whole: a mapping is 2 MiB-aligned and touching one byte made 2 MiB
+ * resident (FilePmdMapped). Counted in 1 MiB chunks, a read made its neighbour resident uncounted,
+ * and releasing half a PMD splits it.
+ */
+export const CHUNK_BYTES = 2 << 20;
 /** bunka.log.mapped.resident.bytes' default. */
 export const DEFAULT_MAPPED_RESIDENT_BYTES = 64 << 20;
 /** How many sweeps a mapping stays in after the last release of one of its chunks. */

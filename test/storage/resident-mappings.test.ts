@@ -25,57 +25,62 @@ function recording(limit: number) {
 }
 
 describe("ResidentMappings accounting", () => {
+  const C = CHUNK_BYTES;
+
   test("reading far more than the limit keeps the counted bytes under it, releasing the oldest chunks", () => {
-    const { r, released } = recording(4 * MiB);
-    const a = new Uint8Array(32 * MiB);
-    for (let pos = 0; pos < a.length; pos += 256 * 1024) {
-      r.read(a, pos, pos + 256 * 1024);
-      expect(r.residentBytes).toBeLessThanOrEqual(4 * MiB);
+    const { r, released } = recording(4 * C);
+    const a = new Uint8Array(32 * C);
+    for (let pos = 0; pos < a.length; pos += C / 4) {
+      r.read(a, pos, pos + C / 4);
+      expect(r.residentBytes).toBeLessThanOrEqual(4 * C);
     }
-    expect(r.residentBytes).toBe(4 * MiB);
+    expect(r.residentBytes).toBe(4 * C);
     // Chunks 0..27 released oldest first (sweeps release runs of them again later), 28-31 kept.
-    const firstReleases = [...new Set(released.map((x) => x.start / CHUNK_BYTES))];
+    const firstReleases = [...new Set(released.map((x) => x.start / C))];
     expect(firstReleases).toEqual([...Array(28).keys()]);
-    expect(released.every((x) => x.start + x.length <= 28 * MiB)).toBe(true);
+    expect(released.every((x) => x.start + x.length <= 28 * C)).toBe(true);
   });
 
   test("a chunk read again goes to the back: the chunks read least recently go first", () => {
-    const { r, released } = recording(3 * MiB);
-    const a = new Uint8Array(8 * MiB);
+    const { r, released } = recording(3 * C);
+    const a = new Uint8Array(8 * C);
     r.read(a, 0, 1); // chunk 0
-    r.read(a, 1 * MiB, 1 * MiB + 1); // chunk 1
-    r.read(a, 2 * MiB, 2 * MiB + 1); // chunk 2
+    r.read(a, 1 * C, 1 * C + 1); // chunk 1
+    r.read(a, 2 * C, 2 * C + 1); // chunk 2
     r.read(a, 10, 20); // chunk 0 again
-    r.read(a, 3 * MiB, 3 * MiB + 1); // chunk 3: over the limit
-    expect(released.map((x) => x.start / CHUNK_BYTES)).toEqual([1]);
-    r.read(a, 4 * MiB, 4 * MiB + 1);
-    expect(released.map((x) => x.start / CHUNK_BYTES)).toEqual([1, 2]);
+    r.read(a, 3 * C, 3 * C + 1); // chunk 3: over the limit
+    expect(released.map((x) => x.start / C)).toEqual([1]);
+    r.read(a, 4 * C, 4 * C + 1);
+    expect(released.map((x) => x.start / C)).toEqual([1, 2]);
   });
 
   test("the last chunk of a mapping counts only its bytes; unmap releases every counted chunk and forgets it", () => {
-    const { r, released } = recording(64 * MiB);
-    const a = new Uint8Array(2 * MiB + 100);
+    const { r, released } = recording(64 * C);
+    const a = new Uint8Array(2 * C + 100);
     r.read(a, 0, a.length);
     expect(r.residentBytes).toBe(a.length);
     r.unmap(a);
     expect(r.residentBytes).toBe(0);
-    expect(released.map((x) => [x.start, x.length]).sort((x, y) => x[0]! - y[0]!)).toEqual([[0, MiB], [MiB, MiB], [2 * MiB, 100]]);
+    expect(released.map((x) => [x.start, x.length]).sort((x, y) => x[0]! - y[0]!)).toEqual([[0, C], [C, C], [2 * C, 100]]);
     r.unmap(a); // twice: nothing more
     expect(released.length).toBe(3);
   });
 
   test("once the limit has turned over, a mapping that had chunks released is swept: its uncounted runs released again", () => {
-    const { r, released } = recording(2 * MiB);
-    const a = new Uint8Array(6 * MiB);
-    r.read(a, 0, 4 * MiB); // chunks 0-3: 0 and 1 released (2 MiB: a turnover, so a sweep)
+    const { r, released } = recording(2 * C);
+    const a = new Uint8Array(6 * C);
+    r.read(a, 0, 4 * C); // chunks 0-3: 0 and 1 released (the limit: a turnover, so a sweep)
     expect(r.stats.sweeps).toBe(1);
-    // The sweep released [0, 2 MiB) again as one run (a pending view may have faulted it in).
-    const sweepRuns = released.filter((x) => x.length === 2 * MiB);
-    expect(sweepRuns.map((x) => x.start)).toEqual([0]);
+    // The sweep released chunks 0-1 again as one run (a pending view may have faulted them in).
+    expect(released.map((x) => [x.start / C, x.length / C])).toEqual([[0, 1], [1, 1], [0, 2]]);
     const before = released.length;
-    r.read(a, 4 * MiB, 6 * MiB); // chunks 4-5: 2, 3 released, sweep of the uncounted run 0-3
+    r.read(a, 4 * C, 6 * C); // chunks 4-5: 2, 3 released, sweep of the uncounted run 0-3
     expect(r.stats.sweeps).toBe(2);
-    expect(released.slice(before).map((x) => [x.start / MiB, x.length / MiB])).toEqual([[2, 1], [3, 1], [0, 4]]);
+    expect(released.slice(before).map((x) => [x.start / C, x.length / C])).toEqual([[2, 1], [3, 1], [0, 4]]);
+  });
+
+  test("a limit below one chunk is one chunk", () => {
+    expect(recording(1).r.limitBytes).toBe(C);
   });
 });
 
@@ -130,14 +135,46 @@ describe.skipIf(process.platform !== "linux")("real mappings (/proc/self/smaps)"
     const limit = 8 * MiB;
     const { dir, fs, log, read, highest } = writeThenReadAll(limit, 96 * MiB);
     expect(read).toBeGreaterThanOrEqual(96 * MiB);
-    // The kernel's count: the limit, plus the chunks the read in progress straddles.
-    expect(highest).toBeLessThanOrEqual(limit + 2 * MiB);
-    expect(mappedRss(dir)).toBeLessThanOrEqual(limit + 2 * MiB);
+    // The kernel's count: the limit, plus the chunk the read in progress may straddle into.
+    expect(highest).toBeLessThanOrEqual(limit + CHUNK_BYTES);
+    expect(mappedRss(dir)).toBeLessThanOrEqual(limit + CHUNK_BYTES);
     expect(fs.residentMappings.residentBytes).toBeLessThanOrEqual(limit);
     log.close();
     // Closing drops every mapping: nothing of them stays resident, whenever Bun unmaps.
     expect(mappedRss(dir)).toBe(0);
   }, 60_000);
+
+  test("a view touched after its chunk was released (a pending write) is released again by the next sweeps", () => {
+    const dir = nodeFs.mkdtempSync(join(tmpdir(), "bunka-resident-"));
+    roots.push(dir);
+    const path = join(dir, "00000000000000000000.log");
+    const C = CHUNK_BYTES;
+    nodeFs.writeFileSync(path, new Uint8Array(12 * C).fill(1));
+    const fs = new DiskFileSystem({ mappedResidentBytes: 2 * C });
+    const m = fs.mmap(path);
+    const read = (start: number, end: number) => {
+      fs.noteMappedRead(m, start, end);
+      let sum = 0;
+      for (let i = start; i < end; i += 4096) sum += m[i]!;
+      return sum;
+    };
+    // The first chunk is handed out (a response holds it), then 2 more: it is released.
+    const pending = m.subarray(0, C);
+    read(0, C);
+    read(C, 3 * C);
+    expect(mappedRss(dir)).toBeLessThanOrEqual(2 * C);
+    // The socket now copies the pending view: its pages are resident again, and not counted.
+    let sum = 0;
+    for (let i = 0; i < pending.length; i += 4096) sum += pending[i]!;
+    expect(sum).toBe(C / 4096);
+    expect(mappedRss(dir)).toBe(3 * C);
+    // Reads go on; once the limit has turned over, a sweep releases it.
+    for (let pos = 3 * C; pos < 6 * C; pos += C) read(pos, pos + C);
+    expect(fs.residentMappings.stats.sweeps).toBeGreaterThan(0);
+    expect(mappedRss(dir)).toBeLessThanOrEqual(2 * C);
+    fs.unmap(path, m);
+    expect(mappedRss(dir)).toBe(0);
+  });
 
   test("with a limit above the data (1 GiB), the same reads leave all of it resident: what the limit bounds", () => {
     const { dir, log, read } = writeThenReadAll(1 << 30, 48 * MiB);
@@ -166,7 +203,7 @@ test("MemoryFileSystem counts what segments read as DiskFileSystem does, and ref
   expect(fs.residentMappings.residentBytes).toBe(0);
 });
 
-test("bunka.log.mapped.resident.bytes: read from server.properties, at least 1 MiB, unset: the storage default", () => {
+test("bunka.log.mapped.resident.bytes: read from server.properties, at least 2 MiB (a chunk), unset: the storage default", () => {
   const value = (text: string) => {
     const config = brokerConfigFrom(parseProperties(text), "t");
     return mappedResidentBytes((key) => config.raw.get(key));
@@ -174,5 +211,5 @@ test("bunka.log.mapped.resident.bytes: read from server.properties, at least 1 M
   expect(value("bunka.log.mapped.resident.bytes=268435456")).toBe(256 * MiB);
   expect(value("")).toBeUndefined();
   expect(new DiskFileSystem({ mappedResidentBytes: value("") }).residentMappings.limitBytes).toBe(DEFAULT_MAPPED_RESIDENT_BYTES);
-  expect(() => value("bunka.log.mapped.resident.bytes=1048575")).toThrow("Value must be at least 1048576");
+  expect(() => value("bunka.log.mapped.resident.bytes=2097151")).toThrow("Value must be at least 2097152");
 });
