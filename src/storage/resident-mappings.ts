@@ -6,15 +6,16 @@
 // cache (Kafka reads with sendfile/read and its VmRSS never shows them).
 //
 // Reads are noted in chunks of CHUNK_BYTES of a mapping; past the limit, the chunks read least
-// recently are released: madvise(MADV_DONTNEED) on a private, never-written file mapping takes the pages out of
-// the process's page tables and leaves them in the page cache. It never loses a byte: a view still
-// being written to a socket simply faults the page in again from the cache (no SIGBUS: the file is
-// never truncated below a mapping, see segment.ts). So nothing waits for pending writes; instead,
-// a page such a view faults back in after its chunk was released is not counted, and the mappings
-// that had chunks released are swept (every page not counted released again) each time the limit
-// has turned over once more, for the two turnovers after their last release. What escapes that (a
-// write stalled across two turnovers) is at most a connection's unwritten responses, and goes when
-// the mapping does.
+// recently are released: madvise(MADV_DONTNEED) on a private, never-written file mapping takes
+// the pages out of the process's page tables and leaves them in the page cache. It never loses a
+// byte: a view still being written to a socket simply faults the page in again from the cache (no
+// SIGBUS: the file is never truncated below a mapping, see segment.ts). So nothing waits for
+// pending writes; instead, a page such a view faults back in after its chunk was released is not
+// counted, and the mappings that had chunks released are swept (every page not counted released
+// again) each time the limit has turned over once more, for the two turnovers after their last
+// release. What escapes that (a write stalled across two turnovers) is at most a connection's
+// unwritten responses, and goes when the mapping does. The price is CPU: the page table work
+// unmapping would do later is done now, and a page read again after release is faulted in again.
 //
 // Windows (Bun.mmap's offset and size, which Bun 1.4.5 has) were not used instead: a dropped
 // window is only unmapped when collected, so the bound would still need madvise, and a batch
