@@ -13,7 +13,8 @@ import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
 import { startTransactionCoordinator } from "./transactions/startup.ts";
-import { cleanerSettings, fsyncBeforeAck, logConfigResolver, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
+import { DiskFileSystem } from "./storage/fs.ts";
+import { cleanerSettings, fsyncBeforeAck, logConfigResolver, mappedResidentBytes, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -119,6 +120,7 @@ function main(argv: string[]): void {
       };
     },
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
+    fs: new DiskFileSystem({ mappedResidentBytes: mappedResidentBytes((key) => config.raw.get(key)) }),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
   }));

@@ -101,6 +101,10 @@ const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
     validator: { kind: "range", min: "14" }, doc: "Tests only: log.segment.bytes without its 1 MiB minimum." }],
   ["bunka.fsync.before.ack", { name: "bunka.fsync.before.ack", type: "BOOLEAN", default: "true",
     doc: "Answer a produce (and an offset commit) only once it is fsynced (group commit); false: from the page cache, as Kafka." }],
+  // storage/resident-mappings.ts: DEFAULT_MAPPED_RESIDENT_BYTES, and at least one CHUNK_BYTES.
+  ["bunka.log.mapped.resident.bytes", { name: "bunka.log.mapped.resident.bytes", type: "LONG", default: "67108864",
+    validator: { kind: "range", min: "2097152" },
+    doc: "The most bytes of mmapped log segments kept resident in the broker (its VmRSS); pages read less recently go back to the page cache." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
