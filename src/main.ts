@@ -13,7 +13,9 @@ import { authorizerFor } from "./handlers/authorization.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
-import { cleanerSettings, fsyncBeforeAck, logConfigResolver, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
+import { startTransactionCoordinator } from "./transactions/startup.ts";
+import { DiskFileSystem } from "./storage/fs.ts";
+import { cleanerSettings, fsyncBeforeAck, logConfigResolver, mappedResidentBytes, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -119,6 +121,7 @@ function main(argv: string[]): void {
       };
     },
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
+    fs: new DiskFileSystem({ mappedResidentBytes: mappedResidentBytes((key) => config.raw.get(key)) }),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
   }));
@@ -157,13 +160,14 @@ function main(argv: string[]): void {
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
   const groups = startGroupCoordinator(config, store);
+  const transactions = startTransactionCoordinator(config, store, groups);
   // Kafka's StandardAuthorizer, fed by the ACL records of __cluster_metadata.
   const authorizer = authorizerFor(config, store.metadata);
   if (authorizer) {
     log.info(`authorizer: StandardAuthorizer with ${authorizer.aclCount} ACL(s); super.users=${config.authorizer!.superUsers.join(",")}; ` +
       `allow.everyone.if.no.acl.found=${config.authorizer!.allowEveryoneIfNoAclFound}`);
   }
-  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, authorizer };
+  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, transactions, authorizer };
   let running;
   try {
     running = startListeners(config.listeners, broker);
@@ -185,6 +189,7 @@ function main(argv: string[]): void {
     clearInterval(recoveryCheckpoints);
     cleaner.stop();
     groups.shutdown();
+    transactions.shutdown();
     store.close();
     process.exit(0);
   };

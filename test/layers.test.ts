@@ -1,4 +1,5 @@
-// Layers point one way: server → handlers → (groups →) storage → records / protocol, with
+// Layers point one way: server → handlers → coordinators (transactions → groups) → storage →
+// records / protocol, with
 // config/ beside them (pure knowledge of Kafka's keys). Checked on the import statements of
 // every source file.
 
@@ -22,15 +23,17 @@ function importsOf(file: string): string[] {
 
 /** What each layer may not import. */
 const FORBIDDEN: Record<string, RegExp[]> = {
-  "storage/": [/^server\//, /^handlers\//, /^groups\//, /^protocol\/messages\//],
+  "storage/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^protocol\/messages\//],
   // The record batch format: used by storage and protocol alike, knows neither.
-  "records/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\/messages\//, /^config\//],
-  "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^bun$/, /^config\//],
-  "groups/": [/^server\//, /^handlers\//],
+  "records/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\/messages\//, /^config\//],
+  "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^bun$/, /^config\//],
+  // The transaction coordinator writes markers through the group coordinator, never the reverse.
+  "groups/": [/^server\//, /^handlers\//, /^transactions\//],
+  "transactions/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],
   // The authorizer: pure rules over ACL bindings, no I/O.
-  "security/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
-  "config/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\//],
+  "security/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
+  "config/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//],
 };
 
 test("imports only point down the layers", () => {

@@ -45,6 +45,14 @@ export interface BrokerConfig {
   offsetMetadataMaxBytes: number;
   /** The ACL authorizer (authorizer.class.name, super.users, ...); null when none is configured. */
   authorizer: AuthorizerConfig | null;
+  /** The transaction coordinator's keys (Kafka's TransactionStateManagerConfig / TransactionLogConfig). */
+  transactionMaxTimeoutMs: number;
+  transactionStateLogNumPartitions: number;
+  transactionStateLogSegmentBytes: number;
+  transactionalIdExpirationMs: number;
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  transactionPartitionVerificationEnable: boolean;
   /** Where the settings came from: a file path, or "embedded defaults". */
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
@@ -73,6 +81,9 @@ const KNOWN_KEYS = new Set([
   "group.initial.rebalance.delay.ms", "offsets.retention.minutes", "process.roles",
   "group.min.session.timeout.ms", "group.max.session.timeout.ms", "group.max.size", "offsets.topic.num.partitions",
   "offsets.topic.segment.bytes", "offsets.retention.check.interval.ms", "offset.metadata.max.bytes",
+  "transaction.max.timeout.ms", "transaction.state.log.num.partitions", "transaction.state.log.segment.bytes",
+  "transactional.id.expiration.ms", "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+  "transaction.remove.expired.transaction.cleanup.interval.ms", "transaction.partition.verification.enable",
   "controller.quorum.voters", "controller.quorum.bootstrap.servers", "delete.topic.enable", "broker.rack",
   "log.message.timestamp.type", "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms",
   "log.cleanup.policy", "compression.type",
@@ -94,6 +105,10 @@ const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
     validator: { kind: "range", min: "14" }, doc: "Tests only: log.segment.bytes without its 1 MiB minimum." }],
   ["bunka.fsync.before.ack", { name: "bunka.fsync.before.ack", type: "BOOLEAN", default: "true",
     doc: "Answer a produce (and an offset commit) only once it is fsynced (group commit); false: from the page cache, as Kafka." }],
+  // storage/resident-mappings.ts: DEFAULT_MAPPED_RESIDENT_BYTES, and at least one CHUNK_BYTES.
+  ["bunka.log.mapped.resident.bytes", { name: "bunka.log.mapped.resident.bytes", type: "LONG", default: "67108864",
+    validator: { kind: "range", min: "2097152" },
+    doc: "The most bytes of mmapped log segments kept resident in the broker (its VmRSS); pages read less recently go back to the page cache." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
@@ -211,6 +226,13 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
     authorizer,
+    transactionMaxTimeoutMs: int("transaction.max.timeout.ms", 900000, 1),
+    transactionStateLogNumPartitions: int("transaction.state.log.num.partitions", 50, 1),
+    transactionStateLogSegmentBytes: int("transaction.state.log.segment.bytes", 104857600, 1),
+    transactionalIdExpirationMs: int("transactional.id.expiration.ms", 604800000, 1),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: int("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000, 1),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: int("transaction.remove.expired.transaction.cleanup.interval.ms", 3600000, 1),
+    transactionPartitionVerificationEnable: bool("transaction.partition.verification.enable", true),
     source,
     raw: props,
     unusedKeys,

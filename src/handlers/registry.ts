@@ -7,6 +7,7 @@ import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
 import type { Principal, StandardAuthorizer } from "../security/authorizer.ts";
+import type { TransactionCoordinator } from "../transactions/transaction-coordinator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
@@ -19,6 +20,8 @@ export interface BrokerContext {
   groups?: GroupCoordinator;
   /** The ACL authorizer (authorizer.class.name); absent when none is configured: everything is allowed. */
   authorizer?: StandardAuthorizer;
+  /** Transactional ids and their transactions (loaded from __transaction_state at startup; main.ts sets it). */
+  transactions?: TransactionCoordinator;
 }
 
 export interface RequestContext {
