@@ -9,6 +9,7 @@ import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
+import { authorizerFor } from "./handlers/authorization.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
@@ -160,7 +161,13 @@ function main(argv: string[]): void {
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
   const groups = startGroupCoordinator(config, store);
   const transactions = startTransactionCoordinator(config, store, groups);
-  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, transactions };
+  // Kafka's StandardAuthorizer, fed by the ACL records of __cluster_metadata.
+  const authorizer = authorizerFor(config, store.metadata);
+  if (authorizer) {
+    log.info(`authorizer: StandardAuthorizer with ${authorizer.aclCount} ACL(s); super.users=${config.authorizer!.superUsers.join(",")}; ` +
+      `allow.everyone.if.no.acl.found=${config.authorizer!.allowEveryoneIfNoAclFound}`);
+  }
+  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, transactions, authorizer };
   let running;
   try {
     running = startListeners(config.listeners, broker);

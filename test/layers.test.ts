@@ -31,6 +31,8 @@ const FORBIDDEN: Record<string, RegExp[]> = {
   "groups/": [/^server\//, /^handlers\//, /^transactions\//],
   "transactions/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],
+  // The authorizer: pure rules over ACL bindings, no I/O.
+  "security/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
   "config/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//],
 };
 

@@ -91,6 +91,7 @@ function ctxOf(b: BrokerContext, apiKey: number, apiVersion: number): RequestCon
   return {
     broker: b, apiKey, apiVersion, correlationId: 1, clientId: "micro",
     listener: b.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092, remoteAddress: "127.0.0.1",
+    principal: { type: "User", name: "ANONYMOUS" },
   };
 }
 

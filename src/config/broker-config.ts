@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { parseProperties } from "./properties.ts";
 import { KAFKA_BROKER_KEYS, type ConfigDef } from "./config-defs.ts";
 import { checkConfigValue } from "./config-values.ts";
+import { AUTHORIZER_KEYS, authorizerConfigFrom, type AuthorizerConfig } from "./authorizer-config.ts";
 
 export interface Listener {
   name: string;
@@ -42,6 +43,8 @@ export interface BrokerConfig {
   offsetsTopicSegmentBytes: number;
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** The ACL authorizer (authorizer.class.name, super.users, ...); null when none is configured. */
+  authorizer: AuthorizerConfig | null;
   /** The transaction coordinator's keys (Kafka's TransactionStateManagerConfig / TransactionLogConfig). */
   transactionMaxTimeoutMs: number;
   transactionStateLogNumPartitions: number;
@@ -89,6 +92,7 @@ const KNOWN_KEYS = new Set([
   "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
+  ...AUTHORIZER_KEYS,
 ]);
 
 // Bunka's own keys, with the type and range they are checked against.
@@ -188,6 +192,13 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     throw new ConfigError(`queued.max.request.bytes=${queuedMaxRequestBytes} is smaller than socket.request.max.bytes=${socketRequestMaxBytes}`);
   }
 
+  let authorizer: AuthorizerConfig | null;
+  try {
+    authorizer = authorizerConfigFrom((key) => props.get(key));
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+
   return {
     nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1, 0),
     listeners,
@@ -214,6 +225,7 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600),
     offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
+    authorizer,
     transactionMaxTimeoutMs: int("transaction.max.timeout.ms", 900000, 1),
     transactionStateLogNumPartitions: int("transaction.state.log.num.partitions", 50, 1),
     transactionStateLogSegmentBytes: int("transaction.state.log.segment.bytes", 104857600, 1),

@@ -3,6 +3,10 @@
 //
 // Followed, in Kafka's order (KafkaApis.handleProduceRequest → ReplicaManager → UnifiedLog.append
 // → LogValidator → ProducerStateManager):
+//  0. Authorization: a transactional id needs WRITE on it (else every partition answers
+//     TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its partitions answer
+//     TOPIC_AUTHORIZATION_FAILED, before any check of the topic's existence, and are not
+//     verified with the transaction coordinator).
 //  1. A transactional batch anywhere in the request without a transactional id → every partition
 //     gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED (Kafka's authorizer check). Otherwise each
 //     partition whose transactional batch opens a transaction there is verified with the
@@ -62,6 +66,7 @@ import {
 } from "../protocol/messages/produce.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { InvalidRequestError, registerApi, type BrokerContext, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
 import {
   ATTRIBUTES, BATCH_LENGTH, Compression, LOG_OVERHEAD, MAGIC, RECORD_BATCH_OVERHEAD, RecordBatchView, TRANSACTIONAL_MASK,
 } from "../records/record-batch.ts";
@@ -100,6 +105,14 @@ const DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
 
 export function produce(request: ProduceRequest, ctx: RequestContext): ProduceResponse | null | Promise<ProduceResponse | null> {
   const acks = request.acks;
+  if (request.transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+    const responses: ProduceResponse["responses"] = request.topicData.map((topic) => ({
+      name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)),
+    }));
+    if (acks === 0) throw new InvalidRequestError("transactional id not authorized, acks=0 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)");
+    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  }
+  const writable = authorizedNames(ctx, AclOperation.WRITE, ResourceType.TOPIC, request.topicData.map((t) => t.name));
   if (hasTransactionalRecords(request)) {
     // KafkaApis: transactional records need a transactional id (the authorizer's check).
     if (request.transactionalId === null || ctx.broker.transactions === undefined) {
@@ -109,18 +122,18 @@ export function produce(request: ProduceRequest, ctx: RequestContext): ProduceRe
       if (acks === 0) throw new InvalidRequestError("transactional records, acks=0 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)");
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     }
-    const verified = verifyTransactionalPartitions(request, ctx, request.transactionalId, ctx.broker.transactions);
+    const verified = verifyTransactionalPartitions(request, ctx, request.transactionalId, ctx.broker.transactions, writable);
     if (verified instanceof Promise) {
       // The request's bytes are views of the receive buffer: keep copies across the wait.
       const copy: ProduceRequest = {
         ...request,
         topicData: request.topicData.map((t) => ({ ...t, partitionData: t.partitionData.map((p) => ({ ...p, records: p.records?.slice() ?? null })) })),
       };
-      return verified.then((refused) => appendAll(copy, ctx, refused));
+      return verified.then((refused) => appendAll(copy, ctx, refused, writable));
     }
-    return appendAll(request, ctx, verified);
+    return appendAll(request, ctx, verified, writable);
   }
-  return appendAll(request, ctx, null);
+  return appendAll(request, ctx, null, writable);
 }
 
 /**
@@ -135,13 +148,14 @@ export function produce(request: ProduceRequest, ctx: RequestContext): ProduceRe
  * ("topic\0partition" → error), or a promise of them.
  */
 function verifyTransactionalPartitions(
-  request: ProduceRequest, ctx: RequestContext, transactionalId: string, coordinator: TransactionCoordinator,
+  request: ProduceRequest, ctx: RequestContext, transactionalId: string, coordinator: TransactionCoordinator, writable: Set<string>,
 ): Map<string, number> | Promise<Map<string, number>> {
   const refused = new Map<string, number>();
   if (!ctx.broker.config.transactionPartitionVerificationEnable) return refused;
   const needed: TopicPartitions = new Map();
   let producer: { producerId: number; producerEpoch: number } | null = null;
   for (const topic of request.topicData) {
+    if (!writable.has(topic.name)) continue; // answered TOPIC_AUTHORIZATION_FAILED, never verified
     for (const p of topic.partitionData) {
       const batch = checkRequestFraming(p.records, ctx.apiVersion);
       if (!(batch instanceof RecordBatchView) || !batch.isTransactional || batch.producerId < 0) continue;
@@ -203,13 +217,20 @@ function verificationError(code: number, produceVersion: number): number {
   }
 }
 
-function appendAll(request: ProduceRequest, ctx: RequestContext, refused: Map<string, number> | null): ProduceResponse | null | Promise<ProduceResponse | null> {
+function appendAll(
+  request: ProduceRequest, ctx: RequestContext, refused: Map<string, number> | null, writable: Set<string>,
+): ProduceResponse | null | Promise<ProduceResponse | null> {
   const acks = request.acks;
   const responses: ProduceResponse["responses"] = [];
   const now = Date.now();
   let anyError = false;
   const durable: Durable[] = [];
   for (const topic of request.topicData) {
+    if (!writable.has(topic.name)) {
+      responses.push({ name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)) });
+      anyError = true;
+      continue;
+    }
     const partitionResponses: PartitionResponse[] = [];
     const settings = topicSettings(ctx.broker, topic.name);
     for (const p of topic.partitionData) {

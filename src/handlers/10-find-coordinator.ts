@@ -10,6 +10,8 @@
 // error_message "NONE" on success (Kafka's Errors.NONE.message()); v4+ take `coordinator_keys`
 // and answer one entry per key, error_message "" (the field's default: Kafka never sets it).
 // An error answers node -1, host "", port -1.
+// Authorization (KafkaApis.getCoordinator): DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED)
+// or on the transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), before anything else.
 
 import {
   FIND_COORDINATOR, readFindCoordinatorRequest, writeFindCoordinatorResponse,
@@ -19,6 +21,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { coordinatorOf } from "../groups/group-coordinator.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
 import { advertisedEndpoint } from "./broker-endpoint.ts";
+import { AclOperation, ResourceType, authorize } from "./authorization.ts";
 
 const GROUP = 0, TRANSACTION = 1;
 
@@ -26,6 +29,7 @@ const MESSAGES: Record<number, string> = {
   [ErrorCode.NONE]: "NONE",
   [ErrorCode.COORDINATOR_NOT_AVAILABLE]: "The coordinator is not available.",
   [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]: "Transactional Id authorization failed.",
+  [ErrorCode.GROUP_AUTHORIZATION_FAILED]: "Group authorization failed.",
   [ErrorCode.INVALID_REQUEST]: "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.",
 };
 
@@ -59,6 +63,13 @@ registerApi<FindCoordinatorRequest, FindCoordinatorResponse>({
 });
 
 function findCoordinator(ctx: RequestContext, keyType: number, key: string): Found {
+  const noNode = { nodeId: -1, host: "", port: -1 };
+  if (keyType === GROUP && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
+    return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, ...noNode };
+  }
+  if (keyType === TRANSACTION && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+    return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ...noNode };
+  }
   if (keyType === GROUP) {
     coordinatorOf(ctx.broker).ensureOffsetsTopic();
     const { host, port } = advertisedEndpoint(ctx);

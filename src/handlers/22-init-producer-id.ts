@@ -15,6 +15,11 @@
 //
 // Ids come from transactions/producer-ids.ts (blocks recorded in the metadata log). Not done:
 // two-phase commit (v6, KIP-939; Bunka serves up to v5).
+//
+// Authorization, before anything else (KafkaApis.handleInitProducerIdRequest): a transactional
+// id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an idempotent producer
+// needs IDEMPOTENT_WRITE on the cluster or, since KIP-679, WRITE on at least one topic
+// (Authorizer.authorizeByResourceType), else CLUSTER_AUTHORIZATION_FAILED.
 
 import {
   INIT_PRODUCER_ID, readInitProducerIdRequest, writeInitProducerIdResponse,
@@ -22,6 +27,8 @@ import {
 } from "../protocol/messages/init-producer-id.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizeByResourceType } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 import { StorageError } from "../storage/log-dir-failures.ts";
 import { log } from "../log.ts";
 import { nextProducerId } from "../transactions/producer-ids.ts";
@@ -35,6 +42,13 @@ registerApi<InitProducerIdRequest, InitProducerIdResponse>({
 
 export function initProducerId(request: InitProducerIdRequest, ctx: RequestContext): InitProducerIdResponse | Promise<InitProducerIdResponse> {
   const txnId = request.transactionalId;
+  if (txnId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)) {
+    return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  if (txnId === null && !authorize(ctx, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_NAME, false) &&
+    !authorizeByResourceType(ctx, AclOperation.WRITE, ResourceType.TOPIC)) {
+    return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  }
   if ((request.producerId === -1) !== (request.producerEpoch === -1)) return failed(ErrorCode.INVALID_REQUEST);
   if (txnId === "") return failed(ErrorCode.INVALID_REQUEST);
   if (txnId !== null) {

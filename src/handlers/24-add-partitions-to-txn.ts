@@ -8,7 +8,12 @@
 // (transactions/transaction-coordinator.ts: INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED,
 // CONCURRENT_TRANSACTIONS, ...), or per partition with verify_only (TRANSACTION_ABORTABLE for
 // one not in the transaction). PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2, as in Kafka.
-// A null transactional id in v4+ is INVALID_REQUEST for the whole request. Not done: ACLs.
+// A null transactional id in v4+ is INVALID_REQUEST for the whole request.
+// Authorization (KafkaApis.handleAddPartitionsToTxnRequest): v4+ (broker to broker) needs
+// CLUSTER_ACTION on the cluster, else the request answers CLUSTER_AUTHORIZATION_FAILED; v0–v3 need
+// WRITE on the transactional id (else every partition answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+// and WRITE on each topic: a partition of a topic refused (internal topics always are) answers
+// TOPIC_AUTHORIZATION_FAILED and fails the transaction's request as an unknown one does.
 
 import {
   ADD_PARTITIONS_TO_TXN, readAddPartitionsToTxnRequest, writeAddPartitionsToTxnResponse,
@@ -16,6 +21,8 @@ import {
 } from "../protocol/messages/add-partitions-to-txn.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizeCluster, authorizedNames } from "./authorization.ts";
+import { isInternalTopic } from "./topic-name.ts";
 import type { TopicPartitions } from "../transactions/transaction-metadata.ts";
 
 type TopicResult = AddPartitionsToTxnResponse["resultsByTransaction"][number]["topicResults"][number];
@@ -40,6 +47,7 @@ registerApi<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>({
 
 export async function addPartitionsToTxn(request: AddPartitionsToTxnRequest, ctx: RequestContext): Promise<AddPartitionsToTxnResponse> {
   const version = ctx.apiVersion;
+  if (version >= 4) authorizeCluster(ctx, AclOperation.CLUSTER_ACTION);
   const txns: TxnRequest[] = version < 4
     ? [{
       transactionalId: request.v3AndBelowTransactionalId, producerId: request.v3AndBelowProducerId,
@@ -56,24 +64,35 @@ export async function addPartitionsToTxn(request: AddPartitionsToTxnRequest, ctx
 
 async function addForTransaction(t: TxnRequest, ctx: RequestContext): Promise<TopicResult[]> {
   const coordinator = ctx.broker.transactions;
+  // Clients (v0–v3) need WRITE on the transactional id and on each (non-internal) topic.
+  const fromClient = ctx.apiVersion < 4;
+  if (fromClient && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, t.transactionalId)) {
+    return sameError(t.topics, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  const writable = fromClient
+    ? authorizedNames(ctx, AclOperation.WRITE, ResourceType.TOPIC, t.topics.map((x) => x.name).filter((n) => !isInternalTopic(n)))
+    : null;
   if (coordinator === undefined) return sameError(t.topics, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const partitions: TopicPartitions = new Map();
   const unknown = new Set<string>();
+  const refused = new Set<string>();
   for (const topic of t.topics) {
     const known = ctx.broker.store.metadata.topicsByName.get(topic.name);
     let set = partitions.get(topic.name);
     if (set === undefined) partitions.set(topic.name, (set = new Set()));
     for (const p of topic.partitions) {
       set.add(p);
-      if (known === undefined || p < 0 || p >= known.partitions.length) unknown.add(`${topic.name}\0${p}`);
+      if (writable !== null && !writable.has(topic.name)) refused.add(`${topic.name}\0${p}`);
+      else if (known === undefined || p < 0 || p >= known.partitions.length) unknown.add(`${topic.name}\0${p}`);
     }
   }
-  if (unknown.size > 0) {
+  if (unknown.size > 0 || refused.size > 0) {
     return [...partitions].map(([name, ps]) => ({
       name,
       resultsByPartition: [...ps].map((p) => ({
         partitionIndex: p,
-        partitionErrorCode: unknown.has(`${name}\0${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED,
+        partitionErrorCode: refused.has(`${name}\0${p}`) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+          : unknown.has(`${name}\0${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED,
       })),
     }));
   }

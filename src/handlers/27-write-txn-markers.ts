@@ -6,7 +6,10 @@
 // coordinator for __consumer_offsets), answered per producer and partition once durable (Kafka's
 // KafkaApis.handleWriteTxnMarkersRequest: UNKNOWN_TOPIC_OR_PARTITION for a partition it does not
 // have; the partition's own refusal, INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED;
-// v2's transaction_version 2 makes the partition check that the marker's epoch is new). Not done: ACLs (Kafka requires CLUSTER_ACTION or ALTER on the cluster).
+// v2's transaction_version 2 makes the partition check that the marker's epoch is new).
+// Authorization (KafkaApis.handleWriteTxnMarkersRequest): ALTER on the cluster, else
+// CLUSTER_ACTION on it, else every partition answers CLUSTER_AUTHORIZATION_FAILED
+// (WriteTxnMarkersRequest.getErrorResponse).
 
 import {
   WRITE_TXN_MARKERS, readWriteTxnMarkersRequest, writeWriteTxnMarkersResponse,
@@ -14,15 +17,24 @@ import {
 } from "../protocol/messages/write-txn-markers.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizeCluster } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 
 registerApi<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
   spec: WRITE_TXN_MARKERS,
   readRequest: readWriteTxnMarkersRequest,
   writeResponse: writeWriteTxnMarkersResponse,
   handle: writeTxnMarkers,
+  errorResponse: (request, errorCode) => ({
+    markers: request.markers.map((m) => ({
+      producerId: m.producerId,
+      topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+    })),
+  }),
 });
 
 export async function writeTxnMarkers(request: WriteTxnMarkersRequest, ctx: RequestContext): Promise<WriteTxnMarkersResponse> {
+  if (!authorize(ctx, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME, false)) authorizeCluster(ctx, AclOperation.CLUSTER_ACTION);
   const coordinator = ctx.broker.transactions;
   const markers = await Promise.all(request.markers.map(async (m) => {
     const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult };

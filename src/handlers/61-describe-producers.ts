@@ -4,7 +4,9 @@
 // transaction (-1 when none). What
 // `kafka-transactions describe-producers` and `--abort` read. An invalid topic name is
 // INVALID_TOPIC_EXCEPTION and an unknown topic UNKNOWN_TOPIC_OR_PARTITION with Kafka's message
-// (ApiError); an unknown partition of a known topic has no message. Not done: ACLs.
+// (ApiError); an unknown partition of a known topic has no message. Authorization
+// (KafkaApis.handleDescribeProducersRequest): READ on the topic, checked after the name's
+// validity and before its existence, else TOPIC_AUTHORIZATION_FAILED "Topic authorization failed.".
 
 import {
   DESCRIBE_PRODUCERS, readDescribeProducersRequest, writeDescribeProducersResponse,
@@ -12,6 +14,7 @@ import {
 } from "../protocol/messages/describe-producers.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { AUTHORIZATION_FAILED_MESSAGES, AclOperation, ResourceType, authorize } from "./authorization.ts";
 import { topicNameProblem } from "./topic-name.ts";
 
 type PartitionResponse = DescribeProducersResponse["topics"][number]["partitions"][number];
@@ -33,6 +36,8 @@ export function describeProducers(request: DescribeProducersRequest, ctx: Reques
       const problem = topicNameProblem(t.name);
       const topicError: { code: number; message: string } | null = problem !== null
         ? { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: problem }
+        : !authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name)
+          ? { code: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: AUTHORIZATION_FAILED_MESSAGES[ErrorCode.TOPIC_AUTHORIZATION_FAILED]! }
         : metadata.topicsByName.has(t.name) ? null : { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: UNKNOWN_MESSAGE };
       return {
         name: t.name,

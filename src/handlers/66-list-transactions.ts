@@ -3,7 +3,8 @@
 // names are echoed in unknown_state_filters and then nothing matches them), producer id, v1's
 // duration (running longer than; Kafka measures from the start time of any state), v2's
 // transactional id pattern (a full match; INVALID_REGULAR_EXPRESSION when it does not compile,
-// JavaScript's syntax standing in for Java's). Not done: ACLs.
+// JavaScript's syntax standing in for Java's). Authorization (KafkaApis.handleListTransactionsRequest):
+// only the transactional ids the principal may DESCRIBE are listed.
 
 import {
   LIST_TRANSACTIONS, readListTransactionsRequest, writeListTransactionsResponse,
@@ -11,6 +12,7 @@ import {
 } from "../protocol/messages/list-transactions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize } from "./authorization.ts";
 
 registerApi<ListTransactionsRequest, ListTransactionsResponse>({
   spec: LIST_TRANSACTIONS,
@@ -31,6 +33,6 @@ export function listTransactions(request: ListTransactionsRequest, ctx: RequestC
   });
   return {
     throttleTimeMs: 0, errorCode: r.errorCode, unknownStateFilters: r.unknownStates,
-    transactionStates: r.transactions.map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state })),
+    transactionStates: r.transactions.filter((t) => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId)).map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state })),
   };
 }

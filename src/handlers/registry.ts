@@ -6,6 +6,7 @@ import type { Writer } from "../protocol/writer.ts";
 import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
+import type { Principal, StandardAuthorizer } from "../security/authorizer.ts";
 import type { TransactionCoordinator } from "../transactions/transaction-coordinator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
@@ -17,6 +18,8 @@ export interface BrokerContext {
   clusterId: string;
   /** Consumer groups and committed offsets (loaded from __consumer_offsets at startup; main.ts sets it). */
   groups?: GroupCoordinator;
+  /** The ACL authorizer (authorizer.class.name); absent when none is configured: everything is allowed. */
+  authorizer?: StandardAuthorizer;
   /** Transactional ids and their transactions (loaded from __transaction_state at startup; main.ts sets it). */
   transactions?: TransactionCoordinator;
 }
@@ -31,8 +34,10 @@ export interface RequestContext {
   listener: Listener;
   localAddress: string;
   localPort: number;
-  /** The client's address (the member host groups report). */
+  /** The client's address (the member host groups report; the host ACLs are matched against). */
   remoteAddress?: string;
+  /** Who sent the request: User:ANONYMOUS until a SASL or TLS identity is known (Kafka's KafkaPrincipal). */
+  principal: Principal;
 }
 
 /** A response, or null for none at all (Produce with acks=0). */
@@ -111,6 +116,16 @@ export class InvalidRequestError extends RequestError {
   }
 }
 
+/**
+ * A request Kafka's parser refuses (an exception while it builds the request object, e.g. an
+ * UNKNOWN code in an ACL filter): Kafka closes the connection without an answer.
+ */
+export class UnparsableRequestError extends RequestError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_REQUEST, message);
+  }
+}
+
 const refusals = new RateLimitedLog(10_000);
 
 /**
@@ -131,6 +146,7 @@ export function refusedRequest(handler: ApiHandler, request: unknown, ctx: Reque
     message = String((e as Error)?.message ?? e);
     log.error(`${what} failed: ${(e as Error)?.stack ?? e}`);
   }
+  if (e instanceof UnparsableRequestError) return { close: `refused ${handler.name} v${ctx.apiVersion} request: ${message}` };
   // Kafka's ApiError.fromThrowable sends no message with UNKNOWN_SERVER_ERROR.
   const answered = errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? null : message;
   const response = handler.errorResponse?.(request, errorCode, answered, ctx) ?? null;

@@ -20,6 +20,7 @@ import type { Socket } from "bun";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { readRequestHeader } from "../protocol/messages/headers.ts";
+import { ANONYMOUS } from "../security/authorizer.ts";
 import { handlerFor, refusedRequest, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
 import type { Listener } from "../config/broker-config.ts";
 import { escapeForLog, log, OnceLog } from "../log.ts";
@@ -268,7 +269,7 @@ export class Connection implements RetainedBuffer {
     const ctx: RequestContext = {
       broker: this.broker, apiKey, apiVersion, correlationId, clientId: header.clientId,
       listener: this.listener, localAddress: this.socket.localAddress, localPort: this.socket.localPort,
-      remoteAddress: this.peer,
+      remoteAddress: this.peer, principal: ANONYMOUS,
     };
 
     if (!supported) {

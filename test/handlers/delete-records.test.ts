@@ -57,6 +57,7 @@ async function deleteRecords(broker: BrokerContext, version: number, topic: stri
   const ctx: RequestContext = {
     broker, apiKey: DR.DELETE_RECORDS.apiKey, apiVersion: version, correlationId: 1, clientId: "test",
     listener: broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
+    principal: { type: "User", name: "ANONYMOUS" },
   };
   const out = new Writer(128, null);
   handler.writeResponse(out, version, await handler.handle(request, ctx));

@@ -58,6 +58,7 @@ function ctx(b: Broker, apiVersion = 11, clientId: string | null = "test", apiKe
   return {
     broker: b.broker, apiKey, apiVersion, correlationId: 1, clientId,
     listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
+    principal: { type: "User", name: "ANONYMOUS" },
   };
 }
 
