@@ -11,7 +11,7 @@ export interface ServedApi {
 }
 
 export const SERVED: readonly ServedApi[] = [
-  { name: "Produce", min: 3, max: 11 },
+  { name: "Produce", min: 3, max: 12 },
   { name: "Fetch", min: 4, max: 16 },
   { name: "ApiVersions", min: 0, max: 4 },
   { name: "DescribeTopicPartitions", min: 0, max: 0 },

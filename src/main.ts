@@ -9,10 +9,13 @@ import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
+import { authorizerFor } from "./handlers/authorization.ts";
 import "./handlers/index.ts";
 import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
-import { cleanerSettings, fsyncBeforeAck, logConfigResolver, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
+import { startTransactionCoordinator } from "./transactions/startup.ts";
+import { DiskFileSystem } from "./storage/fs.ts";
+import { cleanerSettings, fsyncBeforeAck, logConfigResolver, mappedResidentBytes, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -119,6 +122,7 @@ function main(argv: string[]): void {
       };
     },
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
+    fs: new DiskFileSystem({ mappedResidentBytes: mappedResidentBytes((key) => config.raw.get(key)) }),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
   }));
@@ -166,7 +170,14 @@ function main(argv: string[]): void {
     }
   }
   const groups = startGroupCoordinator(config, store);
-  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups };
+  const transactions = startTransactionCoordinator(config, store, groups);
+  // Kafka's StandardAuthorizer, fed by the ACL records of __cluster_metadata.
+  const authorizer = authorizerFor(config, store.metadata);
+  if (authorizer) {
+    log.info(`authorizer: StandardAuthorizer with ${authorizer.aclCount} ACL(s); super.users=${config.authorizer!.superUsers.join(",")}; ` +
+      `allow.everyone.if.no.acl.found=${config.authorizer!.allowEveryoneIfNoAclFound}`);
+  }
+  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, transactions, authorizer };
   let running;
   try {
     running = startListeners(config.listeners, broker);
@@ -188,6 +199,7 @@ function main(argv: string[]): void {
     clearInterval(recoveryCheckpoints);
     cleaner.stop();
     groups.shutdown();
+    transactions.shutdown();
     store.close();
     process.exit(0);
   };

@@ -1,6 +1,6 @@
-// Layers point one way: server → handlers → (groups →) storage → records / protocol, with
-// config/ beside them (pure knowledge of Kafka's keys) and security/ below server and handlers.
-// Checked on the import statements of every source file.
+// Layers point one way: server → handlers → coordinators (transactions → groups) → storage →
+// records / protocol, with config/ beside them (pure knowledge of Kafka's keys) and security/
+// below server and handlers. Checked on the import statements of every source file.
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -22,15 +22,19 @@ function importsOf(file: string): string[] {
 
 /** What each layer may not import. */
 const FORBIDDEN: Record<string, RegExp[]> = {
-  "storage/": [/^server\//, /^handlers\//, /^groups\//, /^protocol\/messages\//],
+  "storage/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^protocol\/messages\//],
   // The record batch format: used by storage and protocol alike, knows neither.
-  "records/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\/messages\//, /^config\//],
-  "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^bun$/, /^config\//],
-  "groups/": [/^server\//, /^handlers\//],
+  "records/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\/messages\//, /^config\//],
+  "protocol/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^bun$/, /^config\//],
+  // The transaction coordinator writes markers through the group coordinator, never the reverse.
+  "groups/": [/^server\//, /^handlers\//, /^transactions\//],
+  "transactions/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],
-  // Authentication (SASL, SCRAM, principals): used by server and handlers, knows neither.
-  "security/": [/^server\//, /^handlers\//, /^groups\//, /^protocol\/messages\//],
-  "config/": [/^server\//, /^handlers\//, /^groups\//, /^storage\//, /^protocol\//],
+  // The authorizer: pure rules over ACL bindings, no I/O.
+  "security/authorizer.ts": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
+  // Authentication (SASL, SCRAM, OAUTHBEARER, principals): used by server and handlers, knows neither.
+  "security/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^protocol\/messages\//, /^bun$/],
+  "config/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//],
 };
 
 test("imports only point down the layers", () => {

@@ -233,15 +233,15 @@ export function apiVersionsAnswered(port: number, timeoutMs: number): Promise<bo
   });
 }
 
-/** VmRSS and VmHWM of a process, in KiB (0 if it is gone). */
 /**
- * VmRSS, VmHWM and RssAnon (private memory: heap, stacks, anonymous buffers; not file pages a
- * broker maps, which the kernel can drop and which Bunka's mmapped segments add to VmRSS).
+ * VmRSS, VmHWM, RssAnon (private memory: heap, stacks, anonymous buffers) and RssFile (file pages
+ * mapped: the executable, libraries, jars, and Bunka's mmapped segment pages, which the kernel can
+ * drop and bunka.log.mapped.resident.bytes bounds), in KiB (0 if the process is gone).
  */
-export function memoryKiB(pid: number): { rss: number; hwm: number; anon: number } {
+export function memoryKiB(pid: number): { rss: number; hwm: number; anon: number; file: number } {
   const status = safeRead(`/proc/${pid}/status`);
   const field = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
-  return { rss: field("VmRSS"), hwm: field("VmHWM"), anon: field("RssAnon") };
+  return { rss: field("VmRSS"), hwm: field("VmHWM"), anon: field("RssAnon"), file: field("RssFile") };
 }
 
 const CLOCK_TICKS = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;

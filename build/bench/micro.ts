@@ -38,7 +38,6 @@ import { crc32c, crc32cImplementation, crc32cNative, crc32cUpdateTypeScript } fr
 import { LogStore } from "../../src/storage/log-store.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
 import { RecordBatchView } from "../../src/records/record-batch.ts";
-import { ANONYMOUS } from "../../src/security/principal.ts";
 
 const { values: opt, positionals: filters } = parseArgs({
   args: process.argv.slice(2),
@@ -91,7 +90,8 @@ function broker(topics: Record<string, number>, props = "", fsyncBeforeAck = tru
 function ctxOf(b: BrokerContext, apiKey: number, apiVersion: number): RequestContext {
   return {
     broker: b, apiKey, apiVersion, correlationId: 1, clientId: "micro",
-    listener: b.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092, principal: ANONYMOUS, clientAddress: "127.0.0.1", remoteAddress: "127.0.0.1",
+    listener: b.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092, remoteAddress: "127.0.0.1",
+    principal: { type: "User", name: "ANONYMOUS" },
   };
 }
 

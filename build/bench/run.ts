@@ -18,7 +18,7 @@
 //
 //   bun run bench [--rounds N] [--data 1GiB] [--b-records N] [--latency-rate N]
 //                 [--latency-seconds S] [--quick] [--max-minutes M] [--out DIR] [--no-latest]
-//                 [--pin] [--kafka-flush] [--port-range LO-HI]
+//                 [--pin] [--kafka-flush] [--port-range LO-HI] [--bunka-property K=V ...]
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -65,6 +65,7 @@ const { values: opt } = parseArgs({
     pin: { type: "boolean" },
     "port-range": { type: "string" },
     "no-warm-memory": { type: "boolean" },
+    "bunka-property": { type: "string", multiple: true },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -94,7 +95,9 @@ if (opt.help) {
                         ephemeral ports and clear of the interop tests' 20000-39999)
   --no-warm-memory      skip touching the machine's free memory once before the first session (build/bench/
                         warm-memory.ts: on a VM that backs memory lazily, first-touch faults otherwise land on
-                        whichever broker writes into fresh memory first)`);
+                        whichever broker writes into fresh memory first)
+  --bunka-property K=V  a server.properties line for every Bunka session (repeatable), e.g. to compare
+                        bunka.log.mapped.resident.bytes settings run against run`);
   process.exit(0);
 }
 
@@ -127,6 +130,9 @@ const settings: CommonSettings = {
   segmentBytes: num(opt["segment-bytes"], GiB),
 };
 const kafkaHeap = opt["kafka-heap"] ?? "-Xmx1G -Xms1G";
+/** server.properties lines added to every Bunka session (A/B runs of one of its keys). */
+const bunkaProperties = opt["bunka-property"] ?? [];
+for (const p of bunkaProperties) if (!/^[a-z0-9._-]+=/.test(p)) throw new Error(`--bunka-property ${p}: not KEY=VALUE`);
 const maxMinutes = num(opt["max-minutes"], 30);
 const writeLatest = opt["no-latest"] ? false : opt.latest ? true : !quick;
 const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -294,7 +300,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       })
       : await startBunka({
         name: broker, command: [bunkaBinary], port, runDir, settings, cpus,
-        extraProperties: broker === "bunka-pagecache" ? ["bunka.fsync.before.ack=false"] : [],
+        extraProperties: [...(broker === "bunka-pagecache" ? ["bunka.fsync.before.ack=false"] : []), ...bunkaProperties],
       });
   } catch (e) {
     fail("setup", "start", METRICS.map((m) => m.id), `did not start: ${(e as Error).message}`);
@@ -360,7 +366,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       });
     }
 
-    const aOk = await step("a", "a.java", ["a.java.mibs", "a.java.p99", "a.java.cpu", "f.after_a", "f.anon_after_a"], async () => {
+    const aOk = await step("a", "a.java", ["a.java.mibs", "a.java.p99", "a.java.cpu", "f.after_a", "f.anon_after_a", "f.file_after_a"], async () => {
       const { res, cpuS } = await measured(() => producerPerf({
         bootstrap: b.bootstrap, topic: TOPICS.aJava, records: sizes.aRecords, recordBytes: A_RECORD_BYTES,
         props: ["acks=1"], tools: logs, name: "a.java", sizes,
@@ -368,6 +374,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       const mem = memoryKiB(b.pid);
       put("f.after_a", mem.rss / 1024);
       put("f.anon_after_a", mem.anon / 1024);
+      put("f.file_after_a", mem.file / 1024);
       put("a.java.mibs", res.mibPerSec);
       put("a.java.p99", res.p99LatencyMs);
       put("a.java.cpu", cpuS / aGiB);
@@ -474,11 +481,13 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       put("f.peak", mem.hwm / 1024);
       // Mapped segment pages read by (c) count in Bunka's VmRSS; RssAnon is what is its own.
       put("f.anon_end", mem.anon / 1024);
+      put("f.rss_end", mem.rss / 1024);
+      put("f.file_end", mem.file / 1024);
     }
   } finally {
     const crashed = b.exited();
     const stopMs = await b.stop();
-    if (crashed) fail("e", "shutdown", ["e.shutdown", "f.peak", "f.anon_end"], `the broker exited during the session (${b.exitStatus()})`);
+    if (crashed) fail("e", "shutdown", ["e.shutdown", "f.peak", "f.anon_end", "f.rss_end", "f.file_end"], `the broker exited during the session (${b.exitStatus()})`);
     else put("e.shutdown", stopMs);
     // Drop the data (page cache included) before the next session; keep the logs.
     rmSync(join(runDir, "data"), { recursive: true, force: true });

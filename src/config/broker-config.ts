@@ -10,6 +10,7 @@ import { ConfigError } from "./config-error.ts";
 import {
   isListenerSecurityKey, listenerSecurity, LISTENER_SECURITY_KEYS, SECURITY_PROTOCOLS, type ListenerSecurity, type SecurityProtocol,
 } from "./listener-security.ts";
+import { AUTHORIZER_KEYS, authorizerConfigFrom, type AuthorizerConfig } from "./authorizer-config.ts";
 
 export interface Listener {
   name: string;
@@ -52,6 +53,16 @@ export interface BrokerConfig {
   listenerSecurity: Map<string, ListenerSecurity>;
   /** bunka.add.scram: SCRAM credentials written at start-up when the user has none for the mechanism. */
   bootstrapScram: string | null;
+  /** The ACL authorizer (authorizer.class.name, super.users, ...); null when none is configured. */
+  authorizer: AuthorizerConfig | null;
+  /** The transaction coordinator's keys (Kafka's TransactionStateManagerConfig / TransactionLogConfig). */
+  transactionMaxTimeoutMs: number;
+  transactionStateLogNumPartitions: number;
+  transactionStateLogSegmentBytes: number;
+  transactionalIdExpirationMs: number;
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  transactionPartitionVerificationEnable: boolean;
   /** Where the settings came from: a file path, or "embedded defaults". */
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
@@ -80,6 +91,9 @@ const KNOWN_KEYS = new Set([
   "group.initial.rebalance.delay.ms", "offsets.retention.minutes", "process.roles",
   "group.min.session.timeout.ms", "group.max.session.timeout.ms", "group.max.size", "offsets.topic.num.partitions",
   "offsets.topic.segment.bytes", "offsets.retention.check.interval.ms", "offset.metadata.max.bytes",
+  "transaction.max.timeout.ms", "transaction.state.log.num.partitions", "transaction.state.log.segment.bytes",
+  "transactional.id.expiration.ms", "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+  "transaction.remove.expired.transaction.cleanup.interval.ms", "transaction.partition.verification.enable",
   "controller.quorum.voters", "controller.quorum.bootstrap.servers", "delete.topic.enable", "broker.rack",
   "log.message.timestamp.type", "log.message.timestamp.before.max.ms", "log.message.timestamp.after.max.ms",
   "log.cleanup.policy", "compression.type",
@@ -90,6 +104,7 @@ const KNOWN_KEYS = new Set([
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
   // Security (config/listener-security.ts), also as listener.name.<l>.<key>.
   ...LISTENER_SECURITY_KEYS,
+  ...AUTHORIZER_KEYS,
 ]);
 
 // Bunka's own keys, with the type and range they are checked against.
@@ -104,6 +119,10 @@ const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
     doc: "Answer a produce (and an offset commit) only once it is fsynced (group commit); false: from the page cache, as Kafka." }],
   ["bunka.add.scram", { name: "bunka.add.scram", type: "PASSWORD", default: null,
     doc: "SCRAM credentials to create at start-up when missing, as kafka-storage format --add-scram takes them, separated by ';'." }],
+  // storage/resident-mappings.ts: DEFAULT_MAPPED_RESIDENT_BYTES, and at least one CHUNK_BYTES.
+  ["bunka.log.mapped.resident.bytes", { name: "bunka.log.mapped.resident.bytes", type: "LONG", default: "67108864",
+    validator: { kind: "range", min: "2097152" },
+    doc: "The most bytes of mmapped log segments kept resident in the broker (its VmRSS); pages read less recently go back to the page cache." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
@@ -192,6 +211,12 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     if (controllerListenerNames.includes(l.name)) continue;
     security.set(l.name, listenerSecurity(props, l.name, l.securityProtocol));
   }
+  let authorizer: AuthorizerConfig | null;
+  try {
+    authorizer = authorizerConfigFrom((key) => props.get(key));
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 
   return {
     nodeId: props.has("node.id") ? int("node.id", 1) : int("broker.id", 1, 0),
@@ -221,6 +246,14 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
     listenerSecurity: security,
     bootstrapScram: props.get("bunka.add.scram") ?? null,
+    authorizer,
+    transactionMaxTimeoutMs: int("transaction.max.timeout.ms", 900000, 1),
+    transactionStateLogNumPartitions: int("transaction.state.log.num.partitions", 50, 1),
+    transactionStateLogSegmentBytes: int("transaction.state.log.segment.bytes", 104857600, 1),
+    transactionalIdExpirationMs: int("transactional.id.expiration.ms", 604800000, 1),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: int("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000, 1),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: int("transaction.remove.expired.transaction.cleanup.interval.ms", 3600000, 1),
+    transactionPartitionVerificationEnable: bool("transaction.partition.verification.enable", true),
     source,
     raw: props,
     unusedKeys,

@@ -100,6 +100,14 @@ export function fsyncBeforeAck(broker: BrokerValue): boolean {
   return (broker("bunka.fsync.before.ack") ?? "true").trim().toLowerCase() !== "false";
 }
 
+/**
+ * bunka.log.mapped.resident.bytes (Bunka's own key): the bytes of mmapped segments that may stay
+ * resident in the broker's memory; unset: storage/resident-mappings.ts's default (64 MiB).
+ */
+export function mappedResidentBytes(broker: BrokerValue): number | undefined {
+  return num(broker("bunka.log.mapped.resident.bytes"));
+}
+
 /** The log cleaner's own keys (log.cleaner.*), with Kafka's defaults. */
 export function cleanerSettings(broker: BrokerValue) {
   return {

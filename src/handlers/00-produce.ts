@@ -1,11 +1,20 @@
-// Produce (0), v3–v11, advertised from v0 as Kafka 4 does (KAFKA-18659: librdkafka disables
+// Produce (0), v3–v12, advertised from v0 as Kafka 4 does (KAFKA-18659: librdkafka disables
 // features when Produce v0 is missing); a v0–v2 request closes the connection, as in Kafka.
 //
 // Followed, in Kafka's order (KafkaApis.handleProduceRequest → ReplicaManager → UnifiedLog.append
 // → LogValidator → ProducerStateManager):
-//  1. A transactional batch anywhere in the request → every partition gets
-//     TRANSACTIONAL_ID_AUTHORIZATION_FAILED: Bunka has no transaction coordinator and behaves as a
-//     Kafka whose authorizer grants no transactional id (see 22-init-producer-id.ts).
+//  0. Authorization: a transactional id needs WRITE on it (else every partition answers
+//     TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its partitions answer
+//     TOPIC_AUTHORIZATION_FAILED, before any check of the topic's existence, and are not
+//     verified with the transaction coordinator).
+//  1. A transactional batch anywhere in the request without a transactional id → every partition
+//     gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED (Kafka's authorizer check). Otherwise each
+//     partition whose transactional batch opens a transaction there is verified with the
+//     transaction coordinator first (transaction.partition.verification.enable, default true):
+//     with v12 (transaction version 2, KIP-890) the partition is added to the transaction on the
+//     client's behalf, before v12 it must have been added (AddPartitionsToTxn) — errors as
+//     Kafka's ReplicaManager translates them (see verifyTransactionalPartitions). v12 is v11 on
+//     the wire.
 //  2. Per partition: unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (never auto-created;
 //     the producer's Metadata request does that); exactly one magic-2 batch (INVALID_RECORD,
 //     CORRUPT_MESSAGE when its framing is broken, UNSUPPORTED_COMPRESSION_TYPE for zstd before v7);
@@ -49,7 +58,7 @@
 // the batch is refused) and stored and served as sent: unlike Kafka, a batch whose inner offsets
 // are not 0..n-1 is not recompressed.
 // Also unlike Kafka: a record header count of -1 is read as none (the CodeCrafters tester writes
-// it; Kafka refuses it as INVALID_RECORD). Not done: transactions; acks=-1 waits for nothing
+// it; Kafka refuses it as INVALID_RECORD). Not done: acks=-1 waits for nothing
 // (single replica, always in sync).
 
 import {
@@ -57,6 +66,7 @@ import {
 } from "../protocol/messages/produce.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { InvalidRequestError, registerApi, type BrokerContext, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
 import {
   ATTRIBUTES, BATCH_LENGTH, Compression, LOG_OVERHEAD, MAGIC, RECORD_BATCH_OVERHEAD, RecordBatchView, TRANSACTIONAL_MASK,
 } from "../records/record-batch.ts";
@@ -65,6 +75,9 @@ import { StorageError } from "../storage/log-dir-failures.ts";
 import type { LogAppendSettings } from "../storage/log-validator.ts";
 import { escapeForLog, log } from "../log.ts";
 import { effectiveBrokerValue } from "../config/config-values.ts";
+import type { TransactionCoordinator } from "../transactions/transaction-coordinator.ts";
+import type { TopicPartitions } from "../transactions/transaction-metadata.ts";
+import { isInternalTopic } from "./topic-name.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -86,30 +99,143 @@ registerApi<ProduceRequest, ProduceResponse>({
   },
 });
 
-/** Kafka's Topic.isInternal. */
-const INTERNAL_TOPICS = new Set(["__consumer_offsets", "__transaction_state", "__share_group_state"]);
 /** AdminUtils.ADMIN_CLIENT_ID: the one client allowed to write internal topics. */
 const ADMIN_CLIENT_ID = "__admin_client";
 const DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
 
 export function produce(request: ProduceRequest, ctx: RequestContext): ProduceResponse | null | Promise<ProduceResponse | null> {
   const acks = request.acks;
-  const responses: ProduceResponse["responses"] = [];
-  if (hasTransactionalRecords(request)) {
-    for (const topic of request.topicData) {
-      responses.push({ name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) });
-    }
-    if (acks === 0) throw new InvalidRequestError("transactional records, acks=0 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)");
+  if (request.transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+    const responses: ProduceResponse["responses"] = request.topicData.map((topic) => ({
+      name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)),
+    }));
+    if (acks === 0) throw new InvalidRequestError("transactional id not authorized, acks=0 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)");
     return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
   }
+  const writable = authorizedNames(ctx, AclOperation.WRITE, ResourceType.TOPIC, request.topicData.map((t) => t.name));
+  if (hasTransactionalRecords(request)) {
+    // KafkaApis: transactional records need a transactional id (the authorizer's check).
+    if (request.transactionalId === null || ctx.broker.transactions === undefined) {
+      const responses: ProduceResponse["responses"] = request.topicData.map((topic) => ({
+        name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)),
+      }));
+      if (acks === 0) throw new InvalidRequestError("transactional records, acks=0 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)");
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    }
+    const verified = verifyTransactionalPartitions(request, ctx, request.transactionalId, ctx.broker.transactions, writable);
+    if (verified instanceof Promise) {
+      // The request's bytes are views of the receive buffer: keep copies across the wait.
+      const copy: ProduceRequest = {
+        ...request,
+        topicData: request.topicData.map((t) => ({ ...t, partitionData: t.partitionData.map((p) => ({ ...p, records: p.records?.slice() ?? null })) })),
+      };
+      return verified.then((refused) => appendAll(copy, ctx, refused, writable));
+    }
+    return appendAll(request, ctx, verified, writable);
+  }
+  return appendAll(request, ctx, null, writable);
+}
+
+/**
+ * Kafka's transaction verification before a transactional append (ReplicaManager
+ * .appendRecords with transaction.partition.verification.enable, AddPartitionsToTxnManager): a
+ * partition where the producer has no open transaction at this epoch is checked with the
+ * transaction coordinator — with transaction version 2 (Produce v12+) the partition is added
+ * to the transaction on the client's behalf, else it must already be in it. The coordinator's
+ * errors are translated as Kafka's ReplicaManager does: PRODUCER_FENCED → INVALID_PRODUCER_EPOCH,
+ * TRANSACTION_ABORTABLE → INVALID_TXN_STATE before v11, retriable coordinator errors →
+ * NOT_ENOUGH_REPLICAS (which every producer retries; CONCURRENT_TRANSACTIONS stays from v12). Returns the refused partitions
+ * ("topic\0partition" → error), or a promise of them.
+ */
+function verifyTransactionalPartitions(
+  request: ProduceRequest, ctx: RequestContext, transactionalId: string, coordinator: TransactionCoordinator, writable: Set<string>,
+): Map<string, number> | Promise<Map<string, number>> {
+  const refused = new Map<string, number>();
+  if (!ctx.broker.config.transactionPartitionVerificationEnable) return refused;
+  const needed: TopicPartitions = new Map();
+  let producer: { producerId: number; producerEpoch: number } | null = null;
+  for (const topic of request.topicData) {
+    if (!writable.has(topic.name)) continue; // answered TOPIC_AUTHORIZATION_FAILED, never verified
+    for (const p of topic.partitionData) {
+      const batch = checkRequestFraming(p.records, ctx.apiVersion);
+      if (!(batch instanceof RecordBatchView) || !batch.isTransactional || batch.producerId < 0) continue;
+      let log: PartitionLog | undefined;
+      try {
+        log = ctx.broker.store.partition(topic.name, p.index);
+      } catch {
+        continue; // answered by the append (KAFKA_STORAGE_ERROR)
+      }
+      if (log === undefined) continue;
+      if (log.hasOngoingTransaction(batch.producerId, batch.producerEpoch)) continue;
+      producer ??= { producerId: batch.producerId, producerEpoch: batch.producerEpoch };
+      let set = needed.get(topic.name);
+      if (set === undefined) needed.set(topic.name, (set = new Set()));
+      set.add(p.index);
+    }
+  }
+  if (producer === null) return refused;
+  const version = ctx.apiVersion;
+  const refuse = (topic: string, partition: number, code: number) => {
+    if (code !== ErrorCode.NONE) refused.set(`${topic}\0${partition}`, verificationError(code, version));
+  };
+  if (version >= 12) {
+    return coordinator.addPartitions(transactionalId, producer.producerId, producer.producerEpoch, needed, 2).then((code) => {
+      for (const [topic, ps] of needed) for (const p of ps) refuse(topic, p, code);
+      return refused;
+    });
+  }
+  for (const [topic, ps] of coordinator.verifyPartitions(transactionalId, producer.producerId, producer.producerEpoch, needed)) {
+    for (const [p, code] of ps) refuse(topic, p, code);
+  }
+  return refused;
+}
+
+/** A partition refused by transaction verification; Kafka says why only for INVALID_TXN_STATE (measured, 4.3.1). */
+function refusedByVerification(index: number, errorCode: number): PartitionResponse {
+  const res = failed(index, errorCode);
+  if (errorCode === ErrorCode.INVALID_TXN_STATE) res.errorMessage = "Partition was not added to the transaction";
+  return res;
+}
+
+/** Kafka's translation of a verification error for the producer (AddPartitionsToTxnManager, ReplicaManager). */
+function verificationError(code: number, produceVersion: number): number {
+  switch (code) {
+    case ErrorCode.PRODUCER_FENCED:
+      return ErrorCode.INVALID_PRODUCER_EPOCH;
+    case ErrorCode.TRANSACTION_ABORTABLE:
+      return produceVersion > 10 ? code : ErrorCode.INVALID_TXN_STATE;
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+      // Measured: Kafka 4.3.1 answers a v12 produce that arrives while the previous transaction's
+      // markers are being written with CONCURRENT_TRANSACTIONS, which TV2 clients retry.
+      return produceVersion >= 12 ? code : ErrorCode.NOT_ENOUGH_REPLICAS;
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    default:
+      return code;
+  }
+}
+
+function appendAll(
+  request: ProduceRequest, ctx: RequestContext, refused: Map<string, number> | null, writable: Set<string>,
+): ProduceResponse | null | Promise<ProduceResponse | null> {
+  const acks = request.acks;
+  const responses: ProduceResponse["responses"] = [];
   const now = Date.now();
   let anyError = false;
   const durable: Durable[] = [];
   for (const topic of request.topicData) {
+    if (!writable.has(topic.name)) {
+      responses.push({ name: topic.name, partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)) });
+      anyError = true;
+      continue;
+    }
     const partitionResponses: PartitionResponse[] = [];
     const settings = topicSettings(ctx.broker, topic.name);
     for (const p of topic.partitionData) {
-      const res = appendPartition(topic.name, p.index, p.records, settings, acks, now, ctx, durable);
+      const refusal = refused?.get(`${topic.name}\0${p.index}`);
+      const res = refusal !== undefined ? refusedByVerification(p.index, refusal) : appendPartition(topic.name, p.index, p.records, settings, acks, now, ctx, durable);
       if (res.errorCode !== ErrorCode.NONE) anyError = true;
       partitionResponses.push(res);
     }
@@ -191,7 +317,7 @@ function appendPartition(
   const framing = checkRequestFraming(records, version);
   if (!(framing instanceof RecordBatchView)) return failed(partition, framing.errorCode, framing.message);
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(partition, ErrorCode.INVALID_REQUIRED_ACKS);
-  if (INTERNAL_TOPICS.has(topic) && ctx.clientId !== ADMIN_CLIENT_ID) {
+  if (isInternalTopic(topic) && ctx.clientId !== ADMIN_CLIENT_ID) {
     return failed(partition, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   }
   const outcome = log.appendAsLeader(framing, settings, now, `${topic}-${partition}`);

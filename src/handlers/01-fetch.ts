@@ -27,6 +27,10 @@
 // partition asked for exists, as Kafka's IsolationLevel.forId throws when the read starts
 // (FetchRequest.getErrorResponse: the top-level code, and before v13 every partition asked for
 // carries it too).
+// Authorization (KafkaApis.handleFetchRequest): a consumer needs READ on each topic (else
+// TOPIC_AUTHORIZATION_FAILED, before the topic's existence is looked at; an unknown topic id is
+// UNKNOWN_TOPIC_ID first); a follower fetch needs CLUSTER_ACTION on the cluster (else every
+// partition answers TOPIC_AUTHORIZATION_FAILED). Checked once per request, not per long-poll round.
 
 import {
   FETCH, readFetchRequest, writeFetchResponse, type FetchRequest, type FetchResponse,
@@ -34,6 +38,8 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { RequestError, registerApi, type RequestContext } from "./registry.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 
 type TopicResponse = FetchResponse["responses"][number];
@@ -71,7 +77,8 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
   if (ctx.apiVersion >= 7 && request.sessionEpoch !== INITIAL_EPOCH && request.sessionEpoch !== FINAL_EPOCH) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
   }
-  const first = readOnce(request, ctx);
+  const readable = readableTopics(request, ctx);
+  const first = readOnce(request, ctx, readable);
   if (request.maxWaitMs <= 0 || first.bytes >= request.minBytes || first.hasError || first.logs.length === 0) {
     return first.response;
   }
@@ -80,7 +87,7 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
     let round = first;
     for (;;) {
       const appended = await waitForAppend(round.logs, deadline - Date.now());
-      round = readOnce(request, ctx);
+      round = readOnce(request, ctx, readable);
       if (!appended || round.bytes >= request.minBytes || round.hasError || Date.now() >= deadline) return round.response;
     }
   })();
@@ -95,10 +102,25 @@ function asksForAPartition(request: FetchRequest, ctx: RequestContext): boolean 
   });
 }
 
-function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
+/** The topic names the request may read: READ on each for a consumer, CLUSTER_ACTION for a follower. */
+function readableTopics(request: FetchRequest, ctx: RequestContext): Set<string> {
+  const metadata = ctx.broker.store.metadata;
+  // An unknown topic id answers UNKNOWN_TOPIC_ID whatever the ACLs: nothing to check.
+  const names = request.topics.flatMap((t) => ctx.apiVersion >= 13 ? metadata.topicsById.get(t.topicId)?.name ?? [] : [t.topic]);
+  if (isFromFollower(request, ctx)) {
+    return authorize(ctx, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_NAME) ? new Set(names) : new Set();
+  }
+  return authorizedNames(ctx, AclOperation.READ, ResourceType.TOPIC, names);
+}
+
+function isFromFollower(request: FetchRequest, ctx: RequestContext): boolean {
+  return (ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0;
+}
+
+function readOnce(request: FetchRequest, ctx: RequestContext, readable: Set<string>): FetchRound {
   const byId = ctx.apiVersion >= 13;
   const readCommitted = request.isolationLevel === READ_COMMITTED;
-  const fromFollower = (ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0;
+  const fromFollower = isFromFollower(request, ctx);
   const store = ctx.broker.store;
   // KafkaApis.handleFetchRequest: a consumer's max_bytes is capped by fetch.max.bytes, which
   // also bounds what one unread response can hold in memory.
@@ -111,7 +133,13 @@ function readOnce(request: FetchRequest, ctx: RequestContext): FetchRound {
   for (const topic of request.topics) {
     const meta = byId ? store.metadata.topicsById.get(topic.topicId) : store.metadata.topicsByName.get(topic.topic);
     const partitions: PartitionResponse[] = [];
+    const denied = !(byId && meta === undefined) && !readable.has(meta?.name ?? topic.topic);
     for (const p of topic.partitions) {
+      if (denied) {
+        hasError = true;
+        partitions.push(errorPartition(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED, []));
+        continue;
+      }
       const local = localLeaderLog(store, meta, p.partition, p.currentLeaderEpoch);
       if ("errorCode" in local) {
         hasError = true;

@@ -10,6 +10,8 @@
 // Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION with -1s. An isolation level other
 // than 0 and 1 fails every partition with UNKNOWN_SERVER_ERROR (Kafka's IsolationLevel.forId
 // throws; ListOffsetsRequest.getErrorResponse).
+// Authorization: DESCRIBE on each topic; the topics refused answer TOPIC_AUTHORIZATION_FAILED
+// after the others, as KafkaApis appends them (partitionSeqByAuthorized).
 
 import {
   LIST_OFFSETS, readListOffsetsRequest, writeListOffsetsResponse, type ListOffsetsRequest, type ListOffsetsResponse,
@@ -17,6 +19,7 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { RequestError, registerApi } from "./registry.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
+import { AclOperation, ResourceType, authorizedNames } from "./authorization.ts";
 
 type PartitionResponse = ListOffsetsResponse["topics"][number]["partitions"][number];
 
@@ -33,7 +36,11 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
     if (request.isolationLevel !== READ_UNCOMMITTED && request.isolationLevel !== READ_COMMITTED) {
       throw new RequestError(ErrorCode.UNKNOWN_SERVER_ERROR, `Unknown isolation level ${request.isolationLevel}`);
     }
-    const topics = request.topics.map((t) => {
+    const describable = authorizedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, request.topics.map((t) => t.name));
+    const refused = request.topics.filter((t) => !describable.has(t.name)).map((t) => ({
+      name: t.name, partitions: t.partitions.map((p) => failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+    }));
+    const topics = request.topics.filter((t) => describable.has(t.name)).map((t) => {
       const meta = store.metadata.topicsByName.get(t.name);
       return {
         name: t.name,
@@ -66,7 +73,7 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
         }),
       };
     });
-    return { throttleTimeMs: 0, topics };
+    return { throttleTimeMs: 0, topics: [...topics, ...refused] };
   },
   errorResponse: (request, errorCode) => ({
     throttleTimeMs: 0,

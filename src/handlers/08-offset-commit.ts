@@ -8,7 +8,10 @@
 // without members (creating it when needed). A commit to an unknown group with a generation is
 // ILLEGAL_GENERATION before v9, GROUP_ID_NOT_FOUND from v9. retention_time_ms (v2–v4) other than
 // -1 gives the offsets an expiry time of their own (OffsetCommitValue v1). Metadata longer than
-// offset.metadata.max.bytes is OFFSET_METADATA_TOO_LARGE. Not done: authorization.
+// offset.metadata.max.bytes is OFFSET_METADATA_TOO_LARGE.
+// Authorization (KafkaApis.handleOffsetCommitRequest): READ on the group, else every partition
+// answers GROUP_AUTHORIZATION_FAILED; READ on each topic, else its partitions answer
+// TOPIC_AUTHORIZATION_FAILED (before the topic's existence is looked at).
 
 import {
   OFFSET_COMMIT, readOffsetCommitRequest, writeOffsetCommitResponse, type OffsetCommitRequest, type OffsetCommitResponse,
@@ -16,6 +19,7 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { coordinatorOf } from "../groups/group-coordinator.ts";
 import { registerApi } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
 
 type TopicRequest = OffsetCommitRequest["topics"][number];
 type PartitionResponse = OffsetCommitResponse["topics"][number]["partitions"][number];
@@ -30,8 +34,19 @@ registerApi<OffsetCommitRequest, OffsetCommitResponse>({
     // Kafka's OffsetCommitResponse.Builder: partitions refused here first, by topic in request
     // order, then the coordinator's answers merged into the same topics (or appended).
     const response = new ResponseBuilder();
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+      for (const t of request.topics) {
+        response.add(t.name, t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })));
+      }
+      return { throttleTimeMs: 0, topics: response.topics };
+    }
+    const readable = authorizedNames(ctx, AclOperation.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
     const valid: TopicRequest[] = [];
     for (const t of request.topics) {
+      if (!readable.has(t.name)) {
+        response.add(t.name, t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })));
+        continue;
+      }
       const meta = metadata.topicsByName.get(t.name);
       const known = t.partitions.filter((p) => meta?.partitions.some((x) => x.partitionId === p.partitionIndex));
       for (const p of t.partitions) {

@@ -6,14 +6,17 @@
 // v7 and null from v7 (JoinGroupResponse's constructor). An empty group id is INVALID_GROUP_ID;
 // a session timeout outside group.min/max.session.timeout.ms is INVALID_SESSION_TIMEOUT.
 // The member's client host is "/<address>" as Kafka prints an InetAddress.
-// Not done: authorization (GROUP_AUTHORIZATION_FAILED), the join reason is only logged.
+// Authorization: READ on the group, else GROUP_AUTHORIZATION_FAILED (JoinGroupRequest.getErrorResponse).
+// Not done: the join reason is only logged.
 
 import {
   JOIN_GROUP, readJoinGroupRequest, writeJoinGroupResponse, type JoinGroupRequest, type JoinGroupResponse,
 } from "../protocol/messages/join-group.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
 import type { JoinGroupResult } from "../groups/classic-group.ts";
 import { coordinatorOf } from "../groups/group-coordinator.ts";
 import { registerApi, type RequestContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize } from "./authorization.ts";
 
 registerApi<JoinGroupRequest, JoinGroupResponse>({
   spec: JOIN_GROUP,
@@ -21,6 +24,12 @@ registerApi<JoinGroupRequest, JoinGroupResponse>({
   writeResponse: writeJoinGroupResponse,
   handle(request, ctx) {
     const version = ctx.apiVersion;
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+      return {
+        throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null,
+        protocolName: version >= 7 ? null : "", leader: "", skipAssignment: false, memberId: "", members: [],
+      };
+    }
     return coordinatorOf(ctx.broker).joinGroup({
       groupId: request.groupId,
       memberId: request.memberId,

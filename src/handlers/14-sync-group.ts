@@ -3,7 +3,8 @@
 // v5 makes protocol_type and protocol_name mandatory: a request without them is answered
 // INCONSISTENT_GROUP_PROTOCOL without reaching the coordinator (KafkaApis); given ones must
 // match the group's. group.instance.id is read from v3. An empty group id is INVALID_GROUP_ID.
-// Not done: authorization.
+// Authorization: READ on the group (checked after the v5 protocol fields, as KafkaApis does), else
+// GROUP_AUTHORIZATION_FAILED.
 
 import {
   SYNC_GROUP, readSyncGroupRequest, writeSyncGroupResponse, type SyncGroupRequest, type SyncGroupResponse,
@@ -12,6 +13,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import type { SyncGroupResult } from "../groups/classic-group.ts";
 import { coordinatorOf } from "../groups/group-coordinator.ts";
 import { registerApi } from "./registry.ts";
+import { AclOperation, ResourceType, authorize } from "./authorization.ts";
 
 registerApi<SyncGroupRequest, SyncGroupResponse>({
   spec: SYNC_GROUP,
@@ -21,6 +23,9 @@ registerApi<SyncGroupRequest, SyncGroupResponse>({
     const version = ctx.apiVersion;
     if (version >= 5 && (request.protocolType === null || request.protocolName === null)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+    }
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
     }
     return coordinatorOf(ctx.broker).syncGroup({
       groupId: request.groupId,

@@ -14,7 +14,11 @@
 // DescribeConfigs shows the printed form, so readers see the same either way);
 // min.insync.replicas answers DEFAULT_CONFIG (or STATIC_BROKER_CONFIG) where Kafka 4 answers
 // DYNAMIC_DEFAULT_BROKER_CONFIG, from the cluster-level record its controller writes for ELR.
-// No authorizer, no quotas, no CreateTopicPolicy.
+// Authorization (ControllerApis.createTopics): CREATE on the cluster, else on each topic; the
+// topics refused answer TOPIC_AUTHORIZATION_FAILED "Authorization failed." after the others; a
+// created topic whose configs the principal may not DESCRIBE_CONFIGS answers no configs, partition
+// count or replication factor and topic_config_error_code TOPIC_AUTHORIZATION_FAILED.
+// No quotas, no CreateTopicPolicy.
 
 import {
   CREATE_TOPICS, readCreateTopicsRequest, writeCreateTopicsResponse,
@@ -23,6 +27,8 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 import {
   MAX_RECORDS_PER_USER_OP, metadataStorageFailure, planTopicCreation, requestedPartitions, type TopicToCreate,
 } from "./topic-creation.ts";
@@ -48,8 +54,12 @@ registerApi<CreateTopicsRequest, CreateTopicsResponse>({
 
     const counts = new Map<string, number>();
     for (const t of all) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const allowedNames = [...counts].filter(([name, n]) => n === 1 && name !== CLUSTER_METADATA_TOPIC).map(([name]) => name);
+    const creatable = authorize(ctx, AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME, false)
+      ? new Set(allowedNames) : authorizedNames(ctx, AclOperation.CREATE, ResourceType.TOPIC, allowedNames);
+    const describable = authorizedNames(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, allowedNames, false);
     const effective: TopicToCreate[] = all
-      .filter((t) => counts.get(t.name) === 1 && t.name !== CLUSTER_METADATA_TOPIC)
+      .filter((t) => counts.get(t.name) === 1 && t.name !== CLUSTER_METADATA_TOPIC && creatable.has(t.name))
       .map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions,
@@ -84,12 +94,16 @@ registerApi<CreateTopicsRequest, CreateTopicsResponse>({
         }
         log.info(`created topic ${t.name} (id ${topicId}, ${plan.partitions} partition(s)${configs.length ? `, ${configs.map((c) => `${escapeForLog(c.name)}=${escapeForLog(c.value)}`).join(",")}` : ""})`);
       }
-      topics.push(successResult(broker, t.name, topicId, plan.partitions, plan.replicationFactor, plan.configs));
+      topics.push(describable.has(t.name)
+        ? successResult(broker, t.name, topicId, plan.partitions, plan.replicationFactor, plan.configs)
+        : { ...errorResult(t.name, ErrorCode.NONE, null), topicId, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
     }
     for (const [name, n] of counts) {
       if (n > 1) topics.push(errorResult(name, ErrorCode.INVALID_REQUEST, "Duplicate topic name."));
       else if (name === CLUSTER_METADATA_TOPIC) {
         topics.push(errorResult(name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
+      } else if (!creatable.has(name)) {
+        topics.push(errorResult(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."));
       }
     }
     return { throttleTimeMs: 0, topics };

@@ -11,7 +11,11 @@
 // answer every topic with no message: delete.topic.enable=false (INVALID_REQUEST before v3,
 // TOPIC_DELETION_DISABLED from v3) and a timeout <= 0 (REQUEST_TIMED_OUT).
 // Differences: Kafka shuffles the results (so their order says nothing); here errors come first
-// in the order found, then the deleted topics in request order. No authorizer, no quotas.
+// in the order found, then the deleted topics in request order. No quotas.
+// Authorization (ControllerApis.deleteTopics): DELETE on the cluster, else DESCRIBE and DELETE on
+// each topic. A name without DESCRIBE answers TOPIC_AUTHORIZATION_FAILED whether or not it exists;
+// with DESCRIBE but not DELETE, an existing one does too; an id without DELETE answers it with the
+// name only when DESCRIBE is allowed (message "Topic authorization failed.").
 
 import {
   DELETE_TOPICS, readDeleteTopicsRequest, writeDeleteTopicsResponse,
@@ -20,12 +24,15 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { registerApi } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 import { log } from "../log.ts";
 import { StorageError } from "../storage/log-dir-failures.ts";
 import { metadataStorageFailure } from "./topic-creation.ts";
 
 const UNKNOWN_TOPIC_OR_PARTITION_MESSAGE = "This server does not host this topic-partition.";
 const UNKNOWN_TOPIC_ID_MESSAGE = "This server does not host this topic ID.";
+const TOPIC_AUTHORIZATION_FAILED_MESSAGE = "Topic authorization failed.";
 
 registerApi<DeleteTopicsRequest, DeleteTopicsResponse>({
   spec: DELETE_TOPICS,
@@ -80,14 +87,28 @@ registerApi<DeleteTopicsRequest, DeleteTopicsResponse>({
     for (const id of duplicateIds) respond(null, id, ErrorCode.INVALID_REQUEST, "Duplicate topic id.");
 
     const toDelete = new Map<string, string>(); // topic id -> name
+    const toAuthorize = new Set(names);
     for (const id of ids) {
       const topic = store.metadata.topicsById.get(id);
       if (topic === undefined) respond(null, id, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE);
-      else toDelete.set(id, topic.name);
+      else {
+        toDelete.set(id, topic.name);
+        toAuthorize.add(topic.name);
+      }
+    }
+    const clusterWide = authorize(ctx, AclOperation.DELETE, ResourceType.CLUSTER, CLUSTER_NAME, false);
+    const describable = clusterWide ? toAuthorize : authorizedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, toAuthorize);
+    const deletable = clusterWide ? toAuthorize : authorizedNames(ctx, AclOperation.DELETE, ResourceType.TOPIC, toAuthorize);
+    for (const [id, name] of toDelete) {
+      if (deletable.has(name)) continue;
+      respond(describable.has(name) ? name : null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED_MESSAGE);
+      toDelete.delete(id);
     }
     for (const name of names) {
       const topic = store.metadata.topicsByName.get(name);
-      if (topic === undefined) {
+      if (!describable.has(name) || (topic !== undefined && !deletable.has(name))) {
+        respond(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED_MESSAGE);
+      } else if (topic === undefined) {
         respond(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_OR_PARTITION_MESSAGE);
       } else if (duplicateIds.has(topic.topicId) || toDelete.has(topic.topicId)) {
         duplicateIds.add(topic.topicId);

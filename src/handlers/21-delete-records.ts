@@ -7,7 +7,8 @@
 // before any other check (ReplicaManager.deleteRecordsOnLocalLog). The answer's low_watermark is the
 // new log start offset (-1 with an error). Whole segments below it are removed at once
 // (PartitionLog.deleteRecordsBefore); Kafka leaves that to its next retention check. One replica,
-// so nothing waits for followers and timeout_ms is not used. Not done: authorization.
+// so nothing waits for followers and timeout_ms is not used. Authorization: DELETE on each topic,
+// else its partitions answer TOPIC_AUTHORIZATION_FAILED (before the topic's existence is looked at).
 
 import {
   DELETE_RECORDS, readDeleteRecordsRequest, writeDeleteRecordsResponse,
@@ -15,6 +16,7 @@ import {
 } from "../protocol/messages/delete-records.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorizedNames } from "./authorization.ts";
 import { logConfigResolver } from "../config/log-config.ts";
 import { escapeForLog, log } from "../log.ts";
 
@@ -29,11 +31,13 @@ registerApi<DeleteRecordsRequest, DeleteRecordsResponse>({
   writeResponse: writeDeleteRecordsResponse,
   handle(request, ctx) {
     const broker = ctx.broker;
+    const deletable = authorizedNames(ctx, AclOperation.DELETE, ResourceType.TOPIC, request.topics.map((t) => t.name));
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => deleteRecords(broker, t.name, p.partitionIndex, p.offset)),
+        partitions: t.partitions.map((p) => deletable.has(t.name) ? deleteRecords(broker, t.name, p.partitionIndex, p.offset)
+          : { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }),
       })),
     };
   },

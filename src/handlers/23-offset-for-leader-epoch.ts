@@ -3,7 +3,9 @@
 // an older epoch ends where the next epoch starts (answered with the largest epoch ≤ the one
 // asked); an unknown or future epoch → -1/-1. current_leader_epoch is checked as for Fetch.
 // This is what Java and librdkafka consumers use to validate their position after a leader
-// change. Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION.
+// change. Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION. Authorization: CLUSTER_ACTION
+// on the cluster, else DESCRIBE on each topic (KIP-320); the topics refused answer
+// TOPIC_AUTHORIZATION_FAILED (epoch and offset -1) after the others.
 
 import {
   OFFSET_FOR_LEADER_EPOCH, readOffsetForLeaderEpochRequest, writeOffsetForLeaderEpochResponse,
@@ -12,6 +14,8 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi } from "./registry.ts";
 import { localLeaderLog } from "./local-leader-log.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 
 type EpochEndOffset = OffsetForLeaderEpochResponse["topics"][number]["partitions"][number];
 
@@ -21,9 +25,15 @@ registerApi<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
   writeResponse: writeOffsetForLeaderEpochResponse,
   handle(request, ctx) {
     const store = ctx.broker.store;
+    const names = request.topics.map((t) => t.topic);
+    const allowed = authorize(ctx, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_NAME, false)
+      ? new Set(names) : authorizedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names);
+    const refused = request.topics.filter((t) => !allowed.has(t.topic)).map((t) => ({
+      topic: t.topic, partitions: t.partitions.map((p) => failed(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+    }));
     return {
       throttleTimeMs: 0,
-      topics: request.topics.map((t) => {
+      topics: [...request.topics.filter((t) => allowed.has(t.topic)).map((t) => {
         const meta = store.metadata.topicsByName.get(t.topic);
         return {
           topic: t.topic,
@@ -34,7 +44,7 @@ registerApi<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
             return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: epoch, endOffset };
           }),
         };
-      }),
+      }), ...refused],
     };
   },
 });

@@ -11,7 +11,10 @@
 // (OFFSET_METADATA_TOO_LARGE), and appends the offsets as one transactional batch, answered
 // once on disk; they become visible when the transaction commits. Before v2 Kafka turns
 // COORDINATOR_LOAD_IN_PROGRESS into COORDINATOR_NOT_AVAILABLE; this broker never answers it.
-// Not done: authorization (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED).
+// Authorization (KafkaApis.handleTxnOffsetCommitRequest): WRITE on the transactional id, else
+// every partition answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED; READ on the group, else
+// GROUP_AUTHORIZATION_FAILED; READ on each topic, else its partitions answer
+// TOPIC_AUTHORIZATION_FAILED (before the topic's existence is looked at).
 
 import {
   TXN_OFFSET_COMMIT, readTxnOffsetCommitRequest, writeTxnOffsetCommitResponse,
@@ -19,7 +22,8 @@ import {
 } from "../protocol/messages/txn-offset-commit.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { coordinatorOf } from "../groups/group-coordinator.ts";
-import { registerApi } from "./registry.ts";
+import { RequestError, registerApi } from "./registry.ts";
+import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
 
 type TopicRequest = TxnOffsetCommitRequest["topics"][number];
 type PartitionResponse = TxnOffsetCommitResponse["topics"][number]["partitions"][number];
@@ -38,9 +42,20 @@ registerApi<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
     const metadata = ctx.broker.store.metadata;
     // Kafka's TxnOffsetCommitResponse.Builder: partitions refused here first, by topic in
     // request order, then the coordinator's answers merged into the same topics (or appended).
+    if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+      throw new RequestError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `WRITE on transactional id ${request.transactionalId} is not authorized`);
+    }
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+      throw new RequestError(ErrorCode.GROUP_AUTHORIZATION_FAILED, `READ on group ${request.groupId} is not authorized`);
+    }
+    const readable = authorizedNames(ctx, AclOperation.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
     const response = new ResponseBuilder();
     const valid: TopicRequest[] = [];
     for (const t of request.topics) {
+      if (!readable.has(t.name)) {
+        response.add(t.name, t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })));
+        continue;
+      }
       const meta = metadata.topicsByName.get(t.name);
       const known = t.partitions.filter((p) => meta?.partitions.some((x) => x.partitionId === p.partitionIndex));
       for (const p of t.partitions) {

@@ -32,7 +32,10 @@
 // text differs). Entries are sorted by name (Kafka's order is a hash map's). Keys whose values
 // differ from Kafka: min.insync.replicas is not reported as DYNAMIC_DEFAULT_BROKER_CONFIG (Kafka
 // 4's controller writes a cluster-level record for it), and the broker list holds ~60 keys (plus
-// those set) where Kafka lists ~340. No authorizer.
+// those set) where Kafka lists ~340. Authorization (ConfigHelper.handleDescribeConfigsRequest):
+// DESCRIBE_CONFIGS on the cluster (broker, broker logger, client metrics), the topic or the group;
+// the resources refused answer CLUSTER_/TOPIC_/GROUP_AUTHORIZATION_FAILED with the error's default
+// message after the others.
 
 import {
   DESCRIBE_CONFIGS, readDescribeConfigsRequest, writeDescribeConfigsResponse,
@@ -43,6 +46,7 @@ import {
 } from "../protocol/messages/describe-configs.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
+import { AclOperation, configResourceRefusal } from "./authorization.ts";
 import { topicNameProblem } from "./topic-name.ts";
 import { ConfigResourceType, ConfigSource, ConfigType, TOPIC_CONFIGS } from "../config/config-defs.ts";
 import {
@@ -72,7 +76,9 @@ registerApi<DescribeConfigsRequest, DescribeConfigsResponse>({
         results: request.resources.map((r) => result(r, ErrorCode.INVALID_REQUEST, MALFORMED_REQUEST_MESSAGE, [])),
       };
     }
-    const results = request.resources.map((resource) => {
+    const refusals = request.resources.map((r) => configResourceRefusal(ctx, AclOperation.DESCRIBE_CONFIGS, r.resourceType, r.resourceName));
+    const refused = request.resources.flatMap((r, i) => refusals[i] ? [result(r, refusals[i].errorCode, refusals[i].errorMessage, [])] : []);
+    const results = request.resources.filter((_, i) => refusals[i] === null).map((resource) => {
       try {
         const described = describe(ctx.broker, resource);
         if ("errorCode" in described) return result(resource, described.errorCode, "", []);
@@ -87,7 +93,7 @@ registerApi<DescribeConfigsRequest, DescribeConfigsResponse>({
         return result(resource, e.errorCode, e.message, []);
       }
     });
-    return { throttleTimeMs: 0, results };
+    return { throttleTimeMs: 0, results: [...results, ...refused] };
   },
 });
 

@@ -9,7 +9,8 @@
 // KAFKA_STORAGE_ERROR. v5's is_cordoned is false (Bunka has no cordoned.log.dirs). Every
 // partition of the metadata is reported, so a partition log not yet opened is opened (and
 // recovered) here, as Kafka has them all open. The __cluster_metadata log is not a partition
-// log and is not reported, as in Kafka. No authorizer.
+// log and is not reported, as in Kafka. Authorization: DESCRIBE on the cluster, else
+// CLUSTER_AUTHORIZATION_FAILED with no results.
 
 import { statfsSync } from "node:fs";
 import { dirname } from "node:path";
@@ -21,12 +22,17 @@ import {
 } from "../protocol/messages/describe-log-dirs.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
+import { AclOperation, ResourceType, authorize } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 
 registerApi<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   spec: DESCRIBE_LOG_DIRS,
   readRequest: readDescribeLogDirsRequest,
   writeResponse: writeDescribeLogDirsResponse,
   handle(request, ctx) {
+    if (!authorize(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
+    }
     const wanted = request.topics === null ? null
       : new Set(request.topics.flatMap((t) => t.partitions.map((p) => `${t.topic}\u0000${p}`)));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results: describeLogDirs(ctx.broker, wanted) };

@@ -9,7 +9,8 @@
 // (epoch 0); its log directory is created on first use. validate_only checks and writes nothing.
 // More than 10,000 new partitions in one request: the topic that crosses the limit answers
 // UNKNOWN_SERVER_ERROR, as Kafka's bounded record list makes it. A timeout <= 0 answers every
-// topic REQUEST_TIMED_OUT. No authorizer, no quotas, no policy.
+// topic REQUEST_TIMED_OUT. Authorization: ALTER on each topic, else TOPIC_AUTHORIZATION_FAILED
+// (no message), answered after the duplicates and before the others. No quotas, no policy.
 
 import {
   CREATE_PARTITIONS, readCreatePartitionsRequest, writeCreatePartitionsResponse,
@@ -18,6 +19,7 @@ import {
   type CreatePartitionsResponseCreatePartitionsTopicResult as TopicResult,
 } from "../protocol/messages/create-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, ResourceType, authorizedNames } from "./authorization.ts";
 import { registerApi, type BrokerContext } from "./registry.ts";
 import { MAX_RECORDS_PER_USER_OP, replicaAssignmentProblem } from "./topic-creation.ts";
 import { StorageError } from "../storage/log-dir-failures.ts";
@@ -40,9 +42,14 @@ registerApi<CreatePartitionsRequest, CreatePartitionsResponse>({
     for (const [name, n] of counts) {
       if (n > 1) results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Duplicate topic name." });
     }
+    // ControllerApis.createPartitions: ALTER on each topic; the refused ones answer first.
+    const alterable = authorizedNames(ctx, AclOperation.ALTER, ResourceType.TOPIC, [...counts].filter(([, n]) => n === 1).map(([name]) => name));
+    for (const [name, n] of counts) {
+      if (n === 1 && !alterable.has(name)) results.push({ name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+    }
     let records = 0;
     for (const t of request.topics) {
-      if (counts.get(t.name) !== 1) continue;
+      if (counts.get(t.name) !== 1 || !alterable.has(t.name)) continue;
       const outcome = addPartitions(ctx.broker, t, request.validateOnly, MAX_RECORDS_PER_USER_OP - records);
       if ("added" in outcome) {
         records += outcome.added;

@@ -2,8 +2,9 @@
 // AuthHelper.computeDescribeClusterResponse on a broker listener: the cluster id, this broker as
 // the only broker (at its advertised endpoint for the listener the request came in on, with
 // broker.rack when set) and as the controller id (a KRaft broker reports an alive broker). The
-// cluster authorized operations are every cluster operation (no authorizer) when asked, else
-// the schema's "not requested" value. Endpoint type (v1): brokers (1) is served; controllers (2)
+// cluster authorized operations, when asked: 0 without DESCRIBE on the cluster, else the cluster
+// operations the principal may do (every one without an authorizer); else the schema's "not
+// requested" value. Kafka checks nothing else: any principal may describe the cluster. Endpoint type (v1): brokers (1) is served; controllers (2)
 // answers MISMATCHED_ENDPOINT_TYPE and any other UNSUPPORTED_ENDPOINT_TYPE (INVALID_REQUEST on
 // v0, which cannot carry one), with Kafka's messages and every other field at its default.
 
@@ -14,7 +15,9 @@ import {
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi } from "./registry.ts";
 import { advertisedEndpoint } from "./broker-endpoint.ts";
-import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from "./authorized-operations.ts";
+import { OPERATIONS_NOT_REQUESTED, authorizedOperations } from "./authorized-operations.ts";
+import { AclOperation, ResourceType, authorize } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 
 const BROKERS = 1;
 const CONTROLLERS = 2;
@@ -51,7 +54,8 @@ registerApi<DescribeClusterRequest, DescribeClusterResponse>({
       clusterId,
       controllerId: config.nodeId,
       brokers: [{ brokerId: config.nodeId, host: endpoint.host, port: endpoint.port, rack: config.raw.get("broker.rack")?.trim() || null }],
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: !request.includeClusterAuthorizedOperations ? OPERATIONS_NOT_REQUESTED
+        : authorize(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME) : 0,
     };
   },
 });

@@ -3,8 +3,11 @@
 // must be among the named ones and its partition index >= 0 (else INVALID_REQUEST for every
 // topic asked for, Kafka's DescribeTopicPartitionsRequest.getErrorResponse), partitions counted against min(limit, 2000) with
 // next_cursor set where the answer is cut; unknown names answer UNKNOWN_TOPIC_OR_PARTITION (or
-// INVALID_TOPIC_EXCEPTION for an illegal name) with the zero topic id. No authorizer: every
-// topic reports all topic operations (Kafka's bit field 0x0df8).
+// INVALID_TOPIC_EXCEPTION for an illegal name) with the zero topic id. Authorization
+// (DescribeTopicPartitionsRequestHandler): topics without DESCRIBE are left out of an "all topics"
+// answer and, asked by name, answer TOPIC_AUTHORIZATION_FAILED with the zero id after the others;
+// each topic answered reports the topic operations the principal may do (all of them, 0x0df8,
+// without an authorizer).
 
 import {
   DESCRIBE_TOPIC_PARTITIONS, readDescribeTopicPartitionsRequest, writeDescribeTopicPartitionsResponse,
@@ -16,7 +19,8 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { InvalidRequestError, registerApi } from "./registry.ts";
 import { isInternalTopic, topicNameProblem } from "./topic-name.ts";
-import { OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from "./authorized-operations.ts";
+import { OPERATIONS_NOT_REQUESTED, authorizedOperations } from "./authorized-operations.ts";
+import { AclOperation, ResourceType, authorize } from "./authorization.ts";
 
 const MAX_REQUEST_PARTITION_SIZE_LIMIT = 2000;
 
@@ -41,6 +45,12 @@ registerApi<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
       throw new InvalidRequestError(`cursor partition must be valid: ${cursor.partitionIndex}`);
     }
 
+    const refused: ResponseTopic[] = [];
+    for (const name of [...names].sort()) {
+      if (authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name)) continue;
+      names.delete(name);
+      if (!fetchAll) refused.push({ ...topicEntry(ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, ZERO_UUID, []), isInternal: false });
+    }
     const response: DescribeTopicPartitionsResponse = { throttleTimeMs: 0, topics: [], nextCursor: null };
     let remaining = Math.max(Math.min(MAX_REQUEST_PARTITION_SIZE_LIMIT, request.responsePartitionLimit), 1);
     for (const name of [...names].sort()) {
@@ -83,6 +93,8 @@ registerApi<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
       }
       remaining -= partitions.length;
     }
+    for (const t of response.topics) t.topicAuthorizedOperations = authorizedOperations(ctx, ResourceType.TOPIC, t.name ?? "");
+    response.topics.push(...refused);
     return response;
   },
   errorResponse(request, errorCode) {
@@ -99,6 +111,6 @@ registerApi<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
 function topicEntry(errorCode: number, name: string, topicId: string, partitions: ResponsePartition[]): ResponseTopic {
   return {
     errorCode, name, topicId, isInternal: isInternalTopic(name), partitions,
-    topicAuthorizedOperations: TOPIC_OPERATIONS,
+    topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
   };
 }

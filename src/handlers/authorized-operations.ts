@@ -1,14 +1,22 @@
-// Kafka's authorized-operations bit fields when no authorizer is configured: every operation the
-// resource type supports (AclEntry.supportedOperations), one bit per AclOperation code.
+// Kafka's authorized-operations bit fields (AuthHelper.authorizedOperations): one bit per
+// AclOperation code, set for each operation the resource type supports
+// (AclEntry.supportedOperations) that the request's principal is allowed; every supported one
+// when no authorizer is configured.
 
-const READ = 3, WRITE = 4, CREATE = 5, DELETE = 6, ALTER = 7, DESCRIBE = 8, CLUSTER_ACTION = 9,
-  DESCRIBE_CONFIGS = 10, ALTER_CONFIGS = 11, IDEMPOTENT_WRITE = 12;
-
-const bits = (...ops: number[]) => ops.reduce((acc, op) => acc | (1 << op), 0);
+import { ResourceType, SUPPORTED_OPERATIONS, operationBits } from "../security/authorizer.ts";
+import { aclHost } from "./authorization.ts";
+import type { RequestContext } from "./registry.ts";
 
 /** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS = 0x0df8. */
-export const TOPIC_OPERATIONS = bits(READ, WRITE, CREATE, DESCRIBE, DELETE, ALTER, DESCRIBE_CONFIGS, ALTER_CONFIGS);
-export const GROUP_OPERATIONS = bits(READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS, ALTER_CONFIGS);
-export const CLUSTER_OPERATIONS = bits(CREATE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE, ALTER, DESCRIBE);
+export const TOPIC_OPERATIONS = operationBits(SUPPORTED_OPERATIONS[ResourceType.TOPIC]!);
+export const GROUP_OPERATIONS = operationBits(SUPPORTED_OPERATIONS[ResourceType.GROUP]!);
+export const CLUSTER_OPERATIONS = operationBits(SUPPORTED_OPERATIONS[ResourceType.CLUSTER]!);
 /** The schema default: "not requested". */
 export const OPERATIONS_NOT_REQUESTED = -2147483648;
+
+/** The operations on the resource the request's principal may do, as a bit field. */
+export function authorizedOperations(ctx: RequestContext, resourceType: number, resourceName: string): number {
+  const authorizer = ctx.broker.authorizer;
+  if (authorizer === undefined) return operationBits(SUPPORTED_OPERATIONS[resourceType] ?? []);
+  return authorizer.authorizedOperations(ctx.principal, aclHost(ctx), resourceType, resourceName);
+}

@@ -37,7 +37,7 @@
 // fails to build its response and sends none); the per-broker keys Kafka can change at run time
 // (listeners, ssl.*, sasl.*, listener.name.*, ...) answer "Cannot update these configs
 // dynamically"; Kafka's further checks of a whole broker config (KafkaConfig's "requirement
-// failed: ..." cross-checks) are not made. No authorizer, no AlterConfigPolicy.
+// failed: ..." cross-checks) are not made. No AlterConfigPolicy; authorization is the handlers' (33, 44).
 
 import { ErrorCode } from "../protocol/error-codes.ts";
 import type { BrokerContext } from "./registry.ts";

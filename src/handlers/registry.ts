@@ -6,8 +6,9 @@ import type { Writer } from "../protocol/writer.ts";
 import type { BrokerConfig, Listener } from "../config/broker-config.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { GroupCoordinator } from "../groups/group-coordinator.ts";
+import type { Principal, StandardAuthorizer } from "../security/authorizer.ts";
+import type { TransactionCoordinator } from "../transactions/transaction-coordinator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
-import type { KafkaPrincipal } from "../security/principal.ts";
 import type { SaslAuthenticator } from "../security/sasl-authenticator.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
@@ -18,6 +19,10 @@ export interface BrokerContext {
   clusterId: string;
   /** Consumer groups and committed offsets (loaded from __consumer_offsets at startup; main.ts sets it). */
   groups?: GroupCoordinator;
+  /** The ACL authorizer (authorizer.class.name); absent when none is configured: everything is allowed. */
+  authorizer?: StandardAuthorizer;
+  /** Transactional ids and their transactions (loaded from __transaction_state at startup; main.ts sets it). */
+  transactions?: TransactionCoordinator;
 }
 
 export interface RequestContext {
@@ -30,15 +35,14 @@ export interface RequestContext {
   listener: Listener;
   localAddress: string;
   localPort: number;
-  /** The client's address (the member host groups report). */
+  /** The client's address (the member host groups report; the host ACLs are matched against). */
   remoteAddress?: string;
   /**
    * Who sent the request (Kafka's RequestContext.principal): User:ANONYMOUS on PLAINTEXT and on
-   * SSL without a client certificate, User:<certificate subject DN> with one, User:<name> after SASL.
+   * SSL without a client certificate, User:<certificate subject DN, mapped by
+   * ssl.principal.mapping.rules> with one, User:<name> after SASL.
    */
-  principal: KafkaPrincipal;
-  /** The client's IP address as Kafka's authorizer matches ACL hosts (InetAddress.getHostAddress: no ::ffff: prefix). */
-  clientAddress: string;
+  principal: Principal;
   /** The connection's SASL state, on a SASL_PLAINTEXT or SASL_SSL listener (SaslHandshake, SaslAuthenticate). */
   sasl?: SaslAuthenticator;
 }
@@ -119,6 +123,16 @@ export class InvalidRequestError extends RequestError {
   }
 }
 
+/**
+ * A request Kafka's parser refuses (an exception while it builds the request object, e.g. an
+ * UNKNOWN code in an ACL filter): Kafka closes the connection without an answer.
+ */
+export class UnparsableRequestError extends RequestError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_REQUEST, message);
+  }
+}
+
 const refusals = new RateLimitedLog(10_000);
 
 /**
@@ -139,6 +153,7 @@ export function refusedRequest(handler: ApiHandler, request: unknown, ctx: Reque
     message = String((e as Error)?.message ?? e);
     log.error(`${what} failed: ${(e as Error)?.stack ?? e}`);
   }
+  if (e instanceof UnparsableRequestError) return { close: `refused ${handler.name} v${ctx.apiVersion} request: ${message}` };
   // Kafka's ApiError.fromThrowable sends no message with UNKNOWN_SERVER_ERROR.
   const answered = errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? null : message;
   const response = handler.errorResponse?.(request, errorCode, answered, ctx) ?? null;

@@ -14,6 +14,7 @@ export function topicNameProblem(name: string): string | null {
   return reason === null ? null : `Topic name is invalid: ${reason}`;
 }
 
+/** Kafka's Topic.isInternal (Topic.INTERNAL_TOPICS). */
 export function isInternalTopic(name: string): boolean {
-  return name === "__consumer_offsets" || name === "__transaction_state";
+  return name === "__consumer_offsets" || name === "__transaction_state" || name === "__share_group_state";
 }

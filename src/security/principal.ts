@@ -6,18 +6,15 @@
 // as its dotted OID and "#" + the hex of its DER value; special characters escaped with "\"),
 // then mapped by ssl.principal.mapping.rules, whose default (DEFAULT) keeps it as it is.
 
-export interface KafkaPrincipal {
-  type: string;
-  name: string;
-}
+// The principal type and ANONYMOUS are the authorizer's (Kafka's KafkaPrincipal).
+import { ANONYMOUS, type Principal } from "./authorizer.ts";
+export { ANONYMOUS, type Principal };
 
-export const ANONYMOUS: KafkaPrincipal = Object.freeze({ type: "User", name: "ANONYMOUS" });
-
-export function userPrincipal(name: string): KafkaPrincipal {
+export function userPrincipal(name: string): Principal {
   return { type: "User", name };
 }
 
-export function principalText(p: KafkaPrincipal): string {
+export function principalText(p: Principal): string {
   return `${p.type}:${p.name}`;
 }
 

@@ -23,7 +23,7 @@
 
 import type { SaslSettings } from "../config/listener-security.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
-import { ANONYMOUS, userPrincipal, type KafkaPrincipal } from "./principal.ts";
+import { ANONYMOUS, userPrincipal, type Principal } from "./principal.ts";
 import { PlainServer } from "./plain.ts";
 import { DEFAULT_OAUTHBEARER_SETTINGS, OAuthBearerServer } from "./oauthbearer.ts";
 import { SaslAuthenticationError, SaslUnansweredError, ScramServer, scramMechanismByName, type ScramCredential } from "./scram.ts";
@@ -63,7 +63,7 @@ export class SaslAuthenticator {
   /** The mechanism agreed by the last handshake. */
   mechanism: string | null = null;
   /** Set once authenticated (and kept through re-authentication). */
-  principal: KafkaPrincipal | null = null;
+  principal: Principal | null = null;
   /** After a v0 handshake: the frames until authentication completes are raw tokens. */
   rawTokens = false;
   /** Why the connection must close once the current answer is written, or null. */
@@ -234,7 +234,7 @@ export class SaslAuthenticator {
   }
 
   /** The principal requests are served as (ANONYMOUS until authenticated). */
-  get currentPrincipal(): KafkaPrincipal {
+  get currentPrincipal(): Principal {
     return this.principal ?? ANONYMOUS;
   }
 }

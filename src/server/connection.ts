@@ -30,7 +30,7 @@ import { handlerFor, refusedRequest, type ApiHandler, type BrokerContext, type R
 import type { Listener } from "../config/broker-config.ts";
 import type { ListenerSecurity } from "../config/listener-security.ts";
 import { escapeForLog, log, OnceLog, RateLimitedLog } from "../log.ts";
-import { ANONYMOUS, principalText, SslPrincipalMapper, subjectDn, userPrincipal, type KafkaPrincipal } from "../security/principal.ts";
+import { ANONYMOUS, principalText, SslPrincipalMapper, subjectDn, userPrincipal, type Principal } from "../security/principal.ts";
 import { SaslAuthenticator } from "../security/sasl-authenticator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { scramMechanismByName } from "../security/scram.ts";
@@ -104,7 +104,7 @@ export class Connection implements RetainedBuffer {
   /** The client's IP address, as Kafka's authorizer sees it (no IPv4-mapped prefix). */
   readonly clientAddress: string;
   /** The principal of a client certificate (SSL listeners), else ANONYMOUS. */
-  private tlsPrincipal: KafkaPrincipal = ANONYMOUS;
+  private tlsPrincipal: Principal = ANONYMOUS;
   /** SASL listeners only. */
   readonly sasl: SaslAuthenticator | null;
   /** TLS listeners only: ssl.principal.mapping.rules. */
@@ -128,7 +128,7 @@ export class Connection implements RetainedBuffer {
   }
 
   /** The principal requests are served as. */
-  get principal(): KafkaPrincipal {
+  get principal(): Principal {
     return this.sasl !== null ? this.sasl.currentPrincipal : this.tlsPrincipal;
   }
 
@@ -136,7 +136,7 @@ export class Connection implements RetainedBuffer {
    * The TLS handshake finished (Bun's handshake callback). A client certificate that was presented
    * but is not trusted closes the connection (with ssl.client.auth=requested too, as Java's
    * SSLEngine refuses a presented certificate it cannot verify); a trusted one names the principal
-   * on an SSL listener, as Kafka's DefaultKafkaPrincipalBuilder does (SASL_SSL: SASL names it).
+   * on an SSL listener, as Kafka's DefaultPrincipalBuilder does (SASL_SSL: SASL names it).
    */
   tlsHandshakeDone(success: boolean, authorizationError: Error | null): void {
     if (this.closed) return;
@@ -337,7 +337,7 @@ export class Connection implements RetainedBuffer {
     const ctx: RequestContext = {
       broker: this.broker, apiKey, apiVersion, correlationId, clientId: header.clientId,
       listener: this.listener, localAddress: this.socket.localAddress, localPort: this.socket.localPort,
-      remoteAddress: this.peer, principal: this.principal, clientAddress: this.clientAddress,
+      remoteAddress: this.peer, principal: this.principal,
     };
     if (sasl !== null) ctx.sasl = sasl;
 
@@ -443,7 +443,7 @@ export class Connection implements RetainedBuffer {
     const ctx: RequestContext = {
       broker: this.broker, apiKey: handler.apiKey, apiVersion, correlationId, clientId: header.clientId,
       listener: this.listener, localAddress: this.socket.localAddress, localPort: this.socket.localPort,
-      remoteAddress: this.peer, principal: this.principal, clientAddress: this.clientAddress,
+      remoteAddress: this.peer, principal: this.principal,
     };
     const response = handler.errorResponse(request, ErrorCode.ILLEGAL_SASL_STATE, reason, ctx);
     if (response === null) return this.close(null);

@@ -21,6 +21,9 @@
 // UserScramCredentialRecord and RemoveUserScramCredentialRecord keep the SCRAM credentials (salt,
 // StoredKey, ServerKey, iterations per user and mechanism) as Kafka's ScramControlManager and
 // ScramImage replay them.
+// AccessControlEntryRecord / RemoveAccessControlEntryRecord keep the ACLs by id, as Kafka's
+// AclControlManager and StandardAuthorizer replay them; onAclChange() listeners hear of each ACL
+// added or removed once its batch is applied (the authorizer follows them).
 //
 // Writing: appendRecords() frames records, puts them in ONE batch (atomic, as Kafka's controller
 // writes a topic and its partitions), appends it to the metadata PartitionLog and applies it.
@@ -35,6 +38,10 @@ import {
   METADATA_RECORD_TYPES,
   readConfigRecord,
   readProducerIdsRecord,
+  readAccessControlEntryRecord,
+  readRemoveAccessControlEntryRecord,
+  writeAccessControlEntryRecord,
+  writeRemoveAccessControlEntryRecord,
   writeProducerIdsRecord,
   readFeatureLevelRecord,
   readPartitionChangeRecord,
@@ -55,6 +62,7 @@ import {
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
 import { escapeForLog } from "../log.ts";
+import type { AclBinding } from "../security/authorizer.ts";
 import { Compression, decodeRecords, RecordBatchView, scanBatches, splitBatches } from "../records/record-batch.ts";
 
 export const CLUSTER_METADATA_DIR = "__cluster_metadata-0";
@@ -129,6 +137,13 @@ export interface MetadataRecordToWrite {
   body: Uint8Array;
 }
 
+/** An ACL added to or removed from the metadata (by its Kafka Uuid, 32 hex digits). */
+export interface AclChange {
+  id: string;
+  acl: AclBinding;
+  removed: boolean;
+}
+
 export interface ClusterMetadataOptions {
   /** The `__cluster_metadata-0` directory. */
   dir: string;
@@ -161,6 +176,8 @@ export class ClusterMetadata {
   nextProducerIdBlockStart = 0;
   /** SCRAM credentials: mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512) -> user -> credential. */
   readonly scramCredentials = new Map<number, Map<string, StoredScramCredential>>();
+  /** ACLs (AccessControlEntryRecord) by id, 32 lowercase hex digits. */
+  readonly acls = new Map<string, AclBinding>();
   /** The offset of the next record after everything applied. */
   nextOffset = 0;
   /** The metadata log, when loaded from a directory. */
@@ -171,6 +188,9 @@ export class ClusterMetadata {
   private readonly configListeners = new Set<(resource: ConfigResourceId) => void>();
   /** Resources whose configs the batch being applied changed ("<type>:<name>" -> resource). */
   private changedConfigs = new Map<string, ConfigResourceId>();
+  private readonly aclListeners = new Set<(change: AclChange) => void>();
+  /** ACL changes of the batch being applied, announced after it. */
+  private changedAcls: AclChange[] = [];
 
   private constructor(metadataLog: PartitionLog | null, log: (msg: string) => void) {
     this.metadataLog = metadataLog;
@@ -243,6 +263,7 @@ export class ClusterMetadata {
   }
 
   private announceConfigChanges(): void {
+    this.announceAclChanges();
     if (this.changedConfigs.size === 0) return;
     const changed = [...this.changedConfigs.values()];
     this.changedConfigs = new Map();
@@ -381,6 +402,10 @@ export class ClusterMetadata {
       case METADATA_RECORD_TYPES.RemoveUserScramCredentialRecord:
         this.applyScramRecord(type, version, r);
         return;
+      case METADATA_RECORD_TYPES.AccessControlEntryRecord:
+      case METADATA_RECORD_TYPES.RemoveAccessControlEntryRecord:
+        this.applyAclRecord(type, version, r);
+        return;
       default:
         if (!this.unknownTypes.has(type)) {
           this.unknownTypes.add(type);
@@ -423,6 +448,94 @@ export class ClusterMetadata {
           body: encode((w) => writeRemoveUserScramCredentialRecord(w, 0, { name: c.user, mechanism: c.mechanism })) }
       : { type: METADATA_RECORD_TYPES.UserScramCredentialRecord, version: 0,
           body: encode((w) => writeUserScramCredentialRecord(w, 0, { name: c.user, mechanism: c.mechanism, ...c.credential })) }));
+  }
+
+  /**
+   * AclControlManager.replay: an AccessControlEntryRecord adds the ACL under its id, a
+   * RemoveAccessControlEntryRecord removes it (Kafka's controller fails on an unknown id; a
+   * reader logs it and goes on).
+   */
+  private applyAclRecord(type: number, version: number, r: Reader): void {
+    if (type === METADATA_RECORD_TYPES.AccessControlEntryRecord) {
+      const rec = readAccessControlEntryRecord(r, version);
+      if (r.failed) return;
+      const { id, ...acl } = rec;
+      if (this.acls.has(id)) {
+        this.log(`AccessControlEntryRecord for ACL ${id}, which exists already; skipped`);
+        return;
+      }
+      this.acls.set(id, acl);
+      this.changedAcls.push({ id, acl, removed: false });
+      return;
+    }
+    const rec = readRemoveAccessControlEntryRecord(r, version);
+    if (r.failed) return;
+    const acl = this.acls.get(rec.id);
+    if (!acl) {
+      this.log(`RemoveAccessControlEntryRecord for ACL ${rec.id}, which does not exist; skipped`);
+      return;
+    }
+    this.acls.delete(rec.id);
+    this.changedAcls.push({ id: rec.id, acl, removed: true });
+  }
+
+  /**
+   * Calls `listener` for every ACL added or removed, in record order, once the batch holding it
+   * is applied. Returns the unsubscribe function. A listener that throws is logged.
+   */
+  onAclChange(listener: (change: AclChange) => void): () => void {
+    const wrapped = (change: AclChange) => listener(change);
+    this.aclListeners.add(wrapped);
+    return () => {
+      this.aclListeners.delete(wrapped);
+    };
+  }
+
+  private announceAclChanges(): void {
+    if (this.changedAcls.length === 0) return;
+    const changed = this.changedAcls;
+    this.changedAcls = [];
+    for (const change of changed) {
+      for (const listener of [...this.aclListeners]) {
+        try {
+          listener(change);
+        } catch (e) {
+          this.log(`ACL change listener failed for ACL ${change.id}: ${(e as Error).stack ?? e}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes one AccessControlEntryRecord per ACL, each with a new random id (Kafka's
+   * AclControlManager.newAclId: Uuid.randomUuid, not one in use), in one batch, and applies them.
+   * The caller has left out ACLs that exist already. Returns the ids, in order.
+   */
+  createAcls(acls: readonly AclBinding[]): string[] {
+    if (acls.length === 0) return [];
+    const taken = new Map<string, unknown>(this.acls);
+    const ids = acls.map(() => {
+      const id = newTopicId(taken);
+      taken.set(id, true);
+      return id;
+    });
+    this.appendRecords(acls.map((acl, i) => ({
+      type: METADATA_RECORD_TYPES.AccessControlEntryRecord,
+      version: 0,
+      body: encode((w) => writeAccessControlEntryRecord(w, 0, { id: ids[i]!, ...acl })),
+    })));
+    return ids;
+  }
+
+  /** Writes one RemoveAccessControlEntryRecord per id (known ones only) in one batch and applies them. */
+  deleteAcls(ids: readonly string[]): void {
+    const known = [...new Set(ids)].filter((id) => this.acls.has(id));
+    if (known.length === 0) return;
+    this.appendRecords(known.map((id) => ({
+      type: METADATA_RECORD_TYPES.RemoveAccessControlEntryRecord,
+      version: 0,
+      body: encode((w) => writeRemoveAccessControlEntryRecord(w, 0, { id })),
+    })));
   }
 
   /** The dynamic configs kept for a ConfigRecord resource type, or undefined for a type not kept. */

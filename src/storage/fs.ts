@@ -16,14 +16,19 @@
 // remapped as it grows, and is only ever truncated back to a length at or above what was mapped.
 // Unlinking or renaming a mapped file is harmless on Linux (the inode lives on), but callers
 // `unmap` first, so the rule stays checkable: MemoryFileSystem throws on any of these mistakes.
+// Readers of a mapping say what they read (`noteMappedRead`), so that at most a limit of mapped
+// bytes stays resident in the process (resident-mappings.ts; DiskFileSystem releases pages with
+// madvise(MADV_DONTNEED), MemoryFileSystem only counts).
 //
 // `tryLock` takes an exclusive lock that lasts until released or until the process dies
 // (Kafka's `.lock` in every log dir): DiskFileSystem takes the POSIX record lock Kafka takes
 // (file-lock.ts); MemoryFileSystem keeps its locks in memory and drops them in crash().
 
 import * as nodeFs from "node:fs";
+import { dlopen, FFIType, ptr } from "bun:ffi";
 import { dirname, join } from "node:path";
 import { tryLockFile, type FileLockAttempt, type HeldFileLock } from "./file-lock.ts";
+import { DEFAULT_MAPPED_RESIDENT_BYTES, ResidentMappings } from "./resident-mappings.ts";
 
 export type { FileLockAttempt, HeldFileLock };
 
@@ -89,6 +94,13 @@ export interface FileSystem {
    */
   unmap(path: string, mapping: Uint8Array): void;
   /**
+   * Notes that bytes [start, end) of a mapping made by mmap are about to be read: the pages of
+   * the mappings read least recently are released past the resident limit (resident-mappings.ts).
+   */
+  noteMappedRead(mapping: Uint8Array, start: number, end: number): void;
+  /** What bounds the resident pages of this file system's mappings. */
+  readonly residentMappings: ResidentMappings;
+  /**
    * Creates `path` if missing and takes an exclusive lock on it without waiting (Kafka's
    * FileLock.tryLock): held until release() or the end of the process. When another holder has
    * it: the holder's process id, if known. release() also removes the file, as Kafka's does.
@@ -96,7 +108,45 @@ export interface FileSystem {
   tryLock(path: string): FileLockAttempt;
 }
 
+const MADV_DONTNEED = 4; // Linux and macOS alike
+type Madvise = (address: number, length: number, advice: number) => number;
+let madvise: Madvise | null | undefined;
+
+/**
+ * madvise(MADV_DONTNEED) through bun:ffi (libc's, which a compiled binary can open too): the
+ * pages of a private read-only file mapping leave the process and stay in the page cache; the
+ * next touch faults them in again. A no-op where libc cannot be opened (the bound then not kept).
+ */
+export function releaseMappedPages(mapping: Uint8Array, start: number, length: number): void {
+  if (madvise === undefined) madvise = openMadvise();
+  if (madvise === null || length <= 0) return;
+  // start is a multiple of the page size from the mapping's start, which mmap aligned.
+  madvise(ptr(mapping, start), length, MADV_DONTNEED);
+}
+
+function openMadvise(): Madvise | null {
+  for (const name of process.platform === "darwin" ? ["libSystem.B.dylib"] : ["libc.so.6", "libc.so"]) {
+    try {
+      const lib = dlopen(name, { madvise: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
+      return lib.symbols.madvise as unknown as Madvise;
+    } catch {
+      // try the next name
+    }
+  }
+  return null;
+}
+
+/** Options of a FileSystem: the resident limit of its mappings (bunka.log.mapped.resident.bytes). */
+export interface FileSystemOptions {
+  mappedResidentBytes?: number;
+}
+
 export class DiskFileSystem implements FileSystem {
+  readonly residentMappings: ResidentMappings;
+
+  constructor(opts: FileSystemOptions = {}) {
+    this.residentMappings = new ResidentMappings(opts.mappedResidentBytes ?? DEFAULT_MAPPED_RESIDENT_BYTES, releaseMappedPages);
+  }
   open(path: string): AppendFile {
     return new DiskAppendFile(path);
   }
@@ -165,8 +215,13 @@ export class DiskFileSystem implements FileSystem {
     // `size` to the file's size.
     return Bun.mmap(path, length === undefined ? { shared: false } : { shared: false, size: length });
   }
-  unmap(_path: string, _mapping: Uint8Array): void {
-    // Bun unmaps when the array is garbage collected; callers drop their references.
+  unmap(_path: string, mapping: Uint8Array): void {
+    // Bun unmaps when the array is garbage collected; callers drop their references. Until then
+    // its resident pages would count in VmRSS: released now.
+    this.residentMappings.unmap(mapping);
+  }
+  noteMappedRead(mapping: Uint8Array, start: number, end: number): void {
+    this.residentMappings.read(mapping, start, end);
   }
   tryLock(path: string): FileLockAttempt {
     return tryLockFile(path);
@@ -331,6 +386,8 @@ export interface CrashOptions {
  * durable at once; file contents only at sync. `crash()` invalidates every open file.
  */
 export class MemoryFileSystem implements FileSystem {
+  /** Counts and "releases" (no-op: the mappings are copies) as DiskFileSystem does. */
+  readonly residentMappings: ResidentMappings;
   private readonly files = new Map<string, MemoryFile>();
   private readonly dirs = new Set<string>(["/"]);
   /** Live mappings per path (mmap until unmap). */
@@ -342,6 +399,10 @@ export class MemoryFileSystem implements FileSystem {
   private capacity: number | null = null;
   private shortWrites = true;
   private ioFailure: ((op: FileOperation, path: string) => boolean) | null = null;
+
+  constructor(opts: FileSystemOptions = {}) {
+    this.residentMappings = new ResidentMappings(opts.mappedResidentBytes ?? DEFAULT_MAPPED_RESIDENT_BYTES, () => {});
+  }
 
   /**
    * Full-disk mode: file contents may take at most `bytes` in all (null: unlimited). A write
@@ -512,9 +573,14 @@ export class MemoryFileSystem implements FileSystem {
     return m;
   }
   unmap(path: string, mapping: Uint8Array): void {
+    this.residentMappings.unmap(mapping);
     // A mapping from before a crash() is already forgotten.
     const live = this.mapped.get(path);
     if (live?.delete(mapping) && live.size === 0) this.mapped.delete(path);
+  }
+  noteMappedRead(mapping: Uint8Array, start: number, end: number): void {
+    if (end > mapping.length || start < 0) throw new RangeError(`read [${start}, ${end}) of a mapping of ${mapping.length} bytes`);
+    this.residentMappings.read(mapping, start, end);
   }
 
   /** Lengths of the live mappings of `path` (tests). */
@@ -546,6 +612,7 @@ export class MemoryFileSystem implements FileSystem {
   /** Simulates a crash; see CrashOptions. Every open AppendFile becomes unusable; every lock is released. */
   crash(opts: CrashOptions = {}): void {
     this.generation++;
+    for (const live of this.mapped.values()) for (const m of live) this.residentMappings.unmap(m);
     this.mapped.clear();
     this.locks.clear();
     if (opts.loseUnsynced) {

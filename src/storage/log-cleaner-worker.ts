@@ -6,7 +6,7 @@
 // (log-cleaner-worker-client.ts). The dedupe buffer lives here, allocated once.
 
 import { splitBatches } from "../records/record-batch.ts";
-import { DiskFileSystem } from "./fs.ts";
+import { DiskFileSystem, releaseMappedPages } from "./fs.ts";
 import { cleanLog, type CleanableLog, type ProducerLastRecord } from "./log-cleaner.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 import type { CleanerReply, CleanerRequest } from "./log-cleaner-worker-client.ts";
@@ -47,8 +47,16 @@ class SegmentFiles implements CleanableLog {
   *segmentBatches(baseOffset: number): Generator<Uint8Array> {
     const seg = this.request.segments.find((s) => s.baseOffset === baseOffset);
     if (seg === undefined || seg.size === 0) return;
-    // Only the bytes the segment had when sealed (its size then) are its batches.
-    yield* splitBatches(fs.mmap(seg.path).subarray(0, seg.size));
+    // Only the bytes the segment had when sealed (its size then) are its batches. Once read, its
+    // pages leave this process's resident set (they stay in the page cache; a view still held
+    // faults them back in): a pass reads whole segments, which would otherwise count in VmRSS
+    // beyond bunka.log.mapped.resident.bytes.
+    const mapping = fs.mmap(seg.path);
+    try {
+      yield* splitBatches(mapping.subarray(0, seg.size));
+    } finally {
+      releaseMappedPages(mapping, 0, mapping.length);
+    }
   }
 
   producerLastRecord(producerId: number): ProducerLastRecord | null {

@@ -784,6 +784,15 @@ export class PartitionLog {
     return out;
   }
 
+  /**
+   * Whether `producerId` has a transaction open in this partition at `producerEpoch` (Kafka's
+   * ReplicaManager skips verifying such a partition with the coordinator).
+   */
+  hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
+    const entry = this.producerState.entry(producerId);
+    return entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.epoch === producerEpoch;
+  }
+
   /** Every producer the state holds (DescribeProducers; Kafka's activeProducers). */
   describeProducers(): ProducerDescription[] {
     const out: ProducerDescription[] = [];

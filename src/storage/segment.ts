@@ -16,6 +16,9 @@
 // segments are unmapped, renamed *.deleted and unlinked later, which leaves mappings valid.
 // A short read wholly past the mapping of the active segment (a consumer at the log end) is
 // copied with one positional read instead: up to REMAP_MIN_BYTES, copying costs less.
+// Every read of a mapping is noted (FileSystem.noteMappedRead), so that only a limit of mapped
+// bytes stays resident in the broker (resident-mappings.ts): the pages read least recently leave
+// the process (they stay in the page cache), and a view still being written faults them back in.
 //
 // A failed append (a full disk, an I/O error) is undone before it is reported: the .log file is
 // truncated back to the end of the last whole batch and the indexes to their entries before it,
@@ -399,10 +402,14 @@ export class Segment {
    */
   private slice(pos: number, end: number): Uint8Array {
     if (end <= pos) return NOTHING;
-    const m = this.mapping;
-    if (m !== null && end <= m.length) return m.subarray(pos, end);
-    if (this.logFile && pos >= (m?.length ?? 0) && end - pos < REMAP_MIN_BYTES) return this.logFile.read(pos, end - pos);
-    return this.remap().subarray(pos, end);
+    let m = this.mapping;
+    if (m === null || end > m.length) {
+      if (this.logFile && pos >= (m?.length ?? 0) && end - pos < REMAP_MIN_BYTES) return this.logFile.read(pos, end - pos);
+      m = this.remap();
+    }
+    // Counted against the resident limit: its pages are released once others were read since.
+    this.fs.noteMappedRead(m, pos, end);
+    return m.subarray(pos, end);
   }
 
   /**

@@ -106,7 +106,7 @@ describe("ApiVersions", () => {
       expect(ranges[18]).toEqual([0, 4]);
       expect(ranges[75]).toEqual([0, 0]);
       expect(ranges[1]![1]).toBe(16);
-      expect(ranges[0]).toEqual([0, 11]); // advertised from 0 as Kafka 4 does; v0-v2 are refused
+      expect(ranges[0]).toEqual([0, 12]); // advertised from 0 as Kafka 4 does; v0-v2 are refused; v12 = v11 (KIP-890)
     }
     client.close();
   });

@@ -64,6 +64,13 @@ afterAll(async () => {
 
 const connect = (listener = "SASL_PLAINTEXT") => WireClient.connect(broker.ports[listener]!);
 
+/** The broker's log, once it holds `text` (stderr is read as it comes; 5 s at most). */
+async function logged(text: string | RegExp): Promise<string> {
+  const has = () => (typeof text === "string" ? broker.output().includes(text) : text.test(broker.output()));
+  for (let i = 0; i < 100 && !has(); i++) await Bun.sleep(50);
+  return broker.output();
+}
+
 describe("SASL over the wire", () => {
   test("before authentication only ApiVersions and SaslHandshake are served: every other API key closes the connection", async () => {
     const keys = [...registeredApis().map((h) => h.apiKey), 9999];
@@ -86,7 +93,7 @@ describe("SASL over the wire", () => {
       c.close();
     }
     // Kafka's Selector logs each at INFO; Bunka once a minute per client address.
-    expect(broker.output()).toContain("failed authentication with /127.0.0.1 (listener SASL_PLAINTEXT): Unexpected Kafka request of type 0 during SASL handshake.");
+    expect(await logged("failed authentication with /127.0.0.1 (listener SASL_PLAINTEXT): Unexpected Kafka request of type 0 during SASL handshake.")).toContain("failed authentication with /127.0.0.1 (listener SASL_PLAINTEXT): Unexpected Kafka request of type 0 during SASL handshake.");
   }, 60_000);
 
   test("PLAIN: a wrong password is answered SASL_AUTHENTICATION_FAILED with Kafka's message, then closed", async () => {
@@ -97,8 +104,9 @@ describe("SASL over the wire", () => {
     const r = await authenticate(c, plainToken("alice", "wrong"));
     expect(r).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: "Authentication failed: Invalid username or password" });
     expect(await c.waitClosed()).toBe(true);
-    expect(broker.output()).toContain("INFO failed authentication with /127.0.0.1 (listener SASL_PLAINTEXT, mechanism PLAIN, user alice): " +
-      "Authentication failed: Invalid username or password");
+    const line = "INFO failed authentication with /127.0.0.1 (listener SASL_PLAINTEXT, mechanism PLAIN, user alice): " +
+      "Authentication failed: Invalid username or password";
+    expect(await logged(line)).toContain(line);
   }, 20_000);
 
   test("an unsupported mechanism: UNSUPPORTED_SASL_MECHANISM and the enabled list, then closed", async () => {
@@ -118,7 +126,8 @@ describe("SASL over the wire", () => {
     expect(await rawToken(raw, plainToken("admin", "admin-secret"))).toEqual(new Uint8Array(0));
     expect(await metadata(raw)).not.toBe("closed");
     raw.close();
-    expect(broker.output()).toContain("SASL client /127.0.0.1 on SASL_PLAINTEXT authenticated as User:bob (SCRAM-SHA-512");
+    const bob = "SASL client /127.0.0.1 on SASL_PLAINTEXT authenticated as User:bob (SCRAM-SHA-512";
+    expect(await logged(bob)).toContain(bob);
   }, 20_000);
 
   test("KIP-368: an expired session is closed on its next request; a re-authenticated one goes on", async () => {
@@ -260,7 +269,8 @@ describe.if(kcat !== null)(kcat !== null ? "kcat (librdkafka)" : "kcat (librdkaf
     const wrong = await run("SASL_SSL", ["-X", "security.protocol=SASL_SSL", ...tls(), ...sasl("SCRAM-SHA-256", "alice", "nope"), "-L"], undefined, 2);
     expect(wrong.code).not.toBe(0);
     expect(wrong.out).toContain("Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256");
-    expect(broker.output()).toContain("SASL client /127.0.0.1 on SASL_PLAINTEXT authenticated as User:svc (OAUTHBEARER, session until");
+    const svc = "SASL client /127.0.0.1 on SASL_PLAINTEXT authenticated as User:svc (OAUTHBEARER, session until";
+    expect(await logged(svc)).toContain(svc);
   }, 120_000);
 
   test("SSL: anonymous without a certificate, the subject DN (or its mapping) with one; untrusted and expired certificates refused", async () => {
@@ -269,12 +279,12 @@ describe.if(kcat !== null)(kcat !== null ? "kcat (librdkafka)" : "kcat (librdkaf
     const mtls = await run("MTLS", ["-X", "security.protocol=SSL", ...tls(),
       "-X", `ssl.certificate.location=${certs.path("client.pem")}`, "-X", `ssl.key.location=${certs.path("client.key")}`, "-L"]);
     expect(mtls.out).toContain("1 brokers:");
-    expect(broker.output()).toContain(`TLS client /127.0.0.1 on MTLS is User:${CLIENT_PRINCIPAL_NAME.replace(/\\/g, "\\\\")}`);
+    expect(await logged(`TLS client /127.0.0.1 on MTLS is User:${CLIENT_PRINCIPAL_NAME.replace(/\\/g, "\\\\")}`)).toContain(`TLS client /127.0.0.1 on MTLS is User:${CLIENT_PRINCIPAL_NAME.replace(/\\/g, "\\\\")}`);
     // ssl.principal.mapping.rules on the SSL listener: the CN, upper-cased.
     const mapped = await run("SSL", ["-X", "security.protocol=SSL", ...tls(),
       "-X", `ssl.certificate.location=${certs.path("client.pem")}`, "-X", `ssl.key.location=${certs.path("client.key")}`, "-L"]);
     expect(mapped.out).toContain("1 brokers:");
-    expect(broker.output()).toContain("TLS client /127.0.0.1 on SSL is User:CLIENT-ONE");
+    expect(await logged("TLS client /127.0.0.1 on SSL is User:CLIENT-ONE")).toContain("TLS client /127.0.0.1 on SSL is User:CLIENT-ONE");
     const none = await run("MTLS", ["-X", "security.protocol=SSL", ...tls(), "-L"], undefined, 2);
     expect(none.code).not.toBe(0);
     for (const [name, listener] of [["untrusted", "SSL"], ["expired", "SSL"], ["expired", "MTLS"]] as const) {
@@ -282,7 +292,8 @@ describe.if(kcat !== null)(kcat !== null ? "kcat (librdkafka)" : "kcat (librdkaf
         "-X", `ssl.certificate.location=${certs.path(`${name}.pem`)}`, "-X", `ssl.key.location=${certs.path(`${name}.key`)}`, "-L"], undefined, 2);
       expect({ name, listener, code: r.code }).toEqual({ name, listener, code: 1 });
     }
-    expect(broker.output()).toMatch(/failed authentication with \/127\.0\.0\.1 \(listener (SSL|MTLS)\): SSL handshake failed: (self.signed certificate|certificate has expired)/);
+    const refused = /failed authentication with \/127\.0\.0\.1 \(listener (SSL|MTLS)\): SSL handshake failed: (self.signed certificate|certificate has expired)/;
+    expect(await logged(refused)).toMatch(refused);
   }, 120_000);
 });
 

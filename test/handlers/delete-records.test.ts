@@ -21,7 +21,6 @@ import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
 import { batchOf } from "../storage/batches.ts";
-import { ANONYMOUS } from "../../src/security/principal.ts";
 
 const roots: string[] = [];
 const stores: LogStore[] = [];
@@ -57,7 +56,8 @@ async function deleteRecords(broker: BrokerContext, version: number, topic: stri
   const request = handler.readRequest(r, version);
   const ctx: RequestContext = {
     broker, apiKey: DR.DELETE_RECORDS.apiKey, apiVersion: version, correlationId: 1, clientId: "test",
-    listener: broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092, principal: ANONYMOUS, clientAddress: "127.0.0.1",
+    listener: broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
+    principal: { type: "User", name: "ANONYMOUS" },
   };
   const out = new Writer(128, null);
   handler.writeResponse(out, version, await handler.handle(request, ctx));

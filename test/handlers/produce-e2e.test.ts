@@ -109,9 +109,17 @@ describe("InitProducerId", () => {
     expect(seen[12]).toBe(2000);
   });
 
-  test("a transactional id → TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no transaction coordinator)", async () => {
-    await withBroker(logDir({}), async (_b, client) => {
-      expect(await initProducerId(client, 4, "my-txn")).toEqual({ throttleTimeMs: 0, errorCode: 53, producerId: -1, producerEpoch: -1 });
+  test("a transactional id: epoch 0 first, bumped by each init, kept in __transaction_state across a kill -9", async () => {
+    const dir = logDir({});
+    let producerId = -1;
+    await withBroker(dir, async (_b, client) => {
+      const first = await initProducerId(client, 4, "my-txn");
+      expect(first).toMatchObject({ throttleTimeMs: 0, errorCode: 0, producerEpoch: 0 });
+      producerId = first.producerId;
+      expect(await initProducerId(client, 4, "my-txn")).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 1 });
+    }, "kill9");
+    await withBroker(dir, async (_b, client) => {
+      expect(await initProducerId(client, 4, "my-txn")).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 2 });
     });
   });
 });
@@ -219,11 +227,12 @@ describe("timestamps", () => {
 });
 
 describe("errors the connection answers", () => {
-  test("acks=0 with an error closes the connection; transactional batches → 53", async () => {
+  test("acks=0 with an error closes the connection; transactional batches without a transactional id → 53, of an unknown one → 49", async () => {
     const dir = logDir({ t: {} });
     await withBroker(dir, async (b, client) => {
       const txn = buildRecordBatch({ attributes: 0x10, producerId: 1, producerEpoch: 0, baseSequence: 0, records: [{ value: null }] });
-      expect(await produce(client, "t", txn, { transactionalId: "tx" })).toMatchObject({ errorCode: 53, baseOffset: -1, logStartOffset: -1 });
+      expect(await produce(client, "t", txn)).toMatchObject({ errorCode: 53, baseOffset: -1, logStartOffset: -1 });
+      expect(await produce(client, "t", txn, { transactionalId: "tx" })).toMatchObject({ errorCode: 49, baseOffset: -1, logStartOffset: -1 });
       const c2 = await WireClient.connect(b.port);
       c2.send(0, 11, 1, 2, (w) => writeProduceRequest(w, 11, {
         transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: "t", partitionData: [{ index: 0, records: idem(5, 0, -1) }] }],

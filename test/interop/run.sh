@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — real Kafka clients, unmodified and with their default settings, against Bunka.
 #
-#   test/interop/run.sh [options] [all|kafkajs|kcat|python|java|franz-go|streams|<client>-groups ...]   (default: all)
+#   test/interop/run.sh [options] [all|kafkajs|kcat|python|java|franz-go|streams|<client>-groups|
+#                                  java-txn|streams-eos|python-txn|franz-go-txn|txn-crash ...]   (default: all)
 #   npm run interop [-- options/clients]
 #
 # Each client case starts its own Bunka (./bunka, rebuilt when stale) on a free loopback port with
@@ -18,12 +19,14 @@
 #   --out DIR               keep each client's output and Bunka's log in DIR
 #                           (default: a new /tmp/bunka-interop-<time> dir)
 #
-# The case scripts (kafkajs.sh, kcat.sh, python.sh, java.sh, franz-go.sh, streams.sh) run on their own too;
+# The case scripts (kafkajs.sh, kcat.sh, python.sh, java.sh, franz-go.sh, streams.sh, the *-groups.sh and
+# *-txn.sh ones, streams-eos.sh, txn-crash.sh) run on their own too;
 # any other test/interop/<name>.sh printing lib.sh's INTEROP lines can be named as a client.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-ALL_CLIENTS=(kafkajs kcat python java franz-go streams kafkajs-groups python-groups java-groups franz-go-groups)
+ALL_CLIENTS=(kafkajs kcat python java franz-go streams kafkajs-groups python-groups java-groups franz-go-groups
+  java-txn java-transactions streams-eos python-txn franz-go-txn txn-crash)
 
 CLIENTS=()
 OUT=""
@@ -36,6 +39,7 @@ while [[ $# -gt 0 ]]; do
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     all) CLIENTS+=("${ALL_CLIENTS[@]}"); shift ;;
     kafkajs|kcat|python|java|franz-go|streams|kafkajs-groups|python-groups|java-groups|franz-go-groups) CLIENTS+=("$1"); shift ;;
+    java-txn|streams-eos|python-txn|franz-go-txn|txn-crash) CLIENTS+=("$1"); shift ;;
     lib|run|kafka-run|kafka-dist|-*) echo "run.sh: unknown argument '$1' (clients: all ${ALL_CLIENTS[*]})" >&2; exit 2 ;;
     *) # any other case script test/interop/<name>.sh that follows lib.sh's conventions
       [[ -f "$HERE/$1.sh" ]] || { echo "run.sh: unknown argument '$1' (clients: all ${ALL_CLIENTS[*]})" >&2; exit 2; }

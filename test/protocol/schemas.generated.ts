@@ -392,7 +392,7 @@ export const CODECS: CodecDesc[] = [
   {
     module: "src/protocol/messages/produce.ts",
     name: "ProduceRequest",
-    versions: [3, 4, 5, 6, 7, 8, 9, 10, 11],
+    versions: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
     flexible: [9, 32767],
     structs: {
       ProduceRequest: [
@@ -414,7 +414,7 @@ export const CODECS: CodecDesc[] = [
   {
     module: "src/protocol/messages/produce.ts",
     name: "ProduceResponse",
-    versions: [3, 4, 5, 6, 7, 8, 9, 10, 11],
+    versions: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
     flexible: [9, 32767],
     structs: {
       ProduceResponse: [

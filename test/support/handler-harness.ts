@@ -8,12 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brokerConfigFrom } from "../../src/config/broker-config.ts";
 import { parseProperties } from "../../src/config/properties.ts";
-import { handlerFor, type BrokerContext, type RequestContext } from "../../src/handlers/registry.ts";
+import { handlerFor, refusedRequest, type BrokerContext, type RequestContext } from "../../src/handlers/registry.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import type { FileSystem } from "../../src/storage/fs.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
-import { ANONYMOUS } from "../../src/security/principal.ts";
+import { authorizerFor } from "../../src/handlers/authorization.ts";
+import { ANONYMOUS, type Principal } from "../../src/security/authorizer.ts";
 
 export interface HarnessBroker {
   broker: BrokerContext;
@@ -21,6 +22,12 @@ export interface HarnessBroker {
   dir: string;
   props: string;
   fs?: FileSystem;
+}
+
+/** Who sends a request: a principal (User:ANONYMOUS unless given) from a client address (127.0.0.1). */
+export interface Sender {
+  principal?: Principal;
+  host?: string;
 }
 
 /** A message's generated writer and reader, as a pair. */
@@ -56,8 +63,9 @@ export function handlerHarness(name: string) {
     const config = brokerConfigFrom(parseProperties(`node.id=1\nlog.dirs=${dir}\n${props}`), "test");
     const store = LogStore.open({ logDirs: [dir], fs, segmentBytes: config.logSegmentBytes });
     stores.push(store);
-    // None of the admin APIs touch consumer groups.
-    return { broker: { config, store, clusterId: "QnVua2FGaXh0dXJlQ2x1cw", groups: undefined as never }, store, dir, props, fs };
+    // None of the admin APIs touch consumer groups. The authorizer when the props configure one.
+    const authorizer = authorizerFor(config, store.metadata);
+    return { broker: { config, store, clusterId: "QnVua2FGaXh0dXJlQ2x1cw", groups: undefined as never, authorizer }, store, dir, props, fs };
   }
 
   /** The same log dir opened again, as after a restart. */
@@ -66,15 +74,16 @@ export function handlerHarness(name: string) {
     return open(b.props, b.dir, b.fs);
   }
 
-  function ctx(b: HarnessBroker, apiKey: number, apiVersion: number): RequestContext {
+  function ctx(b: HarnessBroker, apiKey: number, apiVersion: number, sender: Sender = {}): RequestContext {
     return {
       broker: b.broker, apiKey, apiVersion, correlationId: 1, clientId: `${name}-test`,
-      listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092, principal: ANONYMOUS, clientAddress: "127.0.0.1",
+      listener: b.broker.config.listeners[0]!, localAddress: "127.0.0.1", localPort: 9092,
+      remoteAddress: sender.host ?? "127.0.0.1", principal: sender.principal ?? ANONYMOUS,
     };
   }
 
   /** Request bytes → handler → response bytes → decoded response, at one version. */
-  async function call<Req, Res>(b: HarnessBroker, codec: Codec<Req, Res>, version: number, request: Req): Promise<Res> {
+  async function call<Req, Res>(b: HarnessBroker, codec: Codec<Req, Res>, version: number, request: Req, sender: Sender = {}): Promise<Res> {
     const handler = handlerFor(codec.spec.apiKey)!;
     expect(version).toBeGreaterThanOrEqual(handler.minVersion);
     expect(version).toBeLessThanOrEqual(handler.maxVersion);
@@ -83,7 +92,16 @@ export function handlerHarness(name: string) {
     const r = new Reader(w.finish().slice());
     const decoded = handler.readRequest(r, version);
     expect(r.failed).toBe(false);
-    const response = await handler.handle(decoded, ctx(b, codec.spec.apiKey, version));
+    const context = ctx(b, codec.spec.apiKey, version, sender);
+    let response;
+    try {
+      response = await handler.handle(decoded, context);
+    } catch (e) {
+      // As the connection answers a refused request: the API's error response, or a close.
+      const refused = refusedRequest(handler, decoded, context, e);
+      if ("close" in refused) throw e;
+      response = refused.response;
+    }
     const out = new Writer(256, null);
     handler.writeResponse(out, version, response);
     const rr = new Reader(out.finish().slice());
