@@ -2,8 +2,9 @@
 // nothing (entries empty); the filter is checked as Kafka's ClientQuotasImage.describe checks it,
 // with its messages (INVALID_REQUEST; an entity type other than user, client-id and ip is
 // UNSUPPORTED_VERSION). Served so that kafka-configs --describe --entity-type users, which asks
-// for quotas next to SCRAM credentials, works. Not done: quotas themselves (AlterClientQuotas,
-// throttling), authorization (DESCRIBE_CONFIGS on the cluster).
+// for quotas next to SCRAM credentials, works. Needs DESCRIBE_CONFIGS on the cluster (KafkaApis),
+// else CLUSTER_AUTHORIZATION_FAILED "Cluster authorization failed.". Not done: quotas
+// themselves (AlterClientQuotas, throttling).
 
 import {
   DESCRIBE_CLIENT_QUOTAS, readDescribeClientQuotasRequest, writeDescribeClientQuotasResponse,
@@ -11,6 +12,8 @@ import {
 } from "../protocol/messages/describe-client-quotas.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { InvalidRequestError, RequestError, registerApi } from "./registry.ts";
+import { AclOperation, AUTHORIZATION_FAILED_MESSAGES, authorize, ResourceType } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
@@ -38,7 +41,11 @@ registerApi<DescribeClientQuotasRequest, DescribeClientQuotasResponse>({
   spec: DESCRIBE_CLIENT_QUOTAS,
   readRequest: readDescribeClientQuotasRequest,
   writeResponse: writeDescribeClientQuotasResponse,
-  handle(request) {
+  handle(request, ctx) {
+    if (!authorize(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.CLUSTER, CLUSTER_NAME)) {
+      const code = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode: code, errorMessage: AUTHORIZATION_FAILED_MESSAGES[code]!, entries: null };
+    }
     checkFilter(request);
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries: [] };
   },

@@ -4,7 +4,9 @@
 // ("Attempt to describe a user credential that does not exist: <user>"), a user named twice
 // DUPLICATE_RESOURCE ("Cannot describe SCRAM credentials for the same user twice in a single
 // request: <user>"). Kafka answers in hash-map order; Bunka in the request's order (every user:
-// by name), mechanisms by type. Not done here: authorization (DESCRIBE on the cluster).
+// by name), mechanisms by type. Needs DESCRIBE on the cluster (KafkaApis), else the whole request
+// is CLUSTER_AUTHORIZATION_FAILED "Cluster authorization failed." and, as Kafka's getErrorResponse
+// writes it, one result per user asked for with that error and no user name.
 
 import {
   DESCRIBE_USER_SCRAM_CREDENTIALS, readDescribeUserScramCredentialsRequest, writeDescribeUserScramCredentialsResponse,
@@ -12,6 +14,8 @@ import {
 } from "../protocol/messages/describe-user-scram-credentials.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { registerApi } from "./registry.ts";
+import { AclOperation, AUTHORIZATION_FAILED_MESSAGES, authorize, ResourceType } from "./authorization.ts";
+import { CLUSTER_NAME } from "../security/authorizer.ts";
 
 type Result = DescribeUserScramCredentialsResponse["results"][number];
 
@@ -20,6 +24,12 @@ registerApi<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsRes
   readRequest: readDescribeUserScramCredentialsRequest,
   writeResponse: writeDescribeUserScramCredentialsResponse,
   handle(request, ctx) {
+    if (!authorize(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) {
+      const code = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      const message = AUTHORIZATION_FAILED_MESSAGES[code]!;
+      return { throttleTimeMs: 0, errorCode: code, errorMessage: message,
+        results: (request.users ?? []).map(() => ({ user: "", errorCode: code, errorMessage: message, credentialInfos: [] })) };
+    }
     const credentials = ctx.broker.store.metadata.scramCredentials;
     const mechanisms = [...credentials.keys()].sort((a, b) => a - b);
     // user -> named more than once

@@ -8,7 +8,8 @@
 // that does not exist RESOURCE_NOT_FOUND ("Attempt to delete a user credential that does not
 // exist"). The client sends the salt and salted password; the server keeps StoredKey and
 // ServerKey derived from it. Results: removals, then upserts, then errors (Kafka's order, its
-// hash maps aside). Not done here: authorization (ALTER on the cluster).
+// hash maps aside). Needs ALTER on the cluster (ControllerApis), else every user named is
+// CLUSTER_AUTHORIZATION_FAILED (sorted by name, as Kafka's getErrorResponse lists them).
 
 import {
   ALTER_USER_SCRAM_CREDENTIALS, readAlterUserScramCredentialsRequest, writeAlterUserScramCredentialsResponse,
@@ -18,6 +19,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { SCRAM_MAX_ITERATIONS, credentialFromSaltedPassword, scramMechanismByType } from "../security/scram.ts";
 import type { ScramCredentialChange } from "../storage/cluster-metadata.ts";
 import { registerApi } from "./registry.ts";
+import { AclOperation, authorizeCluster } from "./authorization.ts";
 
 type Result = AlterUserScramCredentialsResponse["results"][number];
 type Failure = { errorCode: number; errorMessage: string };
@@ -35,6 +37,7 @@ registerApi<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse>
   readRequest: readAlterUserScramCredentialsRequest,
   writeResponse: writeAlterUserScramCredentialsResponse,
   handle(request, ctx) {
+    authorizeCluster(ctx, AclOperation.ALTER);
     const metadata = ctx.broker.store.metadata;
     const deletions = new Map<string, ScramCredentialChange>();
     const upserts = new Map<string, ScramCredentialChange>();
@@ -77,6 +80,6 @@ registerApi<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse>
   },
   errorResponse(request, errorCode, errorMessage) {
     const users = new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)]);
-    return { throttleTimeMs: 0, results: [...users].map((user) => ({ user, errorCode, errorMessage })) };
+    return { throttleTimeMs: 0, results: [...users].sort().map((user) => ({ user, errorCode, errorMessage })) };
   },
 });
