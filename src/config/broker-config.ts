@@ -207,10 +207,8 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
   }
 
   const security = new Map<string, ListenerSecurity>();
-  for (const l of listeners) {
-    if (controllerListenerNames.includes(l.name)) continue;
-    security.set(l.name, listenerSecurity(props, l.name, l.securityProtocol));
-  }
+  // Every bound listener, the controller's too (Bunka serves the broker APIs on it as well).
+  for (const l of listeners) security.set(l.name, listenerSecurity(props, l.name, l.securityProtocol));
   let authorizer: AuthorizerConfig | null;
   try {
     authorizer = authorizerConfigFrom((key) => props.get(key));
