@@ -51,6 +51,7 @@ export const SERVED: readonly ServedApi[] = [
   { name: "SaslAuthenticate", min: 0, max: 2 },
   { name: "DescribeUserScramCredentials", min: 0, max: 0 },
   { name: "AlterUserScramCredentials", min: 0, max: 0 },
+  { name: "DescribeClientQuotas", min: 0, max: 1 },
   { name: "DescribeAcls", min: 1, max: 3 },
   { name: "CreateAcls", min: 1, max: 3 },
   { name: "DeleteAcls", min: 1, max: 3 },

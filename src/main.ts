@@ -20,6 +20,7 @@ import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { crc32cImplementation } from "./records/crc32c.ts";
+import { applyBootstrapScram, parseBootstrapScram } from "./security/scram-bootstrap.ts";
 
 const USAGE = `Usage: bunka [path/to/server.properties]
        bunka --help | --version
@@ -159,6 +160,15 @@ function main(argv: string[]): void {
   if (cleaning.enabled) cleaner.start(cleaning.backoffMs);
   const claimed = store.metadata.claimLeadership(config.nodeId);
   if (claimed > 0) log.info(`node ${config.nodeId} took leadership of ${claimed} partition(s)`);
+  if (config.bootstrapScram !== null) {
+    try {
+      const created = applyBootstrapScram(store.metadata, parseBootstrapScram(config.bootstrapScram));
+      if (created.length > 0) log.info(`bunka.add.scram: created SCRAM credentials ${created.join(", ")}`);
+    } catch (e) {
+      if (e instanceof ConfigError) fail(`config: ${e.message}`);
+      throw e;
+    }
+  }
   const groups = startGroupCoordinator(config, store);
   const transactions = startTransactionCoordinator(config, store, groups);
   // Kafka's StandardAuthorizer, fed by the ACL records of __cluster_metadata.

@@ -1,7 +1,6 @@
 // Layers point one way: server → handlers → coordinators (transactions → groups) → storage →
-// records / protocol, with
-// config/ beside them (pure knowledge of Kafka's keys). Checked on the import statements of
-// every source file.
+// records / protocol, with config/ beside them (pure knowledge of Kafka's keys) and security/
+// below server and handlers. Checked on the import statements of every source file.
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -32,7 +31,9 @@ const FORBIDDEN: Record<string, RegExp[]> = {
   "transactions/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],
   // The authorizer: pure rules over ACL bindings, no I/O.
-  "security/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
+  "security/authorizer.ts": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
+  // Authentication (SASL, SCRAM, OAUTHBEARER, principals): used by server and handlers, knows neither.
+  "security/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^protocol\/messages\//, /^bun$/],
   "config/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//],
 };
 

@@ -6,6 +6,10 @@ import { resolve } from "node:path";
 import { parseProperties } from "./properties.ts";
 import { KAFKA_BROKER_KEYS, type ConfigDef } from "./config-defs.ts";
 import { checkConfigValue } from "./config-values.ts";
+import { ConfigError } from "./config-error.ts";
+import {
+  isListenerSecurityKey, listenerSecurity, LISTENER_SECURITY_KEYS, SECURITY_PROTOCOLS, type ListenerSecurity, type SecurityProtocol,
+} from "./listener-security.ts";
 import { AUTHORIZER_KEYS, authorizerConfigFrom, type AuthorizerConfig } from "./authorizer-config.ts";
 
 export interface Listener {
@@ -13,6 +17,8 @@ export interface Listener {
   /** "" means every interface, as Kafka reads `PLAINTEXT://:9092`. */
   host: string;
   port: number;
+  /** From listener.security.protocol.map. */
+  securityProtocol: SecurityProtocol;
 }
 
 export interface BrokerConfig {
@@ -43,6 +49,10 @@ export interface BrokerConfig {
   offsetsTopicSegmentBytes: number;
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** TLS and SASL settings of each listener in `listeners`, by name (config/listener-security.ts). */
+  listenerSecurity: Map<string, ListenerSecurity>;
+  /** bunka.add.scram: SCRAM credentials written at start-up when the user has none for the mechanism. */
+  bootstrapScram: string | null;
   /** The ACL authorizer (authorizer.class.name, super.users, ...); null when none is configured. */
   authorizer: AuthorizerConfig | null;
   /** The transaction coordinator's keys (Kafka's TransactionStateManagerConfig / TransactionLogConfig). */
@@ -61,7 +71,7 @@ export interface BrokerConfig {
   unusedKeys: { kafkaOnly: string[]; unknown: string[] };
 }
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /**
  * Bunka's default `queued.max.request.bytes` (Kafka's is -1, no limit): 256 MiB of partial
@@ -92,6 +102,8 @@ const KNOWN_KEYS = new Set([
   "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
+  // Security (config/listener-security.ts), also as listener.name.<l>.<key>.
+  ...LISTENER_SECURITY_KEYS,
   ...AUTHORIZER_KEYS,
 ]);
 
@@ -105,6 +117,8 @@ const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
     validator: { kind: "range", min: "14" }, doc: "Tests only: log.segment.bytes without its 1 MiB minimum." }],
   ["bunka.fsync.before.ack", { name: "bunka.fsync.before.ack", type: "BOOLEAN", default: "true",
     doc: "Answer a produce (and an offset commit) only once it is fsynced (group commit); false: from the page cache, as Kafka." }],
+  ["bunka.add.scram", { name: "bunka.add.scram", type: "PASSWORD", default: null,
+    doc: "SCRAM credentials to create at start-up when missing, as kafka-storage format --add-scram takes them, separated by ';'." }],
   // storage/resident-mappings.ts: DEFAULT_MAPPED_RESIDENT_BYTES, and at least one CHUNK_BYTES.
   ["bunka.log.mapped.resident.bytes", { name: "bunka.log.mapped.resident.bytes", type: "LONG", default: "67108864",
     validator: { kind: "range", min: "2097152" },
@@ -143,7 +157,7 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
       const checked = checkConfigValue(def, value);
       if (!checked.ok) throw new ConfigError(checked.message);
     }
-    if (KNOWN_KEYS.has(key) || BUNKA_KEYS.has(key)) continue;
+    if (KNOWN_KEYS.has(key) || BUNKA_KEYS.has(key) || isListenerSecurityKey(key)) continue;
     (def === undefined ? unusedKeys.unknown : unusedKeys.kafkaOnly).push(key);
   }
   const segmentOverride = given.get("internal.log.segment.bytes");
@@ -192,6 +206,9 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     throw new ConfigError(`queued.max.request.bytes=${queuedMaxRequestBytes} is smaller than socket.request.max.bytes=${socketRequestMaxBytes}`);
   }
 
+  const security = new Map<string, ListenerSecurity>();
+  // Every bound listener, the controller's too (Bunka serves the broker APIs on it as well).
+  for (const l of listeners) security.set(l.name, listenerSecurity(props, l.name, l.securityProtocol));
   let authorizer: AuthorizerConfig | null;
   try {
     authorizer = authorizerConfigFrom((key) => props.get(key));
@@ -225,6 +242,8 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     offsetsTopicSegmentBytes: int("offsets.topic.segment.bytes", 104857600),
     offsetsRetentionCheckIntervalMs: int("offsets.retention.check.interval.ms", 600000),
     offsetMetadataMaxBytes: int("offset.metadata.max.bytes", 4096, 0),
+    listenerSecurity: security,
+    bootstrapScram: props.get("bunka.add.scram") ?? null,
     authorizer,
     transactionMaxTimeoutMs: int("transaction.max.timeout.ms", 900000, 1),
     transactionStateLogNumPartitions: int("transaction.state.log.num.partitions", 50, 1),
@@ -247,6 +266,9 @@ function parseSecurityProtocolMap(raw: string | undefined): Map<string, string> 
     if (entry.trim() === "") continue;
     const [name, proto] = entry.split(":").map((s) => s.trim());
     if (!name || !proto) throw new ConfigError(`listener.security.protocol.map entry "${entry}" is not NAME:PROTOCOL`);
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(proto.toUpperCase())) {
+      throw new ConfigError(`listener.security.protocol.map: ${proto} is not a security protocol (${SECURITY_PROTOCOLS.join(", ")})`);
+    }
     map.set(name.toUpperCase(), proto.toUpperCase());
   }
   return map;
@@ -263,9 +285,8 @@ export function parseListeners(raw: string, key: string, securityMap = parseSecu
     if (port > 65535) throw new ConfigError(`${key}: port ${port} in "${item}" is out of range`);
     const protocol = securityMap.get(name);
     if (protocol === undefined) throw new ConfigError(`${key}: listener ${name} has no entry in listener.security.protocol.map`);
-    if (protocol !== "PLAINTEXT") throw new ConfigError(`${key}: listener ${name} uses ${protocol}; Bunka serves PLAINTEXT only`);
     const host = m[2]!.startsWith("[") ? m[2]!.slice(1, -1) : m[2]!;
-    out.push({ name, host, port });
+    out.push({ name, host, port, securityProtocol: protocol as SecurityProtocol });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import type { GroupCoordinator } from "../groups/group-coordinator.ts";
 import type { Principal, StandardAuthorizer } from "../security/authorizer.ts";
 import type { TransactionCoordinator } from "../transactions/transaction-coordinator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import type { SaslAuthenticator } from "../security/sasl-authenticator.ts";
 import { RateLimitedLog, escapeForLog, log } from "../log.ts";
 
 export interface BrokerContext {
@@ -36,8 +37,14 @@ export interface RequestContext {
   localPort: number;
   /** The client's address (the member host groups report; the host ACLs are matched against). */
   remoteAddress?: string;
-  /** Who sent the request: User:ANONYMOUS until a SASL or TLS identity is known (Kafka's KafkaPrincipal). */
+  /**
+   * Who sent the request (Kafka's RequestContext.principal): User:ANONYMOUS on PLAINTEXT and on
+   * SSL without a client certificate, User:<certificate subject DN, mapped by
+   * ssl.principal.mapping.rules> with one, User:<name> after SASL.
+   */
   principal: Principal;
+  /** The connection's SASL state, on a SASL_PLAINTEXT or SASL_SSL listener (SaslHandshake, SaslAuthenticate). */
+  sasl?: SaslAuthenticator;
 }
 
 /** A response, or null for none at all (Produce with acks=0). */

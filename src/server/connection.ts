@@ -15,19 +15,31 @@
 // Responses are encoded into a writer the connection keeps while each is written whole at once
 // (the common case: no allocation per response); one the socket only took in part keeps its
 // writer until written, and the connection takes another from the shared BufferPool.
+// Security: on an SSL listener the principal is the client certificate's subject (set once the TLS
+// handshake is done, tlsHandshakeDone); on a SASL listener every request first passes the
+// connection's SaslAuthenticator (security/sasl-authenticator.ts: Kafka's SaslServerAuthenticator
+// state machine), frames are at most sasl.server.max.receive.size until authenticated, raw SASL
+// tokens after a v0 SaslHandshake are answered here, and a failed exchange closes the connection
+// once its answer is written.
 
 import type { Socket } from "bun";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import { readRequestHeader } from "../protocol/messages/headers.ts";
-import { ANONYMOUS } from "../security/authorizer.ts";
 import { handlerFor, refusedRequest, type ApiHandler, type BrokerContext, type RequestContext } from "../handlers/registry.ts";
 import type { Listener } from "../config/broker-config.ts";
-import { escapeForLog, log, OnceLog } from "../log.ts";
+import type { ListenerSecurity } from "../config/listener-security.ts";
+import { escapeForLog, log, OnceLog, RateLimitedLog } from "../log.ts";
+import { ANONYMOUS, principalText, SslPrincipalMapper, subjectDn, userPrincipal, type Principal } from "../security/principal.ts";
+import { SaslAuthenticator } from "../security/sasl-authenticator.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { scramMechanismByName } from "../security/scram.ts";
 import type { MemoryPool, RetainedBuffer } from "./memory-pool.ts";
 
 /** Requests for APIs or versions not served: one INFO line per client (Kafka logs each at ERROR). */
 const unservedRequests = new OnceLog(1024);
+/** Failed authentications: one INFO line a minute per client address, listener and mechanism (Kafka logs each at INFO). */
+const failedAuthentications = new RateLimitedLog(60_000);
 
 interface ResponseSlot {
   /** The response's pieces (one, unless large byte fields were referenced); null while pending. */
@@ -89,14 +101,60 @@ export class Connection implements RetainedBuffer {
   private closing: string | null = null;
   /** "name/version" from the client's ApiVersions (v3+), for log lines. */
   private clientSoftware: string | null = null;
+  /** The client's IP address, as Kafka's authorizer sees it (no IPv4-mapped prefix). */
+  readonly clientAddress: string;
+  /** The principal of a client certificate (SSL listeners), else ANONYMOUS. */
+  private tlsPrincipal: Principal = ANONYMOUS;
+  /** SASL listeners only. */
+  readonly sasl: SaslAuthenticator | null;
+  /** TLS listeners only: ssl.principal.mapping.rules. */
+  private readonly principalMapper: SslPrincipalMapper | null;
 
-  constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener, pool: MemoryPool) {
+  constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener, pool: MemoryPool, security?: ListenerSecurity) {
     this.socket = socket;
     this.broker = broker;
     this.listener = listener;
     this.pool = pool;
     this.maxFrameBytes = broker.config.socketRequestMaxBytes;
     this.peer = `${socket.remoteAddress}`;
+    this.clientAddress = this.peer.startsWith("::ffff:") && this.peer.includes(".") ? this.peer.slice(7) : this.peer;
+    const tls = security?.tls ?? null;
+    this.principalMapper = tls === null ? null : principalMapperFor(tls.principalMappingRules);
+    const saslSettings = security?.sasl ?? null;
+    this.sasl = saslSettings === null ? null : new SaslAuthenticator(saslSettings, (mechanism, user) => {
+      const m = scramMechanismByName(mechanism);
+      return m === undefined ? undefined : broker.store.metadata.scramCredential(m.type, user);
+    });
+  }
+
+  /** The principal requests are served as. */
+  get principal(): Principal {
+    return this.sasl !== null ? this.sasl.currentPrincipal : this.tlsPrincipal;
+  }
+
+  /**
+   * The TLS handshake finished (Bun's handshake callback). A client certificate that was presented
+   * but is not trusted closes the connection (with ssl.client.auth=requested too, as Java's
+   * SSLEngine refuses a presented certificate it cannot verify); a trusted one names the principal
+   * on an SSL listener, as Kafka's DefaultPrincipalBuilder does (SASL_SSL: SASL names it).
+   */
+  tlsHandshakeDone(success: boolean, authorizationError: Error | null): void {
+    if (this.closed) return;
+    const cert = this.socket.getPeerX509Certificate?.();
+    // Kafka's Selector: "Failed authentication with /<address> (SSL handshake failed)", at INFO.
+    if (!success || (cert != null && authorizationError !== null)) {
+      this.logFailedAuthentication("", `SSL handshake failed${authorizationError ? `: ${authorizationError.message}` : ""}`);
+      return this.close(null);
+    }
+    if (cert === undefined || cert === null) return;
+    try {
+      this.tlsPrincipal = userPrincipal(this.principalMapper!.name(subjectDn(new Uint8Array(cert.raw))));
+      log.debug(`TLS client /${this.clientAddress} on ${this.listener.name} is ${escapeForLog(principalText(this.tlsPrincipal))}`);
+    } catch (e) {
+      // Kafka: the principal builder's exception fails the authentication.
+      this.logFailedAuthentication("", `client certificate refused: ${(e as Error).message}`);
+      this.close(null);
+    }
   }
 
   onData(chunk: Uint8Array): void {
@@ -146,6 +204,9 @@ export class Connection implements RetainedBuffer {
         if (size < 0 || size > this.maxFrameBytes) {
           // Kafka's NetworkReceive throws InvalidReceiveException and the channel is closed.
           return this.close(`frame size ${size} is outside 0..${this.maxFrameBytes} (socket.request.max.bytes)`);
+        }
+        if (this.sasl !== null && !this.sasl.authenticated && size > this.sasl.maxReceiveBytes) {
+          return this.close(`Failing SASL authentication due to invalid receive size (${size} > sasl.server.max.receive.size ${this.sasl.maxReceiveBytes})`);
         }
         if (buf.length - pos - 4 < size) break;
         const frame = buf.subarray(pos + 4, pos + 4 + size);
@@ -251,12 +312,19 @@ export class Connection implements RetainedBuffer {
   };
 
   private dispatch(frame: Uint8Array): void {
+    const sasl = this.sasl;
+    if (sasl !== null && sasl.rawTokens) return this.dispatchRawToken(sasl, frame);
     if (frame.length < 8) return this.close(`frame of ${frame.length} bytes is too short for a request header`);
     const head = new DataView(frame.buffer, frame.byteOffset, 8);
     const apiKey = head.getInt16(0);
     const apiVersion = head.getInt16(2);
     const correlationId = head.getInt32(4);
     const handler = handlerFor(apiKey);
+    const wasAuthenticating = sasl !== null && !sasl.authenticated;
+    if (sasl !== null) {
+      const admission = sasl.admit(apiKey);
+      if (!admission.serve) return this.refuseBySaslState(frame, handler, apiVersion, correlationId, admission.reason, admission.answer);
+    }
     if (handler === undefined) return this.refuseUnserved(frame, `API key ${apiKey} v${apiVersion}, an API Bunka does not serve`);
 
     const supported = apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
@@ -269,8 +337,9 @@ export class Connection implements RetainedBuffer {
     const ctx: RequestContext = {
       broker: this.broker, apiKey, apiVersion, correlationId, clientId: header.clientId,
       listener: this.listener, localAddress: this.socket.localAddress, localPort: this.socket.localPort,
-      remoteAddress: this.peer, principal: ANONYMOUS,
+      remoteAddress: this.peer, principal: this.principal,
     };
+    if (sasl !== null) ctx.sasl = sasl;
 
     if (!supported) {
       // ApiVersions: Kafka answers UNSUPPORTED_VERSION in the v0 body format, header v0.
@@ -283,6 +352,7 @@ export class Connection implements RetainedBuffer {
     if (apiKey === API_VERSIONS_KEY && apiVersion >= 3) {
       this.clientSoftware = `${request.clientSoftwareName}/${request.clientSoftwareVersion}`;
     }
+    if (apiKey === API_VERSIONS_KEY) sasl?.apiVersionsAnswered();
     const responseHeaderVersion = handler.responseHeaderVersion(apiVersion);
     let result;
     try {
@@ -292,7 +362,11 @@ export class Connection implements RetainedBuffer {
       if ("close" in refused) return this.closeAfterPending(refused.close);
       result = refused.response;
     }
-    if (result === null) return; // no response at all (acks=0)
+    if (result === null) {
+      // No response at all (acks=0; a SASL failure Kafka does not answer).
+      if (sasl !== null && sasl.failure !== null && !this.closed) this.authenticationFailed(sasl);
+      return;
+    }
     if (result instanceof Promise) {
       const slot: ResponseSlot = { chunks: null, writer: null, chunk: 0, written: 0 };
       this.responses.push(slot);
@@ -327,6 +401,78 @@ export class Connection implements RetainedBuffer {
     }
     this.enqueue(this.encode(handler, apiVersion, responseHeaderVersion, correlationId, result));
     this.flush();
+    if (sasl !== null && sasl.failure !== null && !this.closed) this.authenticationFailed(sasl);
+    else if (sasl !== null && wasAuthenticating && sasl.authenticated) this.authenticated(sasl);
+  }
+
+  /** A failed SASL exchange (or an unsupported mechanism): logged, and closed once answered. */
+  private authenticationFailed(sasl: SaslAuthenticator): void {
+    const user = sasl.attemptedUser === null ? "" : `, user ${escapeForLog(sasl.attemptedUser)}`;
+    this.logFailedAuthentication(`mechanism ${escapeForLog(sasl.mechanism)}${user}`, sasl.failure ?? "", sasl.mechanism ?? "");
+    this.closeAfterPending(null);
+  }
+
+  /**
+   * Kafka's Selector logs "Failed authentication with /<address> (<reason>)" at INFO for each;
+   * Bunka once a minute per address, listener and mechanism, with how many it left out (a client
+   * retrying a wrong password, or a scanner, cannot flood the log). Client-given text is escaped.
+   */
+  private logFailedAuthentication(what: string, reason: string, mechanism = ""): void {
+    failedAuthentications.info(`${this.clientAddress} ${this.listener.name} ${mechanism}`, `failed authentication with /${this.clientAddress} ` +
+      `(listener ${this.listener.name}${what === "" ? "" : `, ${what}`}): ${escapeForLog(reason)}`);
+  }
+
+  /**
+   * A request the SASL state does not allow (before or during authentication, or after the
+   * session expired): closed, after its own error response carrying ILLEGAL_SASL_STATE when Kafka
+   * sends one (a request other than SaslAuthenticate while authenticating:
+   * SaslServerAuthenticator.handleSaslToken).
+   */
+  private refuseBySaslState(frame: Uint8Array, handler: ApiHandler | undefined, apiVersion: number,
+    correlationId: number, reason: string, answer: boolean): void {
+    // An expired session is no failed authentication (Kafka's SocketServer: "Disconnecting expired channel", at DEBUG).
+    if (this.sasl?.authenticated) log.debug(`closing connection from /${this.clientAddress} (${escapeForLog(principalText(this.principal))}): ${reason}`);
+    else this.logFailedAuthentication("", reason);
+    if (!answer || handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion || handler.errorResponse === undefined) {
+      return this.close(null);
+    }
+    const r = new Reader(frame);
+    const header = readRequestHeader(r, handler.requestHeaderVersion(apiVersion));
+    const request = r.failed ? null : handler.readRequest(r, apiVersion);
+    if (r.failed) return this.close(null);
+    const ctx: RequestContext = {
+      broker: this.broker, apiKey: handler.apiKey, apiVersion, correlationId, clientId: header.clientId,
+      listener: this.listener, localAddress: this.socket.localAddress, localPort: this.socket.localPort,
+      remoteAddress: this.peer, principal: this.principal,
+    };
+    const response = handler.errorResponse(request, ErrorCode.ILLEGAL_SASL_STATE, reason, ctx);
+    if (response === null) return this.close(null);
+    this.enqueue(this.encode(handler, apiVersion, handler.responseHeaderVersion(apiVersion), correlationId, response));
+    this.flush();
+    this.closeAfterPending(null);
+  }
+
+  private authenticated(sasl: SaslAuthenticator): void {
+    log.debug(`SASL client /${this.clientAddress} on ${this.listener.name} authenticated as ${escapeForLog(principalText(sasl.currentPrincipal))} ` +
+      `(${sasl.mechanism}${sasl.sessionExpiresAtMs === null ? "" : `, session until ${new Date(sasl.sessionExpiresAtMs).toISOString()}`})`);
+  }
+
+  /** A raw SASL token after a v0 SaslHandshake, answered with a size-prefixed raw token. */
+  private dispatchRawToken(sasl: SaslAuthenticator, token: Uint8Array): void {
+    let answer: Uint8Array;
+    try {
+      answer = sasl.evaluateRaw(token);
+    } catch {
+      // Kafka sends nothing back on a v0 exchange that failed: the connection is closed.
+      this.authenticationFailed(sasl);
+      return;
+    }
+    const bytes = new Uint8Array(4 + answer.length);
+    new DataView(bytes.buffer).setInt32(0, answer.length);
+    bytes.set(answer, 4);
+    this.enqueue({ chunks: [bytes], writer: null, chunk: 0, written: 0 });
+    this.flush();
+    if (sasl.authenticated) this.authenticated(sasl);
   }
 
   /**
@@ -420,14 +566,14 @@ export class Connection implements RetainedBuffer {
    * Closes once the responses to earlier requests are written, as Kafka closes a connection in
    * response order; nothing more is read meanwhile.
    */
-  private closeAfterPending(reason: string): void {
+  private closeAfterPending(reason: string | null): void {
     if (this.responses.length === 0) return this.close(reason);
-    this.closing = reason;
+    this.closing = reason ?? "";
   }
 
   close(reason: string | null): void {
     if (this.closed) return;
-    if (reason !== null) log.warn(`closing connection from ${this.peer}: ${reason}`);
+    if (reason) log.warn(`closing connection from ${this.peer}: ${reason}`);
     this.closed = true;
     this.socket.end();
     this.onClosed();
@@ -449,4 +595,11 @@ export class Connection implements RetainedBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** One mapper per rules text (checked at start-up), shared by the listener's connections. */
+const principalMappers = new Map<string, SslPrincipalMapper>();
+function principalMapperFor(rules: string): SslPrincipalMapper {
+  let m = principalMappers.get(rules);
+  if (m === undefined) principalMappers.set(rules, (m = new SslPrincipalMapper(rules)));
+  return m;
+}
 const API_VERSIONS_KEY = 18;

@@ -1,4 +1,8 @@
-// Bun.listen on every configured listener; each socket gets a Connection.
+// Bun.listen on every configured listener; each socket gets a Connection. SSL and SASL_SSL
+// listeners use Bun's TLS with the listener's PEM key, chain and trusted CAs
+// (config/listener-security.ts); ssl.client.auth=required refuses a client without a trusted
+// certificate during the handshake, requested asks for one and refuses only an untrusted one
+// (Connection.tlsHandshakeDone), none does not ask.
 
 import type { TCPSocketListener } from "bun";
 import { getSystemErrorMessage } from "node:util";
@@ -34,15 +38,29 @@ export function startListeners(listeners: Listener[], broker: BrokerContext,
 function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPool): RunningListener {
   // An empty host binds every interface, IPv4 and IPv6, as Kafka does for `PLAINTEXT://:9092`.
   const hostname = listener.host === "" ? "::" : listener.host;
+  const security = broker.config.listenerSecurity.get(listener.name);
+  const settings = security?.tls ?? null;
+  const tls = settings === null ? undefined : {
+    key: settings.key,
+    cert: settings.cert,
+    ...(settings.passphrase === null ? {} : { passphrase: settings.passphrase }),
+    ...(settings.ca === null ? {} : { ca: settings.ca }),
+    requestCert: settings.clientAuth !== "none",
+    rejectUnauthorized: settings.clientAuth === "required",
+  };
   let server: TCPSocketListener<Connection>;
   try {
     server = Bun.listen<Connection>({
       hostname,
       port: listener.port,
+      ...(tls === undefined ? {} : { tls }),
       socket: {
         binaryType: "uint8array",
         open(socket) {
-          socket.data = new Connection(socket as never, broker, listener, pool);
+          socket.data = new Connection(socket as never, broker, listener, pool, security);
+        },
+        handshake(socket, success, authorizationError) {
+          socket.data.tlsHandshakeDone(success, authorizationError);
         },
         data(socket, chunk) {
           socket.data.onData(chunk);
@@ -65,6 +83,9 @@ function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPo
     const reason = typeof errno === "number" && errno !== 0 ? `${getSystemErrorMessage(-Math.abs(errno))} (${code})` : (code ?? (e as Error).message);
     throw new ListenError(`cannot listen on ${listener.name}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${listener.port}: ${reason}`);
   }
-  log.info(`listening on ${listener.name}://${listener.host || "*"}:${server.port}`);
+  log.info(`listening on ${listener.name}://${listener.host || "*"}:${server.port}` +
+    (listener.name === listener.securityProtocol ? "" : ` (${listener.securityProtocol})`) +
+    (security?.sasl ? ` SASL ${security.sasl.mechanisms.join(",")}` : "") +
+    (settings !== null ? ` TLS, ssl.client.auth=${settings.clientAuth}` : ""));
   return { listener, port: server.port, stop: () => server.stop(true) };
 }

@@ -18,6 +18,9 @@
 // ConfigurationControlManager replays them (a null value deletes the key); other types are
 // skipped.
 //
+// UserScramCredentialRecord and RemoveUserScramCredentialRecord keep the SCRAM credentials (salt,
+// StoredKey, ServerKey, iterations per user and mechanism) as Kafka's ScramControlManager and
+// ScramImage replay them.
 // AccessControlEntryRecord / RemoveAccessControlEntryRecord keep the ACLs by id, as Kafka's
 // AclControlManager and StandardAuthorizer replay them; onAclChange() listeners hear of each ACL
 // added or removed once its batch is applied (the authorizer follows them).
@@ -51,6 +54,10 @@ import {
   writeConfigRecord,
   writeRemoveTopicRecord,
   writeTopicRecord,
+  readUserScramCredentialRecord,
+  writeUserScramCredentialRecord,
+  readRemoveUserScramCredentialRecord,
+  writeRemoveUserScramCredentialRecord,
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
@@ -110,6 +117,19 @@ export interface ConfigChange {
   value: string | null;
 }
 
+/** A SCRAM credential as __cluster_metadata keeps it (UserScramCredentialRecord without name and mechanism). */
+export interface StoredScramCredential {
+  salt: Uint8Array;
+  storedKey: Uint8Array;
+  serverKey: Uint8Array;
+  iterations: number;
+}
+
+/** One SCRAM credential change: set (a UserScramCredentialRecord) or removed. */
+export type ScramCredentialChange =
+  | { user: string; mechanism: number; credential: StoredScramCredential }
+  | { user: string; mechanism: number; credential: null };
+
 /** A metadata record ready to be framed: its type, version and encoded body. */
 export interface MetadataRecordToWrite {
   type: number;
@@ -154,6 +174,8 @@ export class ClusterMetadata {
    * last record; 0 before any), as Kafka's ProducerIdControlManager keeps it.
    */
   nextProducerIdBlockStart = 0;
+  /** SCRAM credentials: mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512) -> user -> credential. */
+  readonly scramCredentials = new Map<number, Map<string, StoredScramCredential>>();
   /** ACLs (AccessControlEntryRecord) by id, 32 lowercase hex digits. */
   readonly acls = new Map<string, AclBinding>();
   /** The offset of the next record after everything applied. */
@@ -376,6 +398,10 @@ export class ClusterMetadata {
         this.noteConfigChange(rec.resourceType, rec.resourceName);
         return;
       }
+      case METADATA_RECORD_TYPES.UserScramCredentialRecord:
+      case METADATA_RECORD_TYPES.RemoveUserScramCredentialRecord:
+        this.applyScramRecord(type, version, r);
+        return;
       case METADATA_RECORD_TYPES.AccessControlEntryRecord:
       case METADATA_RECORD_TYPES.RemoveAccessControlEntryRecord:
         this.applyAclRecord(type, version, r);
@@ -386,6 +412,42 @@ export class ClusterMetadata {
           this.log(`debug: skipping metadata records of type ${type}`);
         }
     }
+  }
+
+  private applyScramRecord(type: number, version: number, r: Reader): void {
+    if (type === METADATA_RECORD_TYPES.UserScramCredentialRecord) {
+      const rec = readUserScramCredentialRecord(r, version);
+      if (r.failed) return;
+      let users = this.scramCredentials.get(rec.mechanism);
+      if (users === undefined) this.scramCredentials.set(rec.mechanism, (users = new Map()));
+      // Copies: the record's byte fields are views of the batch.
+      users.set(rec.name, { salt: rec.salt.slice(), storedKey: rec.storedKey.slice(), serverKey: rec.serverKey.slice(), iterations: rec.iterations });
+      return;
+    }
+    const rec = readRemoveUserScramCredentialRecord(r, version);
+    if (r.failed) return;
+    const users = this.scramCredentials.get(rec.mechanism);
+    users?.delete(rec.name);
+    if (users?.size === 0) this.scramCredentials.delete(rec.mechanism);
+  }
+
+  /** The SCRAM credential of a user for a mechanism type, if any. */
+  scramCredential(mechanism: number, user: string): StoredScramCredential | undefined {
+    return this.scramCredentials.get(mechanism)?.get(user);
+  }
+
+  /**
+   * Writes SCRAM credential changes in one batch (UserScramCredentialRecord v0 for a set one,
+   * RemoveUserScramCredentialRecord v0 for a removed one) and applies them, as Kafka's controller
+   * does for AlterUserScramCredentials: all or nothing.
+   */
+  alterScramCredentials(changes: readonly ScramCredentialChange[]): void {
+    if (changes.length === 0) return;
+    this.appendRecords(changes.map((c) => c.credential === null
+      ? { type: METADATA_RECORD_TYPES.RemoveUserScramCredentialRecord, version: 0,
+          body: encode((w) => writeRemoveUserScramCredentialRecord(w, 0, { name: c.user, mechanism: c.mechanism })) }
+      : { type: METADATA_RECORD_TYPES.UserScramCredentialRecord, version: 0,
+          body: encode((w) => writeUserScramCredentialRecord(w, 0, { name: c.user, mechanism: c.mechanism, ...c.credential })) }));
   }
 
   /**

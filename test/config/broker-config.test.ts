@@ -14,10 +14,10 @@ log.dirs=/tmp/kraft-combined-logs`;
     const config = brokerConfigFrom(parseProperties(text), "test");
     expect(config.nodeId).toBe(1);
     expect(config.listeners).toEqual([
-      { name: "PLAINTEXT", host: "", port: 9092 },
-      { name: "CONTROLLER", host: "", port: 9093 },
+      { name: "PLAINTEXT", host: "", port: 9092, securityProtocol: "PLAINTEXT" },
+      { name: "CONTROLLER", host: "", port: 9093, securityProtocol: "PLAINTEXT" },
     ]);
-    expect(config.advertisedListeners).toEqual([{ name: "PLAINTEXT", host: "", port: 9092 }]);
+    expect(config.advertisedListeners).toEqual([{ name: "PLAINTEXT", host: "", port: 9092, securityProtocol: "PLAINTEXT" }]);
     expect(config.logDirs).toEqual(["/tmp/kraft-combined-logs"]);
   });
 
@@ -51,7 +51,7 @@ log.dirs=/tmp/kraft-combined-logs`;
 describe("BrokerConfig", () => {
   test("embedded defaults: port 9092, ./data", () => {
     const config = brokerConfigFrom(parseProperties(DEFAULT_PROPERTIES), "embedded defaults");
-    expect(config.listeners).toEqual([{ name: "PLAINTEXT", host: "", port: 9092 }]);
+    expect(config.listeners).toEqual([{ name: "PLAINTEXT", host: "", port: 9092, securityProtocol: "PLAINTEXT" }]);
     expect(config.logDirs[0]!.endsWith("/data")).toBe(true);
     expect(config.numPartitions).toBe(1);
     expect(config.logSegmentBytes).toBe(1073741824);
@@ -74,9 +74,9 @@ describe("BrokerConfig", () => {
   test("listener forms: IPv4, hostname, bracketed IPv6", () => {
     expect(parseListeners("PLAINTEXT://127.0.0.1:9092, PLAINTEXT://broker.local:19092,PLAINTEXT://[::1]:9093", "listeners"))
       .toEqual([
-        { name: "PLAINTEXT", host: "127.0.0.1", port: 9092 },
-        { name: "PLAINTEXT", host: "broker.local", port: 19092 },
-        { name: "PLAINTEXT", host: "::1", port: 9093 },
+        { name: "PLAINTEXT", host: "127.0.0.1", port: 9092, securityProtocol: "PLAINTEXT" },
+        { name: "PLAINTEXT", host: "broker.local", port: 19092, securityProtocol: "PLAINTEXT" },
+        { name: "PLAINTEXT", host: "::1", port: 9093, securityProtocol: "PLAINTEXT" },
       ]);
   });
 
@@ -85,7 +85,8 @@ describe("BrokerConfig", () => {
       expect(() => parseListeners(bad, "listeners")).toThrow(ConfigError);
     }
     expect(() => brokerConfigFrom(parseProperties("num.partitions=zero"), "t")).toThrow(ConfigError);
-    expect(() => brokerConfigFrom(parseProperties("listeners=SSL://:9093"), "t")).toThrow(/PLAINTEXT only/);
+    // An SSL listener needs a key store (config/listener-security.ts; tested in test/config/listener-security.test.ts).
+    expect(() => brokerConfigFrom(parseProperties("listeners=SSL://:9093"), "t")).toThrow(/listener SSL uses TLS but has no key store/);
   });
 
   test("retention keys: ms beats minutes beats hours", () => {

@@ -16,6 +16,7 @@ import { Reader } from "../../src/protocol/reader.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { CODECS, type CodecDesc } from "../protocol/schemas.generated.ts";
 import { handlerHarness } from "../support/handler-harness.ts";
+import { SaslAuthenticator } from "../../src/security/sasl-authenticator.ts";
 import { prng, ValueFactory } from "../support/schema-values.ts";
 
 const ITERATIONS = Number(process.env.BUNKA_FUZZ_ITERATIONS ?? 12);
@@ -51,6 +52,15 @@ function requestCodec(handler: ApiHandler): { desc: CodecDesc; write: Function; 
   };
 }
 
+let saslRound = 0;
+/** A SASL_PLAINTEXT connection's authenticator, before its handshake (17) or after it (36). */
+function saslConnection(apiKey: number): SaslAuthenticator {
+  const mechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
+  const a = new SaslAuthenticator({ mechanisms, plainUsers: new Map([["target", "1"]]), maxReauthMs: new Map(), maxReceiveBytes: 524288 }, () => undefined);
+  if (apiKey === 36) a.handshake(mechanisms[saslRound++ % 3]!, 1);
+  return a;
+}
+
 /** What happened to one request: null when it was answered as it should be. */
 async function exercise(handler: ApiHandler, version: number, request: unknown, codec: ReturnType<typeof requestCodec>): Promise<string | null> {
   const w = new Writer(256, null);
@@ -59,6 +69,8 @@ async function exercise(handler: ApiHandler, version: number, request: unknown, 
   const decoded = handler.readRequest(r, version);
   if (r.failed) return "the request did not decode";
   const context: RequestContext = { ...ctx(b, handler.apiKey, version), remoteAddress: "127.0.0.1" };
+  // SaslHandshake and SaslAuthenticate also meet a SASL connection waiting for them.
+  if ((handler.apiKey === 17 || handler.apiKey === 36) && (version & 1) === 0) context.sasl = saslConnection(handler.apiKey);
   let result: unknown;
   try {
     result = handler.handle(decoded, context);

@@ -2086,6 +2086,49 @@ export const CODECS: CodecDesc[] = [
     },
   },
   {
+    module: "src/protocol/messages/describe-client-quotas.ts",
+    name: "DescribeClientQuotasRequest",
+    versions: [0, 1],
+    flexible: [1, 32767],
+    structs: {
+      DescribeClientQuotasRequest: [
+        { name: "components", type: "[]struct:DescribeClientQuotasRequestComponentData", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "strict", type: "bool", versions: [0, 32767], nullable: null, tagged: null, default: false },
+      ],
+      DescribeClientQuotasRequestComponentData: [
+        { name: "entityType", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "matchType", type: "int8", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "match", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/describe-client-quotas.ts",
+    name: "DescribeClientQuotasResponse",
+    versions: [0, 1],
+    flexible: [1, 32767],
+    structs: {
+      DescribeClientQuotasResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "entries", type: "[]struct:DescribeClientQuotasResponseEntryData", versions: [0, 32767], nullable: [0, 32767], tagged: null },
+      ],
+      DescribeClientQuotasResponseEntryData: [
+        { name: "entity", type: "[]struct:DescribeClientQuotasResponseEntityData", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "values", type: "[]struct:DescribeClientQuotasResponseValueData", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      DescribeClientQuotasResponseEntityData: [
+        { name: "entityType", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "entityName", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+      DescribeClientQuotasResponseValueData: [
+        { name: "key", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "value", type: "float64", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+      ],
+    },
+  },
+  {
     module: "src/protocol/messages/describe-acls.ts",
     name: "DescribeAclsRequest",
     versions: [1, 2, 3],

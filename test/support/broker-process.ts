@@ -26,7 +26,10 @@ export function tempDir(prefix = "bunka-test-"): string {
 }
 
 export interface RunningBroker {
+  /** The PLAINTEXT listener's port (else the first listener's). */
   port: number;
+  /** Every listener's port, by listener name. */
+  ports: Record<string, number>;
   logDir: string;
   proc: Subprocess<"ignore", "pipe", "pipe">;
   /** Everything the broker wrote to stderr so far. */
@@ -41,6 +44,8 @@ export interface BrokerOptions {
   /** Extra server.properties lines. */
   properties?: Record<string, string | number | boolean>;
   keepLogDir?: boolean;
+  /** Extra environment (BUNKA_LOG_LEVEL=debug, say). */
+  env?: Record<string, string>;
 }
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
@@ -55,7 +60,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   };
   const file = join(confDir, "server.properties");
   writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
-  const proc = Bun.spawn([BINARY, file], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([BINARY, file], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
   let text = "";
   const decoder = new TextDecoder();
   const listener: { onText: (() => void) | null } = { onText: null };
@@ -68,14 +73,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   (async () => {
     for await (const chunk of proc.stdout) text += decoder.decode(chunk);
   })();
+  const ports: Record<string, number> = {};
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`broker did not start:\n${text}`)), 15000);
     const check = () => {
-      const m = /listening on PLAINTEXT:\/\/[^\s]*:(\d+)/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
+      // Every listener is bound before the "started" line.
+      if (!/ node \d+ started in /.test(text)) return;
+      for (const m of text.matchAll(/listening on ([A-Z0-9_]+):\/\/[^\s]*:(\d+)/g)) ports[m[1]!] = Number(m[2]);
+      clearTimeout(timer);
+      resolve(ports.PLAINTEXT ?? Object.values(ports)[0]!);
     };
     listener.onText = check;
     proc.exited.then((code) => reject(new Error(`broker exited with ${code}:\n${text}`)));
@@ -86,7 +92,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     if (!opts.keepLogDir && opts.logDir === undefined) rmSync(logDir, { recursive: true, force: true });
   };
   const broker: RunningBroker = {
-    port, logDir, proc,
+    port, ports, logDir, proc,
     output: () => text,
     async stop() {
       proc.kill("SIGTERM");
