@@ -36,7 +36,7 @@ import {
   kcatProduce, killRunningTools, payloadFile, producerPerf, rolledSegmentBytes, TOPICS, WorkloadError, writeToolsLog4j,
   type Sizes, type Tools,
 } from "./workloads.ts";
-import { H_RECORD_BYTES, hRecords, TXN_RECORDS, txnProduce } from "./workloads.ts";
+import { H_RECORD_BYTES, hRecords, hWarmupRecords, TXN_RECORDS, txnProduce } from "./workloads.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const GiB = 1024 ** 3;
@@ -355,6 +355,12 @@ async function session(round: number, position: number, broker: BrokerName): Pro
   // (h), after the memory readings of (f) so that those stay comparable with earlier runs.
   const transactionalProduce = () => step("h", "h.java", ["h.java.recs", "h.java.commit_p50", "h.java.commit_p99", "h.java.cpu"], async () => {
     const records = hRecords(sizes);
+    if (warmupRecords > 0) {
+      await txnProduce({
+        bootstrap: b.bootstrap, topic: TOPICS.hWarmup, records: hWarmupRecords(sizes), recordBytes: H_RECORD_BYTES,
+        transactionalId: `bench-h-warmup-${round}`, partitions: sizes.partitions, tools: logs, name: "h.warmup",
+      });
+    }
     const { res, cpuS } = await measured(() => txnProduce({
       bootstrap: b.bootstrap, topic: TOPICS.hJava, records, recordBytes: H_RECORD_BYTES, transactionalId: `bench-h-${round}`,
       partitions: sizes.partitions, tools: logs, name: "h.java",
@@ -588,7 +594,7 @@ const config = {
   rounds, roundsRun, order, roundOrders: Array.from({ length: roundsRun }, (_, i) => orderOf(i + 1)),
   pinned: pinning, pinNote, portRange, gSegmentBytes,
   sizes, settings, kafkaHeap, warmupRecords, onlyWorkloads: onlyWorkloads === null ? null : [...onlyWorkloads],
-  hRecords: hRecords(sizes), hRecordsPerTransaction: TXN_RECORDS,
+  hRecords: hRecords(sizes), hWarmupRecords: warmupRecords > 0 ? hWarmupRecords(sizes) : 0, hRecordsPerTransaction: TXN_RECORDS,
   dataBytes: sizes.aRecords * A_RECORD_BYTES,
   brokerSettings: "one node, one replica, num.partitions and log.segment.bytes as above, auto.create.topics.enable=true, " +
     "offsets.topic.num.partitions=1, group.initial.rebalance.delay.ms=0; Kafka acknowledges from the page cache (its default), " +
