@@ -273,8 +273,9 @@ export function hRecords(sizes: Sizes): number {
 /**
  * The unmeasured transactional warm-up before (h): twice (h)'s records. The session's warm-up
  * (plain produce and consume) leaves Kafka's transaction paths cold; measured on a fresh Kafka
- * 4.3.1 here, runs of 300,000 records went 26k → 37k → 57k → 73k rec/s, and its broker CPU from over
- * 20 to 7.5 s per M records (a third or more of it the C2 compiler), settling after about 1.2 M records.
+ * 4.3.1 here, runs of 300,000 records went 26k → 37k → 57k → 73k rec/s, and its broker CPU
+ * from over 20 to 7.5 s per M records (a third or more of it the C2 compiler), settling after
+ * about 1.2 M records.
  */
 export function hWarmupRecords(sizes: Sizes): number {
   return 2 * hRecords(sizes);
