@@ -108,6 +108,7 @@ export async function startBunka(opts: {
     `log.segment.bytes=${opts.settings.segmentBytes}`,
     "offsets.topic.num.partitions=1",
     "offsets.topic.replication.factor=1",
+    "transaction.state.log.num.partitions=1",
     "group.initial.rebalance.delay.ms=0",
     ...(opts.extraProperties ?? []),
     "",

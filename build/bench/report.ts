@@ -28,6 +28,7 @@ export const WORKLOADS: WorkloadDef[] = [
   { id: "e", title: "(e) start-up (process spawn → first ApiVersions answer) and shutdown" },
   { id: "f", title: "(f) broker memory (VmRSS of the broker process; Kafka: the java process)" },
   { id: "g", title: "(g) consume as many 1 KiB records as (a), from the beginning of a topic of small segments (mostly rolled ones)" },
+  { id: "h", title: "(h) transactional produce: 100-byte records as (b), transactions of 1,000 records each committed, 6 partitions, full speed" },
 ];
 
 export const METRICS: MetricDef[] = [
@@ -67,6 +68,10 @@ export const METRICS: MetricDef[] = [
   { id: "g.java.cpu", workload: "g", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
   { id: "g.rdkafka.mibs", workload: "g", label: "librdkafka (kcat -C, assign)", unit: "MiB/s", better: "higher" },
   { id: "g.rdkafka.cpu", workload: "g", label: "  broker CPU time per GiB", unit: "s/GiB", better: "lower" },
+  { id: "h.java.recs", workload: "h", label: "Java producer, transactional.id (steady state)", unit: "rec/s", better: "higher" },
+  { id: "h.java.commit_p50", workload: "h", label: "  commitTransaction() p50 (flush + EndTxn)", unit: "ms", better: "lower" },
+  { id: "h.java.commit_p99", workload: "h", label: "  commitTransaction() p99", unit: "ms", better: "lower" },
+  { id: "h.java.cpu", workload: "h", label: "  broker CPU time per M records", unit: "s/Mrec", better: "lower" },
 ];
 
 /** A headline row: a throughput metric and the broker CPU it cost, side by side. */
@@ -85,6 +90,7 @@ export const HEADLINES: HeadlineDef[] = [
   { label: "(c) consume, active segment: librdkafka", throughput: "c.rdkafka.mibs", cpu: "c.rdkafka.cpu" },
   { label: "(g) consume, rolled segments: Java", throughput: "g.java.fetch", cpu: "g.java.cpu" },
   { label: "(g) consume, rolled segments: librdkafka", throughput: "g.rdkafka.mibs", cpu: "g.rdkafka.cpu" },
+  { label: "(h) produce 100 B, transactions of 1,000: Java", throughput: "h.java.recs", cpu: "h.java.cpu" },
 ];
 
 export interface Sample {
@@ -216,6 +222,12 @@ function rowsFor(workload: string, summary: MetricSummary[], failures: Failure[]
 
 const HEAD: Row = { label: "", unit: "unit", kafka: "Kafka min / median / max", bunka: "Bunka min / median / max", ratio: "Bunka/Kafka min / med / max", target: "target (median)" };
 
+/** Whether a workload has a value or a failure in this table set (a run with --only selects some). */
+function hasResults(workload: string, summary: MetricSummary[], failures: Failure[]): boolean {
+  return summary.some((m) => m.metric.workload === workload && (m.kafka !== null || m.bunka !== null)) ||
+    failures.some((f) => f.workload === workload);
+}
+
 function failureLines(workload: string, failures: Failure[]): string[] {
   const byKey = new Map<string, Failure[]>();
   for (const f of failures.filter((f) => f.workload === workload)) {
@@ -257,6 +269,7 @@ export function textTables(summary: MetricSummary[], failures: Failure[]): strin
     out.push("");
   }
   for (const w of WORKLOADS) {
+    if (!hasResults(w.id, summary, failures)) continue;
     const rows = rowsFor(w.id, summary, failures);
     const all = [{ ...HEAD, label: w.title }, ...rows];
     const width = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
@@ -286,6 +299,7 @@ export function markdownTables(summary: MetricSummary[], failures: Failure[]): s
     out.push("");
   }
   for (const w of WORKLOADS) {
+    if (!hasResults(w.id, summary, failures)) continue;
     out.push(`**${w.title}**`, "");
     out.push(`| | unit | Kafka min / median / max | Bunka min / median / max | Bunka/Kafka min / median / max | target |`);
     out.push("|---|---|--:|--:|--:|---|");

@@ -7,7 +7,8 @@
 // RSS (f), creates the bench topics with the Admin client, warms it up (256 MiB produced and
 // consumed, not measured: a fresh JVM compiles its hot paths), then runs (a) 1 KiB acks=1 at full
 // speed, (b) 100-byte acks=all idempotent, (c) a consume of what (a) wrote, (g) the same from a
-// topic of small segments (mostly rolled ones), (d) end-to-end latency at a fixed rate — each with
+// topic of small segments (mostly rolled ones), (d) end-to-end latency at a fixed rate, (h)
+// transactional produce (transactions of 1,000 records, after the memory readings) — each with
 // a Java client (Kafka's ProducerPerformance / ConsumerPerformance, or java/BenchClient.java) and
 // a librdkafka one (kcat, or rdkafka_e2e.py) — and stops the broker. With --pin the broker runs on
 // one CPU and everything else on the others (taskset). A workload that fails is recorded with its
@@ -18,7 +19,7 @@
 //
 //   bun run bench [--rounds N] [--data 1GiB] [--b-records N] [--latency-rate N]
 //                 [--latency-seconds S] [--quick] [--max-minutes M] [--out DIR] [--no-latest]
-//                 [--pin] [--kafka-flush] [--port-range LO-HI] [--bunka-property K=V ...]
+//                 [--pin] [--kafka-flush] [--port-range LO-HI] [--bunka-property K=V ...] [--only a,b,...]
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -35,6 +36,7 @@ import {
   kcatProduce, killRunningTools, payloadFile, producerPerf, rolledSegmentBytes, TOPICS, WorkloadError, writeToolsLog4j,
   type Sizes, type Tools,
 } from "./workloads.ts";
+import { H_RECORD_BYTES, hRecords, hWarmupRecords, TXN_RECORDS, txnProduce } from "./workloads.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const GiB = 1024 ** 3;
@@ -66,6 +68,7 @@ const { values: opt } = parseArgs({
     "port-range": { type: "string" },
     "no-warm-memory": { type: "boolean" },
     "bunka-property": { type: "string", multiple: true },
+    only: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -97,7 +100,9 @@ if (opt.help) {
                         warm-memory.ts: on a VM that backs memory lazily, first-touch faults otherwise land on
                         whichever broker writes into fresh memory first)
   --bunka-property K=V  a server.properties line for every Bunka session (repeatable), e.g. to compare
-                        bunka.log.mapped.resident.bytes settings run against run`);
+                        bunka.log.mapped.resident.bytes settings run against run
+  --only LIST           run only these workloads, e.g. --only h or --only a,c (start-up, idle memory and the
+                        warm-up always run; a workload that needs another's data fails without it)`);
   process.exit(0);
 }
 
@@ -147,6 +152,11 @@ const order: BrokerName[] = [
 // last (after the others' page cache and heat).
 const orderOf = (round: number): BrokerName[] => (round % 2 === 1 ? order : [...order].reverse());
 const portRange = opt["port-range"] ? parsePortRange(opt["port-range"]) : DEFAULT_PORT_RANGE;
+// --only: the workloads to run (null: all).
+const onlyWorkloads = opt.only === undefined ? null : new Set(opt.only.split(",").map((w) => w.trim().toLowerCase()).filter((w) => w !== ""));
+for (const w of onlyWorkloads ?? []) {
+  if (!/^[a-h]$/.test(w)) { console.error(`[bench] --only: not a workload: ${w} (a-h)`); process.exit(2); }
+}
 
 // ---- stop everything on the way out -----------------------------------------------------------
 
@@ -228,9 +238,11 @@ const tools: Tools = {
   python: PY,
 };
 
-say(`payload files for kcat (${(sizes.aRecords * (A_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB + ${(sizes.bRecords * (B_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB, cached) ...`);
-const aFile = await payloadFile(tools, A_RECORD_BYTES, sizes.aRecords);
-const bFile = await payloadFile(tools, B_RECORD_BYTES, sizes.bRecords);
+// Only the workloads that send them through kcat need them ((a), (b), (g)).
+const needPayloads = onlyWorkloads === null || ["a", "b", "g"].some((w) => onlyWorkloads.has(w));
+if (needPayloads) say(`payload files for kcat (${(sizes.aRecords * (A_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB + ${(sizes.bRecords * (B_RECORD_BYTES + 1) / MiB).toFixed(0)} MiB, cached) ...`);
+const aFile = needPayloads ? await payloadFile(tools, A_RECORD_BYTES, sizes.aRecords) : "";
+const bFile = needPayloads ? await payloadFile(tools, B_RECORD_BYTES, sizes.bRecords) : "";
 
 if (!opt["no-warm-memory"]) {
   say("touching free memory once (--no-warm-memory skips it) ...");
@@ -319,6 +331,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
   /** One step: skipped if it timed out before, failed if the broker died; never throws. */
   const step = async (workload: string, name: string, metrics: string[], run: () => Promise<void>): Promise<boolean> => {
     const key = `${broker}/${name}`;
+    if (onlyWorkloads !== null && workload !== "setup" && !onlyWorkloads.has(workload)) return false;
     if (timedOut.has(key)) {
       fail(workload, name, metrics, `skipped: timed out in round ${timedOut.get(key)}`);
       return false;
@@ -345,6 +358,26 @@ async function session(round: number, position: number, broker: BrokerName): Pro
     const res = await work();
     return { res, cpuS: (cpuMs(b.pid) - c0) / 1000 };
   };
+  // (h), after the memory readings of (f) so that those stay comparable with earlier runs.
+  const transactionalProduce = () => step("h", "h.java", ["h.java.recs", "h.java.commit_p50", "h.java.commit_p99", "h.java.cpu"], async () => {
+    const records = hRecords(sizes);
+    if (warmupRecords > 0) {
+      await txnProduce({
+        bootstrap: b.bootstrap, topic: TOPICS.hWarmup, records: hWarmupRecords(sizes), recordBytes: H_RECORD_BYTES,
+        transactionalId: `bench-h-warmup-${round}`, partitions: sizes.partitions, tools: logs, name: "h.warmup",
+      });
+    }
+    const { res, cpuS } = await measured(() => txnProduce({
+      bootstrap: b.bootstrap, topic: TOPICS.hJava, records, recordBytes: H_RECORD_BYTES, transactionalId: `bench-h-${round}`,
+      partitions: sizes.partitions, tools: logs, name: "h.java",
+    }));
+    put("h.java.recs", res.recordsPerSec);
+    put("h.java.commit_p50", res.commitP50Ms);
+    put("h.java.commit_p99", res.commitP99Ms);
+    put("h.java.cpu", cpuS / (records / 1e6));
+    say(`  ${broker} h.java: ${res.recordsPerSec.toFixed(0)} rec/s, ${res.transactionsPerSec.toFixed(1)} transactions/s of ${TXN_RECORDS} ` +
+      `(commit p50 ${res.commitP50Ms.toFixed(1)} ms, p99 ${res.commitP99Ms.toFixed(1)} ms; ${res.markers} markers checked; broker CPU ${cpuS.toFixed(1)} s)`);
+  });
   const aGiB = (sizes.aRecords * A_RECORD_BYTES) / GiB;
   const bMrec = sizes.bRecords / 1e6;
 
@@ -484,6 +517,7 @@ async function session(round: number, position: number, broker: BrokerName): Pro
       put("f.rss_end", mem.rss / 1024);
       put("f.file_end", mem.file / 1024);
     }
+    await transactionalProduce();
   } finally {
     const crashed = b.exited();
     const stopMs = await b.stop();
@@ -568,7 +602,8 @@ const command = `bun run bench${process.argv.length > 2 ? ` -- ${process.argv.sl
 const config = {
   rounds, roundsRun, order, roundOrders: Array.from({ length: roundsRun }, (_, i) => orderOf(i + 1)),
   pinned: pinning, pinNote, portRange, gSegmentBytes,
-  sizes, settings, kafkaHeap, warmupRecords,
+  sizes, settings, kafkaHeap, warmupRecords, onlyWorkloads: onlyWorkloads === null ? null : [...onlyWorkloads],
+  hRecords: hRecords(sizes), hWarmupRecords: warmupRecords > 0 ? hWarmupRecords(sizes) : 0, hRecordsPerTransaction: TXN_RECORDS,
   dataBytes: sizes.aRecords * A_RECORD_BYTES,
   brokerSettings: "one node, one replica, num.partitions and log.segment.bytes as above, auto.create.topics.enable=true, " +
     "offsets.topic.num.partitions=1, group.initial.rebalance.delay.ms=0; Kafka acknowledges from the page cache (its default), " +
@@ -606,7 +641,7 @@ const tables = (render: (s: MetricSummary[], f: Failure[]) => string) =>
   tableSets.map((t) => (tableSets.length > 1 ? `${t.heading}\n\n` : "") + render(t.summary, t.failures)).join("\n\n");
 const text = tables(textTables);
 const md = tables(markdownTables);
-const svg = svgChart(summary, "Bunka vs Apache Kafka, side by side", [subtitle, machineLine]);
+const svg = svgChart(onlyWorkloads === null ? summary : summary.filter((m) => m.kafka !== null || m.bunka !== null), "Bunka vs Apache Kafka, side by side", [subtitle, machineLine]);
 writeFileSync(join(outDir, "results.json"), JSON.stringify(result, null, 2) + "\n");
 writeFileSync(join(outDir, "summary.txt"), `${subtitle}\n${machineLine}\n\n${text}\n`);
 writeFileSync(join(outDir, "summary.md"), `${subtitle}  \n${machineLine}\n\n${md}`);

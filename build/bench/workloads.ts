@@ -59,6 +59,9 @@ export const TOPICS = {
   warmup: "bench-warmup",
   /** (g): small segments (segment.bytes), so that a consume from the beginning reads rolled ones. */
   gRolled: "bench-g-rolled",
+  /** (h): transactional produce, and its unmeasured warm-up. */
+  hJava: "bench-h-java",
+  hWarmup: "bench-h-warmup",
 };
 
 const running = new Set<Subprocess>();
@@ -130,6 +133,7 @@ export async function createTopics(bootstrap: string, tools: Tools, name: string
     `${TOPICS.bJava}:${partitions}`, `${TOPICS.bRdkafka}:${partitions}`,
     `${TOPICS.latJava}:1`, `${TOPICS.latRdkafka}:1`, `${TOPICS.warmup}:${partitions}`,
     `${TOPICS.gRolled}:${partitions}:segment.bytes=${gSegmentBytes}`,
+    `${TOPICS.hJava}:${partitions}`, `${TOPICS.hWarmup}:${partitions}`,
   ];
   const run = await runTool(javaTool(tools, "BenchClient", ["create-topics", bootstrap, ...specs], benchClasspath(tools)),
     { name, tools, timeoutMs: 60_000 });
@@ -247,6 +251,98 @@ export async function kcatProduce(opts: {
   await checkWritten(opts.bootstrap, opts.topic, opts.records, opts.sizes, opts.tools, `${opts.name}.offsets`);
   const secs = run.ms / 1000;
   return { recordsPerSec: opts.records / secs, mibPerSec: (opts.records * opts.recordBytes) / secs / (1024 * 1024) };
+}
+
+// ---- (h): transactional produce (java/BenchClient.java txn-produce) ----------------------------
+
+/** Records per transaction in (h): the issue's "transactions of 1,000 records". */
+export const TXN_RECORDS = 1000;
+/**
+ * (h) sends (b)'s records (100 bytes) with (b)'s producer settings (acks=all, idempotent: what a
+ * transactional producer must use), so (h) beside (b) is the cost of the transactions; and with
+ * small records the per-transaction work (EndTxn, the coordinator's log writes, one marker per
+ * partition) is a tenth of a transaction's bytes rather than a hundredth, which is what (h) is for.
+ */
+export const H_RECORD_BYTES = B_RECORD_BYTES;
+
+/** (h)'s record count: (b)'s, rounded down to whole transactions (at least one). */
+export function hRecords(sizes: Sizes): number {
+  return Math.max(1, Math.floor(sizes.bRecords / TXN_RECORDS)) * TXN_RECORDS;
+}
+
+/**
+ * The unmeasured transactional warm-up before (h): twice (h)'s records. The session's warm-up
+ * (plain produce and consume) leaves Kafka's transaction paths cold; measured on a fresh Kafka
+ * 4.3.1 here, runs of 300,000 records went 26k → 37k → 57k → 73k rec/s, and its broker CPU
+ * from over 20 to 7.5 s per M records (a third or more of it the C2 compiler), settling after
+ * about 1.2 M records.
+ */
+export function hWarmupRecords(sizes: Sizes): number {
+  return 2 * hRecords(sizes);
+}
+
+export interface TxnProduceResult {
+  /** Steady state: the first tenth of the transactions excluded. */
+  recordsPerSec: number;
+  mibPerSec: number;
+  transactionsPerSec: number;
+  /** commitTransaction(): the transaction's last batches flushed, then EndTxn answered. */
+  commitP50Ms: number;
+  commitP99Ms: number;
+  transactions: number;
+  markers: number;
+}
+
+/**
+ * Transactions of exactly TXN_RECORDS records at full speed, each committed before the next; the
+ * run counts only if every transaction committed, every record was acknowledged, and both the high
+ * watermark and the last stable offset (read_committed end offset) moved by records + markers: a
+ * broker that lost records or markers, or left a transaction open, fails here rather than
+ * reporting a fast run.
+ */
+export async function txnProduce(opts: {
+  bootstrap: string; topic: string; records: number; recordBytes: number; transactionalId: string;
+  partitions: number; tools: Tools; name: string;
+}): Promise<TxnProduceResult> {
+  const transactions = opts.records / TXN_RECORDS;
+  if (!Number.isInteger(transactions) || transactions < 1) throw new WorkloadError(`txn-produce: ${opts.records} records is not whole transactions of ${TXN_RECORDS}`);
+  const warmupTxns = Math.floor(transactions / 10);
+  const args = ["txn-produce", opts.bootstrap, opts.topic, String(opts.records), String(opts.recordBytes), String(TXN_RECORDS), opts.transactionalId, String(warmupTxns)];
+  const timeoutMs = 60_000 + opts.records / 5;
+  const run = await runTool(javaTool(opts.tools, "BenchClient", args, benchClasspath(opts.tools)), { name: opts.name, tools: opts.tools, timeoutMs });
+  const json = run.stdout.split("\n").find((l) => l.startsWith("{"));
+  if (!json) failWith(run, "BenchClient txn-produce");
+  const r = JSON.parse(json) as {
+    transactions: number; committed: number; recordsSent: number; recordsAcked: number; sendErrors: number; markers: number;
+    highWatermarkDelta: number; lastStableOffsetDelta: number; steadyRecords: number; steadySeconds: number;
+    commit_p50_us: number | null; commit_p99_us: number | null; error: string | null;
+  };
+  const what = `txn-produce (${r.committed} of ${r.transactions} transactions committed)`;
+  if (r.error !== null) throw new WorkloadError(`${what}: ${r.error.slice(0, 400)}`);
+  if (run.code !== 0) failWith(run, what);
+  if (r.committed !== transactions || r.recordsAcked !== opts.records || r.sendErrors > 0) {
+    throw new WorkloadError(`${what}: ${r.recordsAcked} of ${opts.records} records acknowledged, ${r.sendErrors} send errors`);
+  }
+  // Every transaction wrote to at least one partition and to at most all of them, one marker each.
+  if (r.markers < transactions || r.markers > transactions * opts.partitions) {
+    throw new WorkloadError(`${what}: ${r.markers} partitions written over ${transactions} transactions`);
+  }
+  const expected = opts.records + r.markers;
+  if (r.highWatermarkDelta !== expected || r.lastStableOffsetDelta !== expected) {
+    throw new WorkloadError(`${what}: high watermark moved by ${r.highWatermarkDelta}, last stable offset (read_committed) by ${r.lastStableOffsetDelta}; ` +
+      `expected ${opts.records} records + ${r.markers} markers = ${expected}`);
+  }
+  if (r.steadySeconds <= 0 || r.commit_p50_us === null || r.commit_p99_us === null) throw new WorkloadError(`${what}: no steady-state transactions timed`);
+  const recordsPerSec = r.steadyRecords / r.steadySeconds;
+  return {
+    recordsPerSec,
+    mibPerSec: (recordsPerSec * opts.recordBytes) / (1024 * 1024),
+    transactionsPerSec: r.steadyRecords / TXN_RECORDS / r.steadySeconds,
+    commitP50Ms: r.commit_p50_us / 1000,
+    commitP99Ms: r.commit_p99_us / 1000,
+    transactions,
+    markers: r.markers,
+  };
 }
 
 // ---- (c): consume ------------------------------------------------------------------------------

@@ -14,7 +14,9 @@
 //     with v12 (transaction version 2, KIP-890) the partition is added to the transaction on the
 //     client's behalf, before v12 it must have been added (AddPartitionsToTxn) — errors as
 //     Kafka's ReplicaManager translates them (see verifyTransactionalPartitions). v12 is v11 on
-//     the wire.
+//     the wire. While a request waits for that verification, later produces of the same
+//     transactional id wait behind it (Kafka handles a connection's requests one at a time), and
+//     the partition log refuses batches above the sequence being verified (VerificationStateEntry).
 //  2. Per partition: unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (never auto-created;
 //     the producer's Metadata request does that); exactly one magic-2 batch (INVALID_RECORD,
 //     CORRUPT_MESSAGE when its framing is broken, UNSUPPORTED_COMPRESSION_TYPE for zstd before v7);
@@ -122,18 +124,65 @@ export function produce(request: ProduceRequest, ctx: RequestContext): ProduceRe
       if (acks === 0) throw new InvalidRequestError("transactional records, acks=0 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)");
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     }
-    const verified = verifyTransactionalPartitions(request, ctx, request.transactionalId, ctx.broker.transactions, writable);
-    if (verified instanceof Promise) {
-      // The request's bytes are views of the receive buffer: keep copies across the wait.
-      const copy: ProduceRequest = {
-        ...request,
-        topicData: request.topicData.map((t) => ({ ...t, partitionData: t.partitionData.map((p) => ({ ...p, records: p.records?.slice() ?? null })) })),
-      };
-      return verified.then((refused) => appendAll(copy, ctx, refused, writable));
+    const transactionalId = request.transactionalId;
+    const transactions = ctx.broker.transactions;
+    const queue = verificationQueue(ctx.broker);
+    const earlier = queue.get(transactionalId);
+    if (earlier === undefined) {
+      const verified = verifyTransactionalPartitions(request, ctx, transactionalId, transactions, writable);
+      if (!(verified instanceof Promise)) return appendAll(request, ctx, verified, writable);
+      const copy = copyRecords(request);
+      return inQueue(queue, transactionalId, verified.then((refused) => ({ answer: appendAll(copy, ctx, refused, writable) })));
     }
-    return appendAll(request, ctx, verified, writable);
+    // A produce of this transactional id is still waiting for its verification: this one waits
+    // its turn, so that its batches cannot overtake that one's (Kafka handles a connection's
+    // requests one at a time, so a producer's appends keep its order there).
+    const copy = copyRecords(request);
+    return inQueue(queue, transactionalId, earlier.then(async () => {
+      const verified = verifyTransactionalPartitions(copy, ctx, transactionalId, transactions, writable);
+      return { answer: appendAll(copy, ctx, verified instanceof Promise ? await verified : verified, writable) };
+    }));
   }
   return appendAll(request, ctx, null, writable);
+}
+
+/** The request's bytes are views of the receive buffer: copies to keep across a wait. */
+function copyRecords(request: ProduceRequest): ProduceRequest {
+  return {
+    ...request,
+    topicData: request.topicData.map((t) => ({ ...t, partitionData: t.partitionData.map((p) => ({ ...p, records: p.records?.slice() ?? null })) })),
+  };
+}
+
+/**
+ * Per broker: transactional id → the last of its produce requests that waits for verification
+ * with the coordinator (and for the ones queued behind it). Found by the bench's transactional
+ * workload (h): with the Java producer's 5 requests in flight, a request that needed no
+ * verification appended a later sequence while an earlier request of the same producer still
+ * waited for the coordinator, and the earlier one then met OUT_OF_ORDER_SEQUENCE_NUMBER, which
+ * the client treats as fatal.
+ */
+const verificationQueues = new WeakMap<BrokerContext, Map<string, Promise<unknown>>>();
+
+function verificationQueue(broker: BrokerContext): Map<string, Promise<unknown>> {
+  let q = verificationQueues.get(broker);
+  if (q === undefined) verificationQueues.set(broker, (q = new Map()));
+  return q;
+}
+
+/**
+ * `appended` (settled once the batches are appended; the answer may still wait for the fsync)
+ * becomes the transactional id's queue tail until it settles, then the id leaves the queue.
+ */
+function inQueue(
+  queue: Map<string, Promise<unknown>>, transactionalId: string, appended: Promise<{ answer: ReturnType<typeof appendAll> }>,
+): Promise<ProduceResponse | null> {
+  const tail = appended.then(() => {}, () => {});
+  queue.set(transactionalId, tail);
+  void tail.then(() => {
+    if (queue.get(transactionalId) === tail) queue.delete(transactionalId);
+  });
+  return appended.then((a) => a.answer);
 }
 
 /**
@@ -167,6 +216,7 @@ function verifyTransactionalPartitions(
       }
       if (log === undefined) continue;
       if (log.hasOngoingTransaction(batch.producerId, batch.producerEpoch)) continue;
+      log.startTransactionVerification(batch.producerId, batch.producerEpoch, batch.baseSequence);
       producer ??= { producerId: batch.producerId, producerEpoch: batch.producerEpoch };
       let set = needed.get(topic.name);
       if (set === undefined) needed.set(topic.name, (set = new Set()));

@@ -785,6 +785,15 @@ export class PartitionLog {
   }
 
   /**
+   * A transactional batch of `producerId` is being verified with the transaction coordinator
+   * before its transaction opens here: no batch of it above `baseSequence` is appended meanwhile
+   * (Kafka's UnifiedLog.maybeStartTransactionVerification, VerificationStateEntry).
+   */
+  startTransactionVerification(producerId: number, producerEpoch: number, baseSequence: number): void {
+    this.producerState.startVerification(producerId, producerEpoch, baseSequence);
+  }
+
+  /**
    * Whether `producerId` has a transaction open in this partition at `producerEpoch` (Kafka's
    * ReplicaManager skips verifying such a partition with the coordinator).
    */

@@ -14,6 +14,10 @@
 //   - an unknown P (or one whose batches all left the log) is accepted at any sequence;
 //   - a non-transactional batch while P has a transaction open → "invalid-txn-state";
 //   - a transactional batch while P has none open starts one at its base offset.
+//   - while a transactional batch of P waits for verification with the coordinator (Kafka's
+//     VerificationStateEntry), a batch of P above the lowest sequence seen there → "out-of-order":
+//     a higher batch must not get in before a lower one that was refused with a retriable error
+//     (CONCURRENT_TRANSACTIONS), else the lower one meets out-of-order on every retry.
 // A batch the broker's coordinators write (origin "coordinator": transactional offset commits,
 // baseSequence -1) gets the epoch check only, as Kafka's AppendOrigin.COORDINATOR.
 //
@@ -206,6 +210,12 @@ export class ProducerState {
   private readonly producers = new Map<number, ProducerStateEntry>();
   /** Producer id → first offset of its open transaction (Kafka's ongoingTxns). */
   private readonly openTxns = new Map<number, number>();
+  /**
+   * Producer id → the epoch and lowest sequence of its transactional batches verified with the
+   * coordinator before its transaction opened here (Kafka's verificationStates); cleared by its
+   * next transactional append. Not persisted, as Kafka's.
+   */
+  private readonly verifying = new Map<number, { epoch: number; lowestSequence: number }>();
   /** Cached minimum of openTxns (-1: none; undefined: to compute). */
   private firstOpenTxnOffset: number | undefined = -1;
   private readonly fs: FileSystem;
@@ -249,7 +259,7 @@ export class ProducerState {
   check(b: ProducerBatchHeader, firstOffset: number, origin: AppendOrigin = "client"): SequenceVerdict {
     const entry = this.producers.get(b.producerId);
     const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
-    if (entry === undefined) return { kind: "append" };
+    if (entry === undefined) return origin === "client" ? this.checkVerification(b, firstOffset) ?? { kind: "append" } : { kind: "append" };
     if (origin === "coordinator") {
       if (b.producerEpoch < entry.epoch) {
         return {
@@ -272,6 +282,8 @@ export class ProducerState {
         message: `Epoch of producer ${b.producerId} at offset ${firstOffset} is ${b.producerEpoch}, which is smaller than the last seen epoch ${entry.epoch}`,
       };
     }
+    const unverified = this.checkVerification(b, firstOffset);
+    if (unverified !== null) return unverified;
     if (b.producerEpoch !== entry.epoch) {
       if (b.baseSequence !== 0 && entry.epoch !== NO_PRODUCER_EPOCH) {
         return {
@@ -293,6 +305,31 @@ export class ProducerState {
       return { kind: "invalid-txn-state", message: `Expected transactional write from producer ${b.producerId} at offset ${firstOffset}` };
     }
     return { kind: "append" };
+  }
+
+  /**
+   * Kafka's UnifiedLog.maybeStartTransactionVerification / VerificationStateEntry: a transactional
+   * batch of `producerId` goes to the coordinator before its transaction opens in this partition;
+   * remember the lowest sequence seen (a higher epoch starts over) until a transactional append.
+   */
+  startVerification(producerId: number, producerEpoch: number, baseSequence: number): void {
+    const v = this.verifying.get(producerId);
+    if (v === undefined) this.verifying.set(producerId, { epoch: producerEpoch, lowestSequence: baseSequence });
+    else if (producerEpoch === v.epoch && baseSequence < v.lowestSequence) v.lowestSequence = baseSequence;
+    else if (producerEpoch > v.epoch) {
+      v.epoch = producerEpoch;
+      v.lowestSequence = baseSequence;
+    }
+  }
+
+  /** ProducerAppendInfo.checkSequence's first rule: nothing above the earliest sequence seen in verification. */
+  private checkVerification(b: ProducerBatchHeader, firstOffset: number): SequenceVerdict | null {
+    const v = this.verifying.get(b.producerId);
+    if (v === undefined || b.baseSequence <= v.lowestSequence) return null;
+    return {
+      kind: "out-of-order",
+      message: `Out of order sequence number for producer ${b.producerId} at offset ${firstOffset}: ${b.baseSequence} (incoming seq. number), ${v.lowestSequence} (earliest seen sequence)`,
+    };
   }
 
   /**
@@ -362,6 +399,8 @@ export class ProducerState {
     const maxTimestamp = batch.maxTimestamp;
     let entry = this.producers.get(producerId);
     if (entry === undefined) this.producers.set(producerId, (entry = new ProducerStateEntry(producerId)));
+    // A marker ends the transaction, a data batch opens it: either way no longer verifying (Kafka's updateProducers).
+    if (attributes & TRANSACTIONAL_MASK) this.verifying.delete(producerId);
     if (attributes & CONTROL_MASK) {
       const marker = readTransactionMarker(batch);
       if (marker === null) return null; // an empty control batch: its transaction was cleaned away
@@ -417,6 +456,7 @@ export class ProducerState {
    */
   load(at: ProducerStateLoad): void {
     this.producers.clear();
+    this.verifying.clear();
     this.openTxns.clear();
     this.firstOpenTxnOffset = -1;
     const snapshots = this.listSnapshots();

@@ -202,6 +202,24 @@ describe("transaction version 2 (Produce v12, EndTxn v5)", () => {
     expect((await produce(b, 12, "tx2", 1, txnBatch(pid, 0, 1))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     expect(await produce(b, 12, "tx2", 1, txnBatch(pid, 1, 0))).toMatchObject({ errorCode: 0, baseOffset: 2 });
   }, 10_000);
+
+  test("pipelined produces of one producer are appended in request order while the first waits for the coordinator", async () => {
+    // The bench's workload (h) (Java producer, 5 requests in flight): X adds partition 1 (verified
+    // with the coordinator, asynchronously) and carries partition 0's next batch; Y carries the one
+    // after, needs no verification, and must not be appended before X (Kafka handles a
+    // connection's requests one at a time).
+    const b = broker();
+    const { producerId: pid } = await init(b, "tx-pipe", 5);
+    expect(await produce(b, 12, "tx-pipe", 0, txnBatch(pid, 0, 0))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    const x = call(b, PRODUCE, 12, {
+      transactionalId: "tx-pipe", acks: -1, timeoutMs: 1000,
+      topicData: [{ name: "t", partitionData: [{ index: 1, records: txnBatch(pid, 0, 0) }, { index: 0, records: txnBatch(pid, 0, 1) }] }],
+    });
+    const y = produce(b, 12, "tx-pipe", 0, txnBatch(pid, 0, 2));
+    const [xr, yr] = await Promise.all([x, y]);
+    expect(xr.responses[0]!.partitionResponses.map((p) => [p.index, p.errorCode, Number(p.baseOffset)])).toEqual([[1, 0, 0], [0, 0, 1]]);
+    expect(yr).toMatchObject({ errorCode: 0, baseOffset: 2 });
+  }, 10_000);
 });
 
 describe("admin", () => {

@@ -13,7 +13,7 @@ import {
 import { ClusterMetadata, CLUSTER_METADATA_DIR } from "../../src/storage/cluster-metadata.ts";
 import { LogStore } from "../../src/storage/log-store.ts";
 import { buildRecordBatch } from "../../src/records/record-batch-builder.ts";
-import { RecordBatchView } from "../../src/records/record-batch.ts";
+import { RecordBatchView, TRANSACTIONAL_MASK } from "../../src/records/record-batch.ts";
 
 const KAFKA = join(import.meta.dir, "../fixtures/kafka-logdir");
 const CODECRAFTERS = join(import.meta.dir, "../fixtures/codecrafters-logdir");
@@ -108,6 +108,28 @@ describe("sequence rules (Kafka's ProducerAppendInfo)", () => {
     const log = open(tmpDir());
     log.append(buildRecordBatch({ records: [{ value: utf8.encode("x") }] }));
     expect(log.producerState.size).toBe(0);
+  });
+
+  test("while a transactional batch is verified, nothing above its sequence gets in (Kafka's VerificationStateEntry)", () => {
+    const log = open(tmpDir());
+    const txn = (epoch: number, seq: number, count: number) => idem(9, epoch, seq, count, { attributes: TRANSACTIONAL_MASK });
+    // Batches 0-2 and 3-5 both went to the coordinator; 0-2 was refused (CONCURRENT_TRANSACTIONS),
+    // so 3-5 must not be appended first: 0-2 would meet out-of-order on every retry.
+    log.startTransactionVerification(9, 0, 0);
+    log.startTransactionVerification(9, 0, 3);
+    expect(produce(log, txn(0, 3, 3))).toBe("out-of-order");
+    expect(produce(log, txn(0, 0, 3))).toBe(0);
+    // The transaction is open: the guard is gone and the sequence rules apply.
+    expect(log.hasOngoingTransaction(9, 0)).toBe(true);
+    expect(produce(log, txn(0, 3, 3))).toBe(3);
+    // A lower sequence seen later lowers the guard; a higher epoch starts it over.
+    const other = open(tmpDir());
+    other.startTransactionVerification(9, 0, 6);
+    other.startTransactionVerification(9, 0, 3);
+    expect(produce(other, txn(0, 6, 1))).toBe("out-of-order");
+    other.startTransactionVerification(9, 1, 5);
+    expect(produce(other, txn(1, 6, 1))).toBe("out-of-order");
+    expect(produce(other, txn(1, 5, 1))).toBe(0);
   });
 });
 

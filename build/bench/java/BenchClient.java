@@ -9,6 +9,16 @@
 //       (assign + seekToEnd, no group; default fetch.min.bytes=1, fetch.max.wait.ms=500) takes the
 //       difference on receipt. Records sent during the warm-up are not counted. Prints one JSON
 //       line: count, lost, p50/p99/p99.9/max in microseconds.
+//   txn-produce <bootstrap> <topic> <records> <record bytes> <records per transaction> <transactional.id> <warm-up transactions>
+//       Transactional produce at full speed (workload (h)): initTransactions, then transactions of
+//       exactly <records per transaction> records (ProducerPerformance's payload: one array of
+//       random capital letters, null keys, so the sticky partitioner spreads them), each committed
+//       (commitTransaction, timed) before the next begins; the producer's defaults otherwise
+//       (a transactional producer is idempotent, acks=all). The first <warm-up transactions> are
+//       not counted in the steady-state rate. Afterwards it reads the topic's end offsets twice
+//       (ListOffsets read_uncommitted: high watermark; read_committed: last stable offset) so the
+//       caller can check them against records + markers (one marker per partition a transaction
+//       wrote to, from the send callbacks). Prints one JSON line; exit 1 on a client error.
 //
 // Compiled by build/bench/run.ts with javac against the kafka-clients jar of kafka-dist.sh.
 
@@ -44,6 +54,7 @@ public final class BenchClient {
     switch (args[0]) {
       case "create-topics" -> System.exit(createTopics(args));
       case "e2e" -> e2e(args);
+      case "txn-produce" -> System.exit(txnProduce(args));
       default -> usage();
     }
   }
@@ -51,6 +62,7 @@ public final class BenchClient {
   private static void usage() {
     System.err.println("usage: BenchClient create-topics <bootstrap> <name:partitions[:key=value,...]>...");
     System.err.println("       BenchClient e2e <bootstrap> <topic> <rate> <warmupSec> <measureSec> <bytes> <acks>");
+    System.err.println("       BenchClient txn-produce <bootstrap> <topic> <records> <bytes> <recordsPerTxn> <transactionalId> <warmupTxns>");
     System.exit(2);
   }
 
@@ -161,6 +173,113 @@ public final class BenchClient {
     Arrays.sort(got);
     System.out.printf("{\"count\":%d,\"lost\":%d,\"sendErrors\":%d,\"p50_us\":%s,\"p99_us\":%s,\"p999_us\":%s,\"max_us\":%s}%n",
         measured, total - received, sendErrors.get(), pct(got, 0.50), pct(got, 0.99), pct(got, 0.999), pct(got, 1.0));
+  }
+
+  private static int txnProduce(String[] args) throws Exception {
+    if (args.length != 8) usage();
+    String bootstrap = args[1];
+    String topic = args[2];
+    long records = Long.parseLong(args[3]);
+    int size = Integer.parseInt(args[4]);
+    int perTxn = Integer.parseInt(args[5]);
+    String transactionalId = args[6];
+    int warmupTxns = Integer.parseInt(args[7]);
+    if (perTxn <= 0 || records % perTxn != 0) {
+      System.err.println("txn-produce: records must be a multiple of the records per transaction");
+      return 2;
+    }
+    int txns = (int) (records / perTxn);
+    if (warmupTxns >= txns) warmupTxns = 0;
+
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    extraProps(pp, "bench.producer.props");
+
+    // ProducerPerformance's payload: random capital letters, the same array for every record.
+    byte[] payload = new byte[size];
+    java.util.Random random = new java.util.Random(0);
+    for (int i = 0; i < size; i++) payload[i] = (byte) (random.nextInt(26) + 65);
+
+    List<TopicPartition> parts = new ArrayList<>();
+    long[] commitNs = new long[txns];
+    AtomicLong sendErrors = new AtomicLong();
+    AtomicLong acked = new AtomicLong();
+    String firstError = null;
+    long markers = 0;
+    long sent = 0;
+    long committed = 0;
+    long t0 = 0;
+    long tSteady = 0;
+    long tEnd = 0;
+    Map<TopicPartition, Long> before;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp);
+         KafkaConsumer<byte[], byte[]> offsets = offsetReader(bootstrap, "read_uncommitted")) {
+      for (PartitionInfo info : producer.partitionsFor(topic)) parts.add(new TopicPartition(topic, info.partition()));
+      before = offsets.endOffsets(parts, Duration.ofSeconds(30));
+      producer.initTransactions();
+      t0 = System.nanoTime();
+      try {
+        for (int t = 0; t < txns; t++) {
+          if (t == warmupTxns) tSteady = System.nanoTime();
+          // The partitions this transaction wrote to: each gets one commit marker.
+          java.util.Set<Integer> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+          producer.beginTransaction();
+          for (int i = 0; i < perTxn; i++) {
+            producer.send(new ProducerRecord<>(topic, null, payload), (md, ex) -> {
+              if (ex != null) sendErrors.incrementAndGet();
+              else { written.add(md.partition()); acked.incrementAndGet(); }
+            });
+            sent++;
+          }
+          long c0 = System.nanoTime();
+          producer.commitTransaction();
+          commitNs[t] = System.nanoTime() - c0;
+          committed++;
+          markers += written.size();
+        }
+      } catch (org.apache.kafka.common.KafkaException e) {
+        firstError = e.getClass().getName() + ": " + e.getMessage();
+      }
+      tEnd = System.nanoTime();
+    }
+    Map<TopicPartition, Long> hw;
+    Map<TopicPartition, Long> lso;
+    try (KafkaConsumer<byte[], byte[]> uncommitted = offsetReader(bootstrap, "read_uncommitted");
+         KafkaConsumer<byte[], byte[]> readCommitted = offsetReader(bootstrap, "read_committed")) {
+      hw = uncommitted.endOffsets(parts, Duration.ofSeconds(30));
+      lso = readCommitted.endOffsets(parts, Duration.ofSeconds(30));
+    }
+    long hwDelta = 0;
+    long lsoDelta = 0;
+    for (TopicPartition tp : parts) {
+      hwDelta += hw.get(tp) - before.get(tp);
+      lsoDelta += lso.get(tp) - before.get(tp);
+    }
+    long steadyRecords = Math.max(0, committed - warmupTxns) * perTxn;
+    double steadySec = tSteady == 0 ? 0 : (tEnd - tSteady) / 1e9;
+    long[] steadyCommits = Arrays.copyOfRange(commitNs, Math.min(warmupTxns, (int) committed), (int) committed);
+    Arrays.sort(steadyCommits);
+    System.out.printf(java.util.Locale.ROOT,
+        "{\"transactions\":%d,\"committed\":%d,\"recordsSent\":%d,\"recordsAcked\":%d,\"sendErrors\":%d,\"markers\":%d,"
+            + "\"highWatermarkDelta\":%d,\"lastStableOffsetDelta\":%d,\"seconds\":%.3f,\"steadyRecords\":%d,\"steadySeconds\":%.3f,"
+            + "\"commit_p50_us\":%s,\"commit_p99_us\":%s,\"commit_max_us\":%s,\"error\":%s}%n",
+        txns, committed, sent, acked.get(), sendErrors.get(), markers, hwDelta, lsoDelta, (tEnd - t0) / 1e9,
+        steadyRecords, steadySec, pct(steadyCommits, 0.50), pct(steadyCommits, 0.99), pct(steadyCommits, 1.0),
+        firstError == null ? "null" : "\"" + firstError.replace("\\", "\\\\").replace("\"", "'").replace("\n", " ") + "\"");
+    return firstError == null ? 0 : 1;
+  }
+
+  /** A consumer that only reads end offsets (ListOffsets) at the given isolation level; no group. */
+  private static KafkaConsumer<byte[], byte[]> offsetReader(String bootstrap, String isolation) {
+    Properties cp = new Properties();
+    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+    return new KafkaConsumer<>(cp);
   }
 
   /** Extra client settings from a system property: -Dbench.consumer.props=k=v,k=v (for experiments). */
