@@ -15,11 +15,10 @@
 //   pending or a transaction ending → CONCURRENT_TRANSACTIONS; partitions already in an Ongoing
 //   transaction are answered at once. Verification (verify_only, what a broker asks before a
 //   transactional append): partitions not in the transaction → TRANSACTION_ABORTABLE.
-// - EndTxn (endTransaction): Ongoing → PrepareCommit / PrepareAbort, written and durable;
-//   CompleteCommit / CompleteAbort is prepared at once (the transaction is busy:
+// - EndTxn (endTransaction): Ongoing → PrepareCommit / PrepareAbort, written and durable, then
+//   answered; CompleteCommit / CompleteAbort is prepared at once (the transaction is busy:
 //   CONCURRENT_TRANSACTIONS to everything), the markers are written to every partition
-//   (TransactionMarkerWriter), and once all are durable Complete* is written. Kafka answers
-//   after PrepareX; Bunka after the first attempt at the markers (why: see endTransaction). Transaction
+//   (TransactionMarkerWriter), and once all are durable Complete* is written. Transaction
 //   version 2 (EndTxn v5; measured on Kafka 4.3.1, where the request's version decides, not the
 //   transaction's): every end bumps the epoch and answers it; a retry is recognised by epoch + 1;
 //   at the current epoch in Empty / Complete* an abort aborts an empty transaction (bump,
@@ -424,26 +423,17 @@ export class TransactionCoordinator {
       if (isFence) meta.hasFailedEpochFence = true;
       return failed(error);
     }
-    // Kafka answers here and writes the markers after (TransactionMarkerChannelManager), so a
-    // client's next transaction that comes too soon gets CONCURRENT_TRANSACTIONS and backs off
-    // (the Java client's produce: retry.backoff.ms, 100 ms). Kafka's markers take a moment in the
-    // page cache; Bunka's are fsynced, so the answer waits for the first attempt at them (and
-    // Complete*) instead: measured with 200 TV2 transactions of the Java client, 538 produce
-    // retries and 28-41 s when answered before the markers, against Kafka's 3-12 s.
-    // The coordinator's own aborts (a fence, a timeout) answer nobody and do not wait.
-    // The answer is the prepared state's (Complete* may move a TV2 transaction to a new id).
-    const answer = { errorCode: ErrorCode.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch };
-    const markersWritten = this.writeMarkers(meta);
-    if (fromClient) await markersWritten;
-    return answer;
+    // Answered now; the markers follow (Kafka's TransactionMarkerChannelManager).
+    this.writeMarkers(meta);
+    return { errorCode: ErrorCode.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch };
   }
 
   /**
    * Writes the markers of a transaction in PrepareCommit / PrepareAbort to each of its partitions,
    * then CompleteCommit / CompleteAbort. Failed markers are retried after a backoff.
    */
-  private writeMarkers(meta: TransactionMetadata): Promise<void> {
-    if (this.completing.has(meta.transactionalId)) return Promise.resolve();
+  private writeMarkers(meta: TransactionMetadata): void {
+    if (this.completing.has(meta.transactionalId)) return;
     this.completing.add(meta.transactionalId);
     const marker: TransactionMarker = {
       producerId: meta.producerId, producerEpoch: meta.producerEpoch,
@@ -454,11 +444,8 @@ export class TransactionCoordinator {
     // As Kafka: Complete* is prepared before the markers go out, so the transaction is busy
     // (CONCURRENT_TRANSACTIONS to everything) until it is written.
     const transit = meta.prepareComplete(this.scheduler.now());
-    // Settles after the first attempt: all written and Complete* persisted, or some to retry.
-    let settle!: () => void;
-    const firstAttempt = new Promise<void>((resolve) => (settle = resolve));
     const attempt = async (): Promise<void> => {
-      if (!this.active) return settle();
+      if (!this.active) return;
       const writes: Promise<void>[] = [];
       for (const [topic, ps] of remaining) {
         for (const p of [...ps]) {
@@ -482,13 +469,11 @@ export class TransactionCoordinator {
       for (const [topic, ps] of remaining) if (ps.size === 0) remaining.delete(topic);
       if (remaining.size > 0) {
         this.scheduler.schedule(`markers:${meta.transactionalId}`, this.retryBackoffMs, () => void attempt());
-        return settle();
+        return;
       }
       await this.complete(meta, transit);
-      settle();
     };
     void attempt();
-    return firstAttempt;
   }
 
   /** Every marker is written: CompleteCommit / CompleteAbort (retried until it is durable). */

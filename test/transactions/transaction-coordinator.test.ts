@@ -171,12 +171,8 @@ describe("EndTxn", () => {
     await coordinator.addPartitions("tx", p.producerId, 0, tp("a", 0), 0);
     await coordinator.addPartitions("tx", p.producerId, 0, tp("b", 2), 0);
     markers.hold();
-    // Answered once the markers are written (Kafka answers at PrepareCommit; see endTransaction).
-    const ending = coordinator.handleEndTransaction("tx", p.producerId, 0, true, 0);
-    let answered = false;
-    void ending.then(() => (answered = true));
-    await settle();
-    expect(answered).toBe(false);
+    const res = await coordinator.handleEndTransaction("tx", p.producerId, 0, true, 0);
+    expect(res).toEqual({ errorCode: 0, producerId: p.producerId, producerEpoch: 0 });
     expect(stateOf(coordinator, "tx")).toBe("PrepareCommit");
     expect((await coordinator.handleEndTransaction("tx", p.producerId, 0, true, 0)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     // While the markers go out, CompleteCommit is already prepared: everything is told to retry, as in Kafka.
@@ -184,7 +180,6 @@ describe("EndTxn", () => {
     expect((await coordinator.handleEndTransaction("tx", -5, 0, false, 0)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     expect((await coordinator.addPartitions("tx", p.producerId, 0, tp("a", 1), 0))).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     markers.release();
-    expect(await ending).toEqual({ errorCode: 0, producerId: p.producerId, producerEpoch: 0 });
     await settle();
     expect(markers.written.map((m) => `${m.topic}-${m.partition}:${m.commit}:${m.producerId}/${m.producerEpoch}`).sort()).toEqual(["a-0:true:1000/0", "b-2:true:1000/0"]);
     expect(stateOf(coordinator, "tx")).toBe("CompleteCommit");
@@ -343,9 +338,7 @@ describe("restart", () => {
     const b = await first.coordinator.initProducerId("open", 30_000, null);
     await first.coordinator.addPartitions("open", b.producerId, 0, tp("b", 0), 0);
     first.markers.hold(); // the broker dies while the markers are on their way
-    void first.coordinator.handleEndTransaction("ending", a.producerId, 0, true, 0);
-    await settle();
-    expect(stateOf(first.coordinator, "ending")).toBe("PrepareCommit");
+    expect((await first.coordinator.handleEndTransaction("ending", a.producerId, 0, true, 0)).errorCode).toBe(0);
     first.coordinator.shutdown();
 
     const second = setup({ log: first.log, firstId: 2000 });
