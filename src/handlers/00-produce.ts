@@ -229,7 +229,7 @@ function verifyTransactionalPartitions(
     if (code !== ErrorCode.NONE) refused.set(`${topic}\0${partition}`, verificationError(code, version));
   };
   if (version >= 12) {
-    return coordinator.addPartitions(transactionalId, producer.producerId, producer.producerEpoch, needed, 2).then((code) => {
+    return coordinator.addPartitionsImplicitly(transactionalId, producer.producerId, producer.producerEpoch, needed).then((code) => {
       for (const [topic, ps] of needed) for (const p of ps) refuse(topic, p, code);
       return refused;
     });

@@ -77,7 +77,7 @@ export function transactionVerifier(coordinator: TransactionCoordinator): Transa
     async verifyTransactionalOffsetCommit({ transactionalId, producerId, producerEpoch, offsetsPartition, apiVersion }) {
       const partitions = new Map([[OFFSETS_TOPIC, new Set([offsetsPartition])]]);
       if (apiVersion >= 5) {
-        return translate(await coordinator.addPartitions(transactionalId, producerId, producerEpoch, partitions, 2), apiVersion);
+        return translate(await coordinator.addPartitionsImplicitly(transactionalId, producerId, producerEpoch, partitions), apiVersion);
       }
       const verified = coordinator.verifyPartitions(transactionalId, producerId, producerEpoch, partitions);
       return translate(verified.get(OFFSETS_TOPIC)!.get(offsetsPartition)!, apiVersion);

@@ -235,6 +235,28 @@ describe("EndTxn", () => {
   }, 5000);
 });
 
+describe("an implicit add (Produce v12, TxnOffsetCommit v5) while the last transaction's markers are written", () => {
+  test("waits for the markers and succeeds, where the client's own AddPartitionsToTxn gets CONCURRENT_TRANSACTIONS", async () => {
+    const { coordinator, markers } = setup();
+    const p = await coordinator.initProducerId("tx", 60_000, null);
+    await coordinator.addPartitions("tx", p.producerId, 0, tp("a", 0), 2);
+    markers.hold();
+    const ended = await coordinator.handleEndTransaction("tx", p.producerId, 0, true, 2);
+    expect(ended.errorCode).toBe(0); // answered at PrepareCommit, as Kafka does
+    const epoch = ended.producerEpoch;
+    expect(await coordinator.addPartitions("tx", p.producerId, epoch, tp("a", 0), 2)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    let answer: number | undefined;
+    const implicit = coordinator.addPartitionsImplicitly("tx", p.producerId, epoch, tp("a", 0)).then((code) => (answer = code));
+    await settle();
+    expect(answer).toBeUndefined(); // still waiting for the markers
+    markers.release();
+    await implicit;
+    expect(answer).toBe(ErrorCode.NONE);
+    expect(stateOf(coordinator, "tx")).toBe("Ongoing");
+    expect(markers.written.map((m) => [m.topic, m.partition, m.commit])).toEqual([["a", 0, true]]);
+  }, 5000);
+});
+
 describe("EndTxn answers measured on Kafka 4.3.1 (the same sequences sent to both brokers)", () => {
   /** Runs `steps` (EndTxn version, commit?, epoch relative to the last answered one) and lists answers and states. */
   async function run(coordinator: TransactionCoordinator, id: string, steps: [number, boolean, number][]): Promise<string[]> {
