@@ -386,6 +386,36 @@ export class GroupCoordinator {
    * applied), Kafka's answer to a storage error (CoordinatorOperationExceptionHelper:
    * KAFKA_STORAGE_ERROR → NOT_COORDINATOR).
    */
+  /**
+   * The offset records of a commit (OffsetCommit, TxnOffsetCommit) and each partition's answer:
+   * metadata above offset.metadata.max.bytes is OFFSET_METADATA_TOO_LARGE and not stored.
+   */
+  private offsetRecords(
+    groupId: string,
+    topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[],
+    now: number, expireTimestamp: number,
+  ): { records: CoordinatorRecord[]; response: TopicPartitionErrors[] } {
+    const records: CoordinatorRecord[] = [];
+    const response: TopicPartitionErrors[] = [];
+    for (const t of topics) {
+      const partitions: PartitionError[] = [];
+      for (const x of t.partitions) {
+        const metadata = x.committedMetadata ?? "";
+        if (metadata.length > this.config.offsetMetadataMaxBytes) {
+          partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+          continue;
+        }
+        partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE });
+        records.push({
+          kind: "offset", groupId, topic: t.name, partition: x.partitionIndex,
+          value: { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp, topicId: ZERO_UUID },
+        });
+      }
+      response.push({ name: t.name, partitions });
+    }
+    return { records, response };
+  }
+
   private persist(groupId: string, records: CoordinatorRecord[], transaction?: TransactionalProducer): void {
     if (records.length === 0) return;
     const partition = this.partitionFor(groupId);
@@ -1035,24 +1065,7 @@ export class GroupCoordinator {
     }
     const now = this.scheduler.now();
     const expireTimestamp = p.retentionTimeMs === -1 ? -1 : now + p.retentionTimeMs;
-    const records: CoordinatorRecord[] = [];
-    const response: TopicPartitionErrors[] = [];
-    for (const t of p.topics) {
-      const partitions: PartitionError[] = [];
-      for (const x of t.partitions) {
-        const metadata = x.committedMetadata ?? "";
-        if (metadata.length > this.config.offsetMetadataMaxBytes) {
-          partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-          continue;
-        }
-        partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE });
-        records.push({
-          kind: "offset", groupId: p.groupId, topic: t.name, partition: x.partitionIndex,
-          value: { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp, topicId: ZERO_UUID },
-        });
-      }
-      response.push({ name: t.name, partitions });
-    }
+    const { records, response } = this.offsetRecords(p.groupId, p.topics, now, expireTimestamp);
     try {
       this.persist(p.groupId, records);
     } catch (e) {
@@ -1101,24 +1114,7 @@ export class GroupCoordinator {
       throw e;
     }
     const now = this.scheduler.now();
-    const records: CoordinatorRecord[] = [];
-    const response: TopicPartitionErrors[] = [];
-    for (const t of p.topics) {
-      const partitions: PartitionError[] = [];
-      for (const x of t.partitions) {
-        const metadata = x.committedMetadata ?? "";
-        if (metadata.length > this.config.offsetMetadataMaxBytes) {
-          partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-          continue;
-        }
-        partitions.push({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE });
-        records.push({
-          kind: "offset", groupId: p.groupId, topic: t.name, partition: x.partitionIndex,
-          value: { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1, topicId: ZERO_UUID },
-        });
-      }
-      response.push({ name: t.name, partitions });
-    }
+    const { records, response } = this.offsetRecords(p.groupId, p.topics, now, -1);
     try {
       this.persist(p.groupId, records, { producerId: p.producerId, producerEpoch: p.producerEpoch });
     } catch (e) {

@@ -20,6 +20,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { coordinatorOf } from "../groups/group-coordinator.ts";
 import { registerApi } from "./registry.ts";
 import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
+import { TopicResponses } from "./topic-responses.ts";
 
 type TopicRequest = OffsetCommitRequest["topics"][number];
 type PartitionResponse = OffsetCommitResponse["topics"][number]["partitions"][number];
@@ -33,7 +34,7 @@ registerApi<OffsetCommitRequest, OffsetCommitResponse>({
     const metadata = ctx.broker.store.metadata;
     // Kafka's OffsetCommitResponse.Builder: partitions refused here first, by topic in request
     // order, then the coordinator's answers merged into the same topics (or appended).
-    const response = new ResponseBuilder();
+    const response = new TopicResponses<PartitionResponse>();
     if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
       for (const t of request.topics) {
         response.add(t.name, t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })));
@@ -86,18 +87,3 @@ registerApi<OffsetCommitRequest, OffsetCommitResponse>({
     return { throttleTimeMs: 0, topics: response.topics };
   },
 });
-
-class ResponseBuilder {
-  readonly topics: OffsetCommitResponse["topics"] = [];
-  private readonly byName = new Map<string, PartitionResponse[]>();
-
-  add(name: string, partitions: PartitionResponse[]): void {
-    let list = this.byName.get(name);
-    if (!list) {
-      list = [];
-      this.byName.set(name, list);
-      this.topics.push({ name, partitions: list });
-    }
-    list.push(...partitions);
-  }
-}

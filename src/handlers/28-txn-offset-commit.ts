@@ -24,6 +24,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { coordinatorOf } from "../groups/group-coordinator.ts";
 import { RequestError, registerApi } from "./registry.ts";
 import { AclOperation, ResourceType, authorize, authorizedNames } from "./authorization.ts";
+import { TopicResponses } from "./topic-responses.ts";
 
 type TopicRequest = TxnOffsetCommitRequest["topics"][number];
 type PartitionResponse = TxnOffsetCommitResponse["topics"][number]["partitions"][number];
@@ -49,7 +50,7 @@ registerApi<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
       throw new RequestError(ErrorCode.GROUP_AUTHORIZATION_FAILED, `READ on group ${request.groupId} is not authorized`);
     }
     const readable = authorizedNames(ctx, AclOperation.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
-    const response = new ResponseBuilder();
+    const response = new TopicResponses<PartitionResponse>();
     const valid: TopicRequest[] = [];
     for (const t of request.topics) {
       if (!readable.has(t.name)) {
@@ -87,18 +88,3 @@ registerApi<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
     });
   },
 });
-
-class ResponseBuilder {
-  readonly topics: TxnOffsetCommitResponse["topics"] = [];
-  private readonly byName = new Map<string, PartitionResponse[]>();
-
-  add(name: string, partitions: PartitionResponse[]): void {
-    let list = this.byName.get(name);
-    if (!list) {
-      list = [];
-      this.byName.set(name, list);
-      this.topics.push({ name, partitions: list });
-    }
-    list.push(...partitions);
-  }
-}
