@@ -210,13 +210,8 @@ export class TransactionCoordinator {
     const now = this.scheduler.now();
     let meta = this.txns.get(transactionalId);
     if (meta === undefined) {
-      let producerId: number;
-      try {
-        producerId = this.nextProducerId();
-      } catch (e) {
-        this.log(`InitProducerId: cannot allocate a producer id: ${(e as Error).message}`);
-        return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
-      }
+      const producerId = this.allocateProducerId("InitProducerId");
+      if (producerId === null) return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       meta = new TransactionMetadata({
         transactionalId, producerId, producerEpoch: NO_PRODUCER_EPOCH, txnTimeoutMs: timeoutMs, state: TxnState.Empty, now,
       });
@@ -241,13 +236,8 @@ export class TransactionCoordinator {
       case TxnState.CompleteCommit:
       case TxnState.CompleteAbort: {
         if (meta.isProducerEpochExhausted && (expected === null || expected.producerEpoch === meta.producerEpoch)) {
-          let producerId: number;
-          try {
-            producerId = this.nextProducerId();
-          } catch (e) {
-            this.log(`InitProducerId: cannot allocate a producer id: ${(e as Error).message}`);
-            return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
-          }
+          const producerId = this.allocateProducerId("InitProducerId");
+          if (producerId === null) return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
           transit = meta.prepareProducerIdRotation(producerId, timeoutMs, now, expected !== null);
         } else {
           const t = meta.prepareIncrementProducerEpoch(timeoutMs, expected?.producerEpoch ?? null, now);
@@ -271,6 +261,19 @@ export class TransactionCoordinator {
   private isValidExpectedProducer(meta: TransactionMetadata, expected: { producerId: number; producerEpoch: number }): boolean {
     return meta.producerEpoch === NO_PRODUCER_EPOCH || expected.producerId === meta.producerId ||
       (expected.producerId === meta.previousProducerId && isEpochExhausted(expected.producerEpoch));
+  }
+
+  /**
+   * A new producer id, or null (logged) when no block can be recorded: Kafka's RPCProducerIdManager
+   * without a block, which callers answer COORDINATOR_LOAD_IN_PROGRESS (retriable).
+   */
+  private allocateProducerId(what: string): number | null {
+    try {
+      return this.nextProducerId();
+    } catch (e) {
+      this.log(`${what}: cannot allocate a producer id: ${(e as Error).message}`);
+      return null;
+    }
   }
 
   // ---- AddPartitionsToTxn, AddOffsetsToTxn ----
@@ -428,12 +431,9 @@ export class TransactionCoordinator {
     }
     let nextProducerId = NO_PRODUCER_ID;
     if (!isFence && clientTransactionVersion >= 2 && meta.isProducerEpochExhausted) {
-      try {
-        nextProducerId = this.nextProducerId();
-      } catch (e) {
-        this.log(`EndTxn: cannot allocate a producer id: ${(e as Error).message}`);
-        return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
-      }
+      const allocated = this.allocateProducerId("EndTxn");
+      if (allocated === null) return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      nextProducerId = allocated;
     }
     if (isFence) {
       // The fence is never written as such: it becomes the PrepareAbort, at the fenced epoch.
