@@ -129,6 +129,8 @@ export class TransactionCoordinator {
   /** Transactions whose markers are being written (so a load or a retry does not start twice). */
   /** Transactional ids whose markers are being written → settles once they are (or a retry is scheduled). */
   private readonly completing = new Map<string, Promise<void>>();
+  /** logRefusal's rate limit: key → when last logged. */
+  private readonly refusalsLogged = new Map<string, number>();
   private readonly retryBackoffMs: number;
   private active = false;
   private readonly log: (msg: string) => void;
@@ -276,6 +278,21 @@ export class TransactionCoordinator {
     }
   }
 
+  /**
+   * A client's transaction request refused with a non-retriable error, at INFO, at most once per
+   * 10 s per transactional id, API and error (clients usually treat these as fatal, so the broker
+   * says why; Kafka logs them at DEBUG).
+   */
+  private logRefusal(transactionalId: string, api: string, code: number, detail: string): void {
+    const key = `${transactionalId}\0${api}\0${code}`;
+    const now = Date.now();
+    const last = this.refusalsLogged.get(key);
+    if (last !== undefined && now - last < 10_000) return;
+    if (last === undefined && this.refusalsLogged.size >= 1024) this.refusalsLogged.clear();
+    this.refusalsLogged.set(key, now);
+    this.log(`${api} of transactional id ${escapeForLog(transactionalId)} refused with error ${code}: ${detail}`);
+  }
+
   // ---- AddPartitionsToTxn, AddOffsetsToTxn ----
 
   async addPartitions(
@@ -284,8 +301,13 @@ export class TransactionCoordinator {
     if (!this.active) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     if (transactionalId === "") return ErrorCode.INVALID_REQUEST;
     const meta = this.txns.get(transactionalId);
-    if (meta === undefined || meta.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (meta.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    const refused = (code: number): number => {
+      this.logRefusal(transactionalId, "AddPartitionsToTxn", code, `producer ${producerId} epoch ${producerEpoch} (v${clientTransactionVersion}); ` +
+        (meta === undefined ? "no such transactional id" : `${txnStateName(meta.state)} at producer ${meta.producerId} epoch ${meta.producerEpoch}`));
+      return code;
+    };
+    if (meta === undefined || meta.producerId !== producerId) return refused(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    if (meta.producerEpoch !== producerEpoch) return refused(ErrorCode.PRODUCER_FENCED);
     if (meta.pendingTransitionInProgress) return ErrorCode.CONCURRENT_TRANSACTIONS;
     if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
     if (meta.state === TxnState.Ongoing && this.allIn(meta, partitions)) return ErrorCode.NONE;
@@ -397,6 +419,11 @@ export class TransactionCoordinator {
       validEpoch = (!fromClient || producerEpoch === current) && producerEpoch >= current;
     }
     const fail = (code: number): EndTxnResult => {
+      if (fromClient && code !== ErrorCode.CONCURRENT_TRANSACTIONS) {
+        this.logRefusal(transactionalId, "EndTxn", code,
+          `${commit ? "commit" : "abort"} at producer ${producerId} epoch ${producerEpoch} (v${clientTransactionVersion}) in ${txnStateName(meta.state)} ` +
+          `at producer ${meta.producerId} epoch ${meta.producerEpoch}`);
+      }
       if (isFence) meta.pendingState = null;
       return failed(code);
     };

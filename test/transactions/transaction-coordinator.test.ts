@@ -257,6 +257,20 @@ describe("an implicit add (Produce v12, TxnOffsetCommit v5) while the last trans
   }, 5000);
 });
 
+describe("refusals a client treats as fatal are logged", () => {
+  test("an EndTxn commit of nothing and an add at a fenced epoch: one INFO line each, rate-limited, the id escaped", async () => {
+    const { coordinator, messages } = setup();
+    const p = await coordinator.initProducerId("tx\n1", 60_000, null);
+    messages.length = 0;
+    for (let i = 0; i < 3; i++) expect((await coordinator.handleEndTransaction("tx\n1", p.producerId, 0, true, 0)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await coordinator.addPartitions("tx\n1", p.producerId, 7, tp("a", 0), 2)).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(messages).toEqual([
+      expect.stringMatching(/^EndTxn of transactional id tx\\x0a1 refused with error 48: commit at producer 1000 epoch 0 \(v0\) in Empty at producer 1000 epoch 0$/),
+      expect.stringMatching(/^AddPartitionsToTxn of transactional id tx\\x0a1 refused with error 90: producer 1000 epoch 7 \(v2\); Empty at producer 1000 epoch 0$/),
+    ]);
+  }, 5000);
+});
+
 describe("EndTxn answers measured on Kafka 4.3.1 (the same sequences sent to both brokers)", () => {
   /** Runs `steps` (EndTxn version, commit?, epoch relative to the last answered one) and lists answers and states. */
   async function run(coordinator: TransactionCoordinator, id: string, steps: [number, boolean, number][]): Promise<string[]> {
