@@ -1,0 +1,43 @@
+// The console's page, style sheet and script, embedded in the executable: imported as text, so
+// `bun build --compile` carries them inside ./bunka (no files next to the binary). The script is
+// TypeScript, turned into JavaScript once, on first request, by Bun's transpiler (types removed,
+// nothing bundled: it imports nothing).
+
+import indexHtml from "./assets/index.html?text" with { type: "text" };
+import consoleCss from "./assets/console.css?text" with { type: "text" };
+import appSource from "./assets/console-app.ts?text" with { type: "text" };
+import type { HttpRoute } from "./console-api.ts";
+
+let appJs: string | null = null;
+
+function script(): string {
+  appJs ??= new Bun.Transpiler({ loader: "ts", target: "browser" }).transformSync(appSource);
+  return appJs;
+}
+
+function asset(body: string, type: string): Response {
+  return new Response(body, {
+    headers: {
+      "content-type": `${type}; charset=utf-8`, "cache-control": "no-cache",
+      // The page loads only its own script and style and calls only its own API.
+      "content-security-policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
+
+/** "/", "/index.html", "/console.css", "/console.js". */
+export const consoleAssets: HttpRoute = (req, url) => {
+  if (req.method !== "GET" && req.method !== "HEAD") return undefined;
+  switch (url.pathname) {
+    case "/":
+    case "/index.html":
+    case "/console":
+      return asset(indexHtml, "text/html");
+    case "/console.css":
+      return asset(consoleCss, "text/css");
+    case "/console.js":
+      return asset(script(), "text/javascript");
+  }
+  return undefined;
+};
