@@ -7,6 +7,7 @@ import { loadBrokerConfig, ConfigError, type BrokerConfig } from "./config/broke
 import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
+import { startHttpListener } from "./http/server.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import { authorizerFor } from "./handlers/authorization.ts";
@@ -185,6 +186,8 @@ function main(argv: string[]): void {
     if (e instanceof ListenError) fail(e.message);
     throw e;
   }
+  // /metrics and the console (bunka.http.listener): a port in use is a WARN, Kafka goes on.
+  const http = config.httpListener === null ? null : startHttpListener(config.httpListener, { routes: [] });
   log.info(`Bunka ${VERSION} node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
     `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s); ` +
     (fsyncBeforeAck((key) => config.raw.get(key))
@@ -194,6 +197,7 @@ function main(argv: string[]): void {
   const shutdown = (signal: string) => {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
+    http?.stop();
     clearInterval(retention);
     clearInterval(flusher);
     clearInterval(recoveryCheckpoints);

@@ -28,7 +28,7 @@ export function tempDir(prefix = "bunka-test-"): string {
 export interface RunningBroker {
   /** The PLAINTEXT listener's port (else the first listener's). */
   port: number;
-  /** Every listener's port, by listener name. */
+  /** Every listener's port, by listener name (HTTP: the HTTP listener's, when it is on). */
   ports: Record<string, number>;
   logDir: string;
   proc: Subprocess<"ignore", "pipe", "pipe">;
@@ -56,6 +56,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     "node.id": 1,
     "listeners": "PLAINTEXT://127.0.0.1:0",
     "log.dirs": logDir,
+    // A free port for /metrics and the console (ports.HTTP), so parallel test brokers never
+    // compete for the default one.
+    "bunka.http.listener": "127.0.0.1:0",
     ...opts.properties,
   };
   const file = join(confDir, "server.properties");

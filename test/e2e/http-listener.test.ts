@@ -1,0 +1,35 @@
+// The compiled broker's HTTP listener: where the start-up lines say, and a taken port is a WARN
+// while the Kafka listener serves on.
+
+import { expect, test } from "bun:test";
+import { startBroker } from "../support/broker-process.ts";
+import { WireClient } from "../support/wire-client.ts";
+
+test("bunka.http.listener=127.0.0.1:0: the start-up line names the port, and it answers HTTP", async () => {
+  await using broker = await startBroker();
+  expect(broker.output()).toMatch(/listening on HTTP:\/\/127\.0\.0\.1:\d+ \(\/metrics/);
+  const port = broker.ports.HTTP;
+  expect(port).toBeGreaterThan(0);
+  const r = await fetch(`http://127.0.0.1:${port}/no-such-page`, { signal: AbortSignal.timeout(5000) });
+  expect(r.status).toBe(404);
+}, 30000);
+
+test("the HTTP port taken: one WARN, the Kafka listener still serves; empty: no HTTP listener", async () => {
+  const held = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("someone else") });
+  try {
+    await using broker = await startBroker({ properties: { "bunka.http.listener": `127.0.0.1:${held.port}` } });
+    expect(broker.output()).toMatch(new RegExp(`WARN cannot listen on HTTP://127\\.0\\.0\\.1:${held.port}: .*EADDRINUSE`));
+    expect(broker.ports.HTTP).toBeUndefined();
+    const client = await WireClient.connect(broker.port);
+    // ApiVersions v0: correlation id 7 back, error code 0.
+    client.send(18, 0, 7, 1, () => {});
+    const frame = await client.receive(5000);
+    const view = new DataView(frame.buffer, frame.byteOffset);
+    expect([view.getInt32(0), view.getInt16(4)]).toEqual([7, 0]);
+  } finally {
+    held.stop(true);
+  }
+  await using off = await startBroker({ properties: { "bunka.http.listener": "" } });
+  expect(off.output()).not.toContain("HTTP://");
+  expect(off.ports.HTTP).toBeUndefined();
+}, 60000);
