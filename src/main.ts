@@ -8,6 +8,7 @@ import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
 import { startHttpListener } from "./http/server.ts";
+import { consoleRoutes } from "./console/console.ts";
 import { readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import { authorizerFor } from "./handlers/authorization.ts";
@@ -187,7 +188,7 @@ function main(argv: string[]): void {
     throw e;
   }
   // /metrics and the console (bunka.http.listener): a port in use is a WARN, Kafka goes on.
-  const http = config.httpListener === null ? null : startHttpListener(config.httpListener, { routes: [] });
+  const http = config.httpListener === null ? null : startHttpListener(config.httpListener, { routes: [consoleRoutes(broker)] });
   log.info(`Bunka ${VERSION} node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
     `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s); ` +
     (fsyncBeforeAck((key) => config.raw.get(key))

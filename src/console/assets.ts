@@ -3,11 +3,13 @@
 // TypeScript, turned into JavaScript once, on first request, by Bun's transpiler (types removed,
 // nothing bundled: it imports nothing).
 
-import indexHtml from "./assets/index.html?text" with { type: "text" };
-import consoleCss from "./assets/console.css?text" with { type: "text" };
-import appSource from "./assets/console-app.ts?text" with { type: "text" };
-import type { HttpRoute } from "./console-api.ts";
+import indexPage from "./assets/index.html" with { type: "text" };
+import consoleCss from "./assets/console.css" with { type: "text" };
+import appSource from "./assets/console-app.ts.txt" with { type: "text" };
+import type { HttpRoute } from "../http/server.ts";
 
+// Imported as text, not as Bun's HTML bundle (which bun-types declares *.html to be).
+const indexHtml = indexPage as unknown as string;
 let appJs: string | null = null;
 
 function script(): string {

@@ -3,8 +3,8 @@
 // Kafka APIs filter them; every change is a Kafka request handed to the API's own handler
 // (kafka-calls.ts): CreateTopics (19), IncrementalAlterConfigs (44), Produce (0), DeleteRecords
 // (21), OffsetCommit (8) for offset resets, and ListOffsets (2) for seeking by timestamp and
-// reset targets. A change is refused unless the request passes the CSRF guard, and every call
-// needs the authentication hook's principal.
+// reset targets. A change is refused unless the request passes the HTTP listener's CSRF guard
+// (refuseCrossSite), and every call runs as the principal its authenticator admitted.
 //
 // Offset reset follows kafka-consumer-groups --reset-offsets (ConsumerGroupCommand.
 // ResetOffsetsCommand): only for a group with no members (Empty, or one Kafka does not know);
@@ -32,24 +32,19 @@ import type { ListOffsetsRequest, ListOffsetsResponse } from "../protocol/messag
 import type { OffsetCommitRequest, OffsetCommitResponse } from "../protocol/messages/offset-commit.ts";
 import type { DescribeConfigsRequest, DescribeConfigsResponse } from "../protocol/messages/describe-configs.ts";
 import { VERSION, COMMIT } from "../version.ts";
+import { principalOf, refuseCrossSite, type HttpRoute } from "../http/server.ts";
 import { KafkaApiCaller, type ConsoleCaller } from "./kafka-calls.ts";
 import { readRows } from "./messages.ts";
 import { searchTopic } from "./search.ts";
 import { ThroughputSampler } from "./throughput.ts";
 
-/** The HTTP listener's route provider (src/http/server.ts): an answer, or undefined for "not mine". */
-export type HttpRoute = (req: Request, url: URL) => Response | Promise<Response> | undefined;
-
 /** The authentication hook: the caller's principal, or null to refuse (401). */
 export type ConsoleAuthenticator = (req: Request) => Principal | null | Promise<Principal | null>;
 
-/** The CSRF guard: a refusal for a cross-site mutating request, else undefined. */
-export type CsrfGuard = (req: Request, url: URL) => Response | undefined;
-
 export interface ConsoleApiOptions {
+  /** Default: the principal the HTTP listener's authenticator admitted (principalOf), else User:ANONYMOUS. */
   authenticate?: ConsoleAuthenticator;
-  csrf?: CsrfGuard;
-  /** The client's address (Bun's server.requestIP), for ACL host matching. */
+  /** The client's address (Bun's server.requestIP), for ACL host matching; default 127.0.0.1. */
   remoteAddress?: (req: Request) => string;
   startedAt?: number;
 }
@@ -61,21 +56,6 @@ const AUTHORIZATION_FAILURES = new Set<number>([
 ].filter((c) => c !== undefined));
 
 const LATEST = -1, EARLIEST = -2;
-
-/**
- * A guard for requests that change something, used until the HTTP listener's own: refuses a
- * request a browser marks as cross-site (Sec-Fetch-Site), one whose Origin is not this host, and
- * one that is not JSON (an HTML form can post cross-site without a preflight; JSON cannot).
- */
-export const sameOriginJsonGuard: CsrfGuard = (req, url) => {
-  const site = req.headers.get("sec-fetch-site");
-  const origin = req.headers.get("origin");
-  const refuse = (why: string) => json({ error: "CSRF", message: `cross-site request refused: ${why}` }, 403);
-  if (site !== null && site !== "same-origin" && site !== "none") return refuse(`Sec-Fetch-Site ${site}`);
-  if (origin !== null && origin !== url.origin && new URL(origin).host !== req.headers.get("host")) return refuse(`Origin ${origin}`);
-  if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) return refuse("not application/json");
-  return undefined;
-};
 
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
@@ -123,7 +103,6 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
   const kafka = new KafkaApiCaller(broker);
   const store = broker.store;
   const metadata = store.metadata;
-  const csrf = opts.csrf ?? sameOriginJsonGuard;
   const startedAt = opts.startedAt ?? Date.now();
   const throughput = new ThroughputSampler(store);
   const logConfig = (topic: string) => logConfigResolver(broker.config, metadata).forTopic(topic);
@@ -412,7 +391,7 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
   ];
 
   const serve = async (req: Request, url: URL): Promise<Response> => {
-    const principal = opts.authenticate === undefined ? ANONYMOUS : await opts.authenticate(req);
+    const principal = opts.authenticate === undefined ? principalOf(req) ?? ANONYMOUS : await opts.authenticate(req);
     if (principal === null) return json({ error: "UNAUTHENTICATED", message: "authentication required" }, 401);
     const caller: ConsoleCaller = { principal, remoteAddress: opts.remoteAddress?.(req) ?? "127.0.0.1" };
     const methodMatches = routes.filter(([, re]) => re.test(url.pathname));
@@ -420,8 +399,9 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
     const route = methodMatches.find(([method]) => method === req.method || (method === "GET" && req.method === "HEAD"));
     if (route === undefined) return json({ error: "METHOD_NOT_ALLOWED", message: `${req.method} ${url.pathname}` }, 405);
     if (route[0] !== "GET") {
-      const refused = csrf(req, url);
-      if (refused !== undefined) return refused;
+      // Every route that changes something: no cross-site requests (CSRF), JSON bodies only.
+      const refused = refuseCrossSite(req);
+      if (refused !== null) return refused;
     }
     try {
       return await route[2](url.pathname.match(route[1])!, req, url, caller);

@@ -7,9 +7,10 @@
 
 import type { BrokerContext } from "../handlers/registry.ts";
 import { consoleAssets } from "./assets.ts";
-import { consoleApi, type ConsoleApiOptions, type HttpRoute } from "./console-api.ts";
+import type { HttpRoute } from "../http/server.ts";
+import { consoleApi, type ConsoleApiOptions } from "./console-api.ts";
 
-export type { ConsoleApiOptions, HttpRoute } from "./console-api.ts";
+export type { ConsoleApiOptions } from "./console-api.ts";
 
 export function consoleRoutes(broker: BrokerContext, opts: ConsoleApiOptions = {}): HttpRoute {
   const api = consoleApi(broker, opts);

@@ -1,7 +1,8 @@
-// `import x from "./file?text" with { type: "text" }`: the file's contents as a string, embedded
-// by `bun build --compile`. The query keeps tsc from type-checking the browser script (its own
-// tsconfig, src/console/assets/tsconfig.json, has the DOM types) as part of the server.
-declare module "*?text" {
+// The console's style sheet, imported as text (`with { type: "text" }`) so `bun build --compile`
+// embeds it. (The page script is imported through assets/console-app.ts.txt, a symlink to the
+// TypeScript source: tsc sees a *.txt module, a string, and does not type-check the browser
+// script as part of the server; that script has its own tsconfig with the DOM types.)
+declare module "*.css" {
   const text: string;
   export default text;
 }
