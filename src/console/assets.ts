@@ -22,13 +22,13 @@ function asset(body: string, type: string): Response {
     headers: {
       "content-type": `${type}; charset=utf-8`, "cache-control": "no-cache",
       // The page loads only its own script and style and calls only its own API.
-      "content-security-policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+      "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
       "x-content-type-options": "nosniff",
     },
   });
 }
 
-/** "/", "/index.html", "/console.css", "/console.js". */
+/** "/", "/index.html", "/console.css", "/console.js" (and no favicon). */
 export const consoleAssets: HttpRoute = (req, url) => {
   if (req.method !== "GET" && req.method !== "HEAD") return undefined;
   switch (url.pathname) {
@@ -40,6 +40,8 @@ export const consoleAssets: HttpRoute = (req, url) => {
       return asset(consoleCss, "text/css");
     case "/console.js":
       return asset(script(), "text/javascript");
+    case "/favicon.ico":
+      return new Response(null, { status: 204 });
   }
   return undefined;
 };

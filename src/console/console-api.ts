@@ -128,12 +128,16 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
     return res.topics[0]!.partitions[0]!;
   }
 
+  // What the console shows of a partition: its open log, else an empty one (storage opens a log
+  // on first use; one never used has no records, and looking must not create its files).
+  const EMPTY_LOG = { logStartOffset: 0, highWatermark: 0, lastStableOffset: 0, nextOffset: 0, sizeInBytes: 0, segmentCount: 0 };
+  const shownLog = (topic: string, partition: number) => store.openedPartition(topic, partition) ?? EMPTY_LOG;
+
   function topicSummary(name: string) {
     const t = metadata.topicsByName.get(name)!;
     let size = 0, messages = 0, end = 0;
     for (const p of t.partitions) {
-      const log = store.partition(name, p.partitionId);
-      if (log === undefined) continue;
+      const log = shownLog(name, p.partitionId);
       size += log.sizeInBytes;
       messages += log.highWatermark - log.logStartOffset;
       end += log.nextOffset;
@@ -150,11 +154,11 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
   function partitionRows(name: string) {
     const t = metadata.topicsByName.get(name)!;
     return t.partitions.map((p) => {
-      const log = store.partition(name, p.partitionId);
+      const log = shownLog(name, p.partitionId);
       return {
         partition: p.partitionId, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr,
-        logStartOffset: log?.logStartOffset ?? -1, highWatermark: log?.highWatermark ?? -1, lastStableOffset: log?.lastStableOffset ?? -1,
-        sizeBytes: log?.sizeInBytes ?? 0, segments: log?.segmentCount ?? 0,
+        logStartOffset: log.logStartOffset, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset,
+        sizeBytes: log.sizeInBytes, segments: log.segmentCount,
       };
     });
   }
@@ -165,7 +169,8 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
     const rows: { topic: string; partition: number; committed: number; logStartOffset: number; highWatermark: number; lastStableOffset: number; lag: number | null; metadata: string }[] = [];
     for (const t of offsets.topics) {
       for (const p of t.partitions) {
-        const log = store.partition(t.name, p.partitionIndex);
+        const exists = metadata.topicsByName.get(t.name)?.partitions.some((x) => x.partitionId === p.partitionIndex) ?? false;
+        const log = exists ? shownLog(t.name, p.partitionIndex) : undefined;
         const lso = log?.lastStableOffset ?? -1;
         rows.push({
           topic: t.name, partition: p.partitionIndex, committed: p.committedOffset, metadata: p.metadata,
@@ -262,8 +267,10 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
       const partition = int(q.get("partition"), "partition", 0);
       const limit = Math.min(Math.max(int(q.get("limit"), "limit", 50), 1), 500);
       if (!describe(caller, ResourceType.TOPIC, name, AclOperation.READ)) return kafkaAnswer(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
-      const log = store.partition(name, partition);
-      if (log === undefined) return kafkaAnswer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${name}-${partition} does not exist.`);
+      if (!metadata.topicsByName.get(name)?.partitions.some((p) => p.partitionId === partition)) {
+        return kafkaAnswer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${name}-${partition} does not exist.`);
+      }
+      const log = store.partition(name, partition)!;
       let from: number;
       let seek: Record<string, unknown> = {};
       if (q.get("timestamp") !== null && q.get("timestamp") !== "") {

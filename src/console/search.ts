@@ -38,7 +38,7 @@ export async function* searchTopic(store: LogStore, q: SearchQuery, aborted: () 
   const wanted = q.partitions === undefined ? null : new Set(q.partitions);
   const cursors = topic.partitions
     .filter((p) => wanted === null || wanted.has(p.partitionId))
-    .map((p) => ({ partition: p.partitionId, log: store.partition(q.topic, p.partitionId) }))
+    .map((p) => ({ partition: p.partitionId, log: store.openedPartition(q.topic, p.partitionId) }))
     .filter((c) => c.log !== undefined)
     .map((c) => ({ partition: c.partition, log: c.log!, position: c.log!.logStartOffset, end: c.log!.nextOffset }));
   const total = cursors.reduce((n, c) => n + (c.end - c.position), 0);

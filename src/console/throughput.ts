@@ -27,7 +27,7 @@ export class ThroughputSampler {
     for (const t of this.store.metadata.topicsByName.values()) {
       let offsets = 0, bytes = 0;
       for (const p of t.partitions) {
-        const log = this.store.partition(t.name, p.partitionId);
+        const log = this.store.openedPartition(t.name, p.partitionId);
         if (log === undefined) continue;
         offsets += log.nextOffset;
         bytes += log.sizeInBytes;

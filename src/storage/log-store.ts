@@ -243,6 +243,16 @@ export class LogStore {
     return t ? this.openPartition(t, partition) : undefined;
   }
 
+  /**
+   * The log of a partition if it is open already, without opening (or creating) it: for views
+   * that only look (the console). A partition not open since start-up was never written to
+   * (loadLogs opens every partition directory there is), so its log is empty.
+   */
+  openedPartition(topic: string, partition: number): PartitionLog | undefined {
+    const t = this.metadata.topicsByName.get(topic);
+    return t ? this.logs.get(`${t.topicId}:${partition}`) : undefined;
+  }
+
   partitionById(topicId: string, partition: number): PartitionLog | undefined {
     const t = this.metadata.topicsById.get(topicId);
     return t ? this.openPartition(t, partition) : undefined;

@@ -7,6 +7,8 @@ type Json = any;
 const main = document.getElementById("main")!;
 const statusLine = document.getElementById("status")!;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/** Bumped on every route change, so a refresh still in flight for the old view stops there. */
+let generation = 0;
 let searchAbort: AbortController | undefined;
 
 function esc(v: unknown): string {
@@ -40,7 +42,7 @@ function post(path: string, body: unknown): Promise<Json> {
   return api(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 function outcome(r: Json): string {
-  return r.ok === false || r.error ? `<span class="error">${esc(r.error)}${r.message ? `: ${esc(r.message)}` : ""}</span>` : `<span class="ok">done</span>`;
+  return r.ok === true ? `<span class="ok">done</span>` : `<span class="error">${esc(r.error)}${r.message ? `: ${esc(r.message)}` : ""}</span>`;
 }
 
 // ---------------------------------------------------------------- brokers
@@ -126,9 +128,11 @@ async function topics(params: URLSearchParams): Promise<void> {
 
 /** Refreshes the view every 2 s (live throughput, lag) until the route changes. */
 function live(draw: () => Promise<void>): void {
+  const mine = generation;
   const tick = async () => {
+    if (mine !== generation) return;
     try { await draw(); statusLine.textContent = `updated ${new Date().toLocaleTimeString()}`; } catch { statusLine.textContent = "update failed"; }
-    refreshTimer = setTimeout(tick, 2000);
+    if (mine === generation) refreshTimer = setTimeout(tick, 2000);
   };
   refreshTimer = setTimeout(tick, 2000);
 }
@@ -360,6 +364,7 @@ async function group(id: string): Promise<void> {
 // ---------------------------------------------------------------- routing
 
 async function route(): Promise<void> {
+  generation++;
   clearTimeout(refreshTimer);
   searchAbort?.abort();
   const hash = location.hash.slice(1) || "/topics";
