@@ -354,6 +354,9 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
       const groupId = decodeURIComponent(m[1]!);
       const groups = broker.groups;
       if (groups === undefined) return kafkaAnswer(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
+      // The plan shows the group's offsets: DESCRIBE on the group, as OffsetFetch needs (the
+      // commit itself is authorized by the OffsetCommit handler: READ on the group and topic).
+      if (!describe(caller, ResourceType.GROUP, groupId)) return kafkaAnswer(ErrorCode.GROUP_AUTHORIZATION_FAILED, "Authorization failed.");
       const b = await body(req);
       const topic = b.topic;
       if (typeof topic !== "string") throw new BadRequest("topic must be a string");
