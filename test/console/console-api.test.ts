@@ -284,10 +284,14 @@ describe("groups", () => {
     expect(typeof commit.decoded.offset).toBe("number");
     const groupRow = offsets.find((m: any) => m.decoded?.type === "GroupMetadata" && m.decoded.group === "workers" && m.decoded.members?.length === 1);
     expect(groupRow.decoded.protocolType).toBe("consumer");
-    const txns = (await c.get("/api/topics/__transaction_state/messages?partition=0&limit=500")).body.messages;
-    const states = txns.filter((m: any) => m.decoded?.transactionalId === "console-txn").map((m: any) => m.decoded.state);
+    // EndTxn is answered at PrepareCommit (as Kafka does); CompleteCommit follows the markers.
+    const states = await eventually("CompleteCommit in __transaction_state", 10_000, async () => {
+      const txns = (await c.get("/api/topics/__transaction_state/messages?partition=0&limit=500")).body.messages;
+      const s: string[] = txns.filter((m: any) => m.decoded?.transactionalId === "console-txn").map((m: any) => m.decoded.state);
+      return s.includes("CompleteCommit") ? s : undefined;
+    });
     expect(states).toContain("Ongoing");
-    expect(states).toContain("CompleteCommit");
+    expect(states).toContain("PrepareCommit");
   }, 20_000);
 });
 

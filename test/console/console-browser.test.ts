@@ -111,6 +111,8 @@ describe.skipIf(!CHROMIUM)("console in Chromium", () => {
     expect(await page.textContent("#messages tbody tr:first-child")).toContain("order-0");
     await page.selectOption("#m-format", "json");
     expect(await page.textContent("#messages tbody tr:nth-child(2) td:nth-child(5) pre")).toBe('{\n  "order": 1,\n  "item": "golden-widget"\n}');
+    // The README's screenshot (docs/console-messages.png is a copy of this one).
+    await page.screenshot({ path: join(ARTIFACTS, "messages-json.png"), clip: { x: 0, y: 0, width: 1280, height: 390 } });
     await page.selectOption("#m-format", "hex");
     expect(await page.textContent("#messages tbody tr:first-child td:nth-child(4) pre")).toBe(Buffer.from("order-0").toString("hex"));
     await page.selectOption("#m-format", "text");

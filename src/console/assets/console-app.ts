@@ -17,7 +17,7 @@ function esc(v: unknown): string {
 const enc = encodeURIComponent;
 
 function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
+  if (n < 1024) return `${Math.round(n)} B`;
   const units = ["KiB", "MiB", "GiB", "TiB"];
   let v = n, i = -1;
   while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
