@@ -8,11 +8,15 @@
 //
 // Offset reset follows kafka-consumer-groups --reset-offsets (ConsumerGroupCommand.
 // ResetOffsetsCommand): only for a group with no members (Empty, or one Kafka does not know);
-// targets earliest, latest (ListOffsets EARLIEST/LATEST), a timestamp (ListOffsets by timestamp;
-// no record at or after it → the log end, as the tool does) or an offset clamped to
-// [log start, log end] as the tool clamps it; a dry run answers the same plan and commits nothing.
+// targets earliest, latest (ListOffsets EARLIEST/LATEST, read_uncommitted as the tool's
+// AdminClient asks), a timestamp (ListOffsets by timestamp; no record at or after it → the log
+// end, with the tool's warning) or an offset clamped to [log start, log end] with the tool's
+// warning; a dry run answers the same plan and commits nothing; the commit is an OffsetCommit
+// with generation -1 and no member, as AdminClient.alterConsumerGroupOffsets sends.
 // Lag is the last stable offset minus the committed offset, so an open transaction's records are
-// not counted as lag (Kafka's consumers in read_committed stop at the LSO).
+// not counted as lag (a read_committed consumer cannot get past the LSO). kafka-consumer-groups
+// --describe counts against the high watermark (its ListOffsets is read_uncommitted); the
+// console shows the high watermark beside the lag.
 
 import { ErrorCode } from "../protocol/error-codes.ts";
 import type { BrokerContext } from "../handlers/registry.ts";
@@ -376,11 +380,14 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
         if (to === "offset") {
           const wanted = int(b.offset, "offset");
           target = Math.min(Math.max(wanted, log.logStartOffset), log.highWatermark);
-          if (target !== wanted) note = `New offset (${wanted}) is ${wanted < target ? "lower than earliest" : "higher than latest"} offset. Value will be set to ${target}`;
+          if (target !== wanted) {
+            note = `New offset (${wanted}) is ${wanted < target ? "lower than earliest" : "higher than latest"} offset for topic partition ${topic}-${partition}. Value will be set to ${target}`;
+          }
         } else {
           const found = await listOffset(caller, topic, partition, to === "earliest" ? EARLIEST : to === "latest" ? LATEST : int(b.timestamp, "timestamp"));
           if (found.errorCode !== ErrorCode.NONE) return kafkaAnswer(found.errorCode, null);
           target = found.offset >= 0 ? found.offset : log.highWatermark;
+          if (found.offset < 0) note = `Partition ${partition} from topic ${topic} is empty. Falling back to latest known offset.`;
         }
         plan.push({ partition, currentOffset: current.find((c) => c.partitionIndex === partition)?.committedOffset ?? -1, newOffset: target, note });
       }

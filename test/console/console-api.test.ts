@@ -233,7 +233,7 @@ describe("groups", () => {
     expect(preview.body.plan.map((p: any) => [p.partition, p.currentOffset, p.newOffset])).toEqual([[0, 5, 0], [1, 5, 0]]);
     expect((await c.get("/api/groups/workers")).body.totalLag).toBe(4); // a dry run commits nothing
     const clamped = await c.post("/api/groups/workers/reset-offsets", { topic: "work", partitions: [1], to: "offset", offset: 100, dryRun: true });
-    expect(clamped.body.plan).toEqual([{ partition: 1, currentOffset: 5, newOffset: 7, note: "New offset (100) is higher than latest offset. Value will be set to 7" }]);
+    expect(clamped.body.plan).toEqual([{ partition: 1, currentOffset: 5, newOffset: 7, note: "New offset (100) is higher than latest offset for topic partition work-1. Value will be set to 7" }]);
     const done = await c.post("/api/groups/workers/reset-offsets", { topic: "work", to: "earliest", dryRun: false });
     expect(done.body).toMatchObject({ ok: true, dryRun: false });
     expect((await c.get("/api/groups/workers")).body.totalLag).toBe(14);
@@ -251,6 +251,9 @@ describe("groups", () => {
     expect((await c.get("/api/groups/workers")).body.totalLag).toBe(0);
     const byTime = await c.post("/api/groups/workers/reset-offsets", { topic: "work", to: "timestamp", timestamp: 0, dryRun: true });
     expect(byTime.body.plan.map((p: any) => p.newOffset)).toEqual([0, 0]);
+    // After every record: the log end, with kafka-consumer-groups' warning.
+    const future = await c.post("/api/groups/workers/reset-offsets", { topic: "work", partitions: [0], to: "timestamp", timestamp: Date.now() + 3_600_000, dryRun: true });
+    expect(future.body.plan).toEqual([{ partition: 0, currentOffset: 7, newOffset: 7, note: "Partition 0 from topic work is empty. Falling back to latest known offset." }]);
   }, 60_000);
 
   test("lag is against the last stable offset: an open transaction's records are not lag until it commits", async () => {
