@@ -8,6 +8,7 @@ import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
 import { startHttpListener } from "./http/server.ts";
+import { saslBasicAuthenticator } from "./http/basic-auth.ts";
 import { MemoryPool } from "./server/memory-pool.ts";
 import { RequestMetrics } from "./metrics/request-metrics.ts";
 import { EventLoopDelay } from "./metrics/event-loop-delay.ts";
@@ -199,7 +200,11 @@ function main(argv: string[]): void {
     throw e;
   }
   // /metrics and the console (bunka.http.listener): a port in use is a WARN, Kafka goes on.
-  const http = config.httpListener === null ? null : startHttpListener(config.httpListener, { routes: [metrics.route()] });
+  const http = config.httpListener === null ? null : startHttpListener(config.httpListener, {
+    routes: [metrics.route()],
+    // With a SASL listener, HTTP Basic against the same users (http/basic-auth.ts).
+    authenticate: saslBasicAuthenticator(config, store.metadata),
+  });
   log.info(`Bunka ${VERSION} node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
     `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s); ` +
     (fsyncBeforeAck((key) => config.raw.get(key))

@@ -33,3 +33,27 @@ test("the HTTP port taken: one WARN, the Kafka listener still serves; empty: no 
   expect(off.output()).not.toContain("HTTP://");
   expect(off.ports.HTTP).toBeUndefined();
 }, 60000);
+
+test("with a SASL listener, /metrics wants HTTP Basic with a SASL user: PLAIN (JAAS) or SCRAM (bunka.add.scram)", async () => {
+  await using broker = await startBroker({ properties: {
+    "listeners": "SASL_PLAINTEXT://127.0.0.1:0",
+    "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256",
+    "listener.name.sasl_plaintext.plain.sasl.jaas.config":
+      'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_carol="carol-pw";',
+    "bunka.add.scram": "SCRAM-SHA-256=[name=alice,password=alice-secret]",
+  } });
+  expect(broker.output()).toMatch(/listening on HTTP:\/\/127\.0\.0\.1:\d+ \(\/metrics, HTTP Basic authentication\)/);
+  const get = (auth?: string) => fetch(`http://127.0.0.1:${broker.ports.HTTP}/metrics`, {
+    headers: auth === undefined ? {} : { authorization: `Basic ${Buffer.from(auth).toString("base64")}` }, signal: AbortSignal.timeout(5000),
+  });
+  const anonymous = await get();
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.headers.get("www-authenticate")).toStartWith("Basic realm=");
+  expect((await get("carol:wrong")).status).toBe(401);
+  expect((await get("alice:carol-pw")).status).toBe(401);
+  expect((await get("nobody:x")).status).toBe(401);
+  expect((await get("carol:carol-pw")).status).toBe(200);
+  const scram = await get("alice:alice-secret");
+  expect(scram.status).toBe(200);
+  expect(await scram.text()).toContain("bunka_info{");
+}, 30000);
