@@ -42,11 +42,20 @@ export interface MetricSources {
 const ERROR_NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 const STARTED_AT_SECONDS = Date.now() / 1000 - performance.now() / 1000;
 
+/**
+ * A page is served again, not rendered again, to scrapes within this long of its rendering: a
+ * client scraping in a loop then costs the event loop (which the Kafka listeners share) an HTTP
+ * answer, not a walk over every partition and group. Measured (test/metrics/measure-latency.ts,
+ * README "Metrics"): without it, two clients scraping back to back doubled produce latency.
+ */
+export const RENDER_REUSE_MS = 1000;
+
 export class BrokerMetrics {
   /** Each partition log fdatasync's time (GroupCommit.onFsync). */
   readonly fsync = new Histogram(LATENCY_BUCKETS_SECONDS);
+  private last: { text: string; at: number } | null = null;
 
-  constructor(private readonly sources: MetricSources) {
+  constructor(private readonly sources: MetricSources, private readonly reuseMs = RENDER_REUSE_MS) {
     sources.store.groupCommit.onFsync((seconds) => this.fsync.observe(seconds));
   }
 
@@ -55,8 +64,14 @@ export class BrokerMetrics {
     return (req, url) => {
       if (url.pathname !== "/metrics") return undefined;
       if (req.method !== "GET" && req.method !== "HEAD") return new Response("GET /metrics\n", { status: 405, headers: { allow: "GET, HEAD" } });
-      return new Response(this.render(), { headers: { "content-type": CONTENT_TYPE } });
+      return new Response(this.page(), { headers: { "content-type": CONTENT_TYPE } });
     };
+  }
+
+  /** The last rendering if it is recent enough (RENDER_REUSE_MS), else a new one. */
+  page(now = performance.now()): string {
+    if (this.last === null || now - this.last.at >= this.reuseMs) this.last = { text: this.render(), at: now };
+    return this.last.text;
   }
 
   render(): string {
