@@ -57,3 +57,24 @@ test("with a SASL listener, /metrics wants HTTP Basic with a SASL user: PLAIN (J
   expect(scram.status).toBe(200);
   expect(await scram.text()).toContain("bunka_info{");
 }, 30000);
+
+test("the default (:9404) on two brokers at once: at most one gets it, the other warns, both serve Kafka", async () => {
+  // Without bunka.http.listener in the file (the helper sets 127.0.0.1:0 unless told otherwise).
+  // Another process on this machine may hold 9404: then both warn, which passes too.
+  const brokers = [];
+  try {
+    for (let i = 0; i < 2; i++) brokers.push(await startBroker({ properties: { "bunka.http.listener": null } }));
+    const bound = brokers.filter((b) => /listening on HTTP:\/\/\*:9404 /.test(b.output()));
+    const warned = brokers.filter((b) => /WARN cannot listen on HTTP:\/\/\[::\]:9404: address already in use \(EADDRINUSE\)/.test(b.output()));
+    expect(bound.length).toBeLessThanOrEqual(1);
+    expect(bound.length + warned.length).toBe(2);
+    for (const b of brokers) {
+      const client = await WireClient.connect(b.port);
+      client.send(18, 0, 3, 1, () => {});
+      const frame = await client.receive(5000);
+      expect(new DataView(frame.buffer, frame.byteOffset).getInt32(0)).toBe(3);
+    }
+  } finally {
+    for (const b of brokers) await b.stop();
+  }
+}, 60000);
