@@ -17,6 +17,7 @@ import type { MemoryPool } from "../server/memory-pool.ts";
 import type { RunningListener } from "../server/listener.ts";
 import type { LogStore } from "../storage/log-store.ts";
 import type { LogCleaner } from "../storage/log-cleaner.ts";
+import type { PartitionLog } from "../storage/partition-log.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { handlerFor } from "../handlers/registry.ts";
 import { VERSION, COMMIT } from "../version.ts";
@@ -38,6 +39,8 @@ export interface MetricSources {
   /** A topic's min.insync.replicas (its config, else the broker's, else 1). */
   minInsyncReplicas: (topic: string) => number;
 }
+
+type PartitionRow = { topic: string; partition: number; log: PartitionLog };
 
 const ERROR_NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 const STARTED_AT_SECONDS = Date.now() / 1000 - performance.now() / 1000;
@@ -76,10 +79,11 @@ export class BrokerMetrics {
 
   render(): string {
     const out = new Exposition();
+    const partitions = this.partitionList();
     this.broker(out);
     this.requestFamilies(out);
-    this.topics(out);
-    this.partitions(out);
+    this.topics(out, partitions);
+    this.partitions(out, partitions);
     this.consumerGroups(out);
     this.logActivity(out);
     this.runtime(out);
@@ -142,13 +146,13 @@ export class BrokerMetrics {
   }
 
   /** Every partition with its topic (opened if need be, as retention and the cleaner do). */
-  private partitionList(): { topic: string; partition: number; log: import("../storage/partition-log.ts").PartitionLog }[] {
+  private partitionList(): PartitionRow[] {
     return [...this.sources.store.allPartitions()];
   }
 
-  private topics(out: Exposition): void {
+  private topics(out: Exposition, partitions: readonly PartitionRow[]): void {
     const byTopic = new Map<string, { bytesIn: number; messagesIn: number; bytesOut: number; messagesOut: number; size: number; partitions: number }>();
-    for (const { topic, log } of this.partitionList()) {
+    for (const { topic, log } of partitions) {
       let t = byTopic.get(topic);
       if (t === undefined) byTopic.set(topic, (t = { bytesIn: 0, messagesIn: 0, bytesOut: 0, messagesOut: 0, size: 0, partitions: 0 }));
       t.bytesIn += log.traffic.bytesIn;
@@ -171,9 +175,9 @@ export class BrokerMetrics {
     each("bunka_topic_partitions", "gauge", "Partitions of the topic.", (t) => t.partitions);
   }
 
-  private partitions(out: Exposition): void {
+  private partitions(out: Exposition, partitions: readonly PartitionRow[]): void {
     const { store, minInsyncReplicas } = this.sources;
-    const rows = this.partitionList().map(({ topic, partition, log }) => {
+    const rows = partitions.map(({ topic, partition, log }) => {
       const offline = store.failures.isOffline(log.logDir);
       const isr = offline ? 0 : 1;
       return { labels: { topic, partition }, log, offline, underMinIsr: isr < minInsyncReplicas(topic) };
