@@ -19,6 +19,7 @@
 
 import type { Server } from "bun";
 import { getSystemErrorMessage } from "node:util";
+import { constants as osConstants } from "node:os";
 import type { Principal } from "../security/authorizer.ts";
 import { log } from "../log.ts";
 
@@ -82,8 +83,11 @@ export class HttpListener {
         },
       });
     } catch (e) {
+      // Bun.serve's error carries the code (EADDRINUSE) but not always the errno: the text comes
+      // from the code's number then.
       const { code, errno } = e as { code?: string; errno?: number };
-      const reason = typeof errno === "number" && errno !== 0 ? `${getSystemErrorMessage(-Math.abs(errno))} (${code})` : (code ?? (e as Error).message);
+      const number = typeof errno === "number" && errno !== 0 ? errno : code !== undefined ? osConstants.errno[code as keyof typeof osConstants.errno] : undefined;
+      const reason = number !== undefined ? `${getSystemErrorMessage(-Math.abs(number))} (${code})` : (code ?? (e as Error).message);
       throw new HttpListenError(`cannot listen on HTTP://${formatHost(hostname)}:${address.port}: ${reason}`);
     }
     return this;

@@ -41,8 +41,8 @@ export interface RunningBroker {
 
 export interface BrokerOptions {
   logDir?: string;
-  /** Extra server.properties lines. */
-  properties?: Record<string, string | number | boolean>;
+  /** Extra server.properties lines; null leaves a key out (e.g. to get bunka.http.listener's default). */
+  properties?: Record<string, string | number | boolean | null>;
   keepLogDir?: boolean;
   /** Extra environment (BUNKA_LOG_LEVEL=debug, say). */
   env?: Record<string, string>;
@@ -52,7 +52,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   await buildBinary();
   const logDir = opts.logDir ?? tempDir();
   const confDir = tempDir("bunka-conf-");
-  const props: Record<string, string | number | boolean> = {
+  const props: Record<string, string | number | boolean | null> = {
     "node.id": 1,
     "listeners": "PLAINTEXT://127.0.0.1:0",
     "log.dirs": logDir,
@@ -62,7 +62,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     ...opts.properties,
   };
   const file = join(confDir, "server.properties");
-  writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  writeFileSync(file, Object.entries(props).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
   const proc = Bun.spawn([BINARY, file], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
   let text = "";
   const decoder = new TextDecoder();
