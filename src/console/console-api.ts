@@ -48,7 +48,11 @@ export type ConsoleAuthenticator = (req: Request) => Principal | null | Promise<
 export interface ConsoleApiOptions {
   /** Default: the principal the HTTP listener's authenticator admitted (principalOf), else User:ANONYMOUS. */
   authenticate?: ConsoleAuthenticator;
-  /** The client's address (Bun's server.requestIP), for ACL host matching; default 127.0.0.1. */
+  /**
+   * The client's address (Bun's server.requestIP), for ACL host matching. The HTTP listener does
+   * not pass it on yet; without it the address is unknown (""), which only ACLs for every host
+   * ("*") match: an ACL that allows or denies one host never applies to the console's requests.
+   */
   remoteAddress?: (req: Request) => string;
   startedAt?: number;
 }
@@ -410,7 +414,7 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
   const serve = async (req: Request, url: URL): Promise<Response> => {
     const principal = opts.authenticate === undefined ? principalOf(req) ?? ANONYMOUS : await opts.authenticate(req);
     if (principal === null) return json({ error: "UNAUTHENTICATED", message: "authentication required" }, 401);
-    const caller: ConsoleCaller = { principal, remoteAddress: opts.remoteAddress?.(req) ?? "127.0.0.1" };
+    const caller: ConsoleCaller = { principal, remoteAddress: opts.remoteAddress?.(req) ?? "" };
     const methodMatches = routes.filter(([, re]) => re.test(url.pathname));
     if (methodMatches.length === 0) return json({ error: "NOT_FOUND", message: `no such endpoint: ${url.pathname}` }, 404);
     const route = methodMatches.find(([method]) => method === req.method || (method === "GET" && req.method === "HEAD"));

@@ -79,6 +79,25 @@ describe("topics", () => {
     expect((await c.get("/api/topics/missing")).status).toBe(404);
   }, 20_000);
 
+  test("live throughput: messages and bytes per second between samples (at most one a second)", async () => {
+    expect((await c.post("/api/topics", { name: "rate", partitions: 1 })).status).toBe(200);
+    expect((await c.get("/api/topics?filter=rate")).body.topics[0].messages).toBe(0);
+    const producer = c.kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: "rate", messages: Array.from({ length: 20 }, (_, i) => ({ value: `v${i}` })) });
+    } finally {
+      await producer.disconnect();
+    }
+    await Bun.sleep(1100);
+    const second = (await c.get("/api/topics?filter=rate")).body.topics[0];
+    expect(second.messages).toBe(20);
+    // 20 messages over the span of the samples kept: at least the 1.1 s slept, at most ~11 s.
+    expect(second.messagesPerSec).toBeGreaterThan(20 / 12);
+    expect(second.messagesPerSec).toBeLessThanOrEqual(20 / 1.1);
+    expect(second.bytesPerSec).toBeGreaterThan(0);
+  }, 20_000);
+
   test("POST /api/topics/:name/configs alters through IncrementalAlterConfigs: kafkajs' DescribeConfigs sees it", async () => {
     const set = await c.post("/api/topics/orders/configs", { set: { "retention.ms": "7200000", "cleanup.policy": "compact,delete" } });
     expect(set.body).toMatchObject({ ok: true });
