@@ -64,6 +64,11 @@ const AUTHORIZATION_FAILURES = new Set<number>([
 ].filter((c) => c !== undefined));
 
 const LATEST = -1, EARLIEST = -2;
+/** DescribeConfigs' config_source codes (Kafka's DescribeConfigsResponse.ConfigSource). */
+const CONFIG_SOURCES = [
+  "UNKNOWN", "DYNAMIC_TOPIC_CONFIG", "DYNAMIC_BROKER_CONFIG", "DYNAMIC_DEFAULT_BROKER_CONFIG", "STATIC_BROKER_CONFIG",
+  "DEFAULT_CONFIG", "DYNAMIC_BROKER_LOGGER_CONFIG", "CLIENT_METRICS_CONFIG", "GROUP_CONFIG",
+];
 
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
@@ -125,7 +130,9 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
     const r = res.results[0]!;
     return {
       errorCode: r.errorCode, error: ERROR_NAMES[r.errorCode], message: r.errorMessage,
-      configs: r.configs.map((c) => ({ name: c.name, value: c.isSensitive ? null : c.value, source: c.configSource, readOnly: c.readOnly, sensitive: c.isSensitive })),
+      configs: r.configs.map((c) => ({
+        name: c.name, value: c.isSensitive ? null : c.value, source: CONFIG_SOURCES[c.configSource] ?? String(c.configSource), readOnly: c.readOnly, sensitive: c.isSensitive,
+      })),
     };
   }
 

@@ -75,7 +75,7 @@ describe("topics", () => {
     const one = await c.get("/api/topics/orders");
     expect(one.body.partitionDetails.map((p: any) => p.partition)).toEqual([0, 1, 2]);
     expect(one.body.retentionMs).toBe(3_600_000);
-    expect(one.body.config.configs.find((x: any) => x.name === "retention.ms")).toMatchObject({ value: "3600000", source: 1 });
+    expect(one.body.config.configs.find((x: any) => x.name === "retention.ms")).toMatchObject({ value: "3600000", source: "DYNAMIC_TOPIC_CONFIG" });
     expect((await c.get("/api/topics/missing")).status).toBe(404);
   }, 20_000);
 

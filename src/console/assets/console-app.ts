@@ -141,8 +141,7 @@ async function topic(name: string): Promise<void> {
   const t = await api(`topics/${enc(name)}`);
   if (t.error) { main.innerHTML = `<h1>${esc(name)}</h1>${outcome(t)}`; return; }
   main.innerHTML = `<h1>Topic ${esc(name)} <a href="#/messages/${enc(name)}" style="font-size:14px">browse messages</a></h1>
-  <p class="muted">id ${esc(t.topicId)} · ${t.partitions} partition(s) · ${t.messages} messages · ${bytes(t.sizeBytes)} ·
-   retention ${ms(t.retentionMs)} · ${esc(t.cleanupPolicy)} · <span id="rate"></span></p>
+  <p class="muted" id="summary"></p>
   <table id="partitions"><thead><tr><th class="num">Partition</th><th class="num">Leader</th><th class="num">Log start</th><th class="num">High watermark</th>
   <th class="num">Last stable</th><th class="num">Size</th><th class="num">Segments</th></tr></thead><tbody></tbody></table>
   <fieldset><legend>Produce a message</legend>
@@ -166,7 +165,8 @@ async function topic(name: string): Promise<void> {
     main.querySelector("#partitions tbody")!.innerHTML = x.partitionDetails.map((p: Json) => `<tr><td class="num">${p.partition}</td><td class="num">${p.leader}</td>
       <td class="num">${p.logStartOffset}</td><td class="num">${p.highWatermark}</td><td class="num">${p.lastStableOffset}</td>
       <td class="num">${bytes(p.sizeBytes)}</td><td class="num">${p.segments}</td></tr>`).join("");
-    main.querySelector("#rate")!.textContent = `${rate(x.messagesPerSec)} msg/s, ${x.bytesPerSec === null ? "…" : bytes(x.bytesPerSec)}/s`;
+    main.querySelector("#summary")!.textContent = `id ${x.topicId} · ${x.partitions} partition(s) · ${x.messages} messages · ${bytes(x.sizeBytes)} · ` +
+      `retention ${ms(x.retentionMs)} · ${x.cleanupPolicy} · ${rate(x.messagesPerSec)} msg/s, ${x.bytesPerSec === null ? "…" : bytes(x.bytesPerSec)}/s`;
     main.querySelector("#configs tbody")!.innerHTML = (x.config.configs ?? []).map((c: Json) =>
       `<tr><td>${esc(c.name)}</td><td>${esc(c.value)}</td><td class="muted">${esc(c.source)}</td></tr>`).join("");
   };
