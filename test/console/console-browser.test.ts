@@ -225,7 +225,7 @@ describe.skipIf(!CHROMIUM)("console in Chromium", () => {
     // The bar is one second. Measured here at 120-450 ms on a shared 2-core machine
     // (load average 15-25), so one second leaves a margin of 2-8x for a slow CI runner, while a
     // list that rendered all 1,000 rows with per-row work, or fetched per topic, would blow well
-    // past it. The best of three loads is asserted: with 1,000 partition logs open, the broker's
+    // past it. The best of three loads is asserted: with 1,000 topics, the broker's
     // event loop was measured to stall for 3-10 s during the log cleaner's first passes after
     // start (any request then waits, a static file too), which is not the console's doing.
     expect(Math.min(...timings)).toBeLessThan(1000);
