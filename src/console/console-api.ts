@@ -27,7 +27,7 @@ import { ConfigResourceType } from "../config/config-defs.ts";
 import { AlterConfigOp } from "../config/config-alteration.ts";
 import { subscriptionTopics } from "../groups/classic-group.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
-import { ANONYMOUS, type Principal } from "../security/authorizer.ts";
+import { ANONYMOUS } from "../security/authorizer.ts";
 import type { CreateTopicsRequest, CreateTopicsResponse } from "../protocol/messages/create-topics.ts";
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from "../protocol/messages/incremental-alter-configs.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/messages/produce.ts";
@@ -42,18 +42,14 @@ import { readRows } from "./messages.ts";
 import { searchTopic } from "./search.ts";
 import { ThroughputSampler } from "./throughput.ts";
 
-/** The authentication hook: the caller's principal, or null to refuse (401). */
-export type ConsoleAuthenticator = (req: Request) => Principal | null | Promise<Principal | null>;
-
 export interface ConsoleApiOptions {
-  /** Default: the principal the HTTP listener's authenticator admitted (principalOf), else User:ANONYMOUS. */
-  authenticate?: ConsoleAuthenticator;
   /**
    * The client's address (Bun's server.requestIP), for ACL host matching. The HTTP listener does
    * not pass it on yet; without it the address is unknown (""), which only ACLs for every host
    * ("*") match: an ACL that allows or denies one host never applies to the console's requests.
    */
   remoteAddress?: (req: Request) => string;
+  /** When the broker started (default: when the console was set up, just after the listeners). */
   startedAt?: number;
 }
 
@@ -61,7 +57,7 @@ const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Er
 const AUTHORIZATION_FAILURES = new Set<number>([
   ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
   ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-].filter((c) => c !== undefined));
+]);
 
 const LATEST = -1, EARLIEST = -2;
 /** DescribeConfigs' config_source codes (Kafka's DescribeConfigsResponse.ConfigSource). */
@@ -419,8 +415,8 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
   ];
 
   const serve = async (req: Request, url: URL): Promise<Response> => {
-    const principal = opts.authenticate === undefined ? principalOf(req) ?? ANONYMOUS : await opts.authenticate(req);
-    if (principal === null) return json({ error: "UNAUTHENTICATED", message: "authentication required" }, 401);
+    // The HTTP listener authenticated the request already (401 otherwise); none configured: anonymous.
+    const principal = principalOf(req) ?? ANONYMOUS;
     const caller: ConsoleCaller = { principal, remoteAddress: opts.remoteAddress?.(req) ?? "" };
     const methodMatches = routes.filter(([, re]) => re.test(url.pathname));
     if (methodMatches.length === 0) return json({ error: "NOT_FOUND", message: `no such endpoint: ${url.pathname}` }, 404);
@@ -434,7 +430,7 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
     try {
       return await route[2](url.pathname.match(route[1])!, req, url, caller);
     } catch (e) {
-      if (e instanceof BadRequest) return json({ error: "BAD_REQUEST", message: e.message }, 400);
+      if (e instanceof BadRequest || e instanceof URIError) return json({ error: "BAD_REQUEST", message: e.message }, 400);
       throw e;
     }
   };

@@ -77,6 +77,7 @@ describe("topics", () => {
     expect(one.body.retentionMs).toBe(3_600_000);
     expect(one.body.config.configs.find((x: any) => x.name === "retention.ms")).toMatchObject({ value: "3600000", source: "DYNAMIC_TOPIC_CONFIG" });
     expect((await c.get("/api/topics/missing")).status).toBe(404);
+    expect((await c.get("/api/topics/%E0%A4%A")).status).toBe(400); // a broken %-escape
   }, 20_000);
 
   test("live throughput: messages and bytes per second between samples (at most one a second)", async () => {
