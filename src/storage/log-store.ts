@@ -399,11 +399,16 @@ export class LogStore {
     return deleted;
   }
 
-  /** Every partition of every topic (opened if need be), with its topic name. */
-  *allPartitions(): Generator<{ topic: string; partition: number; log: PartitionLog }> {
+  /**
+   * Every open partition log, with its topic name: every partition with a directory (loadLogs
+   * opens them all at start-up) and every one written since. A partition never written has no
+   * log to clean, retain or measure; opening it would create its directory, which for a broker
+   * with 1,000 topics stalled the event loop for seconds at each cleaner pass and scrape.
+   */
+  *openedPartitions(): Generator<{ topic: string; partition: number; log: PartitionLog }> {
     for (const topic of [...this.metadata.topicsByName.values()]) {
       for (const p of topic.partitions) {
-        const log = this.openPartition(topic, p.partitionId);
+        const log = this.logs.get(`${topic.topicId}:${p.partitionId}`);
         if (log) yield { topic: topic.name, partition: p.partitionId, log };
       }
     }
