@@ -47,10 +47,10 @@ function describeLogDirs(broker: BrokerContext, wanted: Set<string> | null): Dir
   for (const topic of store.metadata.topicsByName.values()) {
     for (const p of topic.partitions) {
       if (wanted !== null && !wanted.has(`${topic.name}\u0000${p.partitionId}`)) continue;
-      // A partition not written since start-up has no log open (nor a directory): size 0 in the
-      // dir its log would be created in; opening it here would create it (Kafka's logs all exist).
+      // A partition not written since start-up has no log open: size 0, in the dir that holds its
+      // directory or would; opening it here would create it (Kafka's logs all exist).
       const log = store.openedPartition(topic.name, p.partitionId);
-      const parent = log === undefined ? store.logDirs[0]! : dirname(log.dir);
+      const parent = log === undefined ? store.logDirOf(topic.name, p.partitionId) : dirname(log.dir);
       let topics = byDir.get(parent);
       if (!topics) byDir.set(parent, (topics = new Map()));
       let t = topics.get(topic.name);

@@ -163,8 +163,7 @@ export class BrokerMetrics {
     const rows: PartitionRow[] = [];
     for (const t of store.metadata.topicsByName.values()) {
       for (const p of t.partitions) {
-        // One not open yet would be opened in the first log dir (LogStore.openPartition).
-        const log = store.openedPartition(t.name, p.partitionId) ?? { ...NO_LOG, logDir: store.logDirs[0] ?? null };
+        const log = store.openedPartition(t.name, p.partitionId) ?? { ...NO_LOG, logDir: store.logDirOf(t.name, p.partitionId) };
         rows.push({ topic: t.name, partition: p.partitionId, log });
       }
     }

@@ -258,6 +258,11 @@ export class LogStore {
     return t ? this.logs.get(`${t.topicId}:${partition}`) : undefined;
   }
 
+  /** The log dir holding a partition's directory, or the one its log would be created in. */
+  logDirOf(topic: string, partition: number): string {
+    return this.existingDirs.get(`${topic}-${partition}`) ?? this.logDirs[0]!;
+  }
+
   partitionById(topicId: string, partition: number): PartitionLog | undefined {
     const t = this.metadata.topicsById.get(topicId);
     return t ? this.openPartition(t, partition) : undefined;
