@@ -7,7 +7,7 @@ import { loadBrokerConfig, ConfigError, type BrokerConfig } from "./config/broke
 import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
-import { readClusterId } from "./storage/meta-properties.ts";
+import { MetaPropertiesError, readClusterId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import { authorizerFor } from "./handlers/authorization.ts";
 import "./handlers/index.ts";
@@ -16,7 +16,8 @@ import { startGroupCoordinator } from "./groups/startup.ts";
 import { startTransactionCoordinator } from "./transactions/startup.ts";
 import { DiskFileSystem } from "./storage/fs.ts";
 import { cleanerSettings, fsyncBeforeAck, logConfigResolver, mappedResidentBytes, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
-import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
+import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC, MetadataTooNewError } from "./storage/cluster-metadata.ts";
+import { QuorumStateTooNewError } from "./storage/kraft/quorum-state.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { crc32cImplementation } from "./records/crc32c.ts";
@@ -31,6 +32,16 @@ BUNKA_LOG_LEVEL=debug|info|warn|error sets the log level (default info).
 `;
 
 /** Prints the message as one ERROR line and exits 1. */
+/** meta.properties' cluster id (written when missing), or one ERROR line and exit 1 when a file disagrees. */
+function clusterIdOf(config: BrokerConfig): string {
+  try {
+    return readClusterId(config.logDirs, config.nodeId);
+  } catch (e) {
+    if (e instanceof MetaPropertiesError) fail(e.message);
+    throw e;
+  }
+}
+
 function fail(message: string): never {
   log.error(message);
   process.exit(1);
@@ -122,6 +133,7 @@ function main(argv: string[]): void {
       };
     },
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
+    nodeId: config.nodeId,
     fs: new DiskFileSystem({ mappedResidentBytes: mappedResidentBytes((key) => config.raw.get(key)) }),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
@@ -177,7 +189,7 @@ function main(argv: string[]): void {
     log.info(`authorizer: StandardAuthorizer with ${authorizer.aclCount} ACL(s); super.users=${config.authorizer!.superUsers.join(",")}; ` +
       `allow.everyone.if.no.acl.found=${config.authorizer!.allowEveryoneIfNoAclFound}`);
   }
-  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, transactions, authorizer };
+  const broker: BrokerContext = { config, store, clusterId: clusterIdOf(config), groups, transactions, authorizer };
   let running;
   try {
     running = startListeners(config.listeners, broker);
@@ -215,7 +227,7 @@ function openStore(open: () => LogStore): LogStore {
   try {
     return open();
   } catch (e) {
-    if (e instanceof LogDirLockedError) fail(e.message);
+    if (e instanceof LogDirLockedError || e instanceof MetadataTooNewError || e instanceof QuorumStateTooNewError) fail(e.message);
     const { code, path } = e as { code?: string; path?: string };
     if (typeof code === "string" && /^E[A-Z]+$/.test(code)) fail(`log.dirs: cannot open ${path ?? "the log dirs"}: ${systemErrorText(e)}`);
     throw e;

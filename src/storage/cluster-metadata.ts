@@ -25,6 +25,15 @@
 // AclControlManager and StandardAuthorizer replay them; onAclChange() listeners hear of each ACL
 // added or removed once its batch is applied (the authorizer follows them).
 //
+// Graduating to Kafka (README "When you outgrow one node"): with the `kraft` option, load() makes
+// the log one Apache Kafka 4.3.1's controller replays as its own. A log without a metadata.version
+// FeatureLevelRecord gets the bootstrap batch Kafka's controller writes into an empty log
+// (QuorumController's ActivationRecordsGenerator: the FeatureLevelRecords of BOOTSTRAP_FEATURES);
+// Kafka's MetadataLoader fails on a log without one ("Unknown metadata version for
+// FeaturesImage"). quorum-state is kept at the log's last epoch (kraft/quorum-state.ts). A
+// metadata.version above MAX_METADATA_VERSION means a newer Kafka wrote records Bunka may
+// misread: load() throws MetadataTooNewError.
+//
 // Writing: appendRecords() frames records, puts them in ONE batch (atomic, as Kafka's controller
 // writes a topic and its partitions), appends it to the metadata PartitionLog and applies it.
 // Every applied batch that changed a resource's configs (ConfigRecords, or a RemoveTopicRecord of
@@ -44,6 +53,7 @@ import {
   writeRemoveAccessControlEntryRecord,
   writeProducerIdsRecord,
   readFeatureLevelRecord,
+  writeFeatureLevelRecord,
   readPartitionChangeRecord,
   writePartitionChangeRecord,
   defaultPartitionChangeRecord,
@@ -60,6 +70,7 @@ import {
   writeRemoveUserScramCredentialRecord,
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
+import { keepQuorumState } from "./kraft/quorum-state.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
 import { escapeForLog } from "../log.ts";
 import type { AclBinding } from "../security/authorizer.ts";
@@ -76,6 +87,29 @@ export const CONFIG_RESOURCE_GROUP = 32;
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 /** The only metadata frame version Kafka reads and writes. */
 export const METADATA_FRAME_VERSION = 1;
+/** Kafka's metadata.version of 4.3-IV0, the newest Bunka reads (MetadataVersion.IBP_4_3_IV0.featureLevel()). */
+export const MAX_METADATA_VERSION = 30;
+/**
+ * The finalized features a log without them gets, in Kafka's bootstrap order: the levels
+ * `kafka-storage format` of Kafka 4.3.1 writes for the two features Bunka serves (measured:
+ * metadata.version 30, transaction.version 2). Kafka also finalizes group.version,
+ * share.version, streams.version and eligible.leader.replicas.version at 1; Bunka serves none of
+ * their protocols and leaves them at 0 (kafka-features upgrade raises them after graduating).
+ */
+export const BOOTSTRAP_FEATURES: readonly { name: string; level: number }[] = [
+  { name: "metadata.version", level: MAX_METADATA_VERSION },
+  { name: "transaction.version", level: 2 },
+];
+
+/** The metadata log names a metadata.version this Bunka does not know (a newer Kafka ran on the dir). */
+export class MetadataTooNewError extends Error {
+  constructor(dir: string, level: number) {
+    super(`${dir}: metadata.version ${level} is newer than ${MAX_METADATA_VERSION} (Kafka 4.3-IV0), the newest this Bunka ` +
+      "understands: a newer Apache Kafka has changed this log dir's metadata. Bunka refuses to start rather than misread it; " +
+      "keep running that Kafka on it (or downgrade its metadata.version with kafka-features first, if that Kafka allows it).");
+    this.name = "MetadataTooNewError";
+  }
+}
 
 export interface PartitionMetadata {
   partitionId: number;
@@ -151,6 +185,11 @@ export interface ClusterMetadataOptions {
   log?: (msg: string) => void;
   /** Passed to the metadata PartitionLog (segment size, index interval). */
   logOptions?: Omit<PartitionLogOptions, "fs" | "log" | "topicId">;
+  /**
+   * Keep the log one Kafka's KRaft controller (same node id) starts on: bootstrap features when
+   * missing, quorum-state. Without it the log is only read and appended to.
+   */
+  kraft?: { nodeId: number };
 }
 
 const SNAPSHOT_RE = /^(\d{20})-(\d{10})\.checkpoint$/;
@@ -218,7 +257,33 @@ export class ClusterMetadata {
     md.nextOffset = from;
     for (const batch of metadataLog.batchesFrom(from)) md.applyBatch(batch, from);
     md.nextOffset = Math.max(md.nextOffset, metadataLog.nextOffset);
+    const metadataVersion = md.features.get("metadata.version") ?? 0;
+    if (metadataVersion > MAX_METADATA_VERSION) {
+      metadataLog.close();
+      throw new MetadataTooNewError(opts.dir, metadataVersion);
+    }
+    if (opts.kraft) {
+      if (metadataVersion === 0) md.bootstrapFeatures();
+      keepQuorumState(fs, opts.dir, md.metadataEpoch(), [opts.kraft.nodeId]);
+    }
     return md;
+  }
+
+  /** The KRaft epoch of the metadata log's last batch (1, Kafka's first leader epoch, when empty). */
+  metadataEpoch(): number {
+    return Math.max(this.metadataLog?.leaderEpochs.at(-1)?.epoch ?? 1, 1);
+  }
+
+  /**
+   * Writes BOOTSTRAP_FEATURES as one batch of FeatureLevelRecords (v0), as Kafka's controller
+   * does when it finds no metadata.version in its log.
+   */
+  bootstrapFeatures(): void {
+    this.appendRecords(BOOTSTRAP_FEATURES.map((f) => ({
+      type: METADATA_RECORD_TYPES.FeatureLevelRecord,
+      version: 0,
+      body: encode((w) => writeFeatureLevelRecord(w, 0, { name: f.name, featureLevel: f.level })),
+    })));
   }
 
   private applySnapshot(bytes: Uint8Array, path: string): void {
@@ -565,7 +630,7 @@ export class ClusterMetadata {
   appendRecords(records: MetadataRecordToWrite[]): { baseOffset: number; lastOffset: number } {
     const metadataLog = this.metadataLog;
     if (!metadataLog) throw new Error("appendRecords: this ClusterMetadata has no metadata log");
-    const epoch = Math.max(metadataLog.leaderEpochs.at(-1)?.epoch ?? 1, 1);
+    const epoch = this.metadataEpoch();
     const batch = buildRecordBatch({
       partitionLeaderEpoch: epoch,
       records: records.map((rec) => ({ value: frameMetadataRecord(rec.type, rec.version, rec.body) })),
