@@ -7,7 +7,7 @@ import { loadBrokerConfig, ConfigError, type BrokerConfig } from "./config/broke
 import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
-import { MetaPropertiesError, readClusterId } from "./storage/meta-properties.ts";
+import { MetaPropertiesError, readClusterId, readDirectoryId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import { authorizerFor } from "./handlers/authorization.ts";
 import "./handlers/index.ts";
@@ -121,6 +121,8 @@ function main(argv: string[]): void {
   // every use (the store's metadata is there by the time the first partition log opens).
   const logConfigOf = (topic: string) => resolver.forTopic(topic);
   checkLogDirs(config);
+  // meta.properties first: the metadata log's PartitionRecords name the log dir's directory.id.
+  const clusterId = clusterIdOf(config);
   const store: LogStore = openStore(() => LogStore.open({
     logDirs: config.logDirs,
     segmentBytes: config.logSegmentBytes,
@@ -134,6 +136,9 @@ function main(argv: string[]): void {
     },
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
     nodeId: config.nodeId,
+    // One log dir: every partition is in it, so its PartitionRecords say so (as Kafka's do). With
+    // several, Kafka's broker assigns the directories itself after graduating.
+    directoryId: config.logDirs.length === 1 ? readDirectoryId(config.logDirs[0]!) : undefined,
     fs: new DiskFileSystem({ mappedResidentBytes: mappedResidentBytes((key) => config.raw.get(key)) }),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
@@ -189,7 +194,7 @@ function main(argv: string[]): void {
     log.info(`authorizer: StandardAuthorizer with ${authorizer.aclCount} ACL(s); super.users=${config.authorizer!.superUsers.join(",")}; ` +
       `allow.everyone.if.no.acl.found=${config.authorizer!.allowEveryoneIfNoAclFound}`);
   }
-  const broker: BrokerContext = { config, store, clusterId: clusterIdOf(config), groups, transactions, authorizer };
+  const broker: BrokerContext = { config, store, clusterId, groups, transactions, authorizer };
   let running;
   try {
     running = startListeners(config.listeners, broker);

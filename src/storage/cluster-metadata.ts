@@ -189,7 +189,7 @@ export interface ClusterMetadataOptions {
    * Keep the log one Kafka's KRaft controller (same node id) starts on: bootstrap features when
    * missing, quorum-state. Without it the log is only read and appended to.
    */
-  kraft?: { nodeId: number };
+  kraft?: { nodeId: number; directoryId?: string };
 }
 
 const SNAPSHOT_RE = /^(\d{20})-(\d{10})\.checkpoint$/;
@@ -221,6 +221,13 @@ export class ClusterMetadata {
   nextOffset = 0;
   /** The metadata log, when loaded from a directory. */
   readonly metadataLog: PartitionLog | null;
+  /**
+   * The log dir's directory.id (32 hex digits) that new PartitionRecords name when the caller
+   * gives none (ClusterMetadataOptions.kraft): Kafka's broker otherwise assigns it itself after
+   * graduating, with an AssignReplicasToDirs that its controller first refuses (STALE_BROKER_EPOCH,
+   * logged at ERROR) until the broker has registered.
+   */
+  defaultDirectoryId: string | undefined = undefined;
 
   private readonly log: (msg: string) => void;
   private readonly unknownTypes = new Set<number>();
@@ -247,6 +254,7 @@ export class ClusterMetadata {
     const fs = opts.fs ?? new DiskFileSystem();
     const metadataLog = PartitionLog.open(opts.dir, { ...opts.logOptions, fs, log, topicId: METADATA_TOPIC_ID, producerSnapshots: false });
     const md = new ClusterMetadata(metadataLog, log);
+    md.defaultDirectoryId = opts.kraft?.directoryId;
     let from = metadataLog.logStartOffset;
 
     const snapshot = latestSnapshot(fs, opts.dir);
@@ -264,6 +272,7 @@ export class ClusterMetadata {
     }
     if (opts.kraft) {
       if (metadataVersion === 0) md.bootstrapFeatures();
+      if (opts.kraft.directoryId) md.assignDirectory(opts.kraft.nodeId, opts.kraft.directoryId);
       keepQuorumState(fs, opts.dir, md.metadataEpoch(), [opts.kraft.nodeId]);
     }
     return md;
@@ -272,6 +281,29 @@ export class ClusterMetadata {
   /** The KRaft epoch of the metadata log's last batch (1, Kafka's first leader epoch, when empty). */
   metadataEpoch(): number {
     return Math.max(this.metadataLog?.leaderEpochs.at(-1)?.epoch ?? 1, 1);
+  }
+
+  /**
+   * Names `directoryId` as the log dir of every partition this node alone replicates whose records
+   * name none (an older Bunka wrote PartitionRecord v0): one PartitionChangeRecord v1 each, in one
+   * batch, as Kafka's controller writes for a broker's AssignReplicasToDirs. Returns how many.
+   */
+  assignDirectory(nodeId: number, directoryId: string): number {
+    const records: MetadataRecordToWrite[] = [];
+    for (const topic of this.topicsById.values()) {
+      for (const p of topic.partitions) {
+        if (p.replicas.length !== 1 || p.replicas[0] !== nodeId || p.directories.length === p.replicas.length) continue;
+        records.push({
+          type: METADATA_RECORD_TYPES.PartitionChangeRecord,
+          version: 1,
+          body: encode((w) => writePartitionChangeRecord(w, 1, {
+            ...defaultPartitionChangeRecord(), partitionId: p.partitionId, topicId: topic.topicId, directories: [directoryId],
+          })),
+        });
+      }
+    }
+    if (records.length > 0) this.appendRecords(records);
+    return records.length;
   }
 
   /**
@@ -717,7 +749,8 @@ export class ClusterMetadata {
     for (const c of opts.configs ?? []) {
       records.push(configRecord({ resourceType: CONFIG_RESOURCE_TOPIC, resourceName: name, name: c.name, value: c.value }));
     }
-    for (let p = 0; p < numPartitions; p++) records.push(partitionRecord(topicId, p, opts.nodeId, opts.directoryId));
+    const directoryId = opts.directoryId ?? this.defaultDirectoryId;
+    for (let p = 0; p < numPartitions; p++) records.push(partitionRecord(topicId, p, opts.nodeId, directoryId));
     this.appendRecords(records);
     return this.topicsByName.get(name)!;
   }
@@ -730,7 +763,8 @@ export class ClusterMetadata {
     const topic = this.topicsById.get(topicId);
     if (!topic) throw new Error(`createPartitions: no topic with id ${topicId}`);
     const records: MetadataRecordToWrite[] = [];
-    for (let p = topic.partitions.length; p < count; p++) records.push(partitionRecord(topicId, p, opts.nodeId, opts.directoryId));
+    const directoryId = opts.directoryId ?? this.defaultDirectoryId;
+    for (let p = topic.partitions.length; p < count; p++) records.push(partitionRecord(topicId, p, opts.nodeId, directoryId));
     if (records.length > 0) this.appendRecords(records);
     return topic;
   }

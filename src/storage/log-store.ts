@@ -60,6 +60,8 @@ export interface LogStoreConfig {
   fsyncBeforeAck?: boolean;
   /** This node's id: keeps the metadata log one Kafka's KRaft controller starts on (ClusterMetadataOptions.kraft). */
   nodeId?: number;
+  /** The directory.id (32 hex digits) new PartitionRecords name, when set (ClusterMetadataOptions.kraft). */
+  directoryId?: string;
 }
 
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
@@ -140,7 +142,7 @@ export class LogStore {
         fs: this.fs,
         log: this.log,
         logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes, failures: this.failures },
-        kraft: config.nodeId === undefined ? undefined : { nodeId: config.nodeId },
+        kraft: config.nodeId === undefined ? undefined : { nodeId: config.nodeId, directoryId: config.directoryId },
       });
     } catch (e) {
       this.releaseLocks();

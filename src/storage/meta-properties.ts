@@ -42,6 +42,19 @@ export function formatMetaProperties(p: { nodeId: number; directoryId: string; c
   return `#\n#${javaDateString(now)}\nnode.id=${p.nodeId}\ndirectory.id=${p.directoryId}\nversion=1\ncluster.id=${p.clusterId}\n`;
 }
 
+/**
+ * The directory.id of a log dir's meta.properties as 32 lowercase hex digits (the form metadata
+ * records carry), or undefined when there is no file or no id.
+ */
+export function readDirectoryId(dir: string): string | undefined {
+  const file = join(dir, META_PROPERTIES_FILE);
+  if (!existsSync(file)) return undefined;
+  const id = parseProperties(readFileSync(file, "utf8")).get("directory.id");
+  if (!id) return undefined;
+  const bytes = Buffer.from(id, "base64url");
+  return bytes.length === 16 ? bytes.toString("hex") : undefined;
+}
+
 export function readClusterId(logDirs: string[], nodeId = 1): string {
   let clusterId: string | undefined;
   for (const dir of logDirs) {

@@ -200,3 +200,34 @@ describe("the metadata log Kafka's controller replays", () => {
     expect(() => ClusterMetadata.load({ dir: DIR, fs })).toThrow(/metadata\.version 31 is newer than 30 .*refuses to start/);
   });
 });
+
+describe("log directories in the partition records", () => {
+  const DIR_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+  test("new partitions name the log dir's directory id (PartitionRecord v1), as Kafka's do", () => {
+    const fs = new MemoryFileSystem();
+    const md = ClusterMetadata.load({ dir: DIR, fs, kraft: { nodeId: 1, directoryId: DIR_ID } });
+    const t = md.createTopic("orders", 2, { nodeId: 1 });
+    md.createPartitions(t.topicId, 3, { nodeId: 1 });
+    md.close();
+    const re = ClusterMetadata.load({ dir: DIR, fs });
+    expect(re.topicsByName.get("orders")!.partitions.map((p) => p.directories)).toEqual([[DIR_ID], [DIR_ID], [DIR_ID]]);
+    re.close();
+  });
+
+  test("partitions an older Bunka wrote without one get it in one batch of PartitionChangeRecords, once", () => {
+    const fs = new MemoryFileSystem();
+    const old = ClusterMetadata.load({ dir: DIR, fs });
+    old.createTopic("orders", 2, { nodeId: 1 });
+    old.close();
+    const md = ClusterMetadata.load({ dir: DIR, fs, kraft: { nodeId: 1, directoryId: DIR_ID } });
+    const p = md.topicsByName.get("orders")!.partitions;
+    expect(p.map((x) => x.directories)).toEqual([[DIR_ID], [DIR_ID]]);
+    expect(p.map((x) => x.partitionEpoch)).toEqual([1, 1]);
+    const end = md.nextOffset;
+    md.close();
+    const again = ClusterMetadata.load({ dir: DIR, fs, kraft: { nodeId: 1, directoryId: DIR_ID } });
+    expect(again.nextOffset).toBe(end);
+    again.close();
+  });
+});
