@@ -217,6 +217,15 @@ function main(argv: string[]): void {
     cleaner.stop();
     groups.shutdown();
     transactions.shutdown();
+    // Kafka's controlled shutdown: the partitions this node leads are left without a leader, so a
+    // Kafka started on this log dir leads them only once its broker is registered (no coordinator
+    // load at a leader epoch its controller is about to replace). The next start claims them back.
+    try {
+      const resigned = store.metadata.resignLeadership(config.nodeId);
+      if (resigned > 0) log.info(`node ${config.nodeId} resigned leadership of ${resigned} partition(s)`);
+    } catch (e) {
+      log.warn(`could not write the leader changes of a controlled shutdown: ${(e as Error).message}`);
+    }
     store.close();
     process.exit(0);
   };

@@ -714,6 +714,31 @@ export class ClusterMetadata {
   }
 
   /**
+   * What Kafka's controller writes when a broker shuts down in a controlled way and no other
+   * replica can lead (ReplicationControlManager for a ControlledShutdown, eligible leader
+   * replicas disabled): every partition `nodeId` leads gets leader -1 (a PartitionChangeRecord v0;
+   * the leader epoch goes up, the ISR stays). claimLeadership() undoes it at the next start.
+   * Returns how many changed.
+   */
+  resignLeadership(nodeId: number): number {
+    const records: MetadataRecordToWrite[] = [];
+    for (const topic of this.topicsById.values()) {
+      for (const p of topic.partitions) {
+        if (p.leader !== nodeId) continue;
+        records.push({
+          type: METADATA_RECORD_TYPES.PartitionChangeRecord,
+          version: 0,
+          body: encode((w) => writePartitionChangeRecord(w, 0, {
+            ...defaultPartitionChangeRecord(), partitionId: p.partitionId, topicId: topic.topicId, leader: -1,
+          })),
+        });
+      }
+    }
+    if (records.length > 0) this.appendRecords(records);
+    return records.length;
+  }
+
+  /**
    * Hands out the next block of `blockSize` producer ids, as Kafka's controller does for a
    * broker's AllocateProducerIds (ProducerIdControlManager.generateNextProducerId): a
    * ProducerIdsRecord whose nextProducerId is the first id after the block is written to the

@@ -231,3 +231,20 @@ describe("log directories in the partition records", () => {
     again.close();
   });
 });
+
+describe("controlled shutdown", () => {
+  test("resignLeadership leaves this node's partitions leaderless (epoch + 1, ISR kept); claimLeadership takes them back", () => {
+    const fs = new MemoryFileSystem();
+    const md = ClusterMetadata.load({ dir: DIR, fs, kraft: { nodeId: 1 } });
+    md.createTopic("orders", 2, { nodeId: 1 });
+    expect(md.resignLeadership(1)).toBe(2);
+    expect(md.resignLeadership(1)).toBe(0);
+    md.close();
+    const re = ClusterMetadata.load({ dir: DIR, fs, kraft: { nodeId: 1 } });
+    const parts = re.topicsByName.get("orders")!.partitions;
+    expect(parts.map((p) => [p.leader, p.leaderEpoch, p.isr])).toEqual([[-1, 1, [1]], [-1, 1, [1]]]);
+    expect(re.claimLeadership(1)).toBe(2);
+    expect(parts.map((p) => [p.leader, p.leaderEpoch])).toEqual([[1, 2], [1, 2]]);
+    re.close();
+  });
+});
