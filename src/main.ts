@@ -31,7 +31,6 @@ Starts Bunka, a Kafka-compatible broker, with Kafka's server.properties keys
 BUNKA_LOG_LEVEL=debug|info|warn|error sets the log level (default info).
 `;
 
-/** Prints the message as one ERROR line and exits 1. */
 /** meta.properties' cluster id (written when missing), or one ERROR line and exit 1 when a file disagrees. */
 function clusterIdOf(config: BrokerConfig): string {
   try {
@@ -42,6 +41,7 @@ function clusterIdOf(config: BrokerConfig): string {
   }
 }
 
+/** Prints the message as one ERROR line and exits 1. */
 function fail(message: string): never {
   log.error(message);
   process.exit(1);
