@@ -7,6 +7,12 @@ import { loadBrokerConfig, ConfigError, type BrokerConfig } from "./config/broke
 import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
+import { startHttpListener } from "./http/server.ts";
+import { saslBasicAuthenticator } from "./http/basic-auth.ts";
+import { MemoryPool } from "./server/memory-pool.ts";
+import { RequestMetrics } from "./metrics/request-metrics.ts";
+import { EventLoopDelay } from "./metrics/event-loop-delay.ts";
+import { BrokerMetrics } from "./metrics/broker-metrics.ts";
 import { MetaPropertiesError, readClusterId, readDirectoryId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import { authorizerFor } from "./handlers/authorization.ts";
@@ -195,13 +201,27 @@ function main(argv: string[]): void {
       `allow.everyone.if.no.acl.found=${config.authorizer!.allowEveryoneIfNoAclFound}`);
   }
   const broker: BrokerContext = { config, store, clusterId, groups, transactions, authorizer };
-  let running;
+  // The listeners announce their work to the request metrics (server/server-observer.ts).
+  const pool = new MemoryPool(config.queuedMaxRequestBytes);
+  const requests = new RequestMetrics();
+  const eventLoop = new EventLoopDelay().start();
+  let running: ReturnType<typeof startListeners> = [];
+  const metrics = new BrokerMetrics({
+    config, store, groups, pool, requests, cleaner, eventLoop, listeners: () => running,
+    minInsyncReplicas: (topic) => Number(store.metadata.topicConfigs.get(topic)?.get("min.insync.replicas") ?? brokerValue("min.insync.replicas") ?? 1),
+  });
   try {
-    running = startListeners(config.listeners, broker);
+    running = startListeners(config.listeners, broker, pool, requests);
   } catch (e) {
     if (e instanceof ListenError) fail(e.message);
     throw e;
   }
+  // /metrics and the console (bunka.http.listener): a port in use is a WARN, Kafka goes on.
+  const http = config.httpListener === null ? null : startHttpListener(config.httpListener, {
+    routes: [metrics.route()],
+    // With a SASL listener, HTTP Basic against the same users (http/basic-auth.ts).
+    authenticate: saslBasicAuthenticator(config, store.metadata),
+  });
   log.info(`Bunka ${VERSION} node ${config.nodeId} started in ${(performance.now() - started).toFixed(1)} ms; ` +
     `data in ${config.logDirs.join(",")}; ${store.metadata.topicsByName.size} topic(s); ` +
     (fsyncBeforeAck((key) => config.raw.get(key))
@@ -211,6 +231,8 @@ function main(argv: string[]): void {
   const shutdown = (signal: string) => {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
+    http?.stop();
+    eventLoop.stop();
     clearInterval(retention);
     clearInterval(flusher);
     clearInterval(recoveryCheckpoints);

@@ -35,7 +35,14 @@ const FORBIDDEN: Record<string, RegExp[]> = {
   // Authentication (SASL, SCRAM, OAUTHBEARER, principals): used by server and handlers, knows neither.
   "security/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^protocol\/messages\//, /^bun$/],
   "config/": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//],
+  // The HTTP listener and /metrics sit on top, beside server/: nothing below reaches up to them
+  // (the work is announced and counted where it happens, and read at scrape time).
+  "server/": [/^http\//, /^metrics\//],
 };
+// Below the top: none may import http/ or metrics/.
+for (const prefix of ["storage/", "records/", "protocol/", "groups/", "transactions/", "handlers/", "security/", "config/"]) {
+  FORBIDDEN[prefix]!.push(/^http\//, /^metrics\//);
+}
 
 test("imports only point down the layers", () => {
   const violations: string[] = [];

@@ -63,6 +63,8 @@ export interface BrokerConfig {
   transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   transactionPartitionVerificationEnable: boolean;
+  /** bunka.http.listener: where /metrics and the console are served; null: off. */
+  httpListener: { host: string; port: number } | null;
   /** Where the settings came from: a file path, or "embedded defaults". */
   source: string;
   /** Every key as read, for DescribeConfigs and for keys read by later features. */
@@ -107,6 +109,9 @@ const KNOWN_KEYS = new Set([
   ...AUTHORIZER_KEYS,
 ]);
 
+/** bunka.http.listener's default: every interface, port 9404. */
+export const DEFAULT_HTTP_LISTENER = ":9404";
+
 // Bunka's own keys, with the type and range they are checked against.
 // internal.log.segment.bytes is for tests only: log.segment.bytes past Kafka's 1 MiB minimum.
 // Kafka keeps the same escape for its own tests as internal configs (LogConfig's
@@ -123,6 +128,11 @@ const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
   ["bunka.log.mapped.resident.bytes", { name: "bunka.log.mapped.resident.bytes", type: "LONG", default: "67108864",
     validator: { kind: "range", min: "2097152" },
     doc: "The most bytes of mmapped log segments kept resident in the broker (its VmRSS); pages read less recently go back to the page cache." }],
+  // http/server.ts. On by default (a port that is taken is a WARN, not a failure: the Kafka
+  // listeners keep serving); 9404 is the port Kafka's Prometheus exporters (jmx_exporter as
+  // Strimzi runs it) commonly use.
+  ["bunka.http.listener", { name: "bunka.http.listener", type: "STRING", default: DEFAULT_HTTP_LISTENER,
+    doc: "HOST:PORT of the HTTP listener serving /metrics and the web console (empty host: every interface; port 0: a free one; empty: off)." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)
@@ -252,6 +262,7 @@ export function brokerConfigFrom(given: Map<string, string>, source: string): Br
     transactionAbortTimedOutTransactionCleanupIntervalMs: int("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000, 1),
     transactionRemoveExpiredTransactionCleanupIntervalMs: int("transaction.remove.expired.transaction.cleanup.interval.ms", 3600000, 1),
     transactionPartitionVerificationEnable: bool("transaction.partition.verification.enable", true),
+    httpListener: parseHttpListener(props.get("bunka.http.listener") ?? DEFAULT_HTTP_LISTENER),
     source,
     raw: props,
     unusedKeys,
@@ -272,6 +283,15 @@ function parseSecurityProtocolMap(raw: string | undefined): Map<string, string> 
     map.set(name.toUpperCase(), proto.toUpperCase());
   }
   return map;
+}
+
+/** bunka.http.listener: `HOST:PORT` (HOST empty, a name, an IPv4 or a [bracketed] IPv6); "" is off. */
+export function parseHttpListener(raw: string): { host: string; port: number } | null {
+  const value = raw.trim();
+  if (value === "") return null;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]\/]*):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(`bunka.http.listener: "${value}" is not HOST:PORT (empty to turn the HTTP listener off)`);
+  return { host: m[1]!.startsWith("[") ? m[1]!.slice(1, -1) : m[1]!, port: Number(m[2]) };
 }
 
 /** `NAME://host:port`, comma separated; host may be empty, a name, an IPv4 or a [bracketed] IPv6. */

@@ -146,11 +146,17 @@ export function produce(request: ProduceRequest, ctx: RequestContext): ProduceRe
   return appendAll(request, ctx, null, writable);
 }
 
-/** The request's bytes are views of the receive buffer: copies to keep across a wait. */
+/**
+ * The request's bytes are views of the receive buffer, which the next socket read overwrites:
+ * copies to keep across a wait (`new Uint8Array(view)` copies whatever the view's class; a
+ * Buffer's slice() would not).
+ */
 function copyRecords(request: ProduceRequest): ProduceRequest {
   return {
     ...request,
-    topicData: request.topicData.map((t) => ({ ...t, partitionData: t.partitionData.map((p) => ({ ...p, records: p.records?.slice() ?? null })) })),
+    topicData: request.topicData.map((t) => ({
+      ...t, partitionData: t.partitionData.map((p) => ({ ...p, records: p.records === null ? null : new Uint8Array(p.records) })),
+    })),
   };
 }
 

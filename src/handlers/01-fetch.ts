@@ -68,6 +68,14 @@ interface FetchRound {
   bytes: number;
   hasError: boolean;
   logs: PartitionLog[];
+  /** What each partition returned, counted (PartitionTraffic.fetched) only if this round is the answer. */
+  reads: { log: PartitionLog; batches: Uint8Array[] }[];
+}
+
+/** The round's response, its bytes counted as sent (Kafka's KafkaApis: brokerTopicStats.updateBytesOut). */
+function answer(round: FetchRound): FetchResponse {
+  for (const r of round.reads) r.log.traffic.fetched(r.batches);
+  return round.response;
 }
 
 export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse | Promise<FetchResponse> {
@@ -80,7 +88,7 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
   const readable = readableTopics(request, ctx);
   const first = readOnce(request, ctx, readable);
   if (request.maxWaitMs <= 0 || first.bytes >= request.minBytes || first.hasError || first.logs.length === 0) {
-    return first.response;
+    return answer(first);
   }
   return (async () => {
     const deadline = Date.now() + request.maxWaitMs;
@@ -88,7 +96,7 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
     for (;;) {
       const appended = await waitForAppend(round.logs, deadline - Date.now());
       round = readOnce(request, ctx, readable);
-      if (!appended || round.bytes >= request.minBytes || round.hasError || Date.now() >= deadline) return round.response;
+      if (!appended || round.bytes >= request.minBytes || round.hasError || Date.now() >= deadline) return answer(round);
     }
   })();
 }
@@ -129,6 +137,7 @@ function readOnce(request: FetchRequest, ctx: RequestContext, readable: Set<stri
   let bytes = 0;
   let hasError = false;
   const logs: PartitionLog[] = [];
+  const reads: FetchRound["reads"] = [];
   const responses: TopicResponse[] = [];
   for (const topic of request.topics) {
     const meta = byId ? store.metadata.topicsById.get(topic.topicId) : store.metadata.topicsByName.get(topic.topic);
@@ -169,6 +178,7 @@ function readOnce(request: FetchRequest, ctx: RequestContext, readable: Set<stri
         partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, null));
         continue;
       }
+      if (read.batches.length > 0) reads.push({ log, batches: read.batches });
       const records = concat(read.batches);
       if (records.length > 0) minOneBatch = false;
       bytesLeft = Math.max(0, bytesLeft - records.length);
@@ -191,7 +201,7 @@ function readOnce(request: FetchRequest, ctx: RequestContext, readable: Set<stri
   }
   return {
     response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] },
-    bytes, hasError, logs,
+    bytes, hasError, logs, reads,
   };
 }
 

@@ -1,7 +1,11 @@
 // A zero-copy reader over received bytes, in the style of franz-go's kbin.Reader: a read past
 // the end returns a zero value and sets the sticky `failed` flag, which the caller checks once
 // after decoding a whole message instead of after every field. `bytes`/`records` fields come
-// back as subarrays of the input, never copies.
+// back as subarrays of the input, never copies. They are plain Uint8Arrays even when the input
+// is a Node Buffer (Bun's socket chunks, readFileSync): a Buffer's slice() is a view, so a handler
+// that keeps a field past its synchronous part with `.slice()` would keep bytes the next socket
+// read overwrites (it did: transactional produces waiting for the coordinator appended batches
+// of later requests).
 
 import { getInt64 } from "../records/int64.ts";
 const utf8 = new TextDecoder("utf-8", { fatal: false });
@@ -15,7 +19,7 @@ export class Reader {
   failed = false;
 
   constructor(buf: Uint8Array, pos = 0, end = buf.length) {
-    this.buf = buf;
+    this.buf = Buffer.isBuffer(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = pos;
     this.end = end;

@@ -35,6 +35,7 @@ import { SaslAuthenticator } from "../security/sasl-authenticator.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { scramMechanismByName } from "../security/scram.ts";
 import type { MemoryPool, RetainedBuffer } from "./memory-pool.ts";
+import { NO_SERVER_OBSERVER, type ServerObserver } from "./server-observer.ts";
 
 /** Requests for APIs or versions not served: one INFO line per client (Kafka logs each at ERROR). */
 const unservedRequests = new OnceLog(1024);
@@ -48,6 +49,11 @@ interface ResponseSlot {
   /** The chunk being written and how much of it is written. */
   chunk: number;
   written: number;
+  /** The request answered (ServerObserver.requestCompleted once written); -1: none (raw SASL token). */
+  apiKey: number;
+  /** performance.now() at dispatch. */
+  startedAt: number;
+  response: unknown;
 }
 
 /**
@@ -110,7 +116,8 @@ export class Connection implements RetainedBuffer {
   /** TLS listeners only: ssl.principal.mapping.rules. */
   private readonly principalMapper: SslPrincipalMapper | null;
 
-  constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener, pool: MemoryPool, security?: ListenerSecurity) {
+  constructor(socket: Socket<unknown>, broker: BrokerContext, listener: Listener, pool: MemoryPool, security?: ListenerSecurity,
+    private readonly observer: ServerObserver = NO_SERVER_OBSERVER) {
     this.socket = socket;
     this.broker = broker;
     this.listener = listener;
@@ -157,7 +164,13 @@ export class Connection implements RetainedBuffer {
     }
   }
 
+  /** Requests read whose responses are not written yet (long-polling fetches included). */
+  get pendingResponses(): number {
+    return this.responses.length;
+  }
+
   onData(chunk: Uint8Array): void {
+    this.observer.bytesReceived(chunk.length);
     if (this.closed || this.closing !== null) return;
     // Bun may still deliver what it had read before a pause: keep it for later.
     if (this.partialLength === 0 && !this.muted) this.consume(chunk, false);
@@ -312,6 +325,7 @@ export class Connection implements RetainedBuffer {
   };
 
   private dispatch(frame: Uint8Array): void {
+    const startedAt = performance.now();
     const sasl = this.sasl;
     if (sasl !== null && sasl.rawTokens) return this.dispatchRawToken(sasl, frame);
     if (frame.length < 8) return this.close(`frame of ${frame.length} bytes is too short for a request header`);
@@ -364,19 +378,22 @@ export class Connection implements RetainedBuffer {
     }
     if (result === null) {
       // No response at all (acks=0; a SASL failure Kafka does not answer).
+      this.observer.requestCompleted(apiKey, performance.now() - startedAt, null);
       if (sasl !== null && sasl.failure !== null && !this.closed) this.authenticationFailed(sasl);
       return;
     }
     if (result instanceof Promise) {
-      const slot: ResponseSlot = { chunks: null, writer: null, chunk: 0, written: 0 };
+      const slot: ResponseSlot = { chunks: null, writer: null, chunk: 0, written: 0, apiKey, startedAt, response: null };
       this.responses.push(slot);
       result.then(
         (response) => {
           if (this.closed) return;
           if (response === null) {
             this.responses.splice(this.responses.indexOf(slot), 1);
+            this.observer.requestCompleted(apiKey, performance.now() - startedAt, null);
           } else {
             const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, response);
+            slot.response = response;
             slot.chunks = done.chunks;
             slot.writer = done.writer;
             this.count(done.chunks!);
@@ -391,6 +408,7 @@ export class Connection implements RetainedBuffer {
             return this.closeAfterPending(refused.close);
           }
           const done = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, refused.response);
+          slot.response = refused.response;
           slot.chunks = done.chunks;
           slot.writer = done.writer;
           this.count(done.chunks!);
@@ -399,7 +417,11 @@ export class Connection implements RetainedBuffer {
       );
       return;
     }
-    this.enqueue(this.encode(handler, apiVersion, responseHeaderVersion, correlationId, result));
+    const slot = this.encode(handler, apiVersion, responseHeaderVersion, correlationId, result);
+    slot.apiKey = apiKey;
+    slot.startedAt = startedAt;
+    slot.response = result;
+    this.enqueue(slot);
     this.flush();
     if (sasl !== null && sasl.failure !== null && !this.closed) this.authenticationFailed(sasl);
     else if (sasl !== null && wasAuthenticating && sasl.authenticated) this.authenticated(sasl);
@@ -470,7 +492,7 @@ export class Connection implements RetainedBuffer {
     const bytes = new Uint8Array(4 + answer.length);
     new DataView(bytes.buffer).setInt32(0, answer.length);
     bytes.set(answer, 4);
-    this.enqueue({ chunks: [bytes], writer: null, chunk: 0, written: 0 });
+    this.enqueue({ chunks: [bytes], writer: null, chunk: 0, written: 0, apiKey: -1, startedAt: 0, response: null });
     this.flush();
     if (sasl.authenticated) this.authenticated(sasl);
   }
@@ -502,7 +524,7 @@ export class Connection implements RetainedBuffer {
     if (headerVersion >= 1) w.uvarint(0); // response header v1: empty tagged fields
     handler.writeResponse(w, version, response);
     w.setInt32(sizeAt, w.pos + w.splicedBytes - 4);
-    return { chunks: w.chunks(), writer: w, chunk: 0, written: 0 };
+    return { chunks: w.chunks(), writer: w, chunk: 0, written: 0, apiKey: -1, startedAt: 0, response: null };
   }
 
   private enqueue(slot: ResponseSlot): void {
@@ -535,6 +557,7 @@ export class Connection implements RetainedBuffer {
         const left = bytes.length - slot.written;
         const n = this.socket.write(bytes, slot.written, left);
         if (n < 0) return this.close("socket write failed");
+        this.observer.bytesSent(n);
         slot.written += n;
         this.unwrittenBytes -= n;
         this.pool.responseBytes -= n;
@@ -544,6 +567,10 @@ export class Connection implements RetainedBuffer {
       }
       this.responses.shift();
       if (slot.writer !== null) this.recycle(slot.writer);
+      if (slot.apiKey >= 0) {
+        this.observer.requestCompleted(slot.apiKey, performance.now() - slot.startedAt, slot.response);
+        slot.response = null;
+      }
     }
   }
 

@@ -10,12 +10,15 @@ import type { Listener } from "../config/broker-config.ts";
 import type { BrokerContext } from "../handlers/registry.ts";
 import { Connection } from "./connection.ts";
 import { MemoryPool } from "./memory-pool.ts";
+import { NO_SERVER_OBSERVER, type ServerObserver } from "./server-observer.ts";
 import { log } from "../log.ts";
 
 export interface RunningListener {
   listener: Listener;
   /** The port actually bound (differs from the configured one when that was 0). */
   port: number;
+  /** The open connections (gauges read them at scrape time: count, requests awaiting responses). */
+  connections: ReadonlySet<Connection>;
   stop(): void;
 }
 
@@ -24,10 +27,10 @@ export class ListenError extends Error {}
 
 /** Every listener shares one pool: `queued.max.request.bytes` is broker-wide, as in Kafka. */
 export function startListeners(listeners: Listener[], broker: BrokerContext,
-  pool = new MemoryPool(broker.config.queuedMaxRequestBytes)): RunningListener[] {
+  pool = new MemoryPool(broker.config.queuedMaxRequestBytes), observer: ServerObserver = NO_SERVER_OBSERVER): RunningListener[] {
   const running: RunningListener[] = [];
   try {
-    for (const listener of listeners) running.push(startListener(listener, broker, pool));
+    for (const listener of listeners) running.push(startListener(listener, broker, pool, observer));
   } catch (e) {
     for (const r of running) r.stop();
     throw e;
@@ -35,7 +38,8 @@ export function startListeners(listeners: Listener[], broker: BrokerContext,
   return running;
 }
 
-function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPool): RunningListener {
+function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPool, observer: ServerObserver): RunningListener {
+  const connections = new Set<Connection>();
   // An empty host binds every interface, IPv4 and IPv6, as Kafka does for `PLAINTEXT://:9092`.
   const hostname = listener.host === "" ? "::" : listener.host;
   const security = broker.config.listenerSecurity.get(listener.name);
@@ -57,7 +61,8 @@ function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPo
       socket: {
         binaryType: "uint8array",
         open(socket) {
-          socket.data = new Connection(socket as never, broker, listener, pool, security);
+          socket.data = new Connection(socket as never, broker, listener, pool, security, observer);
+          connections.add(socket.data);
         },
         handshake(socket, success, authorizationError) {
           socket.data.tlsHandshakeDone(success, authorizationError);
@@ -69,6 +74,7 @@ function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPo
           socket.data.flush();
         },
         close(socket) {
+          if (socket.data) connections.delete(socket.data);
           socket.data?.onClosed();
         },
         error(socket, error) {
@@ -87,5 +93,5 @@ function startListener(listener: Listener, broker: BrokerContext, pool: MemoryPo
     (listener.name === listener.securityProtocol ? "" : ` (${listener.securityProtocol})`) +
     (security?.sasl ? ` SASL ${security.sasl.mechanisms.join(",")}` : "") +
     (settings !== null ? ` TLS, ssl.client.auth=${settings.clientAuth}` : ""));
-  return { listener, port: server.port, stop: () => server.stop(true) };
+  return { listener, port: server.port, connections, stop: () => server.stop(true) };
 }

@@ -27,6 +27,7 @@ export class GroupCommit {
   private inFlight = 0;
   private scheduled = false;
   private rounds = 0;
+  private readonly fsyncListeners: ((seconds: number) => void)[] = [];
 
   /** Resolves once everything `log` holds now is on disk; rejects with the error of its flush. */
   flush(log: Flushable): Promise<void> {
@@ -36,6 +37,14 @@ export class GroupCommit {
       waiters.push({ resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Calls `listener` with the seconds each partition log's fdatasync took (PartitionLog.flushAsync,
+   * successful or not): Kafka's LogFlushStats.LogFlushRateAndTimeMs.
+   */
+  onFsync(listener: (seconds: number) => void): void {
+    this.fsyncListeners.push(listener);
   }
 
   /** Rounds run so far (tests, metrics). */
@@ -61,6 +70,11 @@ export class GroupCommit {
     });
   }
 
+  private announceFsync(started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    for (const listener of this.fsyncListeners) listener(seconds);
+  }
+
   private async round(): Promise<void> {
     if (this.next.size === 0) return;
     const round = this.next;
@@ -69,10 +83,13 @@ export class GroupCommit {
     this.rounds++;
     try {
       await Promise.all([...round].map(async ([log, waiters]) => {
+        const started = performance.now();
         try {
           await log.flushAsync();
+          this.announceFsync(started);
           for (const w of waiters) w.resolve();
         } catch (e) {
+          this.announceFsync(started);
           for (const w of waiters) w.reject(e);
         }
       }));

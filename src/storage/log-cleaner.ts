@@ -403,6 +403,12 @@ export class LogCleaner {
   private map: OffsetMap | null = null;
   /** The cleaner worker, started on the first pass that needs it (with a workerUrl). */
   private worker: CleanerWorkerClient | null = null;
+  /**
+   * What the passes did so far (Kafka's LogCleaner metrics: cleaner-recopy-percent is
+   * bytesWritten / bytesRead, max-clean-time-secs lastPassSeconds; LogCleanerManager's
+   * time-since-last-run-ms from lastPassEndMs). Plain numbers, read by /metrics.
+   */
+  readonly activity = { passes: 0, segmentsCleaned: 0, bytesRead: 0, bytesWritten: 0, recordsRemoved: 0, lastPassSeconds: 0, lastPassEndMs: 0 };
 
   /**
    * `workerUrl`: where log-cleaner-worker.ts is (the entry point resolves it: in a compiled
@@ -442,6 +448,14 @@ export class LogCleaner {
       }
       if (result === null) return null;
       this.store.setFirstDirtyOffset(best.topic, best.partition, result.cleanedTo);
+      const a = this.activity;
+      a.passes++;
+      a.segmentsCleaned += result.segments;
+      a.bytesRead += result.bytesBefore;
+      a.bytesWritten += result.bytesAfter;
+      a.recordsRemoved += result.recordsRemoved;
+      a.lastPassEndMs = Date.now();
+      a.lastPassSeconds = (a.lastPassEndMs - started) / 1000;
       this.log(`log cleaner: ${best.topic}-${best.partition}: ${result.segments} segment(s) cleaned to offset ${result.cleanedTo}, ` +
         `${result.bytesBefore} → ${result.bytesAfter} bytes, ${result.recordsRemoved} record(s) removed in ${Date.now() - started} ms`);
       return { topic: best.topic, partition: best.partition, result };

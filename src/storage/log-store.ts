@@ -32,6 +32,7 @@ import { PartitionLog, type RetentionPolicy } from "./partition-log.ts";
 import { OffsetCheckpoints } from "./offset-checkpoint.ts";
 import { LogDirFailures, StorageError, messageOf } from "./log-dir-failures.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { PartitionTraffic } from "./partition-traffic.ts";
 import { processName } from "./file-lock.ts";
 import type { HeldFileLock } from "./fs.ts";
 
@@ -89,6 +90,10 @@ export class LogStore {
   readonly logDirs: readonly string[];
   /** Which log dirs are offline (a failed write took them; see log-dir-failures.ts). */
   readonly failures: LogDirFailures;
+  /** Client traffic of every partition log since the store opened (partition-traffic.ts). */
+  readonly traffic = new PartitionTraffic();
+  /** Retention passes (applyRetention) so far, and the segments and bytes they deleted. */
+  readonly retentionActivity = { passes: 0, segmentsDeleted: 0, bytesDeleted: 0 };
   /** One group commit for every partition log (group-commit.ts). */
   readonly groupCommit = new GroupCommit();
   private readonly fs: FileSystem;
@@ -291,6 +296,7 @@ export class LogStore {
       fsyncBeforeAck: this.config.fsyncBeforeAck ?? true,
       hadCleanShutdown: this.cleanDirs.has(parent),
       recoveryPoint: this.recoveryPoints.get(parent, name),
+      brokerTraffic: this.traffic,
     });
   }
 
@@ -374,9 +380,17 @@ export class LogStore {
       const policy = policyFor(topic.name);
       for (const p of topic.partitions) {
         const log = this.openPartition(topic, p.partitionId);
-        if (log) deleted += log.deleteOldSegments(policy, now);
+        if (!log) continue;
+        const before = log.sizeInBytes;
+        const n = log.deleteOldSegments(policy, now);
+        if (n > 0) {
+          deleted += n;
+          this.retentionActivity.bytesDeleted += before - log.sizeInBytes;
+        }
       }
     }
+    this.retentionActivity.passes++;
+    this.retentionActivity.segmentsDeleted += deleted;
     return deleted;
   }
 

@@ -52,6 +52,7 @@
 // not be undone, takes the log dir offline and every later write is refused until restart.
 // Producer snapshots and checkpoints are rewritten atomically; one that fails leaves the old file.
 
+import { PartitionTraffic } from "./partition-traffic.ts";
 import { buildTransactionMarkerBatch, type TransactionMarker } from "../records/control-batch.ts";
 import { dirname } from "node:path";
 import type { FileSystem } from "./fs.ts";
@@ -129,6 +130,8 @@ export interface PartitionLogOptions {
   hadCleanShutdown?: boolean;
   /** The checkpointed recovery point (recovery-point-offset-checkpoint); default 0: recover every segment. */
   recoveryPoint?: number;
+  /** The broker's traffic totals (LogStore's), counted along with this log's own. */
+  brokerTraffic?: PartitionTraffic;
 }
 
 /** What opening a partition log had to recover (tests, logging). */
@@ -270,6 +273,8 @@ export class PartitionLog {
   /** Everything below this offset is on disk (Kafka's recoveryPoint). */
   private flushedTo: number;
   /** What the open had to recover. */
+  /** Produced and fetched bytes and records since the log was opened (partition-traffic.ts). */
+  readonly traffic: PartitionTraffic;
   readonly recovery: LogRecoveryStats = { segmentsValidated: 0, batchesValidated: 0, bytesValidated: 0, truncatedBytes: 0 };
 
   private constructor(dir: string, opts: PartitionLogOptions) {
@@ -279,6 +284,7 @@ export class PartitionLog {
     this.log = opts.log ?? (() => {});
     this.failures = opts.failures ?? new LogDirFailures(this.log);
     this.groupCommit = opts.groupCommit ?? null;
+    this.traffic = new PartitionTraffic(opts.brokerTraffic ?? null);
     this.fsyncBeforeAck = opts.fsyncBeforeAck ?? true;
     this.flushMessages = opts.flushMessages ?? Infinity;
     this.flushMs = opts.flushMs ?? Infinity;
@@ -641,6 +647,7 @@ export class PartitionLog {
       // no log start offset.
       return { kind: "rejected", error: "KAFKA_STORAGE_ERROR", message: e.message, inLog: false };
     }
+    this.traffic.appended(stored.sizeInBytes, stored.recordCount);
     return { kind: "appended", baseOffset: appended.baseOffset, logAppendTime };
   }
 

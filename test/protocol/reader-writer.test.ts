@@ -312,6 +312,18 @@ describe("bytes", () => {
     expect([...out]).toEqual([7, 8, 9]);
   });
 
+  test("over a Node Buffer the views are plain Uint8Arrays, so slice() copies (a Buffer's slice is a view)", () => {
+    // Bun's socket chunks are Buffers; a handler that keeps a field with slice() must own it.
+    const input = Buffer.from([0, 0, 0, 3, 7, 8, 9]);
+    const out = new Reader(input).bytes();
+    expect(Buffer.isBuffer(out)).toBe(false);
+    expect(out.buffer).toBe(input.buffer);
+    const kept = out.slice();
+    input.fill(0xee);
+    expect([...kept]).toEqual([7, 8, 9]);
+    expect([...out]).toEqual([0xee, 0xee, 0xee]);
+  });
+
   test("negative and oversized lengths fail", () => {
     const r1 = new Reader(bytes(0xff, 0xff, 0xff, 0xfe));
     expect(r1.bytes()).toEqual(new Uint8Array(0));

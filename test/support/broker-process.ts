@@ -28,7 +28,7 @@ export function tempDir(prefix = "bunka-test-"): string {
 export interface RunningBroker {
   /** The PLAINTEXT listener's port (else the first listener's). */
   port: number;
-  /** Every listener's port, by listener name. */
+  /** Every listener's port, by listener name (HTTP: the HTTP listener's, when it is on). */
   ports: Record<string, number>;
   logDir: string;
   proc: Subprocess<"ignore", "pipe", "pipe">;
@@ -41,8 +41,8 @@ export interface RunningBroker {
 
 export interface BrokerOptions {
   logDir?: string;
-  /** Extra server.properties lines. */
-  properties?: Record<string, string | number | boolean>;
+  /** Extra server.properties lines; null leaves a key out (e.g. to get bunka.http.listener's default). */
+  properties?: Record<string, string | number | boolean | null>;
   keepLogDir?: boolean;
   /** Extra environment (BUNKA_LOG_LEVEL=debug, say). */
   env?: Record<string, string>;
@@ -52,14 +52,17 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   await buildBinary();
   const logDir = opts.logDir ?? tempDir();
   const confDir = tempDir("bunka-conf-");
-  const props: Record<string, string | number | boolean> = {
+  const props: Record<string, string | number | boolean | null> = {
     "node.id": 1,
     "listeners": "PLAINTEXT://127.0.0.1:0",
     "log.dirs": logDir,
+    // A free port for /metrics and the console (ports.HTTP), so parallel test brokers never
+    // compete for the default one.
+    "bunka.http.listener": "127.0.0.1:0",
     ...opts.properties,
   };
   const file = join(confDir, "server.properties");
-  writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  writeFileSync(file, Object.entries(props).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
   const proc = Bun.spawn([BINARY, file], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...opts.env } });
   let text = "";
   const decoder = new TextDecoder();

@@ -89,13 +89,23 @@ export function handlerHarness(name: string) {
     expect(version).toBeLessThanOrEqual(handler.maxVersion);
     const w = new Writer(256, null);
     codec.write(w, version, request);
-    const r = new Reader(w.finish().slice());
+    // As the connection delivers it: a Node Buffer (Bun's socket chunks and receive buffers are
+    // Buffers, whose slice() is a view, not a copy), valid only during the handler's synchronous
+    // part; overwritten right after, as the next socket read would.
+    const frame = Buffer.from(w.finish());
+    const r = new Reader(frame);
     const decoded = handler.readRequest(r, version);
     expect(r.failed).toBe(false);
     const context = ctx(b, codec.spec.apiKey, version, sender);
     let response;
     try {
-      response = await handler.handle(decoded, context);
+      let result;
+      try {
+        result = handler.handle(decoded, context);
+      } finally {
+        frame.fill(0xee);
+      }
+      response = await result;
     } catch (e) {
       // As the connection answers a refused request: the API's error response, or a close.
       const refused = refusedRequest(handler, decoded, context, e);

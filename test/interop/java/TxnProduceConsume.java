@@ -29,6 +29,12 @@
 //    transaction is aborted and the consumer seeks back, so the retry must replace it. The output
 //    read read_committed must be each input record transformed exactly once, in order per
 //    partition, and the group's committed offsets must be the input's end offsets.
+// 9. Two transactional producers at full speed at once (CONC_TXNS transactions of CONC_RECORDS
+//    records of 1 KB each, filled batches, 5 requests in flight): every transaction commits, and
+//    read_committed returns each producer's records exactly once, in its send order per partition.
+//    Under transaction version 2 each transaction's first produce waits for the coordinator while
+//    the next requests arrive; Bunka once kept such a request's batches as views of a receive
+//    buffer that later reads overwrote (OutOfOrderSequenceException within a few transactions).
 //
 // Only timeouts differ from the defaults (seconds instead of minutes, so a broker that does not
 // answer fails the case quickly). Prints "INTEROP<TAB>op<TAB>PASS|FAIL<TAB>detail" lines;
@@ -63,6 +69,7 @@ public class TxnProduceConsume {
     static final int PARTITIONS = 3;
     static final int CTP_INPUT = 600;   // consume-transform-produce input records
     static final int MAX_POLL = 20;
+    static final int CONC_TXNS = 15, CONC_RECORDS = 1000, CONC_PARTITIONS = 8;
     static int failed = 0, passed = 0;
     static String bootstrap;
     static final String run = System.currentTimeMillis() + "-" + (int) (Math.random() * 1e6);
@@ -118,13 +125,17 @@ public class TxnProduceConsume {
     }
 
     static void createTopics(String... names) throws Exception {
+        createTopicsWith(PARTITIONS, names);
+    }
+
+    static void createTopicsWith(int partitions, String... names) throws Exception {
         Properties ap = new Properties();
         ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         ap.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000);
         ap.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000);
         try (Admin admin = Admin.create(ap)) {
             List<NewTopic> topics = new ArrayList<>();
-            for (String n : names) topics.add(new NewTopic(n, PARTITIONS, (short) 1));
+            for (String n : names) topics.add(new NewTopic(n, partitions, (short) 1));
             admin.createTopics(topics).all().get(20, TimeUnit.SECONDS);
         }
     }
@@ -134,11 +145,15 @@ public class TxnProduceConsume {
 
     /** Reads every partition from the beginning up to its end offset (the LSO under read_committed). */
     static Read readAll(String topic, String isolation, long deadlineMs) {
+        return readAll(topic, PARTITIONS, isolation, deadlineMs);
+    }
+
+    static Read readAll(String topic, int partitions, String isolation, long deadlineMs) {
         Map<Integer, List<String[]>> got = new TreeMap<>();
         Map<Integer, Long> ends = new TreeMap<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(isolation, null))) {
             List<TopicPartition> tps = new ArrayList<>();
-            for (int p = 0; p < PARTITIONS; p++) { tps.add(new TopicPartition(topic, p)); got.put(p, new ArrayList<>()); }
+            for (int p = 0; p < partitions; p++) { tps.add(new TopicPartition(topic, p)); got.put(p, new ArrayList<>()); }
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
             consumer.endOffsets(tps).forEach((tp, o) -> ends.put(tp.partition(), o));
@@ -191,7 +206,80 @@ public class TxnProduceConsume {
         abandoned();
         fencing();
         consumeTransformProduce();
+        concurrentProducers();
         System.exit(failed == 0 && passed > 0 ? 0 : 1);
+    }
+
+    // --- 9: two transactional producers at full speed, concurrently ------------------------------
+    static void concurrentProducers() {
+        String topic = "java-txn-conc-" + run;
+        String op = "two transactional producers at once: " + CONC_TXNS + " transactions of " + CONC_RECORDS + " records each";
+        try {
+            createTopicsWith(CONC_PARTITIONS, topic);
+        } catch (Exception e) {
+            result("admin createTopics (" + topic + ")", false, describe(e));
+            return;
+        }
+        String value = "v".repeat(1000);
+        List<Map<Integer, List<String>>> sent = new ArrayList<>();
+        String[] errors = new String[2];
+        List<Thread> threads = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int k = 0; k < 2; k++) {
+            Map<Integer, List<String>> mine = new TreeMap<>();
+            sent.add(mine);
+            final int producerIndex = k;
+            Thread th = new Thread(() -> {
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps("java-txn-conc-" + producerIndex + "-" + run))) {
+                    producer.initTransactions();
+                    for (int t = 0; t < CONC_TXNS; t++) {
+                        producer.beginTransaction();
+                        for (int i = 0; i < CONC_RECORDS; i++) {
+                            int p = (i / 15) % CONC_PARTITIONS; // about one full 16 KB batch per partition in turn: requests over 64 KB
+                            String key = String.format("c%d-t%03d-%04d", producerIndex, t, i);
+                            producer.send(new ProducerRecord<>(topic, p, key, value));
+                            mine.computeIfAbsent(p, x -> new ArrayList<>()).add(key);
+                        }
+                        producer.commitTransaction();
+                    }
+                } catch (Exception e) {
+                    errors[producerIndex] = describe(e);
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            try { th.join(120_000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            if (th.isAlive()) errors[threads.indexOf(th)] = "still running after 120 s";
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        String error = errors[0] != null ? "producer 0: " + errors[0] : errors[1] != null ? "producer 1: " + errors[1] : null;
+        result(op, error == null, error == null ? 2 * CONC_TXNS + " transactions committed in " + ms + " ms" : error + " after " + ms + " ms");
+        if (error != null) return;
+        Read rc = readAll(topic, CONC_PARTITIONS, "read_committed", 30000);
+        String why = rc.error();
+        int total = 0;
+        for (int p = 0; p < CONC_PARTITIONS && why == null; p++) {
+            List<String[]> got = rc.byPartition().getOrDefault(p, List.of());
+            total += got.size();
+            for (int k = 0; k < 2 && why == null; k++) {
+                String prefix = "c" + k + "-";
+                List<String> mineRead = new ArrayList<>();
+                for (String[] r : got) if (r[1] != null && r[1].startsWith(prefix)) mineRead.add(r[1]);
+                List<String> want = sent.get(k).getOrDefault(p, List.of());
+                if (!mineRead.equals(want)) {
+                    int i = 0;
+                    while (i < Math.min(want.size(), mineRead.size()) && want.get(i).equals(mineRead.get(i))) i++;
+                    why = "partition " + p + ", producer " + k + ": read " + mineRead.size() + " records, expected " + want.size()
+                        + "; first difference at #" + i + ": read " + (i < mineRead.size() ? mineRead.get(i) : "(nothing)")
+                        + ", expected " + (i < want.size() ? want.get(i) : "(nothing)");
+                }
+            }
+        }
+        if (why == null && total != 2 * CONC_TXNS * CONC_RECORDS) why = "read " + total + " records, expected " + 2 * CONC_TXNS * CONC_RECORDS;
+        result("read_committed: each concurrent producer's records exactly once, in order", why == null,
+            why == null ? total + " records" : why);
     }
 
     // --- 1-4: committed and aborted transactions, read back both ways ---------------------------
