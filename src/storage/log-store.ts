@@ -59,6 +59,10 @@ export interface LogStoreConfig {
   failures?: LogDirFailures;
   /** bunka.fsync.before.ack (default true): acknowledgements wait for the group commit. */
   fsyncBeforeAck?: boolean;
+  /** This node's id: keeps the metadata log one Kafka's KRaft controller starts on (ClusterMetadataOptions.kraft). */
+  nodeId?: number;
+  /** The directory.id (32 hex digits) new PartitionRecords name, when set (ClusterMetadataOptions.kraft). */
+  directoryId?: string;
 }
 
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
@@ -143,6 +147,7 @@ export class LogStore {
         fs: this.fs,
         log: this.log,
         logOptions: { segmentBytes: config.segmentBytes, indexIntervalBytes: config.indexIntervalBytes, failures: this.failures },
+        kraft: config.nodeId === undefined ? undefined : { nodeId: config.nodeId, directoryId: config.directoryId },
       });
     } catch (e) {
       this.releaseLocks();
