@@ -16,6 +16,7 @@
 #    SECURITY_DISABLED by Bunka as by Kafka), and hold no ERROR.
 #
 # Environment: MM2_KAFKA_PORT (Kafka's PLAINTEXT port, CONTROLLER = +1; default a free pair),
+# MM2_EXTRA_PROPS adds lines to mm2.properties (e.g. "exactly.once.source.support = enabled"),
 # MM2_KEEP=1 keeps the work dir (MirrorMaker's log, Kafka's log). INTEROP_BOOTSTRAP=host:port
 # puts that broker in Bunka's place (e.g. a second Kafka, to check the case itself).
 # Jars: kafka-dist.sh (the broker) and kafka-dist.sh connect-classpath (MirrorMaker).
@@ -88,6 +89,7 @@ refresh.groups.interval.seconds = 2
 sync.topic.configs.interval.seconds = 5
 # an offset sync for every record (MirrorSourceTask), so translation is exact at the end
 offset.lag.max = 0
+${MM2_EXTRA_PROPS:-}
 EOF
 sed 's/^rootLogger.level = WARN/rootLogger.level = INFO/' "$(bash "$INTEROP_DIR/kafka-run.sh" tools-log4j)" >"$WORK/mm2-log4j2.properties"
 write_java_log_config "$WORK/log4j2.properties"
