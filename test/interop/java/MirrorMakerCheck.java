@@ -14,7 +14,9 @@
 //    leaves. MirrorCheckpointConnector: <source alias>.checkpoints.internal on the target carries
 //    the group's translated offsets (read with RemoteClusterUtils.translateOffsets), and
 //    sync.group.offsets writes them into the target's group (Admin.alterConsumerGroupOffsets):
-//    both must equal the end offsets of <source alias>.<topic> on the target.
+//    both must be the offsets after the last of the N1 records on the target (its end offsets,
+//    unless MirrorMaker's exactly-once mode wrote transaction markers after them). Records on
+//    the target are read read_committed and counted, not taken from the end offsets.
 // 4. The source topic grows to 3 partitions (CreatePartitions); MirrorSourceConnector grows the
 //    remote topic too (CreatePartitions on the target). N2 more records are produced on the
 //    source and mirrored (N1 + N2 on the target).
@@ -117,6 +119,44 @@ public class MirrorMakerCheck {
         return e == null ? null : e.value() + " (" + e.source() + ")";
     }
 
+    // Every record of topic read read_committed up to its last stable offsets: value -> {partition, offset}.
+    // (MirrorMaker's exactly-once mode writes in transactions: markers take offsets on the target.)
+    static Map<String, long[]> records(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        Map<String, long[]> out = new HashMap<>();
+        try (var c = new KafkaConsumer<String, String>(p)) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (var info : c.partitionsFor(topic, Duration.ofSeconds(10))) tps.add(new TopicPartition(topic, info.partition()));
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            var end = c.endOffsets(tps, Duration.ofSeconds(10));
+            long deadline = System.currentTimeMillis() + 15000;
+            while (System.currentTimeMillis() < deadline) {
+                boolean done = true;
+                for (var tp : tps) if (c.position(tp, Duration.ofSeconds(10)) < end.get(tp)) done = false;
+                if (done) break;
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200)))
+                    if (out.put(r.value(), new long[] {r.partition(), r.offset()}) != null) out.put("twice:" + r.value(), null);
+            }
+        }
+        return out;
+    }
+
+    // Per partition: the offset after the last record whose value is tag-i with i < n.
+    static Map<Integer, Long> after(Map<String, long[]> recs, String tag, int n) {
+        Map<Integer, Long> out = new TreeMap<>();
+        for (var e : recs.entrySet()) {
+            if (e.getValue() == null || !e.getKey().startsWith(tag + "-")) continue;
+            if (Integer.parseInt(e.getKey().substring(tag.length() + 1)) >= n) continue;
+            out.merge((int) e.getValue()[0], e.getValue()[1] + 1, Math::max);
+        }
+        return out;
+    }
+
     static long sum(Map<Integer, Long> m) { return m == null ? -1 : m.values().stream().mapToLong(Long::longValue).sum(); }
 
     static Map<Integer, Long> byPartition(Map<TopicPartition, OffsetAndMetadata> m, String topic) {
@@ -142,6 +182,7 @@ public class MirrorMakerCheck {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // earliest: a group whose offsets were not moved would read everything again (and fail).
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -172,8 +213,10 @@ public class MirrorMakerCheck {
             var srcEnd = endOffsets(src, topic);
             result("produce " + N1 + " to " + srcAlias + " " + topic, sum(srcEnd) == N1, "end offsets " + srcEnd);
 
-            var dstEnd = waitFor(() -> endOffsets(dst, remote), m -> sum(m) == N1);
-            result("mirrored to " + dstAlias + " " + remote, sum(dstEnd) == N1, "end offsets " + dstEnd);
+            var copied = waitFor(() -> records(dstBoot, remote), m -> m.size() == N1);
+            var dstEnd = after(copied, srcAlias, N1);
+            result("mirrored to " + dstAlias + " " + remote, copied != null && copied.size() == N1,
+                (copied == null ? "?" : copied.size()) + " records, up to offsets " + dstEnd + ", end offsets " + endOffsets(dst, remote));
             String srcRetention = retentionMs(src, topic), dstRetention = retentionMs(dst, remote);
             result("topic config mirrored", srcRetention.startsWith(RETENTION_MS + " ") && srcRetention.equals(dstRetention),
                 "retention.ms on " + srcAlias + " " + srcRetention + ", on " + dstAlias + " " + dstRetention);
@@ -204,8 +247,9 @@ public class MirrorMakerCheck {
                 srcAlias + " " + topic + " grown to " + GROWN + ", " + dstAlias + " " + remote + " has " + (grown == null ? "?" : grown.size()));
 
             produce(srcBoot, topic, srcAlias, N1, N1 + N2);
-            var dstEnd2 = waitFor(() -> endOffsets(dst, remote), m -> sum(m) == N1 + N2);
-            result("" + N2 + " more mirrored", sum(dstEnd2) == N1 + N2, "end offsets " + dstEnd2);
+            var copied2 = waitFor(() -> records(dstBoot, remote), m -> m.size() == N1 + N2);
+            result("" + N2 + " more mirrored", copied2 != null && copied2.size() == N1 + N2,
+                (copied2 == null ? "?" : copied2.size()) + " records, end offsets " + endOffsets(dst, remote));
 
             List<String> resumed;
             try (var c = consumer(dstBoot, group)) {
@@ -223,7 +267,7 @@ public class MirrorMakerCheck {
 
             count(srcAlias + " " + topic + ": " + sum(endOffsets(src, topic)) + " records " + endOffsets(src, topic)
                 + "; group " + group + " committed " + committed + " after " + first.size() + " records");
-            count(dstAlias + " " + remote + ": " + sum(endOffsets(dst, remote)) + " records " + endOffsets(dst, remote)
+            count(dstAlias + " " + remote + ": " + records(dstBoot, remote).size() + " records, end offsets " + endOffsets(dst, remote)
                 + "; checkpoint " + checkpoint + ", group synced to " + synced + ", then read " + resumed.size() + " records");
         } catch (Exception e) {
             result("run", false, e + (e.getCause() != null ? " caused by " + e.getCause() : ""));
