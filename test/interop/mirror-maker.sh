@@ -8,8 +8,8 @@
 #  - java/MirrorMakerCheck.java, once per direction (both at the same time): a topic with a
 #    config on the source, records mirrored as <source>.<topic>, the config mirrored, a group that
 #    consumes and commits on the source, its translated offsets in
-#    <source>.checkpoints.internal and in the target's group, the topic grown to 3 partitions on
-#    both sides, then a consumer in that group on the target that resumes exactly after what it
+#    <source>.checkpoints.internal and in the target's group, a config change followed, heartbeats
+#    one hop upstream, the topic grown to 3 partitions on both sides, then a consumer in that group on the target that resumes exactly after what it
 #    committed on the source (no record twice, none missed). COUNT lines give the records and
 #    offsets on both sides.
 #  - MirrorMaker's log must say twice that the source has no authorizer (DescribeAcls answered

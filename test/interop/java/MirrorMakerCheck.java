@@ -17,8 +17,10 @@
 //    both must be the offsets after the last of the N1 records on the target (its end offsets,
 //    unless MirrorMaker's exactly-once mode wrote transaction markers after them). Records on
 //    the target are read read_committed and counted, not taken from the end offsets.
-// 4. The source topic grows to 3 partitions (CreatePartitions); MirrorSourceConnector grows the
-//    remote topic too (CreatePartitions on the target). N2 more records are produced on the
+// 4. The source topic's retention.ms changes (IncrementalAlterConfigs) and it grows to 3
+//    partitions (CreatePartitions); MirrorSourceConnector follows on the target (its periodic
+//    config sync: IncrementalAlterConfigs; CreatePartitions). The target's heartbeats show one
+//    hop to the source (MirrorHeartbeatConnector, RemoteClusterUtils.replicationHops). N2 more records are produced on the
 //    source and mirrored (N1 + N2 on the target).
 // 5. A consumer in <group> on the target resumes: it must read exactly the N2 new records, none
 //    of the first N1 again and none missed.
@@ -43,6 +45,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -61,7 +65,7 @@ import org.apache.kafka.connect.mirror.RemoteClusterUtils;
 
 public class MirrorMakerCheck {
     static final int N1 = 300, N2 = 200, PARTITIONS = 2, GROWN = 3;
-    static final String RETENTION_MS = "86400123";
+    static final String RETENTION_MS = "86400123", RETENTION_MS_2 = "172800456";
     static final long WAIT_MS = Long.getLong("mm2.wait.ms", 60_000);
     static int failed = 0, passed = 0;
     static String prefix = "";
@@ -240,6 +244,15 @@ public class MirrorMakerCheck {
             var synced = waitFor(() -> byPartition(dst.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS), remote),
                 m -> m.equals(want));
             result("group offsets synced to " + dstAlias, want.equals(synced), "committed on " + dstAlias + " " + synced + ", want " + want);
+
+            var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            src.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", RETENTION_MS_2),
+                AlterConfigOp.OpType.SET)))).all().get(15, TimeUnit.SECONDS);
+            var changed = waitFor(() -> retentionMs(dst, remote), v -> v.startsWith(RETENTION_MS_2 + " "));
+            result("topic config change mirrored", changed != null && changed.startsWith(RETENTION_MS_2 + " "),
+                "retention.ms on " + srcAlias + " " + retentionMs(src, topic) + ", on " + dstAlias + " " + changed);
+            Integer hops = waitFor(() -> RemoteClusterUtils.replicationHops(Map.of("bootstrap.servers", dstBoot), srcAlias), h -> h == 1);
+            result("heartbeats: " + srcAlias + " one hop upstream of " + dstAlias, hops != null && hops == 1, "replicationHops " + hops);
 
             src.createPartitions(Map.of(topic, NewPartitions.increaseTo(GROWN))).all().get(15, TimeUnit.SECONDS);
             var grown = waitFor(() -> endOffsets(dst, remote), m -> m.size() == GROWN);
