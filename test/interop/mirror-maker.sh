@@ -16,12 +16,15 @@
 #    SECURITY_DISABLED by Bunka as by Kafka), and hold no ERROR.
 #
 # Environment: MM2_KAFKA_PORT (Kafka's PLAINTEXT port, CONTROLLER = +1; default a free pair),
+# MM2_EOS=1 (mirror-maker-eos.sh) turns on MirrorMaker's exactly-once mode (KIP-618) on both
+# workers, with offset commits every second (else offset syncs wait for the 60 s default, and the
+# checkpoints with them); the targets then must hold commit markers after the records.
 # MM2_EXTRA_PROPS adds lines to mm2.properties (e.g. "exactly.once.source.support = enabled"),
 # MM2_KEEP=1 keeps the work dir (MirrorMaker's log, Kafka's log). INTEROP_BOOTSTRAP=host:port
 # puts that broker in Bunka's place (e.g. a second Kafka, to check the case itself).
 # Jars: kafka-dist.sh (the broker) and kafka-dist.sh connect-classpath (MirrorMaker).
 set -uo pipefail
-CASE_NAME=mirror-maker
+CASE_NAME=mirror-maker${MM2_EOS:+-eos}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T0=$SECONDS
 
@@ -89,6 +92,10 @@ refresh.groups.interval.seconds = 2
 sync.topic.configs.interval.seconds = 5
 # an offset sync for every record (MirrorSourceTask), so translation is exact at the end
 offset.lag.max = 0
+${MM2_EOS:+bunka.exactly.once.source.support = enabled
+kafka.exactly.once.source.support = enabled
+bunka.offset.flush.interval.ms = 1000
+kafka.offset.flush.interval.ms = 1000}
 ${MM2_EXTRA_PROPS:-}
 EOF
 sed 's/^rootLogger.level = WARN/rootLogger.level = INFO/' "$(bash "$INTEROP_DIR/kafka-run.sh" tools-log4j)" >"$WORK/mm2-log4j2.properties"
@@ -102,7 +109,7 @@ MM2_PID=$!
 # check <source alias> <source> <target alias> <target> <topic> <group> > out
 check_direction() {
   timeout 200 java -Xmx192m -XX:TieredStopAtLevel=1 -Xshare:auto "-Dlog4j2.configurationFile=$WORK/log4j2.properties" \
-    -Dmm2.wait.ms=90000 -Djava.io.tmpdir="$WORK" -cp "$CP" "$INTEROP_DIR/java/MirrorMakerCheck.java" "$@"
+    -Dmm2.wait.ms=90000 -Dmm2.eos=${MM2_EOS:+true} -Djava.io.tmpdir="$WORK" -cp "$CP" "$INTEROP_DIR/java/MirrorMakerCheck.java" "$@"
 }
 check_direction bunka "$BOOTSTRAP" kafka "$KAFKA_BOOTSTRAP" mmb-orders mm2-group-b >"$WORK/b2k.out" 2>"$WORK/b2k.err" &
 B2K=$!

@@ -264,6 +264,12 @@ public class MirrorMakerCheck {
             result("" + N2 + " more mirrored", copied2 != null && copied2.size() == N1 + N2,
                 (copied2 == null ? "?" : copied2.size()) + " records, end offsets " + endOffsets(dst, remote));
 
+            if (Boolean.getBoolean("mm2.eos")) {
+                // Exactly-once: MirrorSourceTask writes in transactions, so commit markers follow the records.
+                long end = sum(endOffsets(dst, remote));
+                result("written in transactions on " + dstAlias, end > N1 + N2, "end offsets add up to " + end + " for " + (N1 + N2) + " records");
+            }
+
             List<String> resumed;
             try (var c = consumer(dstBoot, group)) {
                 resumed = consume(c, remote, N2);
