@@ -84,8 +84,8 @@ census() {
   local bs="$1" out="$2" all rc
   wait "$JAVAC_PID" 2>/dev/null; JAVAC_PID=""
   all="$(timeout 120 "${JAVA[@]}" -cp "$WORK/classes:$CP" GraduateCensus "$bs" g1)"; rc=$?
-  grep -vE '^(lag|to-read) ' <<<"$all" >"$out"
-  grep -E '^(lag|to-read) ' <<<"$all" >"$out.lag"
+  printf '%s\n' "$all" | grep -vE '^(lag|to-read) |^$' >"$out"
+  printf '%s\n' "$all" | grep -E '^(lag|to-read) ' >"$out.lag"
   [[ $rc -eq 0 ]] || { say "census on $bs failed (exit $rc)"; echo "census-failed exit $rc" >>"$out"; }
   sort -o "$out" "$out"
 }
@@ -105,7 +105,7 @@ all_ok() { local pid rc=0; for pid in "$@"; do wait "$pid" || rc=1; done; return
 # The steps run as one function, so that bash has read all of them before the first runs.
 main() {
 # ---------------------------------------------------------------- 1. Bunka
-mkdir -p "$DATA" "$WORK/bunka" "$WORK/tools" "$WORK/classes"
+mkdir -p "$DATA" "$WORK/bunka" "$WORK/classes"
 # The census program, compiled once while Bunka is built and fed.
 javac -d "$WORK/classes" -cp "$CP" "$INTEROP_DIR/java/GraduateCensus.java" >&2 &
 JAVAC_PID=$!
