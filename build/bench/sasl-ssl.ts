@@ -18,10 +18,15 @@
 //
 //   bun build/bench/sasl-ssl.ts [--rounds N] [--data SIZE] [--warmup SIZE] [--partitions N]
 //                               [--port-range LO-HI] [--out DIR] [--bunka-property K=V ...]
+//                               [--profile] [--only kafka|bunka]
+//
+// --profile runs Bunka from source under `bun --cpu-prof` and prints where its JS thread spent
+// the session (self time per function and per file; see build/bench/profile.ts for how to read
+// Bun's samples), to find what the TLS path costs.
 
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { makeTestCerts } from "../../test/support/test-certs.ts";
 import {
@@ -46,6 +51,8 @@ const { values: opt } = parseArgs({
     "port-range": { type: "string" },
     out: { type: "string" },
     "bunka-property": { type: "string", multiple: true },
+    profile: { type: "boolean" },
+    only: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -57,7 +64,9 @@ if (opt.help) {
   --partitions N        partitions of each topic (default 6)
   --port-range LO-HI    the brokers' ports (default ${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi})
   --out DIR             output directory (default bench-results/sasl-ssl-<date-time>)
-  --bunka-property K=V  a server.properties line for Bunka (repeatable)`);
+  --bunka-property K=V  a server.properties line for Bunka (repeatable)
+  --profile             Bunka from source under bun --cpu-prof; prints its hottest functions
+  --only kafka|bunka    one broker only`);
   process.exit(0);
 }
 
@@ -184,7 +193,8 @@ async function session(round: number, broker: BrokerKind): Promise<void> {
     b = broker === "kafka"
       ? await startKafka({ port, runDir, heapOpts: "-Xmx1G -Xms1G", settings, extraProperties: listenerProperties(port, saslPort, port + 1) })
       : await startBunka({
-        command: [bunkaBinary], port, runDir, settings,
+        command: opt.profile ? [process.execPath, "--cpu-prof", `--cpu-prof-dir=${join(outDir, "profile")}`, join(ROOT, "src/main.ts")] : [bunkaBinary],
+        port, runDir, settings,
         extraProperties: [...listenerProperties(port, saslPort), `bunka.add.scram=${MECHANISM}=[name=${USER},password=${PASSWORD}]`, ...(opt["bunka-property"] ?? [])],
       });
   } catch (e) {
@@ -250,7 +260,7 @@ async function session(round: number, broker: BrokerKind): Promise<void> {
 try {
   for (let round = 1; round <= rounds; round++) {
     const order: BrokerKind[] = round % 2 === 1 ? ["kafka", "bunka"] : ["bunka", "kafka"];
-    for (const broker of order) await session(round, broker);
+    for (const broker of order) if (opt.only === undefined || opt.only === broker) await session(round, broker);
   }
 } finally {
   killRunningTools();
@@ -303,5 +313,40 @@ const md = `${head}\n\n${rows.join("\n")}\n`;
 writeFileSync(join(outDir, "summary.md"), md);
 writeFileSync(join(outDir, "results.json"), JSON.stringify({ head, records, warmupRecords, partitions, samples, failures }, null, 1) + "\n");
 console.log(md);
+if (opt.profile) profileReport(join(outDir, "profile"));
+
+/** The hottest functions and files of the Bunka session's CPU profile (self samples). */
+function profileReport(dir: string): void {
+  const file = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort().pop() : undefined;
+  if (!file) return void console.log("no .cpuprofile written");
+  interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+  const prof = JSON.parse(readFileSync(join(dir, file), "utf8")) as { nodes: Node[]; samples: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const path = (url: string) => relative(ROOT, url.startsWith("file:") ? url.slice(5) : url);
+  const self = new Map<string, number>(), files = new Map<string, number>();
+  let busy = 0;
+  for (const id of prof.samples) {
+    const n = byId.get(id);
+    if (!n || ["(idle)", "(program)", "(root)"].includes(n.callFrame.functionName)) continue;
+    busy++;
+    const k = `${n.callFrame.functionName || "(anonymous)"}  ${n.callFrame.url ? `${path(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : "[native]"}`;
+    self.set(k, (self.get(k) ?? 0) + 1);
+    let f = "(no JS frame)";
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const u = byId.get(cur)!.callFrame.url;
+      if (u.startsWith("/") || u.startsWith("file:")) { f = path(u); break; }
+    }
+    files.set(f, (files.get(f) ?? 0) + 1);
+  }
+  const show = (title: string, m: Map<string, number>) => {
+    console.log(`\n${title}`);
+    for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${((100 * v) / Math.max(1, busy)).toFixed(1).padStart(5)}%  ${k}`);
+  };
+  console.log(`Bunka's JS thread: ${busy} busy samples`);
+  show("self time (top functions)", self);
+  show("self time by file (native calls count for the calling file)", files);
+}
 if (!existsSync(outDir)) process.exit(1);
 process.exit(failures.length === 0 ? 0 : 1);
