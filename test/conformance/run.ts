@@ -347,11 +347,10 @@ async function startKafka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
   const script = join(ROOT, "test/interop/kafka-run.sh");
   const version = run("bash", [join(ROOT, "test/interop/kafka-dist.sh"), "version"]).trim();
   const listeners = listenerProps(suite, host, port, sasl);
-  // kafka-run.sh's own listeners lines come first; these (appended last) replace them.
-  if (sasl !== undefined) {
-    listeners["listeners"] += `,CONTROLLER://127.0.0.1:${controllerPort}`;
-    listeners["listener.security.protocol.map"] = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT";
-  }
+  // kafka-run.sh's own listeners lines come first; these (appended last) replace them, so they
+  // name its controller listener too.
+  listeners["listeners"] += `,CONTROLLER://127.0.0.1:${controllerPort}`;
+  listeners["listener.security.protocol.map"] = `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl !== undefined ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""}`;
   const env = {
     KAFKA_EXTRA_PROPS: Object.entries({ ...suite.brokerProps, ...listeners })
       .map(([k, v]) => `${k}=${v}`).join("\n"),

@@ -138,8 +138,10 @@ const FRANZ_GO: Suite = {
  * the kafka package's own tests are in the served module and read the same kind of
  * testconf.json from the working directory (broker list, topic, group, client settings); without
  * it their broker tests skip. Its CI (kafka/integration/testresources/docker-compose.yaml) gives
- * Kafka (cp-kafka, configured by environment variables) one node with auto-created topics and the
- * offsets and transaction topics at replication factor 1.
+ * Kafka (cp-kafka, configured by environment variables) one node with auto-created topics, the
+ * offsets and transaction topics at replication factor 1, and an ACL authorizer whose super user
+ * is User:ANONYMOUS (its PLAINTEXT clients); its SASL tests use a second broker (port 9093) that
+ * the kafka package's tests do not reach.
  */
 const CONFLUENT_KAFKA_GO: Suite = {
   name: "confluent-kafka-go",
@@ -152,6 +154,9 @@ const CONFLUENT_KAFKA_GO: Suite = {
     "group.initial.rebalance.delay.ms": "3000",
     "transaction.state.log.replication.factor": "1",
     "transaction.state.log.min.isr": "1",
+    // Its CI's broker on 9092 has an ACL authorizer with the PLAINTEXT clients as super users.
+    "authorizer.class.name": STANDARD_AUTHORIZER,
+    "super.users": "User:ANONYMOUS",
   },
   env: () => ({}),
   files: (bootstrap) => ({
@@ -168,6 +173,7 @@ const CONFLUENT_KAFKA_GO: Suite = {
   select: (name) => name.startsWith("Test"),
   testTimeoutSec: 120,
   notes: [
+    "Both brokers get its CI's authorizer on the main broker (StandardAuthorizer here, AclAuthorizer in its ZooKeeper-era compose file) with super.users=User:ANONYMOUS, so the PLAINTEXT clients may do anything; with it, Bunka at d6bf790 and Kafka 4.3.1 pass the same 32 tests as without.",
     "The integration suite proper (kafka/integration, 40 testify subtests) is a nested module that the Go module proxy does not serve (`go mod download github.com/confluentinc/confluent-kafka-go/v2/kafka/integration@v2.15.0` falls back to git, which this machine cannot reach), so it is not run here; running it would mean fetching the repository, not using a published module.",
     "Run once by hand on 2026-12-01 from a checkout of its v2.15.0 tag (not reproducible by this script): of its 40 subtests, Kafka 4.3.1 36 pass / 1 fail (TestAdminACLs: no authorizer) / 3 skip (SASL); Bunka at 7aee0f9 33 / 4 (ACLs, DeleteRecords, SCRAM credentials, AlterConfigs) / 3, and at 385f1d7 (with DeleteRecords and AlterConfigs) 35 / 2 (ACLs, SCRAM credentials) / 3; its two transaction tests fail on Bunka in 0.06-0.5 s (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).",
     "Run again by hand on 2026-12-01 with transactions (same v2.15.0 sources, testconf.json as above): TestTransactionalSendOffsets passes on both brokers; TestTransactionalProducer passes on Kafka 4.3.1 (8 of 8 runs) and, on Bunka at 464b6a5, in 4 of 6 runs (at 8be5ce7, where EndTxn waited for its markers, 0 of 8). When it fails it is in a later transaction (produce, flush, send offsets, commit) with \"Flush() failed: 10 messages still not delivered\": its Flush(-1) does not wait (confluent-kafka-go returns at once when the timeout is not positive), so it passes only when the 10 records were acknowledged while SendOffsetsToTransaction ran, i.e. when AddOffsetsToTxn met CONCURRENT_TRANSACTIONS because the previous commit's markers were still being written and librdkafka retried it (about 140 ms on Kafka, whose markers go through a request to itself; Bunka's fsynced local markers are sometimes done first). Also seen: librdkafka sends AddPartitionsToTxn right behind AddOffsetsToTxn on the same connection; Kafka handles a connection's requests one at a time, Bunka at once, so Bunka may answer the second CONCURRENT_TRANSACTIONS (one client backoff). TestIntegration's subtests: Bunka 35 / 2 (ACLs, SCRAM credentials) / 3 (unchanged); Kafka 35 / 2 (ACLs, and TestAdminConfig: DescribeConfigs still showed the old values after the test's 10 s wait) / 3.",
