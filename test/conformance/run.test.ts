@@ -93,3 +93,23 @@ describe("known failures", () => {
     }
   });
 });
+
+describe("the suites' SASL listeners", () => {
+  // Kafka refuses to start a SASL listener without a JAAS entry for each enabled mechanism, and a
+  // SCRAM user of a mechanism the listener does not enable could never log in.
+  test("every enabled mechanism has a JAAS config, and every SCRAM user's mechanism is enabled", () => {
+    const withSasl = SUITES.filter((s) => s.sasl !== undefined);
+    expect(withSasl.map((s) => s.name).sort()).toEqual(["franz-go", "kafka-go"]);
+    for (const s of withSasl) {
+      const sasl = s.sasl!;
+      expect(Object.keys(sasl.jaas).sort()).toEqual(sasl.mechanisms.map((m) => m.toLowerCase()).sort());
+      for (const u of sasl.scramUsers) expect(sasl.mechanisms).toContain(u.mechanism);
+    }
+  });
+
+  test("franz-go's environment names the SASL listener only when there is one", () => {
+    const franz = SUITES.find((s) => s.name === "franz-go")!;
+    expect(franz.env("h:1", "h:2")).toMatchObject({ KGO_SEEDS: "h:1", KGO_TEST_SCRAM_SEEDS: "h:2", KGO_TEST_OAUTH_SEEDS: "h:2", KGO_TEST_SCRAM: "testuser:testpass" });
+    expect(franz.env("h:1")).not.toHaveProperty("KGO_TEST_SCRAM_SEEDS");
+  });
+});

@@ -182,6 +182,8 @@ function listTests(binary: string, suite: Suite, cwd: string): string[] {
 
 interface Broker {
   bootstrap: string;
+  /** The SASL_PLAINTEXT listener's address, when the suite has one. */
+  saslBootstrap?: string;
   description: string;
   alive(): boolean;
   stop(): Promise<void>;
@@ -253,16 +255,48 @@ function gitDescribe(): string {
   return r.status === 0 ? `${r.stdout.trim()}${dirty ? "+changes" : ""}` : "unknown commit";
 }
 
+/** A free port for the SASL listener, clear of the PLAINTEXT port and Kafka's controller port after it. */
+async function saslPort(suite: Suite, port: number): Promise<number | undefined> {
+  if (!suite.sasl) return undefined;
+  if (suite.sasl.port !== undefined) return suite.sasl.port;
+  for (;;) {
+    const p = await freePort();
+    if (p !== port && p !== port + 1) return p;
+  }
+}
+
+/**
+ * The listener settings both brokers get: PLAINTEXT, and the suite's SASL_PLAINTEXT listener
+ * with its mechanisms and JAAS configs (Kafka's keys; Kafka's controller listener is added by
+ * startKafka).
+ */
+function listenerProps(suite: Suite, host: string, port: number, sasl: number | undefined): Record<string, string> {
+  if (!suite.sasl || sasl === undefined) {
+    return { "listeners": `PLAINTEXT://127.0.0.1:${port}`, "advertised.listeners": `PLAINTEXT://${host}:${port}` };
+  }
+  return {
+    "listeners": `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${sasl}`,
+    "advertised.listeners": `PLAINTEXT://${host}:${port},SASL_PLAINTEXT://${host}:${sasl}`,
+    "sasl.enabled.mechanisms": suite.sasl.mechanisms.join(","),
+    ...Object.fromEntries(Object.entries(suite.sasl.jaas).map(([m, v]) => [`listener.name.sasl_plaintext.${m}.sasl.jaas.config`, v])),
+  };
+}
+
 async function startBunka(suite: Suite, out: string, ns: NetNs): Promise<Broker> {
   run("bash", [join(ROOT, "your_program.sh")], { env: { BUNKA_BUILD_ONLY: "1" } });
   const port = suite.port ?? await freePort();
+  const sasl = await saslPort(suite, port);
   const host = suite.advertisedHost ?? "127.0.0.1";
   const dir = mkdtempSync(join(tmpdir(), `bunka-conformance-${suite.name}-`));
+  const scram = suite.sasl?.scramUsers ?? [];
   const props = {
     "node.id": "1",
-    "listeners": `PLAINTEXT://127.0.0.1:${port}`,
-    "advertised.listeners": `PLAINTEXT://${host}:${port}`,
+    ...listenerProps(suite, host, port, sasl),
     "log.dirs": join(dir, "data"),
+    // Bunka's `kafka-storage format --add-scram`: the users exist before the first client.
+    ...(scram.length > 0 ? {
+      "bunka.add.scram": scram.map((u) => `${u.mechanism}=[name=${u.name},password=${u.password}${u.iterations ? `,iterations=${u.iterations}` : ""}]`).join(";"),
+    } : {}),
     ...suite.brokerProps,
   };
   writeFileSync(join(dir, "server.properties"), Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
@@ -280,8 +314,15 @@ async function startBunka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
     await Bun.sleep(50);
   }
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  if (sasl !== undefined) {
+    while (!answers(sasl, ns)) {
+      if (exited || Date.now() > deadline) throw new Error(`Bunka's SASL listener did not start (log: ${logFile})`);
+      await Bun.sleep(50);
+    }
+  }
   return {
     bootstrap: `${host}:${port}`,
+    ...(sasl !== undefined ? { saslBootstrap: `${host}:${sasl}` } : {}),
     description: `Bunka ${pkg.version} (${gitDescribe()})`,
     alive: () => !exited,
     async stop() {
@@ -298,22 +339,36 @@ async function startBunka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
 
 async function startKafka(suite: Suite, out: string, ns: NetNs): Promise<Broker> {
   const port = suite.port ?? await freePort();
+  const sasl = await saslPort(suite, port);
   const host = suite.advertisedHost ?? "127.0.0.1";
   // A fixed port may have neighbours the suite expects elsewhere (a SASL listener on port + 1).
   const controllerPort = suite.port !== undefined ? port + 2 : port + 1;
   const dir = join(out, `kafka-${suite.name}`);
   const script = join(ROOT, "test/interop/kafka-run.sh");
   const version = run("bash", [join(ROOT, "test/interop/kafka-dist.sh"), "version"]).trim();
+  const listeners = listenerProps(suite, host, port, sasl);
+  // kafka-run.sh's own listeners lines come first; these (appended last) replace them, so they
+  // name its controller listener too.
+  listeners["listeners"] += `,CONTROLLER://127.0.0.1:${controllerPort}`;
+  listeners["listener.security.protocol.map"] = `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl !== undefined ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""}`;
   const env = {
-    KAFKA_EXTRA_PROPS: Object.entries({ ...suite.brokerProps, "advertised.listeners": `PLAINTEXT://${host}:${port}` })
+    KAFKA_EXTRA_PROPS: Object.entries({ ...suite.brokerProps, ...listeners })
       .map(([k, v]) => `${k}=${v}`).join("\n"),
   };
-  const kafka = (command: string) => ns.wrap("bash", [script, "--port", String(port), "--controller-port", String(controllerPort), "--dir", dir, command]);
-  say(`starting Apache Kafka ${version} on ${host}:${port}`);
+  const kafka = (command: string, ...args: string[]) =>
+    ns.wrap("bash", [script, "--port", String(port), "--controller-port", String(controllerPort), "--dir", dir, command, ...args]);
+  say(`starting Apache Kafka ${version} on ${host}:${port}${sasl !== undefined ? ` (SASL_PLAINTEXT on ${sasl})` : ""}`);
   run(...kafka("start"), { env });
+  // The SCRAM users, made as the suites' CIs make them: kafka-configs once the broker runs.
+  for (const u of suite.sasl?.scramUsers ?? []) {
+    const config = `${u.mechanism}=[${u.iterations ? `iterations=${u.iterations},` : ""}password=${u.password}]`;
+    run(...kafka("tool", "kafka.admin.ConfigCommand", "--bootstrap-server", `127.0.0.1:${port}`,
+      "--alter", "--add-config", config, "--entity-type", "users", "--entity-name", u.name));
+  }
   const pid = Number(readFileSync(join(dir, "kafka.pid"), "utf8").trim());
   return {
     bootstrap: `${host}:${port}`,
+    ...(sasl !== undefined ? { saslBootstrap: `${host}:${sasl}` } : {}),
     description: `Apache Kafka ${version}`,
     alive: () => { try { process.kill(pid, 0); return true; } catch { return false; } },
     async stop() {
@@ -328,12 +383,12 @@ async function startKafka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
 const RESULT_LINE = /^(\s*)--- (PASS|FAIL|SKIP): (\S+) \(([\d.]+)s\)/;
 
 async function runTest(
-  binary: string, cwd: string, suite: Suite, name: string, bootstrap: string, logPath: string, limit: number, ns: NetNs,
+  binary: string, cwd: string, suite: Suite, name: string, broker: Broker, logPath: string, limit: number, ns: NetNs,
 ): Promise<TestResult> {
   const started = Date.now();
   const [cmd, args] = ns.wrap(binary, ["-test.run", `^${name}$`, "-test.v", "-test.count", "1", "-test.timeout", `${limit}s`]);
   const proc = spawn(cmd, args, {
-    cwd, env: { ...process.env, ...suite.env(bootstrap) }, stdio: ["ignore", "pipe", "pipe"], detached: true,
+    cwd, env: { ...process.env, ...suite.env(broker.bootstrap, broker.saslBootstrap) }, stdio: ["ignore", "pipe", "pipe"], detached: true,
   });
   let text = "";
   const keep = (chunk: Buffer) => {
@@ -527,10 +582,14 @@ export function renderResults(known: KnownFailure[]): string {
     out.push(`## ${s.title} ${s.version}`);
     out.push("");
     out.push(`Module \`${s.module}@${s.version}\`, package \`${s.pkg}\`; per-test limit ${s.testTimeoutSec} s.`);
-    const envShown = Object.entries(s.env("HOST:PORT")).map(([k, v]) => `${k}=${v}`).join(" ");
+    const envShown = Object.entries(s.env("HOST:PORT", s.sasl ? "HOST:SASL_PORT" : undefined)).map(([k, v]) => `${k}=${v}`).join(" ");
     if (envShown) out.push(`Environment: \`${envShown}\`.`);
     if (s.files) out.push(`Files in the working directory: ${Object.keys(s.files("HOST:PORT")).map((f) => `\`${f}\``).join(", ")}.`);
     out.push(`Broker settings: ${Object.entries(s.brokerProps).map(([k, v]) => `\`${k}=${v}\``).join(", ")}.`);
+    if (s.sasl) {
+      out.push(`SASL_PLAINTEXT listener${s.sasl.port !== undefined ? ` on port ${s.sasl.port}` : ""}: \`sasl.enabled.mechanisms=${s.sasl.mechanisms.join(",")}\`; ` +
+        `SCRAM users ${s.sasl.scramUsers.map((u) => `${u.name} (${u.mechanism})`).join(", ")}.`);
+    }
     for (const n of s.notes) out.push(`${n}`);
     out.push("");
     for (const [label, r] of [["Kafka", kafka], ["Bunka", bunka]] as const) {
@@ -604,7 +663,7 @@ async function main(): Promise<number> {
         // reported for removal), so it gets a shorter limit and no retry.
         const isKnown = known.some((k) => k.suite === suite.name && k.test === name);
         const limit = opts.check && isKnown ? Math.min(KNOWN_FAILURE_LIMIT_SEC, suite.testTimeoutSec) : suite.testTimeoutSec;
-        let r = await runTest(binary, workDir, suite, name, broker.bootstrap, join(logs, `${name}.log`), limit, ns);
+        let r = await runTest(binary, workDir, suite, name, broker, join(logs, `${name}.log`), limit, ns);
         if (r.status === "FAIL" && !broker.alive()) {
           r.detail = `the broker died during the test; ${r.detail}`;
           say(`${name}: the broker died; starting a new one`);
@@ -615,7 +674,7 @@ async function main(): Promise<number> {
           // A quick failure is run once more (a flaky test is reported as such); a time-out is not.
           const retries = isKnown && opts.check ? 0 : RETRIES;
           for (let i = 0; i < retries && r.status === "FAIL" && !r.timedOut; i++) {
-            const again = await runTest(binary, workDir, suite, name, broker.bootstrap, join(logs, `${name}.retry.log`), limit, ns);
+            const again = await runTest(binary, workDir, suite, name, broker, join(logs, `${name}.retry.log`), limit, ns);
             if (again.status === "PASS") r = { ...again, flaky: true, detail: `failed once: ${r.detail}` };
           }
         }

@@ -25,8 +25,16 @@ export interface Suite {
    * (Bunka takes Kafka's keys and ignores the ones it does not use).
    */
   brokerProps: Record<string, string>;
-  /** The suite's documented configuration: environment variables for the test binary. */
-  env(bootstrap: string): Record<string, string>;
+  /**
+   * The SASL_PLAINTEXT listener the suite's CI gives Kafka next to PLAINTEXT, if it does: both
+   * brokers get it, with the same mechanisms, JAAS configs and SCRAM users.
+   */
+  sasl?: SaslListener;
+  /**
+   * The suite's documented configuration: environment variables for the test binary
+   * (`saslBootstrap`: the SASL listener's address, when the suite has one).
+   */
+  env(bootstrap: string, saslBootstrap?: string): Record<string, string>;
   /** Files the suite reads from its working directory (e.g. testconf.json), written before a run. */
   files?(bootstrap: string): Record<string, string>;
   /** Which of the binary's tests to run (from -test.list). */
@@ -36,6 +44,32 @@ export interface Suite {
   /** Why the settings are what they are (printed into RESULTS.md). */
   notes: string[];
 }
+
+export interface SaslListener {
+  /** The port the suite hard-codes (then in the suite's private network namespace), else a free one. */
+  port?: number;
+  /** sasl.enabled.mechanisms. */
+  mechanisms: string[];
+  /**
+   * `listener.name.sasl_plaintext.<mechanism, lower case>.sasl.jaas.config` per mechanism: Kafka
+   * needs one for every enabled mechanism (its CI gives them in a static JAAS file's KafkaServer
+   * section, which a listener-prefixed key replaces); Bunka reads PLAIN's users and OAUTHBEARER's
+   * options from them.
+   */
+  jaas: Record<string, string>;
+  /**
+   * SCRAM users the suite's CI creates: on Kafka with kafka-configs (kafka.admin.ConfigCommand)
+   * once it runs, as the CI does; on Bunka with bunka.add.scram at start-up (its equivalent of
+   * `kafka-storage format --add-scram`, so CI needs no JVM for it).
+   */
+  scramUsers: { mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; name: string; password: string; iterations?: number }[];
+}
+
+const SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule required";
+const PLAIN_LOGIN = "org.apache.kafka.common.security.plain.PlainLoginModule required";
+const OAUTHBEARER_LOGIN = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required";
+/** Kafka 4's KRaft authorizer (ZooKeeper-era CIs name kafka.security.authorizer.AclAuthorizer). */
+const STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
 
 // group.initial.rebalance.delay.ms is always given, so that both brokers get what the suite's CI
 // gives Kafka: its built-in default 3000 where the CI configures the image by environment
@@ -68,16 +102,31 @@ const FRANZ_GO: Suite = {
     "share.coordinator.state.topic.min.isr": "1",
     "share.coordinator.state.topic.num.partitions": "5",
   },
-  env: (bootstrap) => ({
+  // Its CI's SASL_PLAINTEXT listener (no authorizer: the CI configures none): SCRAM-SHA-256 with
+  // the user it creates with kafka-configs, and OAUTHBEARER with unsecured tokens.
+  sasl: {
+    mechanisms: ["SCRAM-SHA-256", "OAUTHBEARER"],
+    jaas: {
+      "scram-sha-256": `${SCRAM_LOGIN};`,
+      "oauthbearer": `${OAUTHBEARER_LOGIN} unsecuredLoginStringClaim_sub="admin";`,
+    },
+    scramUsers: [{ mechanism: "SCRAM-SHA-256", name: "testuser", password: "testpass", iterations: 4096 }],
+  },
+  env: (bootstrap, saslBootstrap) => ({
     KGO_SEEDS: bootstrap,
     KGO_TEST_RF: "1",
     KGO_TEST_RECORDS: process.env.KGO_TEST_RECORDS ?? "20000",
+    ...(saslBootstrap ? {
+      KGO_TEST_SCRAM_SEEDS: saslBootstrap,
+      KGO_TEST_SCRAM: "testuser:testpass",
+      KGO_TEST_OAUTH_SEEDS: saslBootstrap,
+    } : {}),
   }),
   select: (name) => name.startsWith("Test"),
   testTimeoutSec: 120,
   notes: [
     "KGO_TEST_RECORDS=20000 (the suite's default, which its CI keeps, is 500,000): the ETL tests then move 20,000 records each, which keeps the run within the CI budget on a 2-core machine; set KGO_TEST_RECORDS to change it.",
-    "No SCRAM or OAUTHBEARER listener is given to either broker (franz-go's CI adds a SCRAM one to Kafka): TestSCRAMAuth, TestSCRAMAuthBadCredentials and TestOAuthAuth skip themselves on both.",
+    "Both brokers get the SASL_PLAINTEXT listener its CI gives Kafka (sasl.enabled.mechanisms=SCRAM-SHA-256,OAUTHBEARER, OAUTHBEARER with unsecured tokens, SCRAM user testuser made with kafka-configs on Kafka, with bunka.add.scram on Bunka) and KGO_TEST_SCRAM_SEEDS / KGO_TEST_SCRAM / KGO_TEST_OAUTH_SEEDS naming it, so TestSCRAMAuth, TestSCRAMAuthBadCredentials and TestOAuthAuth run. Its CI configures no authorizer and no TLS listener (KGO_TEST_TLS unset), so neither is given here.",
     "The binary holds all 153 top-level tests of the package; 117 are unit tests that never reach a broker and pass on both (they are listed too).",
   ],
 };
@@ -89,8 +138,10 @@ const FRANZ_GO: Suite = {
  * the kafka package's own tests are in the served module and read the same kind of
  * testconf.json from the working directory (broker list, topic, group, client settings); without
  * it their broker tests skip. Its CI (kafka/integration/testresources/docker-compose.yaml) gives
- * Kafka (cp-kafka, configured by environment variables) one node with auto-created topics and the
- * offsets and transaction topics at replication factor 1.
+ * Kafka (cp-kafka, configured by environment variables) one node with auto-created topics, the
+ * offsets and transaction topics at replication factor 1, and an ACL authorizer whose super user
+ * is User:ANONYMOUS (its PLAINTEXT clients); its SASL tests use a second broker (port 9093) that
+ * the kafka package's tests do not reach.
  */
 const CONFLUENT_KAFKA_GO: Suite = {
   name: "confluent-kafka-go",
@@ -103,6 +154,9 @@ const CONFLUENT_KAFKA_GO: Suite = {
     "group.initial.rebalance.delay.ms": "3000",
     "transaction.state.log.replication.factor": "1",
     "transaction.state.log.min.isr": "1",
+    // Its CI's broker on 9092 has an ACL authorizer with the PLAINTEXT clients as super users.
+    "authorizer.class.name": STANDARD_AUTHORIZER,
+    "super.users": "User:ANONYMOUS",
   },
   env: () => ({}),
   files: (bootstrap) => ({
@@ -119,9 +173,11 @@ const CONFLUENT_KAFKA_GO: Suite = {
   select: (name) => name.startsWith("Test"),
   testTimeoutSec: 120,
   notes: [
+    "Both brokers get its CI's authorizer on the main broker (StandardAuthorizer here, AclAuthorizer in its ZooKeeper-era compose file) with super.users=User:ANONYMOUS, so the PLAINTEXT clients may do anything; with it, Bunka at d6bf790 and Kafka 4.3.1 pass the same 32 tests as without.",
     "The integration suite proper (kafka/integration, 40 testify subtests) is a nested module that the Go module proxy does not serve (`go mod download github.com/confluentinc/confluent-kafka-go/v2/kafka/integration@v2.15.0` falls back to git, which this machine cannot reach), so it is not run here; running it would mean fetching the repository, not using a published module.",
     "Run once by hand on 2026-12-01 from a checkout of its v2.15.0 tag (not reproducible by this script): of its 40 subtests, Kafka 4.3.1 36 pass / 1 fail (TestAdminACLs: no authorizer) / 3 skip (SASL); Bunka at 7aee0f9 33 / 4 (ACLs, DeleteRecords, SCRAM credentials, AlterConfigs) / 3, and at 385f1d7 (with DeleteRecords and AlterConfigs) 35 / 2 (ACLs, SCRAM credentials) / 3; its two transaction tests fail on Bunka in 0.06-0.5 s (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).",
     "Run again by hand on 2026-12-01 with transactions (same v2.15.0 sources, testconf.json as above): TestTransactionalSendOffsets passes on both brokers; TestTransactionalProducer passes on Kafka 4.3.1 (8 of 8 runs) and, on Bunka at 464b6a5, in 4 of 6 runs (at 8be5ce7, where EndTxn waited for its markers, 0 of 8). When it fails it is in a later transaction (produce, flush, send offsets, commit) with \"Flush() failed: 10 messages still not delivered\": its Flush(-1) does not wait (confluent-kafka-go returns at once when the timeout is not positive), so it passes only when the 10 records were acknowledged while SendOffsetsToTransaction ran, i.e. when AddOffsetsToTxn met CONCURRENT_TRANSACTIONS because the previous commit's markers were still being written and librdkafka retried it (about 140 ms on Kafka, whose markers go through a request to itself; Bunka's fsynced local markers are sometimes done first). Also seen: librdkafka sends AddPartitionsToTxn right behind AddOffsetsToTxn on the same connection; Kafka handles a connection's requests one at a time, Bunka at once, so Bunka may answer the second CONCURRENT_TRANSACTIONS (one client backoff). TestIntegration's subtests: Bunka 35 / 2 (ACLs, SCRAM credentials) / 3 (unchanged); Kafka 35 / 2 (ACLs, and TestAdminConfig: DescribeConfigs still showed the old values after the test's 10 s wait) / 3.",
+    "Run by hand again on 2026-12-01 with the security its CI configures (same v2.15.0 sources from a checkout, not reproducible by this script, which cannot obtain the module): both brokers with kafka/integration/testresources/kraft/server.properties' settings (authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer, super.users=User:admin, allow.everyone.if.no.acl.found=true, connections.max.reauth.ms=10000, num.partitions=4, a SASL_PLAINTEXT listener with sasl.enabled.mechanisms=PLAIN and kafka_jaas.conf's users admin and testuser), testconf.json naming that listener (BrokersSasl, SaslUsername testuser, SaslPassword testpass, SaslMechanism PLAIN). Bunka at 815afa0: 39 of 40 subtests pass, none skip: TestAdminACLs, TestAdminClient_UserScramCredentials and the three SASL tests that skipped before (TestAdminClient_DescribeCluster, _DescribeTopics, _DescribeConsumerGroupsAuthorizedOperations: authorized operations over SASL, a cluster ACL for User:* and its removal) pass; TestProducerFunc failed once (its 8th Produce() to partition 10000 was refused at once with \"Unknown partition\" because the producer already had the topic's metadata, which the test counts as an error: a race in the test) and passed in 3 of 3 runs after. Kafka 4.3.1: 39 of 40 pass; TestAdminClient_DescribeCluster fails there: the DescribeCluster right after CreateAcls still reports all seven cluster operations (Kafka's broker applies the new ACL asynchronously, after the controller commits it; Bunka's CreateAcls answers once it is in force). Kafka needs its CONTROLLER listener on SASL as User:admin (as the CI's server.properties has it): with a PLAINTEXT controller listener the cluster ACL that test creates takes CLUSTER_ACTION from the broker's own principal (ANONYMOUS), its heartbeats and forwarded requests are refused (CLUSTER_AUTHORIZATION_FAILED) and it cannot even forward the DeleteAcls that would undo it.",
   ],
 };
 
@@ -130,8 +186,8 @@ const CONFLUENT_KAFKA_GO: Suite = {
  * listener at localhost:9093) and read KAFKA_VERSION to decide which features to test; its CI
  * (.circleci/config.yml, docker-compose.yml) runs `go test` with KAFKA_VERSION=3.7.0 against one
  * Kafka 3.7 (bitnami, from Kafka's shipped server.properties: group.initial.rebalance.delay.ms=0)
- * with auto-created topics, topic deletion, message.max.bytes=200000000 and SASL PLAIN/SCRAM on
- * 9093, advertised as localhost.
+ * with auto-created topics, topic deletion, message.max.bytes=200000000, SASL PLAIN/SCRAM on
+ * 9093 and an ACL authorizer that allows everyone where no ACL is found, advertised as localhost.
  */
 const KAFKA_GO: Suite = {
   name: "kafka-go",
@@ -149,13 +205,32 @@ const KAFKA_GO: Suite = {
     "group.initial.rebalance.delay.ms": "0",
     "transaction.state.log.replication.factor": "1",
     "transaction.state.log.min.isr": "1",
+    // Its CI's authorizer (AclAuthorizer on ZooKeeper; Kafka 4's is StandardAuthorizer), and
+    // no super.users: with no ACL on a resource everyone may use it.
+    "authorizer.class.name": STANDARD_AUTHORIZER,
+    "allow.everyone.if.no.acl.found": "true",
+  },
+  // Its CI's SASL_PLAINTEXT listener on 9093 and the users its entrypoint makes.
+  sasl: {
+    port: 9093,
+    mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"],
+    jaas: {
+      "plain": `${PLAIN_LOGIN} username="adminplain" password="admin-secret" user_adminplain="admin-secret";`,
+      "scram-sha-256": `${SCRAM_LOGIN} username="adminscram" password="admin-secret";`,
+      "scram-sha-512": `${SCRAM_LOGIN} username="adminscram" password="admin-secret";`,
+    },
+    scramUsers: [
+      { mechanism: "SCRAM-SHA-256", name: "adminscram", password: "admin-secret-256" },
+      { mechanism: "SCRAM-SHA-512", name: "adminscram", password: "admin-secret-512" },
+    ],
   },
   env: () => ({ KAFKA_VERSION: "3.7.0" }),
   select: (name) => name.startsWith("Test"),
   testTimeoutSec: 180,
   notes: [
     "The tests hard-code localhost:9092, so the broker and the tests run in a private network namespace (loopback only; `unshare --net`, root) where that port is free.",
-    "KAFKA_VERSION=3.7.0 as in its CI (unset, the version-gated tests return early and count as passes). No SASL listener on 9093 for either broker: the SASL tests fail on both.",
+    "KAFKA_VERSION=3.7.0 as in its CI (unset, the version-gated tests return early and count as passes).",
+    "As in its CI, both brokers get a SASL_PLAINTEXT listener on localhost:9093 (PLAIN user adminplain, SCRAM-SHA-256/512 user adminscram) and an authorizer with allow.everyone.if.no.acl.found=true and no super users (Kafka 4 with StandardAuthorizer, the KRaft successor of the CI's AclAuthorizer). Kafka's controller listener stays PLAINTEXT here, so its broker talks to its controller as User:ANONYMOUS, which has CLUSTER_ACTION only while no ACL names the cluster; the suite creates ACLs on topics and groups only.",
   ],
 };
 
