@@ -1,5 +1,6 @@
-// ListOffsets (2), v1–v8. Follows Kafka's Partition.fetchOffsetForTimestamp: EARLIEST (-2) and
-// EARLIEST_LOCAL (-4, v8+) → log start offset; LATEST (-1) → high watermark, or the last stable
+// ListOffsets (2), v1–v8. Follows Kafka's Partition.fetchOffsetForTimestamp: EARLIEST (-2) → log
+// start offset (remote segments included, with tiered storage); EARLIEST_LOCAL (-4, v8+) → the
+// local log start offset (the same without tiered storage); LATEST (-1) → high watermark, or the last stable
 // offset for read_committed (the first offset of the earliest open transaction), with the
 // current leader epoch; for read_committed MAX_TIMESTAMP and timestamp lookups find only records
 // below the LSO (Kafka's lastFetchableOffset);
@@ -55,8 +56,9 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
             case EARLIEST:
               return answer(-1, log.logStartOffset, log.epochForOffset(log.logStartOffset));
             case EARLIEST_LOCAL:
+              // The first offset on the local disk (Kafka's localLogStartOffset; the log start offset without tiered storage).
               if (version < 8) break;
-              return answer(-1, log.logStartOffset, log.epochForOffset(log.logStartOffset));
+              return answer(-1, log.localLogStartOffset, log.epochForOffset(log.localLogStartOffset));
             case LATEST:
               return answer(-1, lastFetchable, leaderEpoch);
             case MAX_TIMESTAMP: {
