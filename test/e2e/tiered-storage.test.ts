@@ -7,11 +7,16 @@
 // consumer from 0 still reads everything.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
 import { startBroker, type RunningBroker } from "../support/broker-process.ts";
 import { S3TestServer, s3ServerBinary } from "../support/s3-server.ts";
 import { S3ObjectStore } from "../../src/storage/tiered/s3-object-store.ts";
+import { Reader } from "../../src/protocol/reader.ts";
+import { readListOffsetsResponse, writeListOffsetsRequest } from "../../src/protocol/messages/list-offsets.ts";
+import { WireClient } from "../support/wire-client.ts";
 
 const binary = s3ServerBinary();
 if (binary === null) console.warn("tiered-storage.test.ts: SKIPPED: no S3 test server (test/support/s3-server-dist.sh needs Go)");
@@ -35,22 +40,27 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
   let producer: Producer;
   let bucket: S3ObjectStore;
 
+  let logDir: string;
+  const brokerOptions = () => ({
+    logDir,
+    properties: {
+      "internal.log.segment.bytes": 4096,
+      "log.segment.delete.delay.ms": 0,
+      "log.retention.check.interval.ms": 200,
+      "remote.log.storage.system.enable": true,
+      "remote.log.manager.task.interval.ms": 200,
+      "bunka.remote.storage.s3.endpoint": s3.endpoint,
+      "bunka.remote.storage.s3.bucket": s3.bucket,
+      "bunka.remote.storage.s3.prefix": "bunka",
+    },
+    env: { AWS_ACCESS_KEY_ID: "bunka", AWS_SECRET_ACCESS_KEY: "bunka-secret", AWS_REGION: "us-east-1" },
+  });
+
   beforeAll(async () => {
     s3 = await S3TestServer.start(binary!);
     bucket = new S3ObjectStore({ ...s3.settings, prefix: "bunka/" });
-    broker = await startBroker({
-      properties: {
-        "internal.log.segment.bytes": 4096,
-        "log.segment.delete.delay.ms": 0,
-        "log.retention.check.interval.ms": 200,
-        "remote.log.storage.system.enable": true,
-        "remote.log.manager.task.interval.ms": 200,
-        "bunka.remote.storage.s3.endpoint": s3.endpoint,
-        "bunka.remote.storage.s3.bucket": s3.bucket,
-        "bunka.remote.storage.s3.prefix": "bunka",
-      },
-      env: { AWS_ACCESS_KEY_ID: "bunka", AWS_SECRET_ACCESS_KEY: "bunka-secret", AWS_REGION: "us-east-1" },
-    });
+    logDir = mkdtempSync(join(tmpdir(), "bunka-tiered-"));
+    broker = await startBroker(brokerOptions());
     kafka = new Kafka({ clientId: "bunka-tiered", brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
@@ -68,7 +78,24 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     await admin?.disconnect();
     await broker?.stop();
     await s3?.stop();
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
   });
+
+  /** ListOffsets v8 for EARLIEST (-2) and EARLIEST_LOCAL (-4). */
+  async function earliestAndEarliestLocal(): Promise<[number, number]> {
+    const client = await WireClient.connect(broker.port);
+    client.send(2, 8, 7, 2, (w) => writeListOffsetsRequest(w, 8, {
+      replicaId: -1, isolationLevel: 0,
+      topics: [{ name: TOPIC, partitions: [-2, -4].map((timestamp) => ({ partitionIndex: 0, currentLeaderEpoch: -1, timestamp })) }],
+    }));
+    const r = new Reader(await client.receive());
+    expect(r.int32()).toBe(7);
+    r.skipTaggedFields();
+    const res = readListOffsetsResponse(r, 8);
+    client.close();
+    const [earliest, local] = res.topics[0]!.partitions;
+    return [Number(earliest!.offset), Number(local!.offset)];
+  }
 
   const localSegments = () => readdirSync(`${broker.logDir}/${TOPIC}-0`).filter((n) => n.endsWith(".log")).length;
   const remoteSegments = async () => (await bucket.list(`${TOPIC}-0-`)).filter((k) => k.endsWith(".log")).length;
@@ -101,6 +128,9 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     const offsets = await admin.fetchTopicOffsets(TOPIC);
     expect(offsets[0]!.low).toBe("0");
     expect(offsets[0]!.high).toBe("200");
+    const [earliest, earliestLocal] = await earliestAndEarliestLocal();
+    expect(earliest).toBe(0);
+    expect(earliestLocal).toBeGreaterThan(150);
     expect(await consumeFromStart(200)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   }, 90_000);
 
@@ -115,5 +145,25 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     await s3.resume();
     await until("uploads caught up", async () => localSegments() <= 2 && (await remoteSegments()) >= 20, 30_000);
     expect(await consumeFromStart(400)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+  }, 120_000);
+
+  test("kill -9 while uploads run: after the restart every segment is in the bucket once and nothing is lost", async () => {
+    await produce(400, 200);
+    // Uploads every 200 ms: the kill lands during or between them.
+    await Bun.sleep(150);
+    await producer.disconnect();
+    await admin.disconnect();
+    await broker.kill9();
+    broker = await startBroker(brokerOptions());
+    kafka = new Kafka({ clientId: "bunka-tiered", brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    producer = kafka.producer();
+    await producer.connect();
+    await until("uploads caught up after the restart", async () => localSegments() <= 2 && (await remoteSegments()) >= 30, 30_000);
+    // One object set per base offset: no segment uploaded twice.
+    const logs = (await bucket.list(`${TOPIC}-0-`)).filter((k) => k.endsWith(".log")).map((k) => k.split("/").pop()!.slice(0, 20));
+    expect(new Set(logs).size).toBe(logs.length);
+    expect(await consumeFromStart(600)).toEqual(Array.from({ length: 600 }, (_, i) => i));
   }, 120_000);
 });
