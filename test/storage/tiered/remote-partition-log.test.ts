@@ -268,3 +268,31 @@ describe("failures", () => {
     expect(await consumeAll(n.log, 20)).toEqual(range(20, 50));
   });
 });
+
+describe("read_committed below the local log start", () => {
+  test("the aborted transactions come from the remote .txnindex of the segment holding the marker", async () => {
+    const n = new Node();
+    n.fill(1);
+    const { buildRecordBatch } = await import("../../../src/records/record-batch-builder.ts");
+    n.log.append(buildRecordBatch({
+      baseTimestamp: T0, producerId: 7, producerEpoch: 0, baseSequence: 0, attributes: 0x10, // transactional
+      records: [{ key: null, value: new Uint8Array(1400), timestamp: T0 }],
+    }));
+    const marker = n.log.appendTransactionMarker({ producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, commit: false }, T0);
+    n.fill(3, 2);
+    await n.tier.copy(T0);
+    expect(n.tier.highestCopiedOffset).toBeGreaterThan(marker.baseOffset);
+    const withIndex = n.tier.metadata.finished.filter((s) => s.txnIndexSize > 0).map((s) => s.baseOffset);
+    expect(withIndex).toEqual([n.tier.metadata.finished.find((s) => s.baseOffset <= marker.baseOffset && marker.baseOffset <= s.endOffset)!.baseOffset]);
+    n.log.deleteOldSegments(LOCAL_NONE, T0);
+    expect(n.log.readsRemote(10)).toBe(true);
+    const committed = await n.log.readRemote(10, 100_000, true, true);
+    if (committed === "out-of-range") throw new Error("out of range");
+    expect(new RecordBatchView(committed.batches[0]!).producerId).toBe(7);
+    expect(committed.abortedTransactions.map((t) => [t.producerId, t.firstOffset])).toEqual([[7, 10]]);
+    // From an offset after the transaction, none.
+    const after = await n.log.readRemote(marker.baseOffset + 1, 100_000, true, true);
+    if (after === "out-of-range") throw new Error("out of range");
+    expect(after.abortedTransactions).toEqual([]);
+  });
+});
