@@ -10,7 +10,7 @@ import { spawnSync, type Subprocess } from "bun";
 
 const DIST = join(import.meta.dir, "s3-server-dist.sh");
 
-/** The server binary, built (about 20 s, once per machine) if Go is there; null if it cannot be. */
+/** The server binary, built (74 s on a fresh machine, once) if Go is there; null if it cannot be. */
 export function s3ServerBinary(): string | null {
   const cached = join(process.env.BUNKA_CACHE ?? join(process.env.HOME ?? "/root", ".cache/bunka"), "gofakes3-v1.2.0/bin/gofakes3");
   if (existsSync(cached)) return cached;
