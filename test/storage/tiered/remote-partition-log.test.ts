@@ -11,6 +11,7 @@ import { RecordBatchView } from "../../../src/records/record-batch.ts";
 import { MemoryObjectStore } from "../../../src/storage/tiered/memory-object-store.ts";
 import { RemoteChunkCache } from "../../../src/storage/tiered/remote-chunk-cache.ts";
 import { RemotePartitionLog, REMOTE_SEGMENT_SUFFIXES } from "../../../src/storage/tiered/remote-partition-log.ts";
+import { ObjectStoreError } from "../../../src/storage/tiered/object-store.ts";
 import { REMOTE_SEGMENTS_FILE } from "../../../src/storage/tiered/remote-segment-metadata.ts";
 import { batchOf } from "../batches.ts";
 
@@ -218,6 +219,18 @@ describe("failures", () => {
     expect(await consumeAll(n.log, 0)).toEqual(range(0, 70));
     // The failed attempt put nothing (the first put failed) and left no entry.
     expect(n.tier.metadata.all.every((s) => s.state === "COPY_SEGMENT_FINISHED")).toBe(true);
+  });
+
+  test("a remote read while the bucket is unreachable fails (the cache is empty), and works again after", async () => {
+    const n = new Node();
+    n.fill(3);
+    await n.tier.copy(T0);
+    n.log.deleteOldSegments(LOCAL_NONE, T0);
+    n.store.unreachable = true;
+    const failed = await n.log.readRemote(0, 1000, true, false).catch((e) => e);
+    expect(failed).toBeInstanceOf(ObjectStoreError);
+    n.store.unreachable = false;
+    expect(await consumeAll(n.log, 0)).toEqual(range(0, 30));
   });
 
   test("a crash in the middle of an upload: the half-uploaded objects are removed and the segment uploaded once", async () => {
