@@ -104,6 +104,8 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
     for (;;) {
       const appended = await waitForAppend(round.logs, deadline - Date.now());
       round = readOnce(request, ctx, readable);
+      // Local retention removed a fetch offset's segment while this fetch waited: read it remotely.
+      if (round.remote.length > 0) return answer(await readRemote(round));
       if (!appended || round.bytes >= request.minBytes || round.hasError || Date.now() >= deadline) return answer(round);
     }
   })();

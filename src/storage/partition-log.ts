@@ -168,8 +168,9 @@ export interface RemoteTier {
   /**
    * Whole batches from the one holding `offset`, from the one remote segment holding it (as
    * Kafka's RemoteLogManager.read), at most maxBytes (the first whole when minOneBatch), and none
-   * starting at or after maxOffset; with read_committed, the aborted transactions of that
-   * segment's .txnindex overlapping what is returned. null when no remote segment holds `offset`.
+   * starting at or after maxOffset; with read_committed, the aborted transactions overlapping
+   * what is returned that the remote .txnindex files (that segment's and later ones) hold. null
+   * when no remote segment holds `offset`.
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean):
     Promise<RemoteRead | null>;
