@@ -174,6 +174,8 @@ export interface RemoteTier {
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean):
     Promise<RemoteRead | null>;
+  /** The first remote record at or past startingOffset with a timestamp >= ts (RemoteLogManager.findOffsetByTimestamp). */
+  offsetForTimestamp(ts: number, startingOffset: number): Promise<TimestampOffset | null>;
 }
 
 /** What opening a partition log had to recover (tests, logging). */
@@ -1098,6 +1100,19 @@ export class PartitionLog {
       }
     }
     return null;
+  }
+
+  /**
+   * ListOffsets by timestamp with a remote tier (Kafka's UnifiedLog.fetchOffsetByTimestamp with
+   * remote storage): the remote segments first, then the local ones.
+   */
+  async offsetForTimestampIncludingRemote(ts: number): Promise<TimestampOffset | null> {
+    const tier = this.remote;
+    if (tier !== null) {
+      const found = await tier.offsetForTimestamp(ts, this.startOffset);
+      if (found !== null && found.offset >= this.startOffset) return found;
+    }
+    return this.offsetForTimestamp(ts);
   }
 
   /**

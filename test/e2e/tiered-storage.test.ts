@@ -147,6 +147,8 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     const [earliest, earliestLocal] = await earliestAndEarliestLocal();
     expect(earliest).toBe(0);
     expect(earliestLocal).toBeGreaterThan(150);
+    // By timestamp: the remote segments are searched first (a local-only search would answer the first local offset).
+    expect((await admin.fetchTopicOffsetsByTimestamp(TOPIC, 1))[0]!.offset).toBe("0");
     // A raw fetch at offset 0 is served from the bucket.
     const remote = await rawFetch(0);
     expect(remote.errorCode).toBe(0);

@@ -26,9 +26,11 @@
 // read() (RemoteLogManager.read): the one remote segment holding the offset; the position from
 // its offset index, then whole batches, through a bounded chunk cache (remote-chunk-cache.ts).
 //
+// offsetForTimestamp() (RemoteLogManager.findOffsetByTimestamp): ListOffsets by timestamp, remote
+// segments first, through the same cache.
+//
 // Not done: streaming or multipart uploads (a segment is read into memory whole, so
-// segment.bytes bounds the memory a copy takes); remote timestamp lookups (ListOffsets by
-// timestamp finds local records only); quotas on copy and fetch.
+// segment.bytes bounds the memory a copy takes); quotas on copy and fetch.
 
 import type { FileSystem } from "../fs.ts";
 import type { PartitionLog, RemoteRead, RemoteTier, RetentionPolicy } from "../partition-log.ts";
@@ -36,7 +38,10 @@ import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from "..
 import { TXN_INDEX_SUFFIX, decodeAbortedTxns, type AbortedTxn } from "../transaction-index.ts";
 import { SNAPSHOT_SUFFIX } from "../producer-state.ts";
 import { formatLeaderEpochCheckpoint } from "../leader-epoch-checkpoint.ts";
-import { LAST_OFFSET_DELTA, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from "../../records/record-batch.ts";
+import {
+  LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, RecordBatchView, decodeRecords,
+} from "../../records/record-batch.ts";
+import type { TimestampOffset } from "../time-index.ts";
 import { getInt64 } from "../../records/int64.ts";
 import type { ObjectStore } from "./object-store.ts";
 import type { RemoteChunkCache } from "./remote-chunk-cache.ts";
@@ -173,6 +178,7 @@ export class RemotePartitionLog implements RemoteTier {
     const segment: RemoteSegment = {
       id: this.newId(), baseOffset, endOffset: endOffset - 1, maxTimestamp, sizeInBytes: logBytes.length,
       indexSize: bodies.get(INDEX_SUFFIX)!.length, txnIndexSize: bodies.get(TXN_INDEX_SUFFIX)!.length,
+      timeIndexSize: bodies.get(TIME_INDEX_SUFFIX)!.length,
       state: "COPY_SEGMENT_STARTED", leaderEpochs: this.epochsUpTo(baseOffset, endOffset), eventTimestampMs: now,
     };
     this.metadata.put(segment);
@@ -297,6 +303,46 @@ export class RemotePartitionLog implements RemoteTier {
     return result;
   }
 
+  /**
+   * Kafka's RemoteLogManager.findOffsetByTimestamp: in the first remote segment (at or past
+   * `startingOffset`) whose newest record is at least `ts`, the first record with a timestamp >= ts
+   * (from its time index, then its offset index, then the batches; a compressed batch is
+   * inflated; a batch that cannot be read answers with its first offset). null if none.
+   */
+  async offsetForTimestamp(ts: number, startingOffset: number): Promise<TimestampOffset | null> {
+    for (const seg of this.metadata.finished) {
+      if (seg.endOffset < startingOffset || seg.maxTimestamp < ts) continue;
+      const timeIndex = await this.cache.read(this.objectKey(seg, TIME_INDEX_SUFFIX), seg.timeIndexSize, 0, seg.timeIndexSize);
+      const index = await this.cache.read(this.objectKey(seg, INDEX_SUFFIX), seg.indexSize, 0, seg.indexSize);
+      const from = Math.max(seg.baseOffset + timeIndexOffset(timeIndex, ts), startingOffset);
+      const logKey = this.objectKey(seg, LOG_SUFFIX);
+      let position = indexPosition(index, from - seg.baseOffset);
+      while (position + RECORD_BATCH_OVERHEAD <= seg.sizeInBytes) {
+        const header = await this.cache.read(logKey, seg.sizeInBytes, position, position + RECORD_BATCH_OVERHEAD);
+        const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
+        const base = getInt64(dv, 0);
+        const size = LOG_OVERHEAD + dv.getInt32(8);
+        const maxTs = getInt64(dv, MAX_TIMESTAMP);
+        if (base + dv.getInt32(LAST_OFFSET_DELTA) >= startingOffset && maxTs >= ts) {
+          const view = new RecordBatchView(await this.cache.read(logKey, seg.sizeInBytes, position, position + size));
+          if (!view.isControl) {
+            try {
+              for (const r of decodeRecords(view)) {
+                const t = view.timestampType === 1 ? view.maxTimestamp : r.timestamp;
+                if (t >= ts && r.offset >= startingOffset) return { timestamp: t, offset: r.offset };
+              }
+            } catch {
+              // the batch-level answer below
+            }
+          }
+          return { timestamp: maxTs, offset: Math.max(base, startingOffset) };
+        }
+        position += size;
+      }
+    }
+    return null;
+  }
+
   /** Kafka's collectAbortedTransactions over the remote .txnindex objects from `seg` on. */
   private async collectAborted(seg: RemoteSegment, fetchOffset: number, upperBoundOffset: number): Promise<{ aborted: AbortedTxn[]; complete: boolean }> {
     const aborted: AbortedTxn[] = [];
@@ -324,6 +370,17 @@ function indexPosition(index: Uint8Array, relativeOffset: number): number {
     } else hi = mid - 1;
   }
   return position;
+}
+
+/** Kafka's TimeIndex.lookup: the relative offset of the last entry with a timestamp <= ts (0 if none). */
+function timeIndexOffset(index: Uint8Array, ts: number): number {
+  const dv = new DataView(index.buffer, index.byteOffset, index.byteLength);
+  let offset = 0;
+  for (let i = 0; i + 12 <= index.length; i += 12) {
+    if (getInt64(dv, i) > ts) break;
+    offset = dv.getInt32(i + 8);
+  }
+  return offset;
 }
 
 /** The relative offset of the first index entry whose position is at or past `position` (null: none). */

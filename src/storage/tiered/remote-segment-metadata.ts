@@ -34,6 +34,8 @@ export interface RemoteSegment {
   indexSize: number;
   /** Bytes of the .txnindex object (0: no aborted transaction ended in the segment). */
   txnIndexSize: number;
+  /** Bytes of the .timeindex object. */
+  timeIndexSize: number;
   state: RemoteSegmentState;
   /** The leader epochs that start in the segment (or continue into it), as Kafka records segmentLeaderEpochs. */
   leaderEpochs: { epoch: number; startOffset: number }[];

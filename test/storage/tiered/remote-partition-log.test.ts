@@ -144,6 +144,22 @@ describe("local retention and remote reads", () => {
     expect(await consumeAll(n.log, 0)).toEqual(range(0, 60));
   });
 
+  test("ListOffsets by timestamp searches the remote segments first, then the local ones", async () => {
+    const n = new Node();
+    n.fill(6);
+    await n.tier.copy(T0);
+    n.log.deleteOldSegments(LOCAL_NONE, T0);
+    expect(n.log.segmentBaseOffsets).toEqual([50]);
+    // Record j of batch i is stamped T0 + i hours + j ms.
+    expect(await n.log.offsetForTimestampIncludingRemote(T0 + 2 * HOUR + 5)).toEqual({ timestamp: T0 + 2 * HOUR + 5, offset: 25 });
+    expect(await n.log.offsetForTimestampIncludingRemote(T0 + 2 * HOUR + 100)).toEqual({ timestamp: T0 + 3 * HOUR, offset: 30 });
+    expect(await n.log.offsetForTimestampIncludingRemote(0)).toEqual({ timestamp: T0, offset: 0 });
+    expect(await n.log.offsetForTimestampIncludingRemote(T0 + 5 * HOUR + 3)).toEqual({ timestamp: T0 + 5 * HOUR + 3, offset: 53 });
+    expect(await n.log.offsetForTimestampIncludingRemote(T0 + 9 * HOUR)).toBeNull();
+    // Without the remote tier only the local segment answers.
+    expect(n.log.offsetForTimestamp(T0 + 2 * HOUR + 5)).toEqual({ timestamp: T0 + 5 * HOUR, offset: 50 });
+  });
+
   test("local.retention.ms keeps recent uploaded segments on disk", async () => {
     const n = new Node();
     n.fill(5);
