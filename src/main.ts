@@ -8,12 +8,13 @@ import { LogDirLockedError, LogStore } from "./storage/log-store.ts";
 import { LogDirFailures } from "./storage/log-dir-failures.ts";
 import { ListenError, startListeners } from "./server/listener.ts";
 import { startHttpListener } from "./http/server.ts";
+import { consoleRoutes } from "./console/console.ts";
 import { saslBasicAuthenticator } from "./http/basic-auth.ts";
 import { MemoryPool } from "./server/memory-pool.ts";
 import { RequestMetrics } from "./metrics/request-metrics.ts";
 import { EventLoopDelay } from "./metrics/event-loop-delay.ts";
 import { BrokerMetrics } from "./metrics/broker-metrics.ts";
-import { readClusterId } from "./storage/meta-properties.ts";
+import { MetaPropertiesError, readClusterId, readDirectoryId } from "./storage/meta-properties.ts";
 import type { BrokerContext } from "./handlers/registry.ts";
 import { authorizerFor } from "./handlers/authorization.ts";
 import "./handlers/index.ts";
@@ -26,7 +27,8 @@ import {
 } from "./config/log-config.ts";
 import { TieredStorage } from "./storage/tiered/tiered-storage.ts";
 import { S3ObjectStore } from "./storage/tiered/s3-object-store.ts";
-import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC } from "./storage/cluster-metadata.ts";
+import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC, MetadataTooNewError } from "./storage/cluster-metadata.ts";
+import { QuorumStateTooNewError } from "./storage/kraft/quorum-state.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { crc32cImplementation } from "./records/crc32c.ts";
@@ -39,6 +41,16 @@ Starts Bunka, a Kafka-compatible broker, with Kafka's server.properties keys
 (without a file: node.id=1, listeners=PLAINTEXT://:9092, log.dirs=./data).
 BUNKA_LOG_LEVEL=debug|info|warn|error sets the log level (default info).
 `;
+
+/** meta.properties' cluster id (written when missing), or one ERROR line and exit 1 when a file disagrees. */
+function clusterIdOf(config: BrokerConfig): string {
+  try {
+    return readClusterId(config.logDirs, config.nodeId);
+  } catch (e) {
+    if (e instanceof MetaPropertiesError) fail(e.message);
+    throw e;
+  }
+}
 
 /** Prints the message as one ERROR line and exits 1. */
 function fail(message: string): never {
@@ -121,6 +133,8 @@ function main(argv: string[]): void {
   const logConfigOf = (topic: string) => resolver.forTopic(topic);
   checkLogDirs(config);
   const tiered = tieredStorageOf(config);
+  // meta.properties first: the metadata log's PartitionRecords name the log dir's directory.id.
+  const clusterId = clusterIdOf(config);
   const store: LogStore = openStore(() => LogStore.open({
     logDirs: config.logDirs,
     segmentBytes: config.logSegmentBytes,
@@ -134,6 +148,10 @@ function main(argv: string[]): void {
       };
     },
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
+    nodeId: config.nodeId,
+    // One log dir: every partition is in it, so its PartitionRecords say so (as Kafka's do). With
+    // several, Kafka's broker assigns the directories itself after graduating.
+    directoryId: config.logDirs.length === 1 ? readDirectoryId(config.logDirs[0]!) : undefined,
     fs: new DiskFileSystem({ mappedResidentBytes: mappedResidentBytes((key) => config.raw.get(key)) }),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
@@ -192,7 +210,7 @@ function main(argv: string[]): void {
     log.info(`authorizer: StandardAuthorizer with ${authorizer.aclCount} ACL(s); super.users=${config.authorizer!.superUsers.join(",")}; ` +
       `allow.everyone.if.no.acl.found=${config.authorizer!.allowEveryoneIfNoAclFound}`);
   }
-  const broker: BrokerContext = { config, store, clusterId: readClusterId(config.logDirs), groups, transactions, authorizer };
+  const broker: BrokerContext = { config, store, clusterId, groups, transactions, authorizer };
   // The listeners announce their work to the request metrics (server/server-observer.ts).
   const pool = new MemoryPool(config.queuedMaxRequestBytes);
   const requests = new RequestMetrics();
@@ -210,7 +228,7 @@ function main(argv: string[]): void {
   }
   // /metrics and the console (bunka.http.listener): a port in use is a WARN, Kafka goes on.
   const http = config.httpListener === null ? null : startHttpListener(config.httpListener, {
-    routes: [metrics.route()],
+    routes: [metrics.route(), consoleRoutes(broker)],
     // With a SASL listener, HTTP Basic against the same users (http/basic-auth.ts).
     authenticate: saslBasicAuthenticator(config, store.metadata),
   });
@@ -232,6 +250,15 @@ function main(argv: string[]): void {
     cleaner.stop();
     groups.shutdown();
     transactions.shutdown();
+    // Kafka's controlled shutdown: the partitions this node leads are left without a leader, so a
+    // Kafka started on this log dir leads them only once its broker is registered (no coordinator
+    // load at a leader epoch its controller is about to replace). The next start claims them back.
+    try {
+      const resigned = store.metadata.resignLeadership(config.nodeId);
+      if (resigned > 0) log.info(`node ${config.nodeId} resigned leadership of ${resigned} partition(s)`);
+    } catch (e) {
+      log.warn(`could not write the leader changes of a controlled shutdown: ${(e as Error).message}`);
+    }
     store.close();
     process.exit(0);
   };
@@ -247,7 +274,7 @@ function openStore(open: () => LogStore): LogStore {
   try {
     return open();
   } catch (e) {
-    if (e instanceof LogDirLockedError) fail(e.message);
+    if (e instanceof LogDirLockedError || e instanceof MetadataTooNewError || e instanceof QuorumStateTooNewError) fail(e.message);
     const { code, path } = e as { code?: string; path?: string };
     if (typeof code === "string" && /^E[A-Z]+$/.test(code)) fail(`log.dirs: cannot open ${path ?? "the log dirs"}: ${systemErrorText(e)}`);
     throw e;

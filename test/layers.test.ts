@@ -30,6 +30,8 @@ const FORBIDDEN: Record<string, RegExp[]> = {
   "groups/": [/^server\//, /^handlers\//, /^transactions\//],
   "transactions/": [/^server\//, /^handlers\//],
   "handlers/": [/^server\//],
+  // The console translates HTTP into the Kafka handlers' requests; it never reaches into sockets.
+  "console/": [/^server\//],
   // The authorizer: pure rules over ACL bindings, no I/O.
   "security/authorizer.ts": [/^server\//, /^handlers\//, /^groups\//, /^transactions\//, /^storage\//, /^protocol\//, /^bun$/, /^node:/],
   // Authentication (SASL, SCRAM, OAUTHBEARER, principals): used by server and handlers, knows neither.

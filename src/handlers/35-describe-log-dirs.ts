@@ -47,14 +47,15 @@ function describeLogDirs(broker: BrokerContext, wanted: Set<string> | null): Dir
   for (const topic of store.metadata.topicsByName.values()) {
     for (const p of topic.partitions) {
       if (wanted !== null && !wanted.has(`${topic.name}\u0000${p.partitionId}`)) continue;
-      const log = store.partition(topic.name, p.partitionId);
-      if (log === undefined) continue;
-      const parent = dirname(log.dir);
+      // A partition not written since start-up has no log open: size 0, in the dir that holds its
+      // directory or would; opening it here would create it (Kafka's logs all exist).
+      const log = store.openedPartition(topic.name, p.partitionId);
+      const parent = log === undefined ? store.logDirOf(topic.name, p.partitionId) : dirname(log.dir);
       let topics = byDir.get(parent);
       if (!topics) byDir.set(parent, (topics = new Map()));
       let t = topics.get(topic.name);
       if (!t) topics.set(topic.name, (t = { name: topic.name, partitions: [] }));
-      t.partitions.push({ partitionIndex: p.partitionId, partitionSize: log.sizeInBytes, offsetLag: 0, isFutureKey: false });
+      t.partitions.push({ partitionIndex: p.partitionId, partitionSize: log?.sizeInBytes ?? 0, offsetLag: 0, isFutureKey: false });
     }
   }
   return store.logDirs.map((dir): DirResult => {

@@ -25,6 +25,15 @@
 // AclControlManager and StandardAuthorizer replay them; onAclChange() listeners hear of each ACL
 // added or removed once its batch is applied (the authorizer follows them).
 //
+// Graduating to Kafka (README "When you outgrow one node"): with the `kraft` option, load() makes
+// the log one Apache Kafka 4.3.1's controller replays as its own. A log without a metadata.version
+// FeatureLevelRecord gets the bootstrap batch Kafka's controller writes into an empty log
+// (QuorumController's ActivationRecordsGenerator: the FeatureLevelRecords of BOOTSTRAP_FEATURES);
+// Kafka's MetadataLoader fails on a log without one ("Unknown metadata version for
+// FeaturesImage"). quorum-state is kept at the log's last epoch (kraft/quorum-state.ts). A
+// metadata.version above MAX_METADATA_VERSION means a newer Kafka wrote records Bunka may
+// misread: load() throws MetadataTooNewError.
+//
 // Writing: appendRecords() frames records, puts them in ONE batch (atomic, as Kafka's controller
 // writes a topic and its partitions), appends it to the metadata PartitionLog and applies it.
 // Every applied batch that changed a resource's configs (ConfigRecords, or a RemoveTopicRecord of
@@ -44,6 +53,7 @@ import {
   writeRemoveAccessControlEntryRecord,
   writeProducerIdsRecord,
   readFeatureLevelRecord,
+  writeFeatureLevelRecord,
   readPartitionChangeRecord,
   writePartitionChangeRecord,
   defaultPartitionChangeRecord,
@@ -60,6 +70,7 @@ import {
   writeRemoveUserScramCredentialRecord,
 } from "./metadata/records.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
+import { keepQuorumState } from "./kraft/quorum-state.ts";
 import { buildRecordBatch } from "../records/record-batch-builder.ts";
 import { escapeForLog } from "../log.ts";
 import type { AclBinding } from "../security/authorizer.ts";
@@ -76,6 +87,29 @@ export const CONFIG_RESOURCE_GROUP = 32;
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 /** The only metadata frame version Kafka reads and writes. */
 export const METADATA_FRAME_VERSION = 1;
+/** Kafka's metadata.version of 4.3-IV0, the newest Bunka reads (MetadataVersion.IBP_4_3_IV0.featureLevel()). */
+export const MAX_METADATA_VERSION = 30;
+/**
+ * The finalized features a log without them gets, in Kafka's bootstrap order: the levels
+ * `kafka-storage format` of Kafka 4.3.1 writes for the two features Bunka serves (measured:
+ * metadata.version 30, transaction.version 2). Kafka also finalizes group.version,
+ * share.version, streams.version and eligible.leader.replicas.version at 1; Bunka serves none of
+ * their protocols and leaves them at 0 (kafka-features upgrade raises them after graduating).
+ */
+export const BOOTSTRAP_FEATURES: readonly { name: string; level: number }[] = [
+  { name: "metadata.version", level: MAX_METADATA_VERSION },
+  { name: "transaction.version", level: 2 },
+];
+
+/** The metadata log names a metadata.version this Bunka does not know (a newer Kafka ran on the dir). */
+export class MetadataTooNewError extends Error {
+  constructor(dir: string, level: number) {
+    super(`${dir}: metadata.version ${level} is newer than ${MAX_METADATA_VERSION} (Kafka 4.3-IV0), the newest this Bunka ` +
+      "understands: a newer Apache Kafka has changed this log dir's metadata. Bunka refuses to start rather than misread it; " +
+      "keep running that Kafka on it (or downgrade its metadata.version with kafka-features first, if that Kafka allows it).");
+    this.name = "MetadataTooNewError";
+  }
+}
 
 export interface PartitionMetadata {
   partitionId: number;
@@ -151,6 +185,11 @@ export interface ClusterMetadataOptions {
   log?: (msg: string) => void;
   /** Passed to the metadata PartitionLog (segment size, index interval). */
   logOptions?: Omit<PartitionLogOptions, "fs" | "log" | "topicId">;
+  /**
+   * Keep the log one Kafka's KRaft controller (same node id) starts on: bootstrap features when
+   * missing, quorum-state. Without it the log is only read and appended to.
+   */
+  kraft?: { nodeId: number; directoryId?: string };
 }
 
 const SNAPSHOT_RE = /^(\d{20})-(\d{10})\.checkpoint$/;
@@ -182,6 +221,13 @@ export class ClusterMetadata {
   nextOffset = 0;
   /** The metadata log, when loaded from a directory. */
   readonly metadataLog: PartitionLog | null;
+  /**
+   * The log dir's directory.id (32 hex digits) that new PartitionRecords name when the caller
+   * gives none (ClusterMetadataOptions.kraft): Kafka's broker otherwise assigns it itself after
+   * graduating, with an AssignReplicasToDirs that its controller first refuses (STALE_BROKER_EPOCH,
+   * logged at ERROR) until the broker has registered.
+   */
+  defaultDirectoryId: string | undefined = undefined;
 
   private readonly log: (msg: string) => void;
   private readonly unknownTypes = new Set<number>();
@@ -208,6 +254,7 @@ export class ClusterMetadata {
     const fs = opts.fs ?? new DiskFileSystem();
     const metadataLog = PartitionLog.open(opts.dir, { ...opts.logOptions, fs, log, topicId: METADATA_TOPIC_ID, producerSnapshots: false });
     const md = new ClusterMetadata(metadataLog, log);
+    md.defaultDirectoryId = opts.kraft?.directoryId;
     let from = metadataLog.logStartOffset;
 
     const snapshot = latestSnapshot(fs, opts.dir);
@@ -218,7 +265,57 @@ export class ClusterMetadata {
     md.nextOffset = from;
     for (const batch of metadataLog.batchesFrom(from)) md.applyBatch(batch, from);
     md.nextOffset = Math.max(md.nextOffset, metadataLog.nextOffset);
+    const metadataVersion = md.features.get("metadata.version") ?? 0;
+    if (metadataVersion > MAX_METADATA_VERSION) {
+      metadataLog.close();
+      throw new MetadataTooNewError(opts.dir, metadataVersion);
+    }
+    if (opts.kraft) {
+      if (metadataVersion === 0) md.bootstrapFeatures();
+      if (opts.kraft.directoryId) md.assignDirectory(opts.kraft.nodeId, opts.kraft.directoryId);
+      keepQuorumState(fs, opts.dir, md.metadataEpoch(), [opts.kraft.nodeId]);
+    }
     return md;
+  }
+
+  /** The KRaft epoch of the metadata log's last batch (1, Kafka's first leader epoch, when empty). */
+  metadataEpoch(): number {
+    return Math.max(this.metadataLog?.leaderEpochs.at(-1)?.epoch ?? 1, 1);
+  }
+
+  /**
+   * Names `directoryId` as the log dir of every partition this node alone replicates whose records
+   * name none (an older Bunka wrote PartitionRecord v0): one PartitionChangeRecord v1 each, in one
+   * batch, as Kafka's controller writes for a broker's AssignReplicasToDirs. Returns how many.
+   */
+  assignDirectory(nodeId: number, directoryId: string): number {
+    const records: MetadataRecordToWrite[] = [];
+    for (const topic of this.topicsById.values()) {
+      for (const p of topic.partitions) {
+        if (p.replicas.length !== 1 || p.replicas[0] !== nodeId || p.directories.length === p.replicas.length) continue;
+        records.push({
+          type: METADATA_RECORD_TYPES.PartitionChangeRecord,
+          version: 1,
+          body: encode((w) => writePartitionChangeRecord(w, 1, {
+            ...defaultPartitionChangeRecord(), partitionId: p.partitionId, topicId: topic.topicId, directories: [directoryId],
+          })),
+        });
+      }
+    }
+    if (records.length > 0) this.appendRecords(records);
+    return records.length;
+  }
+
+  /**
+   * Writes BOOTSTRAP_FEATURES as one batch of FeatureLevelRecords (v0), as Kafka's controller
+   * does when it finds no metadata.version in its log.
+   */
+  bootstrapFeatures(): void {
+    this.appendRecords(BOOTSTRAP_FEATURES.map((f) => ({
+      type: METADATA_RECORD_TYPES.FeatureLevelRecord,
+      version: 0,
+      body: encode((w) => writeFeatureLevelRecord(w, 0, { name: f.name, featureLevel: f.level })),
+    })));
   }
 
   private applySnapshot(bytes: Uint8Array, path: string): void {
@@ -565,7 +662,7 @@ export class ClusterMetadata {
   appendRecords(records: MetadataRecordToWrite[]): { baseOffset: number; lastOffset: number } {
     const metadataLog = this.metadataLog;
     if (!metadataLog) throw new Error("appendRecords: this ClusterMetadata has no metadata log");
-    const epoch = Math.max(metadataLog.leaderEpochs.at(-1)?.epoch ?? 1, 1);
+    const epoch = this.metadataEpoch();
     const batch = buildRecordBatch({
       partitionLeaderEpoch: epoch,
       records: records.map((rec) => ({ value: frameMetadataRecord(rec.type, rec.version, rec.body) })),
@@ -617,6 +714,31 @@ export class ClusterMetadata {
   }
 
   /**
+   * What Kafka's controller writes when a broker shuts down in a controlled way and no other
+   * replica can lead (ReplicationControlManager for a ControlledShutdown, eligible leader
+   * replicas disabled): every partition `nodeId` leads gets leader -1 (a PartitionChangeRecord v0;
+   * the leader epoch goes up, the ISR stays). claimLeadership() undoes it at the next start.
+   * Returns how many changed.
+   */
+  resignLeadership(nodeId: number): number {
+    const records: MetadataRecordToWrite[] = [];
+    for (const topic of this.topicsById.values()) {
+      for (const p of topic.partitions) {
+        if (p.leader !== nodeId) continue;
+        records.push({
+          type: METADATA_RECORD_TYPES.PartitionChangeRecord,
+          version: 0,
+          body: encode((w) => writePartitionChangeRecord(w, 0, {
+            ...defaultPartitionChangeRecord(), partitionId: p.partitionId, topicId: topic.topicId, leader: -1,
+          })),
+        });
+      }
+    }
+    if (records.length > 0) this.appendRecords(records);
+    return records.length;
+  }
+
+  /**
    * Hands out the next block of `blockSize` producer ids, as Kafka's controller does for a
    * broker's AllocateProducerIds (ProducerIdControlManager.generateNextProducerId): a
    * ProducerIdsRecord whose nextProducerId is the first id after the block is written to the
@@ -652,7 +774,8 @@ export class ClusterMetadata {
     for (const c of opts.configs ?? []) {
       records.push(configRecord({ resourceType: CONFIG_RESOURCE_TOPIC, resourceName: name, name: c.name, value: c.value }));
     }
-    for (let p = 0; p < numPartitions; p++) records.push(partitionRecord(topicId, p, opts.nodeId, opts.directoryId));
+    const directoryId = opts.directoryId ?? this.defaultDirectoryId;
+    for (let p = 0; p < numPartitions; p++) records.push(partitionRecord(topicId, p, opts.nodeId, directoryId));
     this.appendRecords(records);
     return this.topicsByName.get(name)!;
   }
@@ -665,7 +788,8 @@ export class ClusterMetadata {
     const topic = this.topicsById.get(topicId);
     if (!topic) throw new Error(`createPartitions: no topic with id ${topicId}`);
     const records: MetadataRecordToWrite[] = [];
-    for (let p = topic.partitions.length; p < count; p++) records.push(partitionRecord(topicId, p, opts.nodeId, opts.directoryId));
+    const directoryId = opts.directoryId ?? this.defaultDirectoryId;
+    for (let p = topic.partitions.length; p < count; p++) records.push(partitionRecord(topicId, p, opts.nodeId, directoryId));
     if (records.length > 0) this.appendRecords(records);
     return topic;
   }

@@ -429,7 +429,7 @@ export class LogCleaner {
     this.busy = true;
     try {
       let best: { topic: string; partition: number; log: PartitionLog; firstDirty: number; policy: CompactionPolicy; ratio: number } | null = null;
-      for (const { topic, partition, log } of this.store.allPartitions()) {
+      for (const { topic, partition, log } of this.store.openedPartitions()) {
         const policy = this.policyFor(topic);
         if (!policy.compactEnabled) continue;
         const firstDirty = this.store.firstDirtyOffset(topic, partition) ?? log.logStartOffset;

@@ -177,6 +177,8 @@ describe("warnings", () => {
     const file = properties("unused.properties", {
       "node.id": 1, listeners: `PLAINTEXT://127.0.0.1:${port}`, "log.dirs": join(work, "unused-data"),
       listener: "PLAINTEXT://:9092", "num.network.threads": 3,
+      // Off, so that another process on the default HTTP port cannot add its own WARN here.
+      "bunka.http.listener": "",
     });
     const b = spawnCollecting([BINARY, file]);
     await b.waitFor(/started in/);

@@ -553,6 +553,7 @@ describe("DescribeLogDirs", () => {
         ] },
         { name: "b", partitions: [{ partitionIndex: 0, partitionSize: 0, offsetLag: 0, isFutureKey: false }] },
       ]);
+      expect(b.store.openedPartition("b", 0)).toBeUndefined(); // described, not created
       if (v >= 4) {
         const fs = nodeFs.statfsSync(b.dir);
         expect(dir!.totalBytes).toBe(fs.blocks * fs.bsize);

@@ -8,6 +8,9 @@
 #   test/interop/kafka-dist.sh fetch         # fetch if needed, print the cache dir
 #   test/interop/kafka-dist.sh dir           # print the cache dir (fetching if needed)
 #   test/interop/kafka-dist.sh version       # print the Kafka version in use
+#   test/interop/kafka-dist.sh connect-classpath   # the same for Kafka Connect with MirrorMaker 2
+#                                            # (connect-mirror, connect-runtime; own cache dir,
+#                                            # so the broker's classpath stays as it is)
 #   test/interop/kafka-dist.sh latest        # ask Maven Central for the newest release
 #                                            # of each needed artifact (informational)
 #
@@ -25,6 +28,7 @@
 #   $BUNKA_CACHE/kafka-<version>/lib/*.jar      all runtime jars
 #   $BUNKA_CACHE/kafka-<version>/classpath.txt  ':'-joined absolute jar paths
 #   $BUNKA_CACHE/kafka-<version>/.complete      stamp (holds the pom checksum)
+#   $BUNKA_CACHE/kafka-connect-<version>/...    the same layout for connect-classpath
 #
 # Typical use from other scripts:
 #   CP="$(test/interop/kafka-dist.sh)"; java -cp "$CP" kafka.Kafka server.properties
@@ -46,9 +50,14 @@ KAFKA_ARTIFACTS=(
   kafka-coordinator-common
 )
 
+# MirrorMaker 2 (org.apache.kafka.connect.mirror.MirrorMaker) and the Connect runtime it runs in;
+# kafka-clients comes with them transitively.
+CONNECT_ARTIFACTS=(connect-mirror connect-runtime)
+
+# gen_pom <artifact...>
 gen_pom() {
   local deps="" a
-  for a in "${KAFKA_ARTIFACTS[@]}"; do
+  for a in "$@"; do
     deps+="    <dependency><groupId>org.apache.kafka</groupId><artifactId>$a</artifactId><version>$KAFKA_VERSION</version></dependency>
 "
   done
@@ -70,17 +79,21 @@ $deps    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4
 EOF
 }
 
+# ensure [dir artifact...]: resolve the artifacts (default: the broker's) into <dir>/lib once.
 ensure() {
+  local DIST_DIR="${1:-$DIST_DIR}"
+  local arts=("${KAFKA_ARTIFACTS[@]}")
+  [[ $# -gt 1 ]] && arts=("${@:2}")
   mkdir -p "$DIST_DIR"
   local pom sum
-  pom="$(gen_pom)"
+  pom="$(gen_pom "${arts[@]}")"
   sum="$(printf '%s' "$pom" | sha256sum | cut -d' ' -f1)"
   if [[ -f "$DIST_DIR/.complete" && "$(cat "$DIST_DIR/.complete")" == "$sum" && -s "$DIST_DIR/classpath.txt" ]]; then
     return 0
   fi
   printf '%s\n' "$pom" >"$DIST_DIR/pom.xml"
   rm -rf "$DIST_DIR/lib.tmp" "$DIST_DIR/.complete"
-  echo "kafka-dist: resolving Kafka $KAFKA_VERSION into $DIST_DIR/lib ..." >&2
+  echo "kafka-dist: resolving ${arts[*]} $KAFKA_VERSION into $DIST_DIR/lib ..." >&2
   (cd "$DIST_DIR" && "$MVN" -q -B -Dstyle.color=never -f pom.xml dependency:copy-dependencies \
       -DoutputDirectory=lib.tmp -DincludeScope=runtime -DexcludeTransitive=false) >&2
   rm -rf "$DIST_DIR/lib"
@@ -107,6 +120,9 @@ EOF
 
 case "${1:-classpath}" in
   classpath|cp) ensure; cat "$DIST_DIR/classpath.txt" ;;
+  connect-classpath)
+    ensure "$BUNKA_CACHE/kafka-connect-$KAFKA_VERSION" "${CONNECT_ARTIFACTS[@]}"
+    cat "$BUNKA_CACHE/kafka-connect-$KAFKA_VERSION/classpath.txt" ;;
   fetch) ensure; echo "$DIST_DIR" ;;
   dir) ensure; echo "$DIST_DIR" ;;
   version) echo "$KAFKA_VERSION" ;;

@@ -26,7 +26,7 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 ALL_CLIENTS=(kafkajs kcat python java franz-go streams kafkajs-groups python-groups java-groups franz-go-groups
-  java-txn java-transactions streams-eos python-txn franz-go-txn txn-crash)
+  java-txn java-transactions streams-eos python-txn franz-go-txn txn-crash graduate mirror-maker)
 
 CLIENTS=()
 OUT=""

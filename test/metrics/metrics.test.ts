@@ -204,6 +204,15 @@ describe("scrape-time gauges", () => {
     store.close();
   });
 
+  test("a partition never written has zeros and is not opened (no directory created by a scrape)", () => {
+    const store = openStore();
+    store.metadata.createTopic("quiet", 2, { nodeId: 1 });
+    const text = brokerMetrics(store, 1).metrics.render();
+    expect(sampleValue(text, 'bunka_partition_log_end_offset{topic="quiet",partition="1"}')).toBe(0);
+    expect(sampleValue(text, 'bunka_topic_partitions{topic="quiet"}')).toBe(2);
+    expect([0, 1].map((p) => store.openedPartition("quiet", p))).toEqual([undefined, undefined]);
+  });
+
   test("min.insync.replicas above the single replica, and an offline log dir, show as unhealthy", () => {
     const store = openStore();
     store.metadata.createTopic("t", 2, { nodeId: 1 });
