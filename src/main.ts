@@ -22,7 +22,11 @@ import { log } from "./log.ts";
 import { startGroupCoordinator } from "./groups/startup.ts";
 import { startTransactionCoordinator } from "./transactions/startup.ts";
 import { DiskFileSystem } from "./storage/fs.ts";
-import { cleanerSettings, fsyncBeforeAck, logConfigResolver, mappedResidentBytes, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs } from "./config/log-config.ts";
+import {
+  cleanerSettings, fsyncBeforeAck, logConfigResolver, mappedResidentBytes, recoveryPointCheckpointIntervalMs, retentionCheckIntervalMs, tieredStorageSettings,
+} from "./config/log-config.ts";
+import { TieredStorage } from "./storage/tiered/tiered-storage.ts";
+import { S3ObjectStore } from "./storage/tiered/s3-object-store.ts";
 import { CONFIG_RESOURCE_BROKER, CONFIG_RESOURCE_TOPIC, MetadataTooNewError } from "./storage/cluster-metadata.ts";
 import { QuorumStateTooNewError } from "./storage/kraft/quorum-state.ts";
 import { LogCleaner } from "./storage/log-cleaner.ts";
@@ -128,6 +132,7 @@ function main(argv: string[]): void {
   // every use (the store's metadata is there by the time the first partition log opens).
   const logConfigOf = (topic: string) => resolver.forTopic(topic);
   checkLogDirs(config);
+  const tiered = tieredStorageOf(config);
   // meta.properties first: the metadata log's PartitionRecords name the log dir's directory.id.
   const clusterId = clusterIdOf(config);
   const store: LogStore = openStore(() => LogStore.open({
@@ -139,6 +144,7 @@ function main(argv: string[]): void {
       return {
         segmentBytes: c.segmentBytes, indexIntervalBytes: c.indexIntervalBytes, segmentMs: c.segmentMs,
         segmentJitterMs: c.segmentJitterMs, fileDeleteDelayMs: c.fileDeleteDelayMs, flushMessages: c.flushMessages, flushMs: c.flushMs,
+        remoteStorageEnable: c.remoteStorageEnable,
       };
     },
     fsyncBeforeAck: fsyncBeforeAck((key) => config.raw.get(key)),
@@ -149,6 +155,7 @@ function main(argv: string[]): void {
     fs: new DiskFileSystem({ mappedResidentBytes: mappedResidentBytes((key) => config.raw.get(key)) }),
     log: (msg) => log.info(msg),
     failures: new LogDirFailures((msg) => log.error(msg)),
+    tiered: tiered ?? undefined,
   }));
   const resolver = logConfigResolver(config, store.metadata);
   const brokerValue = resolver.brokerValue;
@@ -178,6 +185,8 @@ function main(argv: string[]): void {
       log.error(`retention check failed: ${(e as Error).stack ?? e}`);
     }
   }, retentionCheckIntervalMs(brokerValue));
+  // Tiered storage (Kafka's RemoteLogManager tasks): every remote.log.manager.task.interval.ms.
+  tiered?.start(logConfigOf);
   // The log cleaner (compacted topics, __consumer_offsets among them), in the background.
   const cleaning = cleanerSettings(brokerValue);
   const cleaner = new LogCleaner(store, logConfigOf, { ...cleaning, sliceBytes: 1024 * 1024 }, (msg) => log.info(msg), CLEANER_WORKER_URL);
@@ -235,6 +244,7 @@ function main(argv: string[]): void {
     http?.stop();
     eventLoop.stop();
     clearInterval(retention);
+    void tiered?.stop();
     clearInterval(flusher);
     clearInterval(recoveryCheckpoints);
     cleaner.stop();
@@ -272,3 +282,21 @@ function openStore(open: () => LogStore): LogStore {
 }
 
 main(process.argv.slice(2));
+
+/** Tiered storage from remote.log.storage.system.enable and the bunka.remote.storage.s3.* keys; null when off. */
+function tieredStorageOf(config: BrokerConfig): TieredStorage | null {
+  let settings: ReturnType<typeof tieredStorageSettings>;
+  try {
+    // Static keys (Kafka's remote.log.* broker keys are read-only): server.properties or the default.
+    settings = tieredStorageSettings((key) => config.raw.get(key)?.trim());
+  } catch (e) {
+    fail(`config: ${(e as Error).message}`);
+  }
+  if (settings === null) return null;
+  const store = new S3ObjectStore(settings);
+  log.info(`tiered storage: ${store.description}, task every ${settings.taskIntervalMs} ms`);
+  return new TieredStorage({
+    store, fs: new DiskFileSystem(), taskIntervalMs: settings.taskIntervalMs, cacheBytes: settings.cacheBytes,
+    log: (msg) => (msg.startsWith("warn:") ? log.warn(msg.slice(6)) : log.info(msg)),
+  });
+}

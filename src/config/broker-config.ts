@@ -104,6 +104,8 @@ const KNOWN_KEYS = new Set([
   "log.cleaner.dedupe.buffer.size", "log.cleaner.io.max.bytes.per.second", "log.cleaner.min.cleanable.ratio",
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
+  // Tiered storage (storage/tiered).
+  "remote.log.storage.system.enable", "remote.log.manager.task.interval.ms", "log.local.retention.ms", "log.local.retention.bytes",
   // Security (config/listener-security.ts), also as listener.name.<l>.<key>.
   ...LISTENER_SECURITY_KEYS,
   ...AUTHORIZER_KEYS,
@@ -133,6 +135,19 @@ const BUNKA_KEYS: ReadonlyMap<string, ConfigDef> = new Map([
   // Strimzi runs it) commonly use.
   ["bunka.http.listener", { name: "bunka.http.listener", type: "STRING", default: DEFAULT_HTTP_LISTENER,
     doc: "HOST:PORT of the HTTP listener serving /metrics and the web console (empty host: every interface; port 0: a free one; empty: off)." }],
+  // Tiered storage (storage/tiered, config/log-config.ts tieredStorageSettings); credentials come
+  // from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY only.
+  ["bunka.remote.storage.s3.endpoint", { name: "bunka.remote.storage.s3.endpoint", type: "STRING", default: null,
+    doc: "Tiered storage: the S3-compatible endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS's own)." }],
+  ["bunka.remote.storage.s3.bucket", { name: "bunka.remote.storage.s3.bucket", type: "STRING", default: null,
+    doc: "Tiered storage: the bucket remote log segments go to (default: AWS_BUCKET)." }],
+  ["bunka.remote.storage.s3.region", { name: "bunka.remote.storage.s3.region", type: "STRING", default: null,
+    doc: "Tiered storage: the bucket's region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)." }],
+  ["bunka.remote.storage.s3.prefix", { name: "bunka.remote.storage.s3.prefix", type: "STRING", default: "",
+    doc: "Tiered storage: a key prefix for every object (a '/' is added if missing)." }],
+  ["bunka.remote.storage.cache.bytes", { name: "bunka.remote.storage.cache.bytes", type: "LONG", default: "67108864",
+    validator: { kind: "range", min: "1048576" },
+    doc: "Tiered storage: bytes of remote segment data kept in memory for reads below the local log start." }],
 ]);
 
 export const DEFAULT_PROPERTIES = `# Bunka embedded defaults (used when no server.properties is given)

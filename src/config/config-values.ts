@@ -226,7 +226,13 @@ export function validateTopicConfigs(
     return { ok: false, message: `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})` };
   }
   if (values.get("remote.storage.enable") === "true") {
-    return { ok: false, message: "Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage." };
+    // LogConfig.validateRemoteStorageOnlyIfSystemEnabled, validateNoRemoteStorageForCompactedTopic.
+    if ((layers.static.get("remote.log.storage.system.enable") ?? "false").trim().toLowerCase() !== "true") {
+      return { ok: false, message: "Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage." };
+    }
+    if (effective("cleanup.policy").split(",").map((p) => p.trim()).includes("compact")) {
+      return { ok: false, message: "Remote log storage is unsupported for the compacted topics" };
+    }
   }
   return { ok: true, values };
 }

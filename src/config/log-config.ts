@@ -42,6 +42,12 @@ export interface TopicLogConfig {
   flushMessages: number;
   /** flush.ms (log.flush.interval.ms, else log.flush.scheduler.interval.ms); default never. */
   flushMs: number;
+  /** remote.storage.enable (tiered storage; the broker's remote.log.storage.system.enable must be true too). */
+  remoteStorageEnable: boolean;
+  /** local.retention.ms (log.local.retention.ms); -2: retention.ms. */
+  localRetentionMs: number;
+  /** local.retention.bytes (log.local.retention.bytes); -2: retention.bytes. */
+  localRetentionBytes: number;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -83,6 +89,10 @@ export function topicLogConfig(topic: TopicConfigs, broker: BrokerValue): TopicL
     deleteRetentionMs: num(topic?.get("delete.retention.ms")) ?? num(broker("log.cleaner.delete.retention.ms")) ?? 86_400_000,
     flushMessages: never(num(topic?.get("flush.messages")) ?? num(broker("log.flush.interval.messages"))),
     flushMs: never(num(topic?.get("flush.ms")) ?? num(broker("log.flush.interval.ms")) ?? num(broker("log.flush.scheduler.interval.ms"))),
+    remoteStorageEnable: (topic?.get("remote.storage.enable") ?? "false").trim().toLowerCase() === "true"
+      && (broker("remote.log.storage.system.enable") ?? "false").trim().toLowerCase() === "true",
+    localRetentionMs: num(topic?.get("local.retention.ms")) ?? num(broker("log.local.retention.ms")) ?? -2,
+    localRetentionBytes: num(topic?.get("local.retention.bytes")) ?? num(broker("log.local.retention.bytes")) ?? -2,
   };
 }
 
@@ -140,4 +150,35 @@ export function logConfigResolver(
 ): { brokerValue: BrokerValue; forTopic: (topic: string) => TopicLogConfig } {
   const brokerValue: BrokerValue = (key) => effectiveBrokerValue(key, config, dynamic) ?? undefined;
   return { brokerValue, forTopic: (topic) => topicLogConfig(dynamic.topicConfigs.get(topic), brokerValue) };
+}
+
+/**
+ * Tiered storage's broker settings: Kafka's remote.log.storage.system.enable and
+ * remote.log.manager.task.interval.ms, and Bunka's keys for the S3-compatible store Bun's client
+ * talks to (bunka.remote.storage.s3.endpoint, .bucket, .region, .prefix), with the usual AWS
+ * environment variables where a key is unset (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_REGION
+ * / AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). Credentials
+ * are never config keys (they would show in DescribeConfigs): only the environment holds them.
+ * null when tiered storage is off.
+ */
+export function tieredStorageSettings(broker: BrokerValue, env: Record<string, string | undefined> = process.env) {
+  if ((broker("remote.log.storage.system.enable") ?? "false").trim().toLowerCase() !== "true") return null;
+  const bucket = broker("bunka.remote.storage.s3.bucket") ?? env.AWS_BUCKET ?? env.S3_BUCKET;
+  if (bucket === undefined || bucket.trim() === "") {
+    throw new Error("remote.log.storage.system.enable=true needs bunka.remote.storage.s3.bucket (or AWS_BUCKET)");
+  }
+  let prefix = (broker("bunka.remote.storage.s3.prefix") ?? "").trim();
+  if (prefix !== "" && !prefix.endsWith("/")) prefix += "/";
+  const interval = num(broker("remote.log.manager.task.interval.ms"));
+  return {
+    endpoint: broker("bunka.remote.storage.s3.endpoint") ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? env.S3_ENDPOINT,
+    bucket: bucket.trim(),
+    region: broker("bunka.remote.storage.s3.region") ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    sessionToken: env.AWS_SESSION_TOKEN,
+    prefix,
+    taskIntervalMs: interval !== undefined && interval > 0 ? interval : 30_000,
+    cacheBytes: num(broker("bunka.remote.storage.cache.bytes")),
+  };
 }

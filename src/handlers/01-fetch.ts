@@ -27,6 +27,11 @@
 // partition asked for exists, as Kafka's IsolationLevel.forId throws when the read starts
 // (FetchRequest.getErrorResponse: the top-level code, and before v13 every partition asked for
 // carries it too).
+// Tiered storage: a partition whose fetch offset lies below the local log start but not below the
+// log start offset is read from remote storage (PartitionLog.readRemote, Kafka's
+// RemoteLogManager.asyncRead as ReplicaManager's DelayedRemoteFetch waits for it): the answer
+// waits for that read (no long poll then), and carries at most that partition's limit from the one
+// remote segment holding the offset.
 // Authorization (KafkaApis.handleFetchRequest): a consumer needs READ on each topic (else
 // TOPIC_AUTHORIZATION_FAILED, before the topic's existence is looked at; an unknown topic id is
 // UNKNOWN_TOPIC_ID first); a follower fetch needs CLUSTER_ACTION on the cluster (else every
@@ -70,6 +75,8 @@ interface FetchRound {
   logs: PartitionLog[];
   /** What each partition returned, counted (PartitionTraffic.fetched) only if this round is the answer. */
   reads: { log: PartitionLog; batches: Uint8Array[] }[];
+  /** Partitions to be read from remote storage before the answer: their entries are filled in then. */
+  remote: { entry: PartitionResponse; log: PartitionLog; fetchOffset: number; limit: number; minOneBatch: boolean; committed: boolean }[];
 }
 
 /** The round's response, its bytes counted as sent (Kafka's KafkaApis: brokerTopicStats.updateBytesOut). */
@@ -87,6 +94,7 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
   }
   const readable = readableTopics(request, ctx);
   const first = readOnce(request, ctx, readable);
+  if (first.remote.length > 0) return readRemote(first).then(answer);
   if (request.maxWaitMs <= 0 || first.bytes >= request.minBytes || first.hasError || first.logs.length === 0) {
     return answer(first);
   }
@@ -96,9 +104,36 @@ export function fetch(request: FetchRequest, ctx: RequestContext): FetchResponse
     for (;;) {
       const appended = await waitForAppend(round.logs, deadline - Date.now());
       round = readOnce(request, ctx, readable);
+      // Local retention removed a fetch offset's segment while this fetch waited: read it remotely.
+      if (round.remote.length > 0) return answer(await readRemote(round));
       if (!appended || round.bytes >= request.minBytes || round.hasError || Date.now() >= deadline) return answer(round);
     }
   })();
+}
+
+/** Fills in the partitions of `round` that read from remote storage (KafkaApis answers once the remote read is done). */
+async function readRemote(round: FetchRound): Promise<FetchRound> {
+  await Promise.all(round.remote.map(async (r) => {
+    let read: Awaited<ReturnType<PartitionLog["readRemote"]>>;
+    try {
+      read = await r.log.readRemote(r.fetchOffset, r.limit, r.minOneBatch, r.committed);
+    } catch (e) {
+      // Kafka's RemoteLogReader: a failed remote read is the partition's UNKNOWN_SERVER_ERROR.
+      Object.assign(r.entry, errorPartition(r.entry.partitionIndex, ErrorCode.UNKNOWN_SERVER_ERROR, null));
+      round.hasError = true;
+      return;
+    }
+    if (read === "out-of-range") {
+      Object.assign(r.entry, errorPartition(r.entry.partitionIndex, ErrorCode.OFFSET_OUT_OF_RANGE, null));
+      round.hasError = true;
+      return;
+    }
+    r.entry.records = concat(read.batches);
+    if (r.committed) r.entry.abortedTransactions = read.abortedTransactions.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+    round.bytes += r.entry.records.length;
+    if (read.batches.length > 0) round.reads.push({ log: r.log, batches: read.batches });
+  }));
+  return round;
 }
 
 /** Whether any partition asked for exists (Kafka reads, and meets the isolation level, only then). */
@@ -138,6 +173,7 @@ function readOnce(request: FetchRequest, ctx: RequestContext, readable: Set<stri
   let hasError = false;
   const logs: PartitionLog[] = [];
   const reads: FetchRound["reads"] = [];
+  const remote: FetchRound["remote"] = [];
   const responses: TopicResponse[] = [];
   for (const topic of request.topics) {
     const meta = byId ? store.metadata.topicsById.get(topic.topicId) : store.metadata.topicsByName.get(topic.topic);
@@ -165,6 +201,17 @@ function readOnce(request: FetchRequest, ctx: RequestContext, readable: Set<stri
       logs.push(log);
       const limit = Math.max(0, Math.min(p.partitionMaxBytes, bytesLeft));
       let aborted: { producerId: number; firstOffset: number }[] | null = null;
+      if (log.readsRemote(p.fetchOffset)) {
+        const entry: PartitionResponse = {
+          ...errorPartition(p.partition, ErrorCode.NONE, readCommitted ? [] : null),
+          highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset,
+        };
+        remote.push({ entry, log, fetchOffset: p.fetchOffset, limit, minOneBatch, committed: readCommitted });
+        partitions.push(entry);
+        minOneBatch = false;
+        bytesLeft = Math.max(0, bytesLeft - limit);
+        continue;
+      }
       let read: { batches: Uint8Array[] } | "out-of-range";
       if (readCommitted) {
         const committed = log.readCommitted(p.fetchOffset, limit, minOneBatch);
@@ -201,7 +248,7 @@ function readOnce(request: FetchRequest, ctx: RequestContext, readable: Set<stri
   }
   return {
     response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] },
-    bytes, hasError, logs, reads,
+    bytes, hasError, logs, reads, remote,
   };
 }
 

@@ -1,11 +1,15 @@
-// ListOffsets (2), v1–v8. Follows Kafka's Partition.fetchOffsetForTimestamp: EARLIEST (-2) and
-// EARLIEST_LOCAL (-4, v8+) → log start offset; LATEST (-1) → high watermark, or the last stable
+// ListOffsets (2), v1–v8. Follows Kafka's Partition.fetchOffsetForTimestamp: EARLIEST (-2) → log
+// start offset (remote segments included, with tiered storage); EARLIEST_LOCAL (-4, v8+) → the
+// local log start offset (the same without tiered storage); LATEST (-1) → high watermark, or the last stable
 // offset for read_committed (the first offset of the earliest open transaction), with the
 // current leader epoch; for read_committed MAX_TIMESTAMP and timestamp lookups find only records
 // below the LSO (Kafka's lastFetchableOffset);
 // MAX_TIMESTAMP (-3, v7+) → the first record carrying the largest timestamp; a timestamp ≥ 0 →
 // the first record whose timestamp is ≥ it (exact for uncompressed batches, the batch's first
 // offset for compressed ones: storage never decompresses), or offset -1 when there is none.
+// With tiered storage a timestamp lookup searches the remote segments first (the answer then waits
+// for the bucket; a failure is the partition's UNKNOWN_SERVER_ERROR); MAX_TIMESTAMP looks at the
+// local segments only.
 // current_leader_epoch (v4+) is checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
 // Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION with -1s. An isolation level other
 // than 0 and 1 fails every partition with UNKNOWN_SERVER_ERROR (Kafka's IsolationLevel.forId
@@ -22,6 +26,7 @@ import { localLeaderLog } from "./local-leader-log.ts";
 import { AclOperation, ResourceType, authorizedNames } from "./authorization.ts";
 
 type PartitionResponse = ListOffsetsResponse["topics"][number]["partitions"][number];
+type ResolvedTopic = ListOffsetsResponse["topics"][number];
 
 const LATEST = -1, EARLIEST = -2, MAX_TIMESTAMP = -3, EARLIEST_LOCAL = -4;
 const READ_UNCOMMITTED = 0, READ_COMMITTED = 1;
@@ -40,11 +45,12 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
     const refused = request.topics.filter((t) => !describable.has(t.name)).map((t) => ({
       name: t.name, partitions: t.partitions.map((p) => failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
     }));
+    let remoteLookups = false;
     const topics = request.topics.filter((t) => describable.has(t.name)).map((t) => {
       const meta = store.metadata.topicsByName.get(t.name);
       return {
         name: t.name,
-        partitions: t.partitions.map((p): PartitionResponse => {
+        partitions: t.partitions.map((p): PartitionResponse | Promise<PartitionResponse> => {
           const local = localLeaderLog(store, meta, p.partitionIndex, p.currentLeaderEpoch);
           if ("errorCode" in local) return failed(p.partitionIndex, local.errorCode);
           const { log, leaderEpoch } = local;
@@ -55,8 +61,9 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
             case EARLIEST:
               return answer(-1, log.logStartOffset, log.epochForOffset(log.logStartOffset));
             case EARLIEST_LOCAL:
+              // The first offset on the local disk (Kafka's localLogStartOffset; the log start offset without tiered storage).
               if (version < 8) break;
-              return answer(-1, log.logStartOffset, log.epochForOffset(log.logStartOffset));
+              return answer(-1, log.localLogStartOffset, log.epochForOffset(log.localLogStartOffset));
             case LATEST:
               return answer(-1, lastFetchable, leaderEpoch);
             case MAX_TIMESTAMP: {
@@ -67,13 +74,24 @@ registerApi<ListOffsetsRequest, ListOffsetsResponse>({
             }
           }
           if (p.timestamp < 0) return failed(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
+          if (log.remoteTier !== null) {
+            // Tiered storage: the remote segments are searched first (UnifiedLog.fetchOffsetByTimestamp).
+            remoteLookups = true;
+            return log.offsetForTimestampIncludingRemote(p.timestamp).then(
+              (found) => found && found.offset < lastFetchable ? answer(found.timestamp, found.offset, log.epochForOffset(found.offset)) : answer(-1, -1, -1),
+              // A RemoteStorageException is UNKNOWN_SERVER_ERROR for the partition.
+              () => failed(p.partitionIndex, ErrorCode.UNKNOWN_SERVER_ERROR),
+            );
+          }
           const found = log.offsetForTimestamp(p.timestamp);
           return found && found.offset < lastFetchable
             ? answer(found.timestamp, found.offset, log.epochForOffset(found.offset)) : answer(-1, -1, -1);
         }),
       };
     });
-    return { throttleTimeMs: 0, topics: [...topics, ...refused] };
+    if (!remoteLookups) return { throttleTimeMs: 0, topics: [...topics as ResolvedTopic[], ...refused] };
+    return Promise.all(topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions) })))
+      .then((resolved) => ({ throttleTimeMs: 0, topics: [...resolved, ...refused] }));
   },
   errorResponse: (request, errorCode) => ({
     throttleTimeMs: 0,

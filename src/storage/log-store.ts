@@ -35,6 +35,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { PartitionTraffic } from "./partition-traffic.ts";
 import { processName } from "./file-lock.ts";
 import type { HeldFileLock } from "./fs.ts";
+import type { TieredStorage } from "./tiered/tiered-storage.ts";
 
 /** The per-topic settings a partition log is opened (and reconfigured) with. */
 export interface TopicLogSettings {
@@ -45,6 +46,8 @@ export interface TopicLogSettings {
   fileDeleteDelayMs?: number;
   flushMessages?: number;
   flushMs?: number;
+  /** remote.storage.enable, with the broker's tiered storage on: the logs get a remote tier. */
+  remoteStorageEnable?: boolean;
 }
 
 export interface LogStoreConfig {
@@ -59,6 +62,8 @@ export interface LogStoreConfig {
   failures?: LogDirFailures;
   /** bunka.fsync.before.ack (default true): acknowledgements wait for the group commit. */
   fsyncBeforeAck?: boolean;
+  /** Tiered storage (storage/tiered): attaches a remote tier to the logs of topics with remote.storage.enable. */
+  tiered?: TieredStorage;
   /** This node's id: keeps the metadata log one Kafka's KRaft controller starts on (ClusterMetadataOptions.kraft). */
   nodeId?: number;
   /** The directory.id (32 hex digits) new PartitionRecords name, when set (ClusterMetadataOptions.kraft). */
@@ -298,12 +303,15 @@ export class LogStore {
   }
 
   private openLog(topic: TopicMetadata, p: PartitionMetadata, parent: string, name: string): PartitionLog {
-    return PartitionLog.open(`${parent}/${name}`, {
+    const settings = this.settingsOf(topic.name);
+    const remote = (settings.remoteStorageEnable ?? false) && this.config.tiered !== undefined;
+    const log = PartitionLog.open(`${parent}/${name}`, {
       fs: this.fs,
       log: this.log,
       topicId: topic.topicId,
       leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
-      ...this.settingsOf(topic.name),
+      ...settings,
+      remoteLogEnabled: remote,
       logStartOffset: this.logStartOffsets.get(parent, name),
       onLogStartOffsetChange: (offset) => this.writeCheckpoint(parent, LOG_START_OFFSET_CHECKPOINT, () => this.logStartOffsets.set(parent, name, offset)),
       failures: this.failures,
@@ -313,6 +321,8 @@ export class LogStore {
       recoveryPoint: this.recoveryPoints.get(parent, name),
       brokerTraffic: this.traffic,
     });
+    if (remote) this.config.tiered!.attach(log, topic.name, p.partitionId, topic.topicId);
+    return log;
   }
 
   /**
@@ -332,6 +342,7 @@ export class LogStore {
       const key = `${topic.topicId}:${p.partitionId}`;
       const log = this.logs.get(key);
       if (!log) continue;
+      this.config.tiered?.detach(log);
       log.close();
       this.logs.delete(key);
       this.locations.delete(key);
@@ -382,7 +393,12 @@ export class LogStore {
     const t = this.metadata.topicsByName.get(topic);
     if (!t) return;
     const settings = this.settingsOf(topic);
-    for (const p of t.partitions) this.logs.get(`${t.topicId}:${p.partitionId}`)?.configure(settings);
+    for (const p of t.partitions) {
+      const log = this.logs.get(`${t.topicId}:${p.partitionId}`);
+      log?.configure(settings);
+      // remote.storage.enable turned on (Kafka allows enabling it on an existing topic).
+      if (log && settings.remoteStorageEnable && this.config.tiered) this.config.tiered.attach(log, topic, p.partitionId, t.topicId);
+    }
   }
 
   /**

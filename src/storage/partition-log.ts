@@ -45,6 +45,14 @@
 // a view of its mapping to a socket is never pulled away (and deletion never waits on I/O).
 // Segments also roll by time (segment.ms, minus segment.jitter.ms), so a quiet topic ages out.
 //
+// Tiered storage (KIP-405; tiered/remote-partition-log.ts uploads and deletes): a log opened
+// with remoteLogEnabled keeps its checkpointed log start offset even below its first local
+// segment (Kafka's LogLoader), and localLogStartOffset is where the local segments begin. With
+// a RemoteTier attached, retention deletes local segments by local.retention.ms/bytes, and only
+// those wholly uploaded (Kafka's isSegmentEligibleForDeletion), without moving the log start
+// offset; the remote tier's own retention moves it (deleteRecordsBefore). Reads below the local
+// log start go to the tier (readRemote, asynchronous); read() itself reads local segments only.
+//
 // Failed writes (log-dir-failures.ts, Kafka's LogDirFailureChannel): an append or roll that
 // fails leaves the log exactly as before it (Segment.append and Segment.seal undo what landed)
 // and throws StorageError; a client's append is refused with KAFKA_STORAGE_ERROR. Out of space,
@@ -132,6 +140,42 @@ export interface PartitionLogOptions {
   recoveryPoint?: number;
   /** The broker's traffic totals (LogStore's), counted along with this log's own. */
   brokerTraffic?: PartitionTraffic;
+  /**
+   * remote.storage.enable: the log start offset may lie below the first local segment (the
+   * segments between are in remote storage), so the checkpointed one is kept as it is.
+   */
+  remoteLogEnabled?: boolean;
+}
+
+/** What a remote read returned (RemoteTier.read). */
+export interface RemoteRead {
+  batches: Uint8Array[];
+  /** With read_committed: the aborted transactions the remote .txnindex files hold for the range. */
+  abortedTransactions: AbortedTxn[];
+  /** Those files said no later segment can hold one more (else the local ones are searched too, from `upperBoundOffset`). */
+  abortedComplete: boolean;
+  /** The end of the range aborted transactions were collected for (Kafka's fetchUpperBoundOffset). */
+  upperBoundOffset: number;
+}
+
+/**
+ * The remote part of a tiered partition log as the local log sees it
+ * (tiered/remote-partition-log.ts; Kafka's RemoteLogManager for one partition).
+ */
+export interface RemoteTier {
+  /** The last offset uploaded in full (Kafka's highestOffsetInRemoteStorage); -1 if none. */
+  readonly highestCopiedOffset: number;
+  /**
+   * Whole batches from the one holding `offset`, from the one remote segment holding it (as
+   * Kafka's RemoteLogManager.read), at most maxBytes (the first whole when minOneBatch), and none
+   * starting at or after maxOffset; with read_committed, the aborted transactions overlapping
+   * what is returned that the remote .txnindex files (that segment's and later ones) hold. null
+   * when no remote segment holds `offset`.
+   */
+  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean):
+    Promise<RemoteRead | null>;
+  /** The first remote record at or past startingOffset with a timestamp >= ts (RemoteLogManager.findOffsetByTimestamp). */
+  offsetForTimestamp(ts: number, startingOffset: number): Promise<TimestampOffset | null>;
 }
 
 /** What opening a partition log had to recover (tests, logging). */
@@ -176,6 +220,12 @@ export interface RetentionPolicy {
   retentionMs: number;
   /** -1: unlimited. */
   retentionBytes: number;
+  /** remote.storage.enable: local segments go by local retention, once uploaded. */
+  remoteStorageEnable?: boolean;
+  /** local.retention.ms; -2: retention.ms. */
+  localRetentionMs?: number;
+  /** local.retention.bytes; -2: retention.bytes. */
+  localRetentionBytes?: number;
 }
 
 export const DELETED_SUFFIX = ".deleted";
@@ -257,6 +307,8 @@ export class PartitionLog {
   private readonly producerSnapshots: boolean;
   private readonly appendListeners = new Set<() => void>();
   private startOffset: number;
+  private readonly remoteLogEnabled: boolean;
+  private remote: RemoteTier | null = null;
   private readonly onLogStartOffsetChange: (offset: number) => void;
   private segmentMs: number;
   private segmentJitterMs: number;
@@ -332,8 +384,14 @@ export class PartitionLog {
     // Kafka's LogLoader: the log end after a clean shutdown, else the checkpoint (never past the end).
     this.flushedTo = clean ? this.nextOffset : Math.min(checkpointed, this.nextOffset);
 
-    // Kafka: max(checkpointed log start offset, first segment's base), never past the end.
-    this.startOffset = Math.min(Math.max(opts.logStartOffset ?? 0, this.segments[0]!.baseOffset), this.active.nextOffset);
+    // Kafka: max(checkpointed log start offset, first segment's base), never past the end; with
+    // remote storage the checkpointed one as it is (LogLoader: the segments below are remote).
+    this.remoteLogEnabled = opts.remoteLogEnabled ?? false;
+    const checkpointedStart = opts.logStartOffset ?? 0;
+    this.startOffset = Math.min(
+      this.remoteLogEnabled ? checkpointedStart : Math.max(checkpointedStart, this.segments[0]!.baseOffset),
+      this.active.nextOffset,
+    );
     this.activeFirstTimestamp = this.firstBatchTimestamp(this.active);
 
     this.producerSnapshots = opts.producerSnapshots ?? true;
@@ -341,7 +399,7 @@ export class PartitionLog {
     if (this.producerSnapshots) {
       this.rebuildTxnIndexes();
       this.producerState.load({
-        logStartOffset: this.logStartOffset,
+        logStartOffset: this.localLogStartOffset,
         logEndOffset: this.nextOffset,
         segmentBaseOffsets: this.segments.map((s) => s.baseOffset),
         batchesFrom: (offset) => this.batchesFrom(offset),
@@ -489,9 +547,51 @@ export class PartitionLog {
     return this.segments[this.segments.length - 1]!;
   }
 
-  /** The first offset a consumer can read (Kafka's logStartOffset). */
+  /** The first offset a consumer can read (Kafka's logStartOffset), remote segments included. */
   get logStartOffset(): number {
     return this.startOffset;
+  }
+
+  /** The first offset in a local segment (Kafka's localLogStartOffset); logStartOffset without remote storage. */
+  get localLogStartOffset(): number {
+    return Math.max(this.startOffset, this.segments[0]!.baseOffset);
+  }
+
+  /** Attaches (or with null detaches) the remote tier that holds the segments below the local log start. */
+  attachRemote(tier: RemoteTier | null): void {
+    this.remote = tier;
+  }
+
+  get remoteTier(): RemoteTier | null {
+    return this.remote;
+  }
+
+  /** Whether a read at `offset` goes to remote storage: at or past the log start, below the local log start. */
+  readsRemote(offset: number): boolean {
+    return this.remote !== null && offset >= this.startOffset && offset < this.localLogStartOffset;
+  }
+
+  /**
+   * A read below the local log start, from remote storage (Kafka's ReplicaManager hands such a
+   * fetch to RemoteLogManager.asyncRead): as read(), or readCommitted() with `committed`, but
+   * from one remote segment. "out-of-range" if no remote segment holds the offset (retention
+   * removed it meanwhile).
+   */
+  async readRemote(fetchOffset: number, maxBytes: number, minOneBatch: boolean, committed: boolean):
+    Promise<{ batches: Uint8Array[]; abortedTransactions: AbortedTxn[] } | "out-of-range"> {
+    const tier = this.remote;
+    if (tier === null || !this.readsRemote(fetchOffset)) return "out-of-range";
+    const maxOffset = committed ? this.lastStableOffset : Infinity;
+    const read = await tier.read(fetchOffset, maxBytes, minOneBatch, maxOffset, committed);
+    // Retention may have moved the log start past the offset while the read was under way.
+    if (read === null || fetchOffset < this.startOffset) return "out-of-range";
+    let aborted = read.abortedTransactions;
+    // Kafka's RemoteLogManager.collectAbortedTransactions: the remote indexes, then the local ones.
+    if (committed && read.batches.length > 0 && !read.abortedComplete) {
+      aborted = [...aborted, ...this.abortedTransactions(this.localLogStartOffset, read.upperBoundOffset)
+        .filter((t) => t.lastOffset >= fetchOffset)];
+    }
+    return { batches: read.batches, abortedTransactions: aborted };
   }
 
   /** Applies changed topic settings at once (Kafka's UnifiedLog.updateConfig): the next roll and index entry follow them. */
@@ -905,7 +1005,7 @@ export class PartitionLog {
    * stops the read before the first batch that starts at or after it; [] if fetchOffset >= it.
    */
   read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Infinity): { batches: Uint8Array[] } | "out-of-range" {
-    if (fetchOffset < this.logStartOffset || fetchOffset > this.nextOffset) return "out-of-range";
+    if (fetchOffset < this.localLogStartOffset || fetchOffset > this.nextOffset) return "out-of-range";
     const batches: Uint8Array[] = [];
     if (fetchOffset === this.nextOffset || fetchOffset >= maxOffset) return { batches };
     let remaining = maxBytes;
@@ -975,7 +1075,7 @@ export class PartitionLog {
 
   /** Every batch from the one containing `offset` to the end (reads about 1 MiB at a time). */
   *batchesFrom(offset: number): Generator<Uint8Array> {
-    let next = Math.max(offset, this.logStartOffset);
+    let next = Math.max(offset, this.localLogStartOffset);
     while (next < this.nextOffset) {
       const res = this.read(next, 1 << 20, true);
       if (res === "out-of-range" || res.batches.length === 0) return;
@@ -1003,6 +1103,19 @@ export class PartitionLog {
   }
 
   /**
+   * ListOffsets by timestamp with a remote tier (Kafka's UnifiedLog.fetchOffsetByTimestamp with
+   * remote storage): the remote segments first, then the local ones.
+   */
+  async offsetForTimestampIncludingRemote(ts: number): Promise<TimestampOffset | null> {
+    const tier = this.remote;
+    if (tier !== null) {
+      const found = await tier.offsetForTimestamp(ts, this.startOffset);
+      if (found !== null && found.offset >= this.startOffset) return found;
+    }
+    return this.offsetForTimestamp(ts);
+  }
+
+  /**
    * DeleteRecords (ReplicaManager.deleteRecords → UnifiedLog.maybeIncrementLogStartOffset): moves
    * the log start offset to `offset` (-1: the high watermark) and removes the segments wholly
    * below it. Returns the new low watermark, or "out-of-range" for an offset past the high
@@ -1027,6 +1140,8 @@ export class PartitionLog {
   deleteOldSegments(policy: RetentionPolicy, now: number): number {
     let deleted = this.deleteSegmentsWhile((_, next) => next !== null && next.baseOffset <= this.startOffset, "log start offset");
     if (!policy.deleteEnabled) return deleted;
+    const tier = this.remote;
+    if (tier !== null && policy.remoteStorageEnable) return deleted + this.deleteUploadedSegments(policy, tier, now);
     if (policy.retentionMs >= 0) {
       // A segment without timestamps (NO_TIMESTAMP) is never old: Kafka would use the file's
       // modification time, which this broker does not track.
@@ -1042,6 +1157,34 @@ export class PartitionLog {
         excess -= seg.size;
         return true;
       }, `retention size ${policy.retentionBytes} bytes`);
+    }
+    return deleted;
+  }
+
+  /**
+   * Local retention of a tiered log (Kafka's deleteOldSegments with remote storage): segments
+   * wholly uploaded (their last offset at most the tier's highest copied offset) go while older
+   * than local.retention.ms or beyond local.retention.bytes (-2: retention.ms / retention.bytes);
+   * the log start offset stays (the data is still readable, from the tier).
+   */
+  private deleteUploadedSegments(policy: RetentionPolicy, tier: RemoteTier, now: number): number {
+    const localMs = policy.localRetentionMs === undefined || policy.localRetentionMs === -2 ? policy.retentionMs : policy.localRetentionMs;
+    const localBytes = policy.localRetentionBytes === undefined || policy.localRetentionBytes === -2 ? policy.retentionBytes : policy.localRetentionBytes;
+    const uploaded = (next: Segment | null) => next !== null && next.baseOffset - 1 <= tier.highestCopiedOffset;
+    let deleted = 0;
+    if (localMs >= 0) {
+      deleted += this.deleteSegmentsWhile((seg, next) => {
+        const ts = seg.maxTimestamp.timestamp;
+        return uploaded(next) && ts !== NO_TIMESTAMP && now - ts > localMs;
+      }, `local retention time ${localMs}ms, uploaded`);
+    }
+    if (localBytes >= 0) {
+      let excess = this.sizeInBytes - localBytes;
+      deleted += this.deleteSegmentsWhile((seg, next) => {
+        if (!uploaded(next) || excess - seg.size < 0) return false;
+        excess -= seg.size;
+        return true;
+      }, `local retention size ${localBytes} bytes, uploaded`);
     }
     return deleted;
   }
@@ -1065,7 +1208,8 @@ export class PartitionLog {
     const gone = this.segments.splice(0, n);
     for (const seg of gone) this.removeSegmentFiles(seg);
     this.log(`${this.dir}: deleted ${n} segment(s) from offset ${gone[0]!.baseOffset} (${reason})`);
-    if (this.segments[0]!.baseOffset > this.startOffset) this.setLogStartOffset(this.segments[0]!.baseOffset);
+    // With remote storage the segments gone from the disk are still readable from the tier.
+    if (this.segments[0]!.baseOffset > this.startOffset && this.remote === null) this.setLogStartOffset(this.segments[0]!.baseOffset);
     this.epochs.truncateFromStart(this.startOffset);
     if (this.producerSnapshots) this.producerState.deleteSnapshotsBefore(this.segments[0]!.baseOffset);
     return n;
