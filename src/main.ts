@@ -103,6 +103,13 @@ function main(argv: string[]): void {
     process.exit(1);
   }
   const configPath = argv[0];
+  // The signal handlers first: a SIGTERM that lands before they are installed kills the process
+  // with the default action (exit 143, no clean shutdown). Measured: a stop sent as soon as the
+  // "started in" line appeared did that 4 times in 5 when they were installed after that line.
+  // A handler runs only once this synchronous start-up is over, when `stop` is set.
+  let stop: ((signal: string) => void) | null = null;
+  process.on("SIGINT", () => stop?.("SIGINT"));
+  process.on("SIGTERM", () => stop?.("SIGTERM"));
   log.info(`Bunka ${VERSION} (commit ${COMMIT}) on Bun ${Bun.version}`);
   log.info(`CRC-32C: ${crc32cImplementation}`);
   let config;
@@ -238,7 +245,7 @@ function main(argv: string[]): void {
       ? "acknowledgements wait for fsync (group commit; bunka.fsync.before.ack=false: Kafka's page-cache acknowledgements)"
       : "acknowledgements from the page cache, as Kafka's (bunka.fsync.before.ack=false)"));
 
-  const shutdown = (signal: string) => {
+  stop = (signal: string) => {
     log.info(`${signal}: shutting down`);
     for (const l of running) l.stop();
     http?.stop();
@@ -262,8 +269,6 @@ function main(argv: string[]): void {
     store.close();
     process.exit(0);
   };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
 /**
