@@ -2,11 +2,15 @@
 // (issue 14: "the bench shows the Kafka listeners' throughput unchanged (ratio) with a console open").
 //
 //   bun run bench:console [--binary PATH] [--rounds N] [--records N] [--scrape-ms MS] [--idle-seconds S]
-//                         [--pin] [--port-range LO-HI] [--no-browser-ok]
+//                         [--modes without,with[,pokes]] [--pin] [--port-range LO-HI]
 //
 // One compiled ./bunka (bunka.http.listener on a port of its own) serves every round. Each round
-// runs two sessions, "without" and "with" the console, in alternating order (odd rounds without
-// first, even rounds with first), so that a drift of the machine's load favours neither. A session:
+// runs one session per mode, "without" and "with" the console, the order rotating from round to
+// round (odd rounds without first, even rounds with first), so that a drift of the machine's load
+// favours none. Mode "pokes" is a control: no browser, no scraper, but GET /no-such-page (a 404,
+// nearly free) three times a second, about as often as the console's pages and the scraper ask
+// together: it tells an effect of the console's work apart from one of merely waking the
+// broker's event loop that often. A session:
 //   1. a fresh topic (6 partitions) and a group whose offsets are set to the start of it (both
 //      through the console's own API, which hands them to CreateTopics and OffsetCommit);
 //   2. "with" only: a headless Chromium (playwright-core) opens four tabs on the pages that poll
@@ -44,6 +48,7 @@ const { values: opt } = parseArgs({
     binary: { type: "string" }, rounds: { type: "string", default: "5" }, records: { type: "string", default: "200000" },
     "scrape-ms": { type: "string", default: "1000" }, "idle-seconds": { type: "string", default: "10" },
     pin: { type: "boolean" }, "port-range": { type: "string", default: "35000-35999" },
+    modes: { type: "string", default: "without,with" },
   },
 });
 const rounds = Number(opt.rounds);
@@ -51,6 +56,11 @@ const records = Number(opt.records);
 const scrapeMs = Number(opt["scrape-ms"]);
 const idleSeconds = Number(opt["idle-seconds"]);
 const portRange = parsePortRange(opt["port-range"]!);
+type Mode = "without" | "with" | "pokes";
+const modes = opt.modes!.split(",").map((m) => m.trim()) as Mode[];
+if (modes[0] !== "without" || modes.some((m) => !["without", "with", "pokes"].includes(m)) || new Set(modes).size !== modes.length) {
+  throw new Error(`--modes: "without" first, then some of "with", "pokes": ${opt.modes}`);
+}
 const PARTITIONS = 6;
 const RECORD_BYTES = 1024;
 const PRODUCE_PROPS = ["acks=1", "linger.ms=5", "batch.size=131072"];
@@ -151,6 +161,23 @@ function scraper(everyMs: number) {
   };
 }
 
+/** GET /no-such-page every `everyMs` until stopped (mode "pokes"): how many. */
+function poker(everyMs: number) {
+  let count = 0, stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const t0 = performance.now();
+      try {
+        await (await fetch(`${base}/no-such-page`, { signal: AbortSignal.timeout(10_000) })).text();
+        count++;
+      } catch { /* counted as not done */ }
+      const wait = everyMs - (performance.now() - t0);
+      if (wait > 0 && !stopped) await Bun.sleep(wait);
+    }
+  })();
+  return { async stop() { stopped = true; await loop; return count; } };
+}
+
 /** The console open in four tabs (see the header); stop() leaves them on about:blank. */
 async function openConsole(browser: Browser, topic: string, group: string) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -200,13 +227,13 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-type Mode = "without" | "with";
 interface Session {
   round: number; position: number; mode: Mode; topic: string; loadavgBefore: string; loadavgAfter: string;
   idleCpuPct: number; produceMiBps: number; produceCpuPct: number; produceCpuMsPerGiB: number;
   consumeMiBps: number; consumeCpuPct: number; consumeCpuMsPerGiB: number; produceP99Ms: number;
   scrape?: { scrapes: number; failures: number; bytes: number; medianMs: number; maxMs: number };
   browser?: { tabs: number; messageReloads: number; errors: string[] };
+  pokes?: number;
 }
 
 /** CPU of the broker over `work`: % of one core, and the CPU ms. */
@@ -224,16 +251,17 @@ const failures: string[] = [];
 try {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"], timeout: 60_000 });
   for (let round = 1; round <= rounds; round++) {
-    const order: Mode[] = round % 2 === 1 ? ["without", "with"] : ["with", "without"];
+    const order: Mode[] = modes.map((_, i) => modes[(i + round - 1) % modes.length]!);
     for (const [i, mode] of order.entries()) {
       const topic = `load-${round}-${mode}`, group = `lag-${round}-${mode}`;
       const loadavgBefore = loadavg();
-      say(`round ${round}.${i + 1}: ${mode} the console (load average ${loadavgBefore})`);
+      say(`round ${round}.${i + 1}: ${mode === "pokes" ? "pokes, no console" : `${mode} the console`} (load average ${loadavgBefore})`);
       try {
         await consoleCall("POST", "/api/topics", { name: topic, partitions: PARTITIONS });
         await consoleCall("POST", `/api/groups/${group}/reset-offsets`, { topic, to: "earliest", dryRun: false });
         const tabs = mode === "with" ? await openConsole(browser, topic, group) : null;
         const scrape = mode === "with" ? scraper(scrapeMs) : null;
+        const pokes = mode === "pokes" ? poker(333) : null;
         const idle = await withCpu(() => Bun.sleep(idleSeconds * 1000));
         const produce = await withCpu(() => producerPerf({
           bootstrap: broker.bootstrap, topic, records, recordBytes: RECORD_BYTES, props: PRODUCE_PROPS, tools, sizes, name: `${topic}.produce`,
@@ -245,12 +273,12 @@ try {
           produceMiBps: produce.result.mibPerSec, produceP99Ms: produce.result.p99LatencyMs, produceCpuPct: produce.cpuPct,
           produceCpuMsPerGiB: (produce.cpuMs * GiB_RECORDS) / records,
           consumeMiBps: consume.result.fetchMibPerSec, consumeCpuPct: consume.cpuPct, consumeCpuMsPerGiB: (consume.cpuMs * GiB_RECORDS) / records,
-          scrape: await scrape?.stop(), browser: await tabs?.stop(),
+          scrape: await scrape?.stop(), browser: await tabs?.stop(), pokes: await pokes?.stop(),
         };
         sessions.push(s);
         say(`  produce ${s.produceMiBps.toFixed(1)} MiB/s (broker CPU ${s.produceCpuPct.toFixed(0)}%), consume ${s.consumeMiBps.toFixed(1)} MiB/s ` +
           `(CPU ${s.consumeCpuPct.toFixed(0)}%), idle CPU ${s.idleCpuPct.toFixed(1)}%` +
-          (s.scrape ? `; ${s.scrape.scrapes} scrapes (median ${s.scrape.medianMs.toFixed(0)} ms), ${s.browser!.messageReloads} "Latest" clicks, ${s.browser!.errors.length} page errors` : ""));
+          (s.pokes !== undefined ? `; ${s.pokes} pokes` : "") + (s.scrape ? `; ${s.scrape.scrapes} scrapes (median ${s.scrape.medianMs.toFixed(0)} ms), ${s.browser!.messageReloads} "Latest" clicks, ${s.browser!.errors.length} page errors` : ""));
       } catch (e) {
         failures.push(`round ${round} ${mode}: ${(e as Error).message.split("\n")[0]}`);
         say(`  FAILED: ${(e as Error).message.split("\n")[0]}`);
@@ -265,17 +293,25 @@ try {
 
 // ---- report --------------------------------------------------------------------------------------
 
-const pairs = [...new Set(sessions.map((s) => s.round))].flatMap((round) => {
-  const without = sessions.find((s) => s.round === round && s.mode === "without");
-  const withC = sessions.find((s) => s.round === round && s.mode === "with");
-  return without && withC ? [{ round, without, with: withC }] : [];
-});
 const stats = (xs: number[]) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
-const produceRatio = stats(pairs.map((p) => p.with.produceMiBps / p.without.produceMiBps));
-const consumeRatio = stats(pairs.map((p) => p.with.consumeMiBps / p.without.consumeMiBps));
+/** Per mode other than "without": the ratios to "without" in the same round. */
+const ratios = Object.fromEntries(modes.slice(1).map((mode) => {
+  const pairs = [...new Set(sessions.map((s) => s.round))].flatMap((round) => {
+    const base = sessions.find((s) => s.round === round && s.mode === "without");
+    const other = sessions.find((s) => s.round === round && s.mode === mode);
+    return base && other ? [{ base, other }] : [];
+  });
+  return [mode, {
+    rounds: pairs.length,
+    produce: stats(pairs.map((p) => p.other.produceMiBps / p.base.produceMiBps)),
+    consume: stats(pairs.map((p) => p.other.consumeMiBps / p.base.consumeMiBps)),
+  }];
+})) as Record<Mode, { rounds: number; produce: ReturnType<typeof stats>; consume: ReturnType<typeof stats> }>;
 const byMode = (mode: Mode, f: (s: Session) => number) => median(sessions.filter((s) => s.mode === mode).map(f));
 const f2 = (x: number) => x.toFixed(2), f1 = (x: number) => x.toFixed(1), f0 = (x: number) => x.toFixed(0);
 const mmm = (r: { min: number; median: number; max: number }) => `min ${f2(r.min)} / median ${f2(r.median)} / max ${f2(r.max)}`;
+const perMode = (label: string, f: (s: Session) => number, show: (x: number) => string) =>
+  `  ${label}: ${modes.map((m) => `${m} ${show(byMode(m, f))}`).join(", ")}`;
 const lines = [
   `broker: ${binary} (pid ${broker.pid}); ${cpus().length} × ${cpus()[0]?.model ?? "?"}; ${pinNote}`,
   `load: ProducerPerformance ${records} × ${RECORD_BYTES} B (${PRODUCE_PROPS.join(", ")}), ${PARTITIONS} partitions; ConsumerPerformance reads them back in a group`,
@@ -286,20 +322,25 @@ const lines = [
   ...sessions.map((s) => `${s.round}.${s.position} | ${s.mode.padEnd(7)} | ${f1(s.produceMiBps)} | ${f0(s.produceP99Ms)} | ${f0(s.produceCpuPct)} | ${f1(s.consumeMiBps)} | ` +
     `${f0(s.consumeCpuPct)} | ${f1(s.idleCpuPct)} | ${s.scrape ? `${s.scrape.scrapes} (${f0(s.scrape.medianMs)})` : "-"} | ${s.loadavgBefore} → ${s.loadavgAfter}`),
   "",
-  `ratio with/without the console, over ${pairs.length} round(s):`,
-  `  produce throughput: ${mmm(produceRatio)}`,
-  `  consume throughput: ${mmm(consumeRatio)}`,
-  `broker CPU (median over sessions), without → with the console:`,
-  `  idle: ${f1(byMode("without", (s) => s.idleCpuPct))}% → ${f1(byMode("with", (s) => s.idleCpuPct))}% of a core`,
-  `  produce: ${f0(byMode("without", (s) => s.produceCpuPct))}% → ${f0(byMode("with", (s) => s.produceCpuPct))}% (${f0(byMode("without", (s) => s.produceCpuMsPerGiB))} → ${f0(byMode("with", (s) => s.produceCpuMsPerGiB))} CPU ms per GiB)`,
-  `  consume: ${f0(byMode("without", (s) => s.consumeCpuPct))}% → ${f0(byMode("with", (s) => s.consumeCpuPct))}% (${f0(byMode("without", (s) => s.consumeCpuMsPerGiB))} → ${f0(byMode("with", (s) => s.consumeCpuMsPerGiB))} CPU ms per GiB)`,
+  ...modes.slice(1).flatMap((m) => [
+    `ratio ${m}/without, over ${ratios[m].rounds} round(s):`,
+    `  produce throughput: ${mmm(ratios[m].produce)}`,
+    `  consume throughput: ${mmm(ratios[m].consume)}`,
+  ]),
+  "broker CPU, median over the sessions of each mode (% of one core over the step, the tools' JVM start included; CPU ms per GiB moved):",
+  perMode("idle", (s) => s.idleCpuPct, (x) => `${f1(x)}%`),
+  perMode("produce", (s) => s.produceCpuPct, (x) => `${f0(x)}%`),
+  perMode("produce CPU ms/GiB", (s) => s.produceCpuMsPerGiB, f0),
+  perMode("consume", (s) => s.consumeCpuPct, (x) => `${f0(x)}%`),
+  perMode("consume CPU ms/GiB", (s) => s.consumeCpuMsPerGiB, f0),
+  perMode("produce p99 ms", (s) => s.produceP99Ms, f0),
   ...(failures.length > 0 ? ["", "failed sessions:", ...failures.map((f) => `  ${f}`)] : []),
 ];
 writeFileSync(join(outDir, "summary.txt"), lines.join("\n") + "\n");
 writeFileSync(join(outDir, "results.json"), JSON.stringify({
   date: new Date().toISOString(), binary, pinNote, records, scrapeMs, idleSeconds, sessions, failures,
-  ratios: { produce: produceRatio, consume: consumeRatio },
+  modes, ratios,
 }, null, 2) + "\n");
 console.log(lines.join("\n"));
 say(`results in ${outDir}`);
-if (pairs.length === 0) process.exit(1);
+if (modes.slice(1).some((m) => ratios[m].rounds === 0)) process.exit(1);
