@@ -6,8 +6,8 @@
 //
 // One compiled ./bunka (bunka.http.listener on a port of its own) serves every round. Each round
 // runs one session per mode, "without" and "with" the console, the order rotating from round to
-// round (odd rounds without first, even rounds with first), so that a drift of the machine's load
-// favours none. Mode "pokes" is a control: no browser, no scraper, but GET /no-such-page (a 404,
+// round (with two modes: odd rounds without first, even rounds with first), so that a drift of
+// the machine's load favours none. Mode "pokes" is a control: no browser, no scraper, but GET /no-such-page (a 404,
 // nearly free) three times a second, about as often as the console's pages and the scraper ask
 // together: it tells an effect of the console's work apart from one of merely waking the
 // broker's event loop that often. A session:
@@ -17,8 +17,8 @@
 //      every 2 s: the topic list (live throughput), the topic (partitions, offsets), the group (lag,
 //      which grows during the produce and falls during the consume), and the topic's messages (a
 //      page that does not poll: the bench clicks its "Latest" every 5 s, a user watching); and a
-//      Prometheus-like scraper GETs /metrics every --scrape-ms (1,000 ms: ten times Prometheus'
-//      common 10-15 s, a worst case);
+//      Prometheus-like scraper GETs /metrics every --scrape-ms (default 1,000 ms: 10-15 times as often
+//      as Prometheus' usual 10-15 s interval, a worst case);
 //   3. idle: --idle-seconds with no Kafka load (the broker's CPU for the console alone);
 //   4. produce: Kafka's ProducerPerformance, --records records of 1 KiB, acks=1 (steady-state MiB/s);
 //   5. consume: Kafka's ConsumerPerformance reads them back in the group (fetch MiB/s).
@@ -28,9 +28,10 @@
 // times; the load average before and after each session (the machine may be shared: say so).
 // --pin runs the broker on one CPU and everything else (tools, Chromium, scraper) on the others.
 //
-// Results go to bench-results/console-open-<time>/ (summary.txt, results.json, logs/).
+// Results go to bench-results/console-open-<time>/ (summary.txt, results.json, logs/, the broker's
+// log); its data (--records KiB per session) is deleted at the end.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -289,6 +290,7 @@ try {
 } finally {
   await browser?.close();
   await broker.stop();
+  rmSync(broker.dataDir, { recursive: true, force: true });
 }
 
 // ---- report --------------------------------------------------------------------------------------
