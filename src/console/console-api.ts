@@ -36,19 +36,13 @@ import type { ListOffsetsRequest, ListOffsetsResponse } from "../protocol/messag
 import type { OffsetCommitRequest, OffsetCommitResponse } from "../protocol/messages/offset-commit.ts";
 import type { DescribeConfigsRequest, DescribeConfigsResponse } from "../protocol/messages/describe-configs.ts";
 import { VERSION, COMMIT } from "../version.ts";
-import { principalOf, refuseCrossSite, type HttpRoute } from "../http/server.ts";
+import { principalOf, refuseCrossSite, remoteAddressOf, type HttpRoute } from "../http/server.ts";
 import { KafkaApiCaller, type ConsoleCaller } from "./kafka-calls.ts";
 import { readRows } from "./messages.ts";
 import { searchTopic } from "./search.ts";
 import { ThroughputSampler } from "./throughput.ts";
 
 export interface ConsoleApiOptions {
-  /**
-   * The client's address (Bun's server.requestIP), for ACL host matching. The HTTP listener does
-   * not pass it on yet; without it the address is unknown (""), which only ACLs for every host
-   * ("*") match: an ACL that allows or denies one host never applies to the console's requests.
-   */
-  remoteAddress?: (req: Request) => string;
   /** When the broker started (default: when the console was set up, just after the listeners). */
   startedAt?: number;
 }
@@ -417,7 +411,9 @@ export function consoleApi(broker: BrokerContext, opts: ConsoleApiOptions = {}):
   const serve = async (req: Request, url: URL): Promise<Response> => {
     // The HTTP listener authenticated the request already (401 otherwise); none configured: anonymous.
     const principal = principalOf(req) ?? ANONYMOUS;
-    const caller: ConsoleCaller = { principal, remoteAddress: opts.remoteAddress?.(req) ?? "" };
+    // The client's address, for ACLs naming a host, as a Kafka connection's peer address (unknown,
+    // "", only when called without a socket: then only ACLs for every host "*" match).
+    const caller: ConsoleCaller = { principal, remoteAddress: remoteAddressOf(req) ?? "" };
     const methodMatches = routes.filter(([, re]) => re.test(url.pathname));
     if (methodMatches.length === 0) return json({ error: "NOT_FOUND", message: `no such endpoint: ${url.pathname}` }, 404);
     const route = methodMatches.find(([method]) => method === req.method || (method === "GET" && req.method === "HEAD"));

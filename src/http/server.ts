@@ -8,7 +8,9 @@
 //
 // Authentication (HttpAuthenticator) runs before any route when the broker has one (main.ts:
 // HTTP Basic against the SASL users when a SASL listener is configured, http/basic-auth.ts);
-// without one every request is anonymous, as on a PLAINTEXT Kafka listener.
+// without one every request is anonymous, as on a PLAINTEXT Kafka listener. The client's address
+// (Bun's server.requestIP) goes with the request as a Kafka connection's peer address goes with
+// its requests, so ACLs naming a host apply to the console too (remoteAddressOf).
 //
 // Mutating endpoints call refuseCrossSite first: a browser on another site must not be able to
 // change the broker (CSRF). It wants a JSON body (a cross-site <form> cannot send one without a
@@ -43,10 +45,19 @@ export interface HttpListenerOptions {
 }
 
 const principals = new WeakMap<Request, Principal>();
+const remoteAddresses = new WeakMap<Request, string>();
 
 /** The principal the authenticator admitted for this request (undefined: no authentication configured). */
 export function principalOf(req: Request): Principal | undefined {
   return principals.get(req);
+}
+
+/**
+ * The client's IP address as the socket gave it ("127.0.0.1", "::ffff:127.0.0.1", "::1"), or
+ * undefined when the request did not come through a socket (HttpListener.handle called directly).
+ */
+export function remoteAddressOf(req: Request): string | undefined {
+  return remoteAddresses.get(req);
 }
 
 export class HttpListener {
@@ -76,7 +87,7 @@ export class HttpListener {
         port: address.port,
         // Scrapes and console calls are small; a large body is a mistake or an attack.
         maxRequestBodySize: 16 * 1024 * 1024,
-        fetch: (req) => this.handle(req),
+        fetch: (req, server) => this.handle(req, server.requestIP(req)?.address),
         error: (e) => {
           log.warn(`HTTP request failed: ${e.stack ?? e.message}`);
           return new Response("internal error\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -98,9 +109,13 @@ export class HttpListener {
     this.server = null;
   }
 
-  /** Authentication, then the first route that answers; exported for tests without a socket. */
-  async handle(req: Request): Promise<Response> {
+  /**
+   * Authentication, then the first route that answers; public for tests without a socket, which
+   * may say which client address the request comes from.
+   */
+  async handle(req: Request, remoteAddress?: string): Promise<Response> {
     const url = new URL(req.url);
+    if (remoteAddress !== undefined) remoteAddresses.set(req, remoteAddress);
     if (this.options.authenticate) {
       const principal = await this.options.authenticate(req);
       if (principal === null) {
