@@ -174,7 +174,14 @@ function makeWritable(dir: string): void {
 }
 
 function listTests(binary: string, suite: Suite, cwd: string): string[] {
-  return run(binary, ["-test.list", ".*"], { cwd }).split("\n").map((l) => l.trim()).filter((l) => l !== "" && suite.select(l));
+  const top = run(binary, ["-test.list", ".*"], { cwd }).split("\n").map((l) => l.trim()).filter((l) => l !== "" && suite.select(l));
+  // A test run one subtest at a time is replaced by its subtests.
+  return top.flatMap((name) => suite.subtests?.(name, cwd) ?? [name]);
+}
+
+/** -test.run's pattern for exactly this test or subtest (Go matches it level by level). */
+export function runPattern(name: string): string {
+  return name.split("/").map((level) => `^${level}$`).join("/");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,7 +357,16 @@ async function startKafka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
   // kafka-run.sh's own listeners lines come first; these (appended last) replace them, so they
   // name its controller listener too.
   listeners["listeners"] += `,CONTROLLER://127.0.0.1:${controllerPort}`;
-  listeners["listener.security.protocol.map"] = `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl !== undefined ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""}`;
+  const controller = sasl !== undefined ? suite.sasl?.controller : undefined;
+  listeners["listener.security.protocol.map"] =
+    `PLAINTEXT:PLAINTEXT,CONTROLLER:${controller ? "SASL_PLAINTEXT" : "PLAINTEXT"}${sasl !== undefined ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""}`;
+  if (controller) {
+    // The suite's CI's controller listener: the broker logs in to it with the JAAS config's user.
+    const m = controller.mechanism.toLowerCase();
+    listeners["sasl.mechanism.controller.protocol"] = controller.mechanism;
+    listeners["listener.name.controller.sasl.enabled.mechanisms"] = controller.mechanism;
+    listeners[`listener.name.controller.${m}.sasl.jaas.config`] = controller.jaas;
+  }
   const env = {
     KAFKA_EXTRA_PROPS: Object.entries({ ...suite.brokerProps, ...listeners })
       .map(([k, v]) => `${k}=${v}`).join("\n"),
@@ -386,7 +402,7 @@ async function runTest(
   binary: string, cwd: string, suite: Suite, name: string, broker: Broker, logPath: string, limit: number, ns: NetNs,
 ): Promise<TestResult> {
   const started = Date.now();
-  const [cmd, args] = ns.wrap(binary, ["-test.run", `^${name}$`, "-test.v", "-test.count", "1", "-test.timeout", `${limit}s`]);
+  const [cmd, args] = ns.wrap(binary, ["-test.run", runPattern(name), "-test.v", "-test.count", "1", "-test.timeout", `${limit}s`]);
   const proc = spawn(cmd, args, {
     cwd, env: { ...process.env, ...suite.env(broker.bootstrap, broker.saslBootstrap) }, stdio: ["ignore", "pipe", "pipe"], detached: true,
   });
@@ -584,7 +600,7 @@ export function renderResults(known: KnownFailure[]): string {
     out.push(`Module \`${s.module}@${s.version}\`, package \`${s.pkg}\`; per-test limit ${s.testTimeoutSec} s.`);
     const envShown = Object.entries(s.env("HOST:PORT", s.sasl ? "HOST:SASL_PORT" : undefined)).map(([k, v]) => `${k}=${v}`).join(" ");
     if (envShown) out.push(`Environment: \`${envShown}\`.`);
-    if (s.files) out.push(`Files in the working directory: ${Object.keys(s.files("HOST:PORT")).map((f) => `\`${f}\``).join(", ")}.`);
+    if (s.files) out.push(`Files in the working directory: ${Object.keys(s.files("HOST:PORT", "HOST:SASL_PORT")).map((f) => `\`${f}\``).join(", ")}.`);
     out.push(`Broker settings: ${Object.entries(s.brokerProps).map(([k, v]) => `\`${k}=${v}\``).join(", ")}.`);
     if (s.sasl) {
       out.push(`SASL_PLAINTEXT listener${s.sasl.port !== undefined ? ` on port ${s.sasl.port}` : ""}: \`sasl.enabled.mechanisms=${s.sasl.mechanisms.join(",")}\`; ` +
@@ -653,7 +669,7 @@ async function main(): Promise<number> {
     const ns = suite.port !== undefined ? await privateNetNs() : HOST_NS;
     const start = () => (opts.target === "kafka" ? startKafka(suite, opts.out, ns) : startBunka(suite, opts.out, ns));
     let broker = await start();
-    for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap) ?? {})) writeFileSync(join(workDir, file), text);
+    for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap, broker.saslBootstrap) ?? {})) writeFileSync(join(workDir, file), text);
     say(`${suite.title} ${suite.version}: ${tests.length} tests against ${broker.description} at ${broker.bootstrap}`);
     const t0 = Date.now();
     const results: TestResult[] = [];
@@ -669,7 +685,7 @@ async function main(): Promise<number> {
           say(`${name}: the broker died; starting a new one`);
           await broker.stop();
           broker = await start();
-          for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap) ?? {})) writeFileSync(join(workDir, file), text);
+          for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap, broker.saslBootstrap) ?? {})) writeFileSync(join(workDir, file), text);
         } else {
           // A quick failure is run once more (a flaky test is reported as such); a time-out is not.
           const retries = isKnown && opts.check ? 0 : RETRIES;

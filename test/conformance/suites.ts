@@ -3,6 +3,9 @@
 // taken from the Go module proxy with its _test.go files; nothing of theirs is copied into this
 // repository), how it is built, and the configuration its own CI gives it and the broker.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 export interface Suite {
   /** Short name, used in file names and in known-failures.txt. */
   name: string;
@@ -36,9 +39,15 @@ export interface Suite {
    */
   env(bootstrap: string, saslBootstrap?: string): Record<string, string>;
   /** Files the suite reads from its working directory (e.g. testconf.json), written before a run. */
-  files?(bootstrap: string): Record<string, string>;
+  files?(bootstrap: string, saslBootstrap?: string): Record<string, string>;
   /** Which of the binary's tests to run (from -test.list). */
   select(name: string): boolean;
+  /**
+   * Tests that are run one subtest per process (a testify suite is one Go test whose methods are
+   * subtests): the subtests' names, read from the package's sources in `workDir`. Each is then
+   * reported, timed and listed in known-failures.txt as "<Test>/<Subtest>".
+   */
+  subtests?(test: string, workDir: string): string[] | undefined;
   /** Per-test limit, seconds: a hang becomes a named failure, never a stalled run. */
   testTimeoutSec: number;
   /** Why the settings are what they are (printed into RESULTS.md). */
@@ -63,6 +72,12 @@ export interface SaslListener {
    * `kafka-storage format --add-scram`, so CI needs no JVM for it).
    */
   scramUsers: { mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; name: string; password: string; iterations?: number }[];
+  /**
+   * Kafka only (Bunka has no controller listener): the CI's CONTROLLER listener is SASL_PLAINTEXT
+   * with this mechanism and JAAS config, so the broker reaches its controller as a super user,
+   * whatever ACLs the tests create on the cluster.
+   */
+  controller?: { mechanism: string; jaas: string };
 }
 
 const SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule required";
@@ -182,6 +197,77 @@ const CONFLUENT_KAFKA_GO: Suite = {
 };
 
 /**
+ * confluent-kafka-go's integration suite as published in the main module: up to v2.14.0 the kafka
+ * package itself holds it (kafka/integration_test.go: the testify suite TestIntegration, whose
+ * 40 methods are its subtests; kafka/txn_integration_test.go: TestTransactional*), read from the
+ * same testconf.json; v2.15.0 moved it to the nested module the proxy does not serve. Its CI
+ * (.semaphore/semaphore_integration_commands.sh: `go test -run ^TestIntegration$
+ * -docker.needed=true`) gives Kafka kafka/testresources/kraft/server.properties (apache/kafka,
+ * from that file alone, so group.initial.rebalance.delay.ms is Kafka's default 3000) with
+ * kafka_jaas.conf's PLAIN users, in its "CGRP consumer" jobs; the "CGRP classic" ones use a
+ * ZooKeeper-era cp-kafka pair that Kafka 4 cannot be.
+ */
+const CKG_INTEGRATION_PLAIN = `${PLAIN_LOGIN} username="admin" password="admin" user_admin="admin" user_testuser="testpass";`;
+const CONFLUENT_KAFKA_GO_INTEGRATION: Suite = {
+  name: "confluent-kafka-go-integration",
+  title: "confluent-kafka-go kafka integration",
+  module: "github.com/confluentinc/confluent-kafka-go/v2",
+  version: "v2.14.0",
+  pkg: "kafka",
+  brokerProps: {
+    "num.partitions": "4",
+    "auto.create.topics.enable": "true",
+    "delete.topic.enable": "true",
+    "default.replication.factor": "1",
+    "offsets.topic.replication.factor": "1",
+    "group.initial.rebalance.delay.ms": "3000",
+    "transaction.state.log.replication.factor": "1",
+    "transaction.state.log.min.isr": "1",
+    "group.coordinator.rebalance.protocols": "classic,consumer",
+    "connections.max.reauth.ms": "10000",
+    "log.retention.bytes": "1000000000",
+    "authorizer.class.name": STANDARD_AUTHORIZER,
+    "super.users": "User:admin",
+    "allow.everyone.if.no.acl.found": "true",
+  },
+  sasl: {
+    mechanisms: ["PLAIN"],
+    jaas: { "plain": CKG_INTEGRATION_PLAIN },
+    scramUsers: [],
+    controller: { mechanism: "PLAIN", jaas: CKG_INTEGRATION_PLAIN },
+  },
+  env: () => ({}),
+  files: (bootstrap, saslBootstrap) => ({
+    // testconf-example.json's fields, with the addresses of this run's listeners.
+    "testconf.json": JSON.stringify({
+      Brokers: bootstrap,
+      BrokersSasl: saslBootstrap ?? "",
+      SaslUsername: "testuser",
+      SaslPassword: "testpass",
+      SaslMechanism: "PLAIN",
+      TopicName: "test",
+      GroupID: "testgroup",
+      PerfMsgCount: 100000,
+      PerfMsgSize: 100,
+      Config: ["api.version.request=true"],
+    }, null, 2) + "\n",
+  }),
+  select: (name) => name === "TestIntegration" || name.startsWith("TestTransactional"),
+  subtests: (test, workDir) => {
+    if (test !== "TestIntegration") return undefined;
+    const src = readFileSync(join(workDir, "integration_test.go"), "utf8");
+    return [...src.matchAll(/^func \(\w+ \*IntegrationTestSuite\) (Test\w+)\(\)/gm)].map((m) => `${test}/${m[1]}`);
+  },
+  testTimeoutSec: 120,
+  notes: [
+    "The newest published version of the main module whose kafka package still holds the integration suite (v2.11.1 to v2.14.0 do; v2.15.0 moved it to kafka/integration, a nested module the Go module proxy does not serve). It bundles librdkafka 2.14.",
+    "TestIntegration is a testify suite: each of its methods is run alone as the subtest `TestIntegration/<method>` (its own process and time limit), so each is reported and can be a known failure on its own; TestTransactionalProducer and TestTransactionalSendOffsets are run as they are.",
+    "Both brokers get its CI's kraft/server.properties: StandardAuthorizer, super.users=User:admin, allow.everyone.if.no.acl.found=true, num.partitions=4, connections.max.reauth.ms=10000, and a SASL_PLAINTEXT listener with sasl.enabled.mechanisms=PLAIN and kafka_jaas.conf's users admin/admin and testuser/testpass; testconf.json names that listener (BrokersSasl, SaslUsername testuser, SaslMechanism PLAIN), so the SASL tests (authorized operations, ACLs) run instead of skipping. Kafka's CONTROLLER listener is SASL_PLAINTEXT as User:admin, as in that file: with a PLAINTEXT one, the cluster ACL TestAdminClient_DescribeCluster creates would take CLUSTER_ACTION from the broker's own principal (ANONYMOUS).",
+    "TEST_CONSUMER_GROUP_PROTOCOL is unset (classic group protocol; its CI also runs the suite with `consumer`).",
+  ],
+};
+
+/**
  * segmentio/kafka-go (pure Go). Its tests hard-code the broker at localhost:9092 (and a SASL
  * listener at localhost:9093) and read KAFKA_VERSION to decide which features to test; its CI
  * (.circleci/config.yml, docker-compose.yml) runs `go test` with KAFKA_VERSION=3.7.0 against one
@@ -234,4 +320,4 @@ const KAFKA_GO: Suite = {
   ],
 };
 
-export const SUITES: readonly Suite[] = [FRANZ_GO, CONFLUENT_KAFKA_GO, KAFKA_GO];
+export const SUITES: readonly Suite[] = [FRANZ_GO, CONFLUENT_KAFKA_GO, CONFLUENT_KAFKA_GO_INTEGRATION, KAFKA_GO];
