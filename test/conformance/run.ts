@@ -27,7 +27,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync,
-  statSync, writeFileSync,
+  statSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import { createServer, connect } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -164,6 +164,21 @@ function buildSuite(suite: Suite): { binary: string; workDir: string } {
   return { binary, workDir };
 }
 
+/**
+ * This run's working directory: links to the built copy's entries, so that the files written
+ * into it (testconf.json, naming this run's broker) are this run's own, and two runs (Bunka and
+ * --kafka side by side) never read each other's.
+ */
+function runWorkDir(workDir: string, dir: string, files: Record<string, string>): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const e of readdirSync(workDir)) {
+    if (!(e in files)) symlinkSync(join(workDir, e), join(dir, e));
+  }
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
 function makeWritable(dir: string): void {
   chmodSync(dir, 0o755);
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -177,6 +192,11 @@ function listTests(binary: string, suite: Suite, cwd: string): string[] {
   const top = run(binary, ["-test.list", ".*"], { cwd }).split("\n").map((l) => l.trim()).filter((l) => l !== "" && suite.select(l));
   // A test run one subtest at a time is replaced by its subtests.
   return top.flatMap((name) => suite.subtests?.(name, cwd) ?? [name]);
+}
+
+/** A test's log file name: a subtest "TestA/TestB" logs to TestA.TestB.log. */
+function logName(name: string): string {
+  return name.replace(/\//g, ".");
 }
 
 /** -test.run's pattern for exactly this test or subtest (Go matches it level by level). */
@@ -669,7 +689,8 @@ async function main(): Promise<number> {
     const ns = suite.port !== undefined ? await privateNetNs() : HOST_NS;
     const start = () => (opts.target === "kafka" ? startKafka(suite, opts.out, ns) : startBunka(suite, opts.out, ns));
     let broker = await start();
-    for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap, broker.saslBootstrap) ?? {})) writeFileSync(join(workDir, file), text);
+    const cwdFor = (b: Broker) => runWorkDir(workDir, join(opts.out, `${suite.name}.cwd`), suite.files?.(b.bootstrap, b.saslBootstrap) ?? {});
+    let cwd = cwdFor(broker);
     say(`${suite.title} ${suite.version}: ${tests.length} tests against ${broker.description} at ${broker.bootstrap}`);
     const t0 = Date.now();
     const results: TestResult[] = [];
@@ -679,18 +700,18 @@ async function main(): Promise<number> {
         // reported for removal), so it gets a shorter limit and no retry.
         const isKnown = known.some((k) => k.suite === suite.name && k.test === name);
         const limit = opts.check && isKnown ? Math.min(KNOWN_FAILURE_LIMIT_SEC, suite.testTimeoutSec) : suite.testTimeoutSec;
-        let r = await runTest(binary, workDir, suite, name, broker, join(logs, `${name}.log`), limit, ns);
+        let r = await runTest(binary, cwd, suite, name, broker, join(logs, `${logName(name)}.log`), limit, ns);
         if (r.status === "FAIL" && !broker.alive()) {
           r.detail = `the broker died during the test; ${r.detail}`;
           say(`${name}: the broker died; starting a new one`);
           await broker.stop();
           broker = await start();
-          for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap, broker.saslBootstrap) ?? {})) writeFileSync(join(workDir, file), text);
+          cwd = cwdFor(broker);
         } else {
           // A quick failure is run once more (a flaky test is reported as such); a time-out is not.
           const retries = isKnown && opts.check ? 0 : RETRIES;
           for (let i = 0; i < retries && r.status === "FAIL" && !r.timedOut; i++) {
-            const again = await runTest(binary, workDir, suite, name, broker, join(logs, `${name}.retry.log`), limit, ns);
+            const again = await runTest(binary, cwd, suite, name, broker, join(logs, `${logName(name)}.retry.log`), limit, ns);
             if (again.status === "PASS") r = { ...again, flaky: true, detail: `failed once: ${r.detail}` };
           }
         }
