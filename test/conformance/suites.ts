@@ -252,7 +252,9 @@ const CONFLUENT_KAFKA_GO_INTEGRATION: Suite = {
       Config: ["api.version.request=true"],
     }, null, 2) + "\n",
   }),
-  select: (name) => name === "TestIntegration" || name.startsWith("TestTransactional"),
+  // TestIntegration and txn_integration_test.go's two tests (the package's other tests, e.g.
+  // TestTransactionalAPI, which reaches no broker, are the confluent-kafka-go suite's).
+  select: (name) => ["TestIntegration", "TestTransactionalProducer", "TestTransactionalSendOffsets"].includes(name),
   subtests: (test, workDir) => {
     if (test !== "TestIntegration") return undefined;
     const src = readFileSync(join(workDir, "integration_test.go"), "utf8");
@@ -261,7 +263,7 @@ const CONFLUENT_KAFKA_GO_INTEGRATION: Suite = {
   testTimeoutSec: 120,
   notes: [
     "The newest published version of the main module whose kafka package still holds the integration suite (v2.11.1 to v2.14.0 do; v2.15.0 moved it to kafka/integration, a nested module the Go module proxy does not serve). It bundles librdkafka 2.14.",
-    "TestIntegration is a testify suite: each of its methods is run alone as the subtest `TestIntegration/<method>` (its own process and time limit), so each is reported and can be a known failure on its own; TestTransactionalProducer and TestTransactionalSendOffsets are run as they are.",
+    "TestIntegration is a testify suite: each of its methods is run alone as the subtest `TestIntegration/<method>` (its own process and time limit), so each is reported and can be a known failure on its own; TestTransactionalProducer and TestTransactionalSendOffsets (txn_integration_test.go) are run as they are. The package's other tests are the confluent-kafka-go suite's (v2.15.0), not run twice.",
     "Both brokers get its CI's kraft/server.properties: StandardAuthorizer, super.users=User:admin, allow.everyone.if.no.acl.found=true, num.partitions=4, connections.max.reauth.ms=10000, and a SASL_PLAINTEXT listener with sasl.enabled.mechanisms=PLAIN and kafka_jaas.conf's users admin/admin and testuser/testpass; testconf.json names that listener (BrokersSasl, SaslUsername testuser, SaslMechanism PLAIN), so the SASL tests (authorized operations, ACLs) run instead of skipping. Kafka's CONTROLLER listener is SASL_PLAINTEXT as User:admin, as in that file: with a PLAINTEXT one, the cluster ACL TestAdminClient_DescribeCluster creates would take CLUSTER_ACTION from the broker's own principal (ANONYMOUS).",
     "TEST_CONSUMER_GROUP_PROTOCOL is unset (classic group protocol; its CI also runs the suite with `consumer`).",
   ],
