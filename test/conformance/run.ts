@@ -624,7 +624,7 @@ export function renderResults(known: KnownFailure[]): string {
     out.push(`Broker settings: ${Object.entries(s.brokerProps).map(([k, v]) => `\`${k}=${v}\``).join(", ")}.`);
     if (s.sasl) {
       out.push(`SASL_PLAINTEXT listener${s.sasl.port !== undefined ? ` on port ${s.sasl.port}` : ""}: \`sasl.enabled.mechanisms=${s.sasl.mechanisms.join(",")}\`; ` +
-        `SCRAM users ${s.sasl.scramUsers.map((u) => `${u.name} (${u.mechanism})`).join(", ")}.`);
+        (s.sasl.scramUsers.length > 0 ? `SCRAM users ${s.sasl.scramUsers.map((u) => `${u.name} (${u.mechanism})`).join(", ")}.` : "no SCRAM users made at start."));
     }
     for (const n of s.notes) out.push(`${n}`);
     out.push("");
