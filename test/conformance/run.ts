@@ -337,13 +337,13 @@ async function startBunka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
   proc.once("exit", () => { exited = true; });
   const deadline = Date.now() + 30_000;
   while (!answers(port, ns)) {
-    if (exited || Date.now() > deadline) throw new Error(`Bunka did not start (log: ${logFile})`);
+    if (exited || Date.now() > deadline) { proc.kill("SIGKILL"); throw new Error(`Bunka did not start (log: ${logFile})`); }
     await Bun.sleep(50);
   }
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
   if (sasl !== undefined) {
     while (!answers(sasl, ns)) {
-      if (exited || Date.now() > deadline) throw new Error(`Bunka's SASL listener did not start (log: ${logFile})`);
+      if (exited || Date.now() > deadline) { proc.kill("SIGKILL"); throw new Error(`Bunka's SASL listener did not start (log: ${logFile})`); }
       await Bun.sleep(50);
     }
   }
@@ -688,9 +688,13 @@ async function main(): Promise<number> {
     mkdirSync(logs, { recursive: true });
     const ns = suite.port !== undefined ? await privateNetNs() : HOST_NS;
     const start = () => (opts.target === "kafka" ? startKafka(suite, opts.out, ns) : startBunka(suite, opts.out, ns));
-    let broker = await start();
+    // A broker that does not come up, or a working directory that cannot be made, must not leave
+    // the namespace or the broker behind.
+    let broker: Broker;
+    try { broker = await start(); } catch (e) { ns.close(); throw e; }
     const cwdFor = (b: Broker) => runWorkDir(workDir, join(opts.out, `${suite.name}.cwd`), suite.files?.(b.bootstrap, b.saslBootstrap) ?? {});
-    let cwd = cwdFor(broker);
+    let cwd: string;
+    try { cwd = cwdFor(broker); } catch (e) { await broker.stop(); ns.close(); throw e; }
     say(`${suite.title} ${suite.version}: ${tests.length} tests against ${broker.description} at ${broker.bootstrap}`);
     const t0 = Date.now();
     const results: TestResult[] = [];
