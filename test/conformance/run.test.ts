@@ -2,9 +2,10 @@
 // the known-failures list and the CI check. The suites themselves run in `npm run conformance`.
 
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkAgainstKnown, readKnownFailures, verdict, type SuiteRun } from "./run.ts";
+import { checkAgainstKnown, readKnownFailures, runPattern, verdict, type SuiteRun } from "./run.ts";
 import { SUITES } from "./suites.ts";
 
 // Output shapes of `go test -v` (Go 1.2x): results are "--- VERB: name (secs)", subtests
@@ -99,7 +100,7 @@ describe("the suites' SASL listeners", () => {
   // SCRAM user of a mechanism the listener does not enable could never log in.
   test("every enabled mechanism has a JAAS config, and every SCRAM user's mechanism is enabled", () => {
     const withSasl = SUITES.filter((s) => s.sasl !== undefined);
-    expect(withSasl.map((s) => s.name).sort()).toEqual(["franz-go", "kafka-go"]);
+    expect(withSasl.map((s) => s.name).sort()).toEqual(["confluent-kafka-go-integration", "franz-go", "kafka-go"]);
     for (const s of withSasl) {
       const sasl = s.sasl!;
       expect(Object.keys(sasl.jaas).sort()).toEqual(sasl.mechanisms.map((m) => m.toLowerCase()).sort());
@@ -111,5 +112,45 @@ describe("the suites' SASL listeners", () => {
     const franz = SUITES.find((s) => s.name === "franz-go")!;
     expect(franz.env("h:1", "h:2")).toMatchObject({ KGO_SEEDS: "h:1", KGO_TEST_SCRAM_SEEDS: "h:2", KGO_TEST_OAUTH_SEEDS: "h:2", KGO_TEST_SCRAM: "testuser:testpass" });
     expect(franz.env("h:1")).not.toHaveProperty("KGO_TEST_SCRAM_SEEDS");
+  });
+});
+
+describe("confluent-kafka-go's integration suite", () => {
+  const ckg = SUITES.find((s) => s.name === "confluent-kafka-go-integration")!;
+
+  test("testconf.json names both listeners and the SASL user its CI's JAAS file has", () => {
+    const conf = JSON.parse(ckg.files!("h:1", "h:2")["testconf.json"]!) as Record<string, unknown>;
+    expect(conf).toMatchObject({ Brokers: "h:1", BrokersSasl: "h:2", SaslUsername: "testuser", SaslPassword: "testpass", SaslMechanism: "PLAIN" });
+    expect(ckg.sasl!.jaas["plain"]).toContain('user_testuser="testpass"');
+    expect(ckg.sasl!.controller?.jaas).toContain('username="admin"');
+  });
+
+  test("TestIntegration is run one testify method at a time, other tests whole", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ckg-subtests-"));
+    try {
+      writeFileSync(join(dir, "integration_test.go"), [
+        "func (its *IntegrationTestSuite) TearDownSuite() {",
+        "func (its *IntegrationTestSuite) TestAdminACLs() {",
+        "func (its *IntegrationTestSuite) TestProducerFunc() {",
+        "func helper(its *IntegrationTestSuite) {",
+      ].join("\n"));
+      expect(ckg.subtests!("TestIntegration", dir)).toEqual(["TestIntegration/TestAdminACLs", "TestIntegration/TestProducerFunc"]);
+      expect(ckg.subtests!("TestTransactionalProducer", dir)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a subtest's -test.run pattern matches that subtest only, level by level", () => {
+    expect(runPattern("TestA")).toBe("^TestA$");
+    expect(runPattern("TestIntegration/TestAdminACLs")).toBe("^TestIntegration$/^TestAdminACLs$");
+  });
+
+  test("a subtest run alone: its own result line is the verdict", () => {
+    const out = "=== RUN   TestIntegration\n=== RUN   TestIntegration/TestAdminACLs\n" +
+      "    integration_test.go:10: CreateAcls failed\n--- FAIL: TestIntegration (0.50s)\n    --- FAIL: TestIntegration/TestAdminACLs (0.40s)\nFAIL\n";
+    const v = verdict(out, "TestIntegration/TestAdminACLs", 1, false, 120);
+    expect(v.status).toBe("FAIL");
+    expect(v.detail).toContain("CreateAcls failed");
   });
 });

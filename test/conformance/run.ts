@@ -27,7 +27,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync,
-  statSync, writeFileSync,
+  statSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import { createServer, connect } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -164,6 +164,21 @@ function buildSuite(suite: Suite): { binary: string; workDir: string } {
   return { binary, workDir };
 }
 
+/**
+ * This run's working directory: links to the built copy's entries, so that the files written
+ * into it (testconf.json, naming this run's broker) are this run's own, and two runs (Bunka and
+ * --kafka side by side) never read each other's.
+ */
+function runWorkDir(workDir: string, dir: string, files: Record<string, string>): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const e of readdirSync(workDir)) {
+    if (!(e in files)) symlinkSync(join(workDir, e), join(dir, e));
+  }
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
 function makeWritable(dir: string): void {
   chmodSync(dir, 0o755);
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -174,7 +189,19 @@ function makeWritable(dir: string): void {
 }
 
 function listTests(binary: string, suite: Suite, cwd: string): string[] {
-  return run(binary, ["-test.list", ".*"], { cwd }).split("\n").map((l) => l.trim()).filter((l) => l !== "" && suite.select(l));
+  const top = run(binary, ["-test.list", ".*"], { cwd }).split("\n").map((l) => l.trim()).filter((l) => l !== "" && suite.select(l));
+  // A test run one subtest at a time is replaced by its subtests.
+  return top.flatMap((name) => suite.subtests?.(name, cwd) ?? [name]);
+}
+
+/** A test's log file name: a subtest "TestA/TestB" logs to TestA.TestB.log. */
+function logName(name: string): string {
+  return name.replace(/\//g, ".");
+}
+
+/** -test.run's pattern for exactly this test or subtest (Go matches it level by level). */
+export function runPattern(name: string): string {
+  return name.split("/").map((level) => `^${level}$`).join("/");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,13 +337,13 @@ async function startBunka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
   proc.once("exit", () => { exited = true; });
   const deadline = Date.now() + 30_000;
   while (!answers(port, ns)) {
-    if (exited || Date.now() > deadline) throw new Error(`Bunka did not start (log: ${logFile})`);
+    if (exited || Date.now() > deadline) { proc.kill("SIGKILL"); throw new Error(`Bunka did not start (log: ${logFile})`); }
     await Bun.sleep(50);
   }
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
   if (sasl !== undefined) {
     while (!answers(sasl, ns)) {
-      if (exited || Date.now() > deadline) throw new Error(`Bunka's SASL listener did not start (log: ${logFile})`);
+      if (exited || Date.now() > deadline) { proc.kill("SIGKILL"); throw new Error(`Bunka's SASL listener did not start (log: ${logFile})`); }
       await Bun.sleep(50);
     }
   }
@@ -350,7 +377,16 @@ async function startKafka(suite: Suite, out: string, ns: NetNs): Promise<Broker>
   // kafka-run.sh's own listeners lines come first; these (appended last) replace them, so they
   // name its controller listener too.
   listeners["listeners"] += `,CONTROLLER://127.0.0.1:${controllerPort}`;
-  listeners["listener.security.protocol.map"] = `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl !== undefined ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""}`;
+  const controller = sasl !== undefined ? suite.sasl?.controller : undefined;
+  listeners["listener.security.protocol.map"] =
+    `PLAINTEXT:PLAINTEXT,CONTROLLER:${controller ? "SASL_PLAINTEXT" : "PLAINTEXT"}${sasl !== undefined ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""}`;
+  if (controller) {
+    // The suite's CI's controller listener: the broker logs in to it with the JAAS config's user.
+    const m = controller.mechanism.toLowerCase();
+    listeners["sasl.mechanism.controller.protocol"] = controller.mechanism;
+    listeners["listener.name.controller.sasl.enabled.mechanisms"] = controller.mechanism;
+    listeners[`listener.name.controller.${m}.sasl.jaas.config`] = controller.jaas;
+  }
   const env = {
     KAFKA_EXTRA_PROPS: Object.entries({ ...suite.brokerProps, ...listeners })
       .map(([k, v]) => `${k}=${v}`).join("\n"),
@@ -386,7 +422,7 @@ async function runTest(
   binary: string, cwd: string, suite: Suite, name: string, broker: Broker, logPath: string, limit: number, ns: NetNs,
 ): Promise<TestResult> {
   const started = Date.now();
-  const [cmd, args] = ns.wrap(binary, ["-test.run", `^${name}$`, "-test.v", "-test.count", "1", "-test.timeout", `${limit}s`]);
+  const [cmd, args] = ns.wrap(binary, ["-test.run", runPattern(name), "-test.v", "-test.count", "1", "-test.timeout", `${limit}s`]);
   const proc = spawn(cmd, args, {
     cwd, env: { ...process.env, ...suite.env(broker.bootstrap, broker.saslBootstrap) }, stdio: ["ignore", "pipe", "pipe"], detached: true,
   });
@@ -584,11 +620,11 @@ export function renderResults(known: KnownFailure[]): string {
     out.push(`Module \`${s.module}@${s.version}\`, package \`${s.pkg}\`; per-test limit ${s.testTimeoutSec} s.`);
     const envShown = Object.entries(s.env("HOST:PORT", s.sasl ? "HOST:SASL_PORT" : undefined)).map(([k, v]) => `${k}=${v}`).join(" ");
     if (envShown) out.push(`Environment: \`${envShown}\`.`);
-    if (s.files) out.push(`Files in the working directory: ${Object.keys(s.files("HOST:PORT")).map((f) => `\`${f}\``).join(", ")}.`);
+    if (s.files) out.push(`Files in the working directory: ${Object.keys(s.files("HOST:PORT", "HOST:SASL_PORT")).map((f) => `\`${f}\``).join(", ")}.`);
     out.push(`Broker settings: ${Object.entries(s.brokerProps).map(([k, v]) => `\`${k}=${v}\``).join(", ")}.`);
     if (s.sasl) {
       out.push(`SASL_PLAINTEXT listener${s.sasl.port !== undefined ? ` on port ${s.sasl.port}` : ""}: \`sasl.enabled.mechanisms=${s.sasl.mechanisms.join(",")}\`; ` +
-        `SCRAM users ${s.sasl.scramUsers.map((u) => `${u.name} (${u.mechanism})`).join(", ")}.`);
+        (s.sasl.scramUsers.length > 0 ? `SCRAM users ${s.sasl.scramUsers.map((u) => `${u.name} (${u.mechanism})`).join(", ")}.` : "no SCRAM users made at start."));
     }
     for (const n of s.notes) out.push(`${n}`);
     out.push("");
@@ -652,8 +688,13 @@ async function main(): Promise<number> {
     mkdirSync(logs, { recursive: true });
     const ns = suite.port !== undefined ? await privateNetNs() : HOST_NS;
     const start = () => (opts.target === "kafka" ? startKafka(suite, opts.out, ns) : startBunka(suite, opts.out, ns));
-    let broker = await start();
-    for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap) ?? {})) writeFileSync(join(workDir, file), text);
+    // A broker that does not come up, or a working directory that cannot be made, must not leave
+    // the namespace or the broker behind.
+    let broker: Broker;
+    try { broker = await start(); } catch (e) { ns.close(); throw e; }
+    const cwdFor = (b: Broker) => runWorkDir(workDir, join(opts.out, `${suite.name}.cwd`), suite.files?.(b.bootstrap, b.saslBootstrap) ?? {});
+    let cwd: string;
+    try { cwd = cwdFor(broker); } catch (e) { await broker.stop(); ns.close(); throw e; }
     say(`${suite.title} ${suite.version}: ${tests.length} tests against ${broker.description} at ${broker.bootstrap}`);
     const t0 = Date.now();
     const results: TestResult[] = [];
@@ -663,18 +704,18 @@ async function main(): Promise<number> {
         // reported for removal), so it gets a shorter limit and no retry.
         const isKnown = known.some((k) => k.suite === suite.name && k.test === name);
         const limit = opts.check && isKnown ? Math.min(KNOWN_FAILURE_LIMIT_SEC, suite.testTimeoutSec) : suite.testTimeoutSec;
-        let r = await runTest(binary, workDir, suite, name, broker, join(logs, `${name}.log`), limit, ns);
+        let r = await runTest(binary, cwd, suite, name, broker, join(logs, `${logName(name)}.log`), limit, ns);
         if (r.status === "FAIL" && !broker.alive()) {
           r.detail = `the broker died during the test; ${r.detail}`;
           say(`${name}: the broker died; starting a new one`);
           await broker.stop();
           broker = await start();
-          for (const [file, text] of Object.entries(suite.files?.(broker.bootstrap) ?? {})) writeFileSync(join(workDir, file), text);
+          cwd = cwdFor(broker);
         } else {
           // A quick failure is run once more (a flaky test is reported as such); a time-out is not.
           const retries = isKnown && opts.check ? 0 : RETRIES;
           for (let i = 0; i < retries && r.status === "FAIL" && !r.timedOut; i++) {
-            const again = await runTest(binary, workDir, suite, name, broker, join(logs, `${name}.retry.log`), limit, ns);
+            const again = await runTest(binary, cwd, suite, name, broker, join(logs, `${logName(name)}.retry.log`), limit, ns);
             if (again.status === "PASS") r = { ...again, flaky: true, detail: `failed once: ${r.detail}` };
           }
         }

@@ -3,6 +3,9 @@
 // taken from the Go module proxy with its _test.go files; nothing of theirs is copied into this
 // repository), how it is built, and the configuration its own CI gives it and the broker.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 export interface Suite {
   /** Short name, used in file names and in known-failures.txt. */
   name: string;
@@ -36,9 +39,15 @@ export interface Suite {
    */
   env(bootstrap: string, saslBootstrap?: string): Record<string, string>;
   /** Files the suite reads from its working directory (e.g. testconf.json), written before a run. */
-  files?(bootstrap: string): Record<string, string>;
+  files?(bootstrap: string, saslBootstrap?: string): Record<string, string>;
   /** Which of the binary's tests to run (from -test.list). */
   select(name: string): boolean;
+  /**
+   * Tests that are run one subtest per process (a testify suite is one Go test whose methods are
+   * subtests): the subtests' names, read from the package's sources in `workDir`. Each is then
+   * reported, timed and listed in known-failures.txt as "<Test>/<Subtest>".
+   */
+  subtests?(test: string, workDir: string): string[] | undefined;
   /** Per-test limit, seconds: a hang becomes a named failure, never a stalled run. */
   testTimeoutSec: number;
   /** Why the settings are what they are (printed into RESULTS.md). */
@@ -63,6 +72,12 @@ export interface SaslListener {
    * `kafka-storage format --add-scram`, so CI needs no JVM for it).
    */
   scramUsers: { mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; name: string; password: string; iterations?: number }[];
+  /**
+   * Kafka only (Bunka has no controller listener): the CI's CONTROLLER listener is SASL_PLAINTEXT
+   * with this mechanism and JAAS config, so the broker reaches its controller as a super user,
+   * whatever ACLs the tests create on the cluster.
+   */
+  controller?: { mechanism: string; jaas: string };
 }
 
 const SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule required";
@@ -134,8 +149,9 @@ const FRANZ_GO: Suite = {
 /**
  * confluent-kafka-go (librdkafka 2.15, bundled and statically linked). Its integration suite,
  * kafka/integration, is a nested module (github.com/confluentinc/confluent-kafka-go/kafka/
- * integration/v2) that the Go module proxy does not serve, so it cannot be taken from there;
- * the kafka package's own tests are in the served module and read the same kind of
+ * integration/v2) that the Go module proxy does not serve, so at this version it cannot be taken
+ * from there (the suite confluent-kafka-go-integration runs it from v2.14.0, the last version
+ * that published it in the kafka package); the kafka package's own tests read the same kind of
  * testconf.json from the working directory (broker list, topic, group, client settings); without
  * it their broker tests skip. Its CI (kafka/integration/testresources/docker-compose.yaml) gives
  * Kafka (cp-kafka, configured by environment variables) one node with auto-created topics, the
@@ -174,10 +190,83 @@ const CONFLUENT_KAFKA_GO: Suite = {
   testTimeoutSec: 120,
   notes: [
     "Both brokers get its CI's authorizer on the main broker (StandardAuthorizer here, AclAuthorizer in its ZooKeeper-era compose file) with super.users=User:ANONYMOUS, so the PLAINTEXT clients may do anything; with it, Bunka at d6bf790 and Kafka 4.3.1 pass the same 32 tests as without.",
-    "The integration suite proper (kafka/integration, 40 testify subtests) is a nested module that the Go module proxy does not serve (`go mod download github.com/confluentinc/confluent-kafka-go/v2/kafka/integration@v2.15.0` falls back to git, which this machine cannot reach), so it is not run here; running it would mean fetching the repository, not using a published module.",
+    "The integration suite proper (kafka/integration, 40 testify subtests) is a nested module at this version that the Go module proxy does not serve (`go mod download github.com/confluentinc/confluent-kafka-go/v2/kafka/integration@v2.15.0` falls back to git, which this machine cannot reach); it runs as the suite confluent-kafka-go-integration, from v2.14.0's kafka package, which still holds it. The hand runs below were from a v2.15.0 checkout, before that.",
     "Run once by hand on 2026-12-01 from a checkout of its v2.15.0 tag (not reproducible by this script): of its 40 subtests, Kafka 4.3.1 36 pass / 1 fail (TestAdminACLs: no authorizer) / 3 skip (SASL); Bunka at 7aee0f9 33 / 4 (ACLs, DeleteRecords, SCRAM credentials, AlterConfigs) / 3, and at 385f1d7 (with DeleteRecords and AlterConfigs) 35 / 2 (ACLs, SCRAM credentials) / 3; its two transaction tests fail on Bunka in 0.06-0.5 s (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).",
     "Run again by hand on 2026-12-01 with transactions (same v2.15.0 sources, testconf.json as above): TestTransactionalSendOffsets passes on both brokers; TestTransactionalProducer passes on Kafka 4.3.1 (8 of 8 runs) and, on Bunka at 464b6a5, in 4 of 6 runs (at 8be5ce7, where EndTxn waited for its markers, 0 of 8). When it fails it is in a later transaction (produce, flush, send offsets, commit) with \"Flush() failed: 10 messages still not delivered\": its Flush(-1) does not wait (confluent-kafka-go returns at once when the timeout is not positive), so it passes only when the 10 records were acknowledged while SendOffsetsToTransaction ran, i.e. when AddOffsetsToTxn met CONCURRENT_TRANSACTIONS because the previous commit's markers were still being written and librdkafka retried it (about 140 ms on Kafka, whose markers go through a request to itself; Bunka's fsynced local markers are sometimes done first). Also seen: librdkafka sends AddPartitionsToTxn right behind AddOffsetsToTxn on the same connection; Kafka handles a connection's requests one at a time, Bunka at once, so Bunka may answer the second CONCURRENT_TRANSACTIONS (one client backoff). TestIntegration's subtests: Bunka 35 / 2 (ACLs, SCRAM credentials) / 3 (unchanged); Kafka 35 / 2 (ACLs, and TestAdminConfig: DescribeConfigs still showed the old values after the test's 10 s wait) / 3.",
     "Run by hand again on 2026-12-01 with the security its CI configures (same v2.15.0 sources from a checkout, not reproducible by this script, which cannot obtain the module): both brokers with kafka/integration/testresources/kraft/server.properties' settings (authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer, super.users=User:admin, allow.everyone.if.no.acl.found=true, connections.max.reauth.ms=10000, num.partitions=4, a SASL_PLAINTEXT listener with sasl.enabled.mechanisms=PLAIN and kafka_jaas.conf's users admin and testuser), testconf.json naming that listener (BrokersSasl, SaslUsername testuser, SaslPassword testpass, SaslMechanism PLAIN). Bunka at 815afa0: 39 of 40 subtests pass, none skip: TestAdminACLs, TestAdminClient_UserScramCredentials and the three SASL tests that skipped before (TestAdminClient_DescribeCluster, _DescribeTopics, _DescribeConsumerGroupsAuthorizedOperations: authorized operations over SASL, a cluster ACL for User:* and its removal) pass; TestProducerFunc failed once (its 8th Produce() to partition 10000 was refused at once with \"Unknown partition\" because the producer already had the topic's metadata, which the test counts as an error: a race in the test) and passed in 3 of 3 runs after. Kafka 4.3.1: 39 of 40 pass; TestAdminClient_DescribeCluster fails there: the DescribeCluster right after CreateAcls still reports all seven cluster operations (Kafka's broker applies the new ACL asynchronously, after the controller commits it; Bunka's CreateAcls answers once it is in force). Kafka needs its CONTROLLER listener on SASL as User:admin (as the CI's server.properties has it): with a PLAINTEXT controller listener the cluster ACL that test creates takes CLUSTER_ACTION from the broker's own principal (ANONYMOUS), its heartbeats and forwarded requests are refused (CLUSTER_AUTHORIZATION_FAILED) and it cannot even forward the DeleteAcls that would undo it.",
+  ],
+};
+
+/**
+ * confluent-kafka-go's integration suite as published in the main module: up to v2.14.0 the kafka
+ * package itself holds it (kafka/integration_test.go: the testify suite TestIntegration, whose
+ * 40 methods are its subtests; kafka/txn_integration_test.go: TestTransactional*), read from the
+ * same testconf.json; v2.15.0 moved it to the nested module the proxy does not serve. Its CI
+ * (.semaphore/semaphore_integration_commands.sh: `go test -run ^TestIntegration$
+ * -docker.needed=true`) gives Kafka kafka/testresources/kraft/server.properties (apache/kafka,
+ * from that file alone, so group.initial.rebalance.delay.ms is Kafka's default 3000) with
+ * kafka_jaas.conf's PLAIN users, in its "CGRP consumer" jobs; the "CGRP classic" ones use a
+ * ZooKeeper-era cp-kafka pair that Kafka 4 cannot be.
+ */
+const CKG_INTEGRATION_PLAIN = `${PLAIN_LOGIN} username="admin" password="admin" user_admin="admin" user_testuser="testpass";`;
+const CONFLUENT_KAFKA_GO_INTEGRATION: Suite = {
+  name: "confluent-kafka-go-integration",
+  title: "confluent-kafka-go kafka integration",
+  module: "github.com/confluentinc/confluent-kafka-go/v2",
+  version: "v2.14.0",
+  pkg: "kafka",
+  brokerProps: {
+    "num.partitions": "4",
+    "auto.create.topics.enable": "true",
+    "delete.topic.enable": "true",
+    "default.replication.factor": "1",
+    "offsets.topic.replication.factor": "1",
+    "group.initial.rebalance.delay.ms": "3000",
+    "transaction.state.log.replication.factor": "1",
+    "transaction.state.log.min.isr": "1",
+    "group.coordinator.rebalance.protocols": "classic,consumer",
+    "connections.max.reauth.ms": "10000",
+    "log.retention.bytes": "1000000000",
+    "authorizer.class.name": STANDARD_AUTHORIZER,
+    "super.users": "User:admin",
+    "allow.everyone.if.no.acl.found": "true",
+  },
+  sasl: {
+    mechanisms: ["PLAIN"],
+    jaas: { "plain": CKG_INTEGRATION_PLAIN },
+    scramUsers: [],
+    controller: { mechanism: "PLAIN", jaas: CKG_INTEGRATION_PLAIN },
+  },
+  env: () => ({}),
+  files: (bootstrap, saslBootstrap) => ({
+    // testconf-example.json's fields, with the addresses of this run's listeners.
+    "testconf.json": JSON.stringify({
+      Brokers: bootstrap,
+      BrokersSasl: saslBootstrap ?? "",
+      SaslUsername: "testuser",
+      SaslPassword: "testpass",
+      SaslMechanism: "PLAIN",
+      TopicName: "test",
+      GroupID: "testgroup",
+      PerfMsgCount: 100000,
+      PerfMsgSize: 100,
+      Config: ["api.version.request=true"],
+    }, null, 2) + "\n",
+  }),
+  // TestIntegration and txn_integration_test.go's two tests (the package's other tests, e.g.
+  // TestTransactionalAPI, which reaches no broker, are the confluent-kafka-go suite's).
+  select: (name) => ["TestIntegration", "TestTransactionalProducer", "TestTransactionalSendOffsets"].includes(name),
+  subtests: (test, workDir) => {
+    if (test !== "TestIntegration") return undefined;
+    const src = readFileSync(join(workDir, "integration_test.go"), "utf8");
+    return [...src.matchAll(/^func \(\w+ \*IntegrationTestSuite\) (Test\w+)\(\)/gm)].map((m) => `${test}/${m[1]}`);
+  },
+  testTimeoutSec: 120,
+  notes: [
+    "The newest published version of the main module whose kafka package still holds the integration suite (v2.11.1 to v2.14.0 do; v2.15.0 moved it to kafka/integration, a nested module the Go module proxy does not serve). It bundles librdkafka 2.14.",
+    "TestIntegration is a testify suite: each of its methods is run alone as the subtest `TestIntegration/<method>` (its own process and time limit), so each is reported and can be a known failure on its own; TestTransactionalProducer and TestTransactionalSendOffsets (txn_integration_test.go) are run as they are. The package's other tests are the confluent-kafka-go suite's (v2.15.0), not run twice.",
+    "Both brokers get its CI's kraft/server.properties: StandardAuthorizer, super.users=User:admin, allow.everyone.if.no.acl.found=true, num.partitions=4, connections.max.reauth.ms=10000, and a SASL_PLAINTEXT listener with sasl.enabled.mechanisms=PLAIN and kafka_jaas.conf's users admin/admin and testuser/testpass; testconf.json names that listener (BrokersSasl, SaslUsername testuser, SaslMechanism PLAIN), so the SASL tests (authorized operations, ACLs) run instead of skipping. Kafka's CONTROLLER listener is SASL_PLAINTEXT as User:admin, as in that file: with a PLAINTEXT one, the cluster ACL TestAdminClient_DescribeCluster creates would take CLUSTER_ACTION from the broker's own principal (ANONYMOUS).",
+    "TEST_CONSUMER_GROUP_PROTOCOL is unset (the classic group protocol). Its CI also runs the suite with TEST_CONSUMER_GROUP_PROTOCOL=consumer (KIP-848), which Bunka does not serve (SKIPPED.md): tried by hand on 2026-12-01, Kafka 4.3.1 passes TestAdminClient_DeleteConsumerGroups, TestAdminClient_ListConsumerGroups and TestConsumerGetWatermarkOffsets with it, and Bunka (705b98c) fails them (the group is never listed; the consumer never gets an assignment and the test times out after 120 s), as it fails the other consumer tests, so that variant is not run here.",
   ],
 };
 
@@ -234,4 +323,4 @@ const KAFKA_GO: Suite = {
   ],
 };
 
-export const SUITES: readonly Suite[] = [FRANZ_GO, CONFLUENT_KAFKA_GO, KAFKA_GO];
+export const SUITES: readonly Suite[] = [FRANZ_GO, CONFLUENT_KAFKA_GO, CONFLUENT_KAFKA_GO_INTEGRATION, KAFKA_GO];
