@@ -246,6 +246,26 @@ export function recordsSection(view: RecordBatchView, maxInflated = MAX_INFLATED
  * Decodes the records of a batch, compressed ones included (key and value are subarrays of the
  * batch, or of its decompressed records). Throws on malformed records.
  */
+/**
+ * The first record of `view` at or after `timestamp` and at or above `startingOffset` (ListOffsets
+ * by timestamp; Kafka's LogSegment.findOffsetByTimestamp within the batch found by the time
+ * index). LogAppendTime batches stamp every record with the batch's max timestamp. A control
+ * batch, or one that does not decode, answers at batch level: its max timestamp, its base offset.
+ */
+export function offsetForTimestampInBatch(view: RecordBatchView, timestamp: number, startingOffset: number): { timestamp: number; offset: number } {
+  if (!view.isControl) {
+    try {
+      for (const r of decodeRecords(view)) {
+        const t = view.timestampType === 1 ? view.maxTimestamp : r.timestamp;
+        if (t >= timestamp && r.offset >= startingOffset) return { timestamp: t, offset: r.offset };
+      }
+    } catch {
+      // the batch-level answer below
+    }
+  }
+  return { timestamp: view.maxTimestamp, offset: Math.max(view.baseOffset, startingOffset) };
+}
+
 export function decodeRecords(view: RecordBatchView, maxInflated = MAX_INFLATED_RECORDS_BYTES): DecodedRecord[] {
   const count = view.recordCount;
   const baseOffset = view.baseOffset;

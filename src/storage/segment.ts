@@ -44,7 +44,7 @@ import {
   BATCH_LENGTH,
   Compression,
   CRC,
-  decodeRecords,
+  offsetForTimestampInBatch,
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
   MAGIC,
@@ -619,18 +619,7 @@ export class Segment {
       const lastOffset = baseOffset + dv.getInt32(LAST_OFFSET_DELTA);
       const maxTs = getInt64(dv, MAX_TIMESTAMP);
       if (lastOffset >= startingOffset && maxTs >= ts) {
-        const view = new RecordBatchView(this.peek(pos, size));
-        if (!view.isControl) {
-          try {
-            for (const r of decodeRecords(view)) {
-              const t = view.timestampType === 1 ? view.maxTimestamp : r.timestamp;
-              if (t >= ts && r.offset >= startingOffset) return { timestamp: t, offset: r.offset };
-            }
-          } catch {
-            // fall through to the batch-level answer
-          }
-        }
-        return { timestamp: maxTs, offset: Math.max(baseOffset, startingOffset) };
+        return offsetForTimestampInBatch(new RecordBatchView(this.peek(pos, size)), ts, startingOffset);
       }
       pos += size;
     }

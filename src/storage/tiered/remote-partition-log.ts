@@ -39,7 +39,7 @@ import { TXN_INDEX_SUFFIX, decodeAbortedTxns, type AbortedTxn } from "../transac
 import { SNAPSHOT_SUFFIX } from "../producer-state.ts";
 import { formatLeaderEpochCheckpoint } from "../leader-epoch-checkpoint.ts";
 import {
-  LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, RecordBatchView, decodeRecords,
+  LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, RECORD_BATCH_OVERHEAD, RecordBatchView, offsetForTimestampInBatch,
 } from "../../records/record-batch.ts";
 import type { TimestampOffset } from "../time-index.ts";
 import { getInt64 } from "../../records/int64.ts";
@@ -325,17 +325,7 @@ export class RemotePartitionLog implements RemoteTier {
         const maxTs = getInt64(dv, MAX_TIMESTAMP);
         if (base + dv.getInt32(LAST_OFFSET_DELTA) >= startingOffset && maxTs >= ts) {
           const view = new RecordBatchView(await this.cache.read(logKey, seg.sizeInBytes, position, position + size));
-          if (!view.isControl) {
-            try {
-              for (const r of decodeRecords(view)) {
-                const t = view.timestampType === 1 ? view.maxTimestamp : r.timestamp;
-                if (t >= ts && r.offset >= startingOffset) return { timestamp: t, offset: r.offset };
-              }
-            } catch {
-              // the batch-level answer below
-            }
-          }
-          return { timestamp: maxTs, offset: Math.max(base, startingOffset) };
+          return offsetForTimestampInBatch(view, ts, startingOffset);
         }
         position += size;
       }
