@@ -24,9 +24,21 @@ WORK="$(mktemp -d /tmp/bunka-interop-java-txn-XXXXXX)"
 trap 'rm -rf "$WORK"; stop_broker' EXIT
 write_java_log_config "$WORK/log4j2.properties"
 
-out="$(timeout 240 java -Xmx256m -XX:TieredStopAtLevel=1 -Xshare:auto "-Dlog4j2.configurationFile=$WORK/log4j2.properties" \
-  -cp "$CP" "$INTEROP_DIR/java/TxnProduceConsume.java" "$BOOTSTRAP")"
-rc=$?
+run_program() {
+  out="$(timeout 240 java -Xmx256m -XX:TieredStopAtLevel=1 -Xshare:auto "-Dlog4j2.configurationFile=$WORK/log4j2.properties" \
+    -cp "$CP" "$INTEROP_DIR/java/TxnProduceConsume.java" "$BOOTSTRAP")"
+  rc=$?
+}
+run_program
+# Known bug, issue 12 (SKIPPED.md): the first check's producer can die with InvalidTxnStateException
+# (the Java client commits a transaction none of whose records reached the broker; seen against
+# Kafka 4.3.1 too, far more rarely). Only that exact failure, with nothing else failed, is run
+# again once, and said loudly; any other failure, or the same one twice, fails the case.
+first_fail="$(printf '%s\n' "$out" | grep $'^INTEROP\t[^\t]*\tFAIL' | grep -v $'\tFAIL\tnot run: the transactional producer failed' || true)"
+if [[ $(printf '%s\n' "$first_fail" | grep -c .) -eq 1 && "$first_fail" == *"transactional producer: "*"InvalidTxnStateException"* ]]; then
+  say "KNOWN BUG (issue 12, SKIPPED.md): $(printf '%s' "$first_fail" | cut -f2,4 | cut -c1-200); running the program once more"
+  run_program
+fi
 printf '%s\n' "$out" | grep $'^INTEROP\t' || true
 PASSED=$(printf '%s\n' "$out" | grep -c $'^INTEROP\t[^\t]*\tPASS')
 FAILED=$(printf '%s\n' "$out" | grep -c $'^INTEROP\t[^\t]*\tFAIL')
