@@ -292,6 +292,7 @@ export class RemotePartitionLog implements RemoteTier {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.metadata.close();
     await this.running?.catch(() => {});
   }
 
