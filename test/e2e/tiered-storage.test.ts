@@ -242,7 +242,8 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     await admin.disconnect();
     await broker.kill9();
     await s3.resume();
-    expect((await bucket.list("doomed-0-")).length).toBe(doomedObjects);
+    // Still there (an upload under way when the bucket went may have added some).
+    expect((await bucket.list("doomed-0-")).length).toBeGreaterThanOrEqual(doomedObjects);
     broker = await startBroker(brokerOptions());
     kafka = new Kafka({ clientId: "bunka-tiered", brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
