@@ -170,10 +170,11 @@ export interface RemoteTier {
    * Kafka's RemoteLogManager.read), at most maxBytes (the first whole when minOneBatch), and none
    * starting at or after maxOffset; with read_committed, the aborted transactions overlapping
    * what is returned that the remote .txnindex files (that segment's and later ones) hold. null
-   * when no remote segment holds `offset`.
+   * when no remote segment holds `offset`; "expired" when the bucket did not answer within
+   * remote.fetch.max.wait.ms (Kafka's DelayedRemoteFetch expiring).
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean):
-    Promise<RemoteRead | null>;
+    Promise<RemoteRead | null | "expired">;
   /** The first remote record at or past startingOffset with a timestamp >= ts (RemoteLogManager.findOffsetByTimestamp). */
   offsetForTimestamp(ts: number, startingOffset: number): Promise<TimestampOffset | null>;
 }
@@ -578,11 +579,12 @@ export class PartitionLog {
    * removed it meanwhile).
    */
   async readRemote(fetchOffset: number, maxBytes: number, minOneBatch: boolean, committed: boolean):
-    Promise<{ batches: Uint8Array[]; abortedTransactions: AbortedTxn[] } | "out-of-range"> {
+    Promise<{ batches: Uint8Array[]; abortedTransactions: AbortedTxn[] } | "out-of-range" | "expired"> {
     const tier = this.remote;
     if (tier === null || !this.readsRemote(fetchOffset)) return "out-of-range";
     const maxOffset = committed ? this.lastStableOffset : Infinity;
     const read = await tier.read(fetchOffset, maxBytes, minOneBatch, maxOffset, committed);
+    if (read === "expired") return read;
     // Retention may have moved the log start past the offset while the read was under way.
     if (read === null || fetchOffset < this.startOffset) return "out-of-range";
     let aborted = read.abortedTransactions;

@@ -1,5 +1,6 @@
 // An in-memory ObjectStore for tests, with the faults the remote log tasks must survive: the
-// store unreachable (every operation fails), a chosen operation failing (`failWhen`), and a hook
+// store unreachable (every operation fails), a chosen operation failing (`failWhen`), reads held
+// up (`delay`: a slow or stuck bucket), and a hook
 // run before an operation lands (to simulate a crash at that point). An upload reads its source a
 // part at a time, calling the hooks with "part" before each read, and the object appears only
 // after the last part (as an S3 multipart upload appears at CompleteMultipartUpload). It counts operations, so a
@@ -16,6 +17,8 @@ export class MemoryObjectStore implements ObjectStore {
   unreachable = false;
   /** An operation for which this returns true fails (before it changes anything). */
   failWhen: ((op: ObjectOperation, key: string) => boolean) | null = null;
+  /** Awaited before an operation runs, when it returns a promise (a slow or stuck bucket). */
+  delay: ((op: ObjectOperation, key: string) => Promise<void> | null) | null = null;
   /** Called before an operation lands; a throw from it fails the operation (a crash there). */
   before: ((op: ObjectOperation, key: string) => void) | null = null;
   readonly counts = { put: 0, get: 0, list: 0, delete: 0 };
@@ -63,6 +66,7 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   async get(key: string, range?: { start: number; end: number }): Promise<Uint8Array> {
+    await this.delay?.("get", key);
     this.check("get", key);
     this.counts.get++;
     const body = this.objects.get(key);

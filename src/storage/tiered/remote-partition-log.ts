@@ -25,6 +25,7 @@
 // copy, so nothing is served twice and nothing is left behind.
 // read() (RemoteLogManager.read): the one remote segment holding the offset; the position from
 // its offset index, then whole batches, through a bounded chunk cache (remote-chunk-cache.ts).
+// It answers "expired" after remote.fetch.max.wait.ms (Kafka's DelayedRemoteFetch).
 //
 // offsetForTimestamp() (RemoteLogManager.findOffsetByTimestamp): ListOffsets by timestamp, remote
 // segments first, through the same cache.
@@ -62,7 +63,11 @@ export interface RemotePartitionLogOptions {
   log?: (msg: string) => void;
   /** A new segment id (tests make them predictable). */
   newId?: () => string;
+  /** remote.fetch.max.wait.ms: how long a Fetch waits for a remote read (Kafka's default 500). */
+  fetchMaxWaitMs?: number;
 }
+
+export const DEFAULT_REMOTE_FETCH_MAX_WAIT_MS = 500;
 
 /** What one copy or expire pass did. */
 export interface RemotePassResult {
@@ -80,6 +85,7 @@ export class RemotePartitionLog implements RemoteTier {
   private readonly prefix: string;
   private readonly say: (msg: string) => void;
   private readonly newId: () => string;
+  readonly fetchMaxWaitMs: number;
   /** The copy or expire pass running (they never overlap: each changes the metadata). */
   private running: Promise<RemotePassResult> | null = null;
   /** Set by stop(): no pass starts, and a copy under way stops before its next object. */
@@ -92,6 +98,7 @@ export class RemotePartitionLog implements RemoteTier {
     this.prefix = `${opts.partitionKey}/`;
     this.say = opts.log ?? (() => {});
     this.newId = opts.newId ?? (() => crypto.randomUUID().replaceAll("-", ""));
+    this.fetchMaxWaitMs = opts.fetchMaxWaitMs ?? DEFAULT_REMOTE_FETCH_MAX_WAIT_MS;
     this.metadata = new RemoteSegmentMetadata(this.fs, log.dir);
     // Kafka's checkpoint default is 0 for a remote log: the start is then where the data begins,
     // in the bucket or on the disk (Kafka's updateRemoteLogStartOffset on becoming leader).
@@ -296,7 +303,23 @@ export class RemotePartitionLog implements RemoteTier {
     await this.running?.catch(() => {});
   }
 
-  async read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean): Promise<RemoteRead | null> {
+  /**
+   * The remote read (see RemoteTier.read), given at most fetchMaxWaitMs (remote.fetch.max.wait.ms):
+   * then "expired", as Kafka's DelayedRemoteFetch expires; the read goes on, as Kafka's running
+   * RemoteLogReader task does (cancel(false)), and only fills the chunk cache for the next fetch.
+   */
+  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean): Promise<RemoteRead | null | "expired"> {
+    const reading = this.readNow(offset, maxBytes, minOneBatch, maxOffset, withAborted);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expiry = new Promise<"expired">((resolve) => {
+      timer = setTimeout(() => resolve("expired"), this.fetchMaxWaitMs);
+    });
+    // A read that fails after its fetch expired has no one to tell.
+    reading.catch(() => {});
+    return Promise.race([reading, expiry]).finally(() => clearTimeout(timer));
+  }
+
+  private async readNow(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean): Promise<RemoteRead | null> {
     const seg = this.metadata.finished.find((s) => s.baseOffset <= offset && offset <= s.endOffset);
     if (seg === undefined) return null;
     const logKey = this.objectKey(seg, LOG_SUFFIX);

@@ -38,6 +38,8 @@ export interface TieredStorageOptions {
   taskIntervalMs?: number;
   /** Bytes of remote segment data the read cache keeps (bunka.remote.storage.cache.bytes). */
   cacheBytes?: number;
+  /** remote.fetch.max.wait.ms (Kafka's default 500). */
+  fetchMaxWaitMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -54,6 +56,7 @@ export class TieredStorage {
   readonly store: ObjectStore;
   readonly cache: RemoteChunkCache;
   readonly taskIntervalMs: number;
+  readonly fetchMaxWaitMs: number | undefined;
   private readonly fs: FileSystem;
   private readonly say: (msg: string) => void;
   private readonly partitions = new Map<PartitionLog, { tier: RemotePartitionLog; topic: string }>();
@@ -69,6 +72,7 @@ export class TieredStorage {
     this.store = opts.store;
     this.fs = opts.fs;
     this.taskIntervalMs = opts.taskIntervalMs ?? DEFAULT_TASK_INTERVAL_MS;
+    this.fetchMaxWaitMs = opts.fetchMaxWaitMs;
     this.cache = new RemoteChunkCache(opts.store, opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.say = opts.log ?? (() => {});
   }

@@ -66,6 +66,7 @@ async function consumeAll(log: PartitionLog, from: number): Promise<number[]> {
   while (next < log.nextOffset) {
     const read = log.readsRemote(next) ? await log.readRemote(next, 2000, true, false) : log.read(next, 2000, true);
     if (read === "out-of-range") throw new Error(`offset ${next} out of range (log start ${log.logStartOffset})`);
+    if (read === "expired") throw new Error(`the remote read at offset ${next} expired`);
     if (read.batches.length === 0) throw new Error(`no progress at offset ${next}`);
     for (const b of read.batches) {
       const v = new RecordBatchView(b);
@@ -362,12 +363,12 @@ describe("read_committed below the local log start", () => {
     n.log.deleteOldSegments(LOCAL_NONE, T0);
     expect(n.log.readsRemote(10)).toBe(true);
     const committed = await n.log.readRemote(10, 100_000, true, true);
-    if (committed === "out-of-range") throw new Error("out of range");
+    if (committed === "out-of-range" || committed === "expired") throw new Error(committed);
     expect(new RecordBatchView(committed.batches[0]!).producerId).toBe(7);
     expect(committed.abortedTransactions.map((t) => [t.producerId, t.firstOffset])).toEqual([[7, 10]]);
     // From an offset after the transaction, none.
     const after = await n.log.readRemote(marker.baseOffset + 1, 100_000, true, true);
-    if (after === "out-of-range") throw new Error("out of range");
+    if (after === "out-of-range" || after === "expired") throw new Error(after);
     expect(after.abortedTransactions).toEqual([]);
   });
 });

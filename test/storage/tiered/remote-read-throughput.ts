@@ -36,7 +36,7 @@ try {
     const started = performance.now();
     while (next < log.nextOffset) {
       const read = remote ? await log.readRemote(next, 1 << 20, true, false) : log.read(next, 1 << 20, true);
-      if (read === "out-of-range" || read.batches.length === 0) throw new Error(`stuck at ${next}`);
+      if (read === "out-of-range" || read === "expired" || read.batches.length === 0) throw new Error(`stuck at ${next}`);
       for (const b of read.batches) {
         bytes += b.length;
         next = new RecordBatchView(b).nextOffset;
