@@ -48,6 +48,8 @@ export interface TopicLogConfig {
   localRetentionMs: number;
   /** local.retention.bytes (log.local.retention.bytes); -2: retention.bytes. */
   localRetentionBytes: number;
+  /** remote.log.copy.disable (KIP-950): no more uploads; remote reads and remote retention go on. */
+  remoteLogCopyDisable: boolean;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -93,6 +95,7 @@ export function topicLogConfig(topic: TopicConfigs, broker: BrokerValue): TopicL
       && (broker("remote.log.storage.system.enable") ?? "false").trim().toLowerCase() === "true",
     localRetentionMs: num(topic?.get("local.retention.ms")) ?? num(broker("log.local.retention.ms")) ?? -2,
     localRetentionBytes: num(topic?.get("local.retention.bytes")) ?? num(broker("log.local.retention.bytes")) ?? -2,
+    remoteLogCopyDisable: (topic?.get("remote.log.copy.disable") ?? "false").trim().toLowerCase() === "true",
   };
 }
 

@@ -227,6 +227,12 @@ export interface RetentionPolicy {
   localRetentionMs?: number;
   /** local.retention.bytes; -2: retention.bytes. */
   localRetentionBytes?: number;
+  /**
+   * remote.log.copy.disable (KIP-950; Kafka's remoteLogEnabledAndRemoteCopyEnabled false): local
+   * retention is retention.ms / retention.bytes again, for segments uploaded or not, and moves
+   * the log start offset (the remote segments below it then go at the next remote pass).
+   */
+  remoteLogCopyDisable?: boolean;
 }
 
 export const DELETED_SUFFIX = ".deleted";
@@ -1143,14 +1149,16 @@ export class PartitionLog {
     let deleted = this.deleteSegmentsWhile((_, next) => next !== null && next.baseOffset <= this.startOffset, "log start offset");
     if (!policy.deleteEnabled) return deleted;
     const tier = this.remote;
-    if (tier !== null && policy.remoteStorageEnable) return deleted + this.deleteUploadedSegments(policy, tier, now);
+    if (tier !== null && policy.remoteStorageEnable && !policy.remoteLogCopyDisable) return deleted + this.deleteUploadedSegments(policy, tier, now);
+    // Retention without a remote tier, or with copies disabled, moves the log start offset
+    // (Kafka's incrementStartOffset); with remote storage the deleted data stays readable.
     if (policy.retentionMs >= 0) {
       // A segment without timestamps (NO_TIMESTAMP) is never old: Kafka would use the file's
       // modification time, which this broker does not track.
       deleted += this.deleteSegmentsWhile((seg) => {
         const ts = seg.maxTimestamp.timestamp;
         return ts !== NO_TIMESTAMP && now - ts > policy.retentionMs;
-      }, `retention time ${policy.retentionMs}ms`);
+      }, `retention time ${policy.retentionMs}ms`, true);
     }
     if (policy.retentionBytes >= 0) {
       let excess = this.sizeInBytes - policy.retentionBytes;
@@ -1158,7 +1166,7 @@ export class PartitionLog {
         if (excess - seg.size < 0) return false;
         excess -= seg.size;
         return true;
-      }, `retention size ${policy.retentionBytes} bytes`);
+      }, `retention size ${policy.retentionBytes} bytes`, true);
     }
     return deleted;
   }
@@ -1196,7 +1204,7 @@ export class PartitionLog {
    * accepts (never an empty active segment); when that is every segment, the log rolls first so
    * that an empty active segment stays at the log end.
    */
-  private deleteSegmentsWhile(shouldDelete: (seg: Segment, next: Segment | null) => boolean, reason: string): number {
+  private deleteSegmentsWhile(shouldDelete: (seg: Segment, next: Segment | null) => boolean, reason: string, movesLogStart = false): number {
     let n = 0;
     while (n < this.segments.length) {
       const seg = this.segments[n]!;
@@ -1210,8 +1218,9 @@ export class PartitionLog {
     const gone = this.segments.splice(0, n);
     for (const seg of gone) this.removeSegmentFiles(seg);
     this.log(`${this.dir}: deleted ${n} segment(s) from offset ${gone[0]!.baseOffset} (${reason})`);
-    // With remote storage the segments gone from the disk are still readable from the tier.
-    if (this.segments[0]!.baseOffset > this.startOffset && this.remote === null) this.setLogStartOffset(this.segments[0]!.baseOffset);
+    // With remote storage the segments gone from the disk are still readable from the tier
+    // (unless `movesLogStart`: retention.ms / retention.bytes with copies disabled).
+    if (this.segments[0]!.baseOffset > this.startOffset && (this.remote === null || movesLogStart)) this.setLogStartOffset(this.segments[0]!.baseOffset);
     this.epochs.truncateFromStart(this.startOffset);
     if (this.producerSnapshots) this.producerState.deleteSnapshotsBefore(this.segments[0]!.baseOffset);
     return n;

@@ -1,7 +1,8 @@
 // Tiered storage for the whole broker (Kafka's RemoteLogManager on one node): the object store,
 // the remote tier of every partition of a topic with remote.storage.enable=true, one chunk cache
 // for their reads, and the periodic task (remote.log.manager.task.interval.ms) that runs, for each
-// such partition in turn, a copy pass then an expiration pass (remote-partition-log.ts). A pass
+// such partition in turn, a copy pass (none with remote.log.copy.disable, KIP-950) then an
+// expiration pass (remote-partition-log.ts). A pass
 // that fails (the bucket unreachable) is logged and tried again at the next tick; produce and
 // local reads never wait on it.
 //
@@ -176,9 +177,12 @@ export class TieredStorage {
         else result.errors.push(`${dir}: remote objects of a deleted partition not yet deleted`);
       }
       for (const [log, { tier, topic }] of [...this.partitions]) {
-        const copied = await tier.copy(now);
-        result.copiedSegments += copied.segments;
-        if (copied.error !== null) result.errors.push(`${log.dir}: ${copied.error}`);
+        // remote.log.copy.disable (KIP-950): no copy task; expiration goes on.
+        if (!policyFor(topic).remoteLogCopyDisable) {
+          const copied = await tier.copy(now);
+          result.copiedSegments += copied.segments;
+          if (copied.error !== null) result.errors.push(`${log.dir}: ${copied.error}`);
+        }
         if (!this.partitions.has(log)) continue;
         const expired = await tier.expire(policyFor(topic), now);
         result.deletedSegments += expired.segments;
