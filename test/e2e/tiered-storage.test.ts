@@ -51,6 +51,8 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
       "log.retention.check.interval.ms": 200,
       "remote.log.storage.system.enable": true,
       "remote.log.manager.task.interval.ms": 200,
+      // Not Kafka's 500 ms: a loaded test machine must not turn a slow remote read into an empty answer.
+      "remote.fetch.max.wait.ms": 5000,
       "bunka.remote.storage.s3.endpoint": s3.endpoint,
       "bunka.remote.storage.s3.bucket": s3.bucket,
       "bunka.remote.storage.s3.prefix": "bunka",
