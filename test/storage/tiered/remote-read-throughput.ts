@@ -48,7 +48,7 @@ try {
 
   const local = await readAll(false);
   const store = new S3ObjectStore({ ...server.settings, prefix: "bench/" });
-  const tier = new RemotePartitionLog(log, { fs, store, cache: new RemoteChunkCache(store), partitionKey: "t-0-bench" });
+  const tier = new RemotePartitionLog(log, { fs, store, cache: new RemoteChunkCache(store), partitionKey: "t-0-bench", fetchMaxWaitMs: 60_000 });
   log.attachRemote(tier);
   const upStarted = performance.now();
   await tier.copy(Date.now());
