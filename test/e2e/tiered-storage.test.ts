@@ -6,6 +6,7 @@
 // local disk, nothing is deleted locally, and once the bucket is back the uploads catch up and a
 // consumer from 0 still reads everything. DeleteTopics deletes a topic's objects from the bucket,
 // also when the bucket is down at the time and the broker is killed (-9) before it comes back.
+// remote.log.copy.disable set by AlterConfigs stops uploads (remote reads go on) until unset.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -259,5 +260,47 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     const topics = await admin.listTopics();
     expect(topics).toContain("stays");
     expect(topics.filter((t) => t === "gone" || t === "doomed")).toEqual([]);
+  }, 120_000);
+
+  test("remote.log.copy.disable=true by AlterConfigs: uploads stop, remote reads go on; false again: they resume", async () => {
+    await s3.resume();
+    const before = await topicInBucket("frozen");
+    const logObjects = async () => (await bucket.list("frozen-0-")).filter((k) => k.endsWith(".log")).length;
+    const alter = (value: string) => admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2 /* TOPIC */, name: "frozen", configEntries: [{ name: "remote.log.copy.disable", value }] }],
+    });
+    await alter("true");
+    // Uploads under way finish; then nothing more goes up while more segments roll.
+    await Bun.sleep(500);
+    const frozen = await logObjects();
+    expect(frozen).toBeGreaterThanOrEqual(before);
+    const own = kafka.producer({ allowAutoTopicCreation: false });
+    await own.connect();
+    try {
+      for (let i = 100; i < 200; i += 5) {
+        await own.send({ topic: "frozen", messages: Array.from({ length: 5 }, (_, j) => ({ value: `${i + j}:${VALUE}` })) });
+      }
+    } finally {
+      await own.disconnect();
+    }
+    await Bun.sleep(1500);
+    expect(await logObjects()).toBe(frozen);
+    // The remote part is still read: a consumer from 0 gets all 200.
+    const consumer = kafka.consumer({ groupId: `frozen-${Date.now()}`, maxBytesPerPartition: 4096 });
+    const seen: number[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: "frozen", fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => {
+      seen.push(Number(message.value!.toString().split(":")[0]));
+    } });
+    try {
+      await until(`200 records of frozen (got ${seen.length})`, () => seen.length >= 200, 30_000);
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    await alter("false");
+    await until("uploads resumed", async () => (await logObjects()) > frozen, 30_000);
   }, 120_000);
 });
