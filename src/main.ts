@@ -302,6 +302,7 @@ function tieredStorageOf(config: BrokerConfig): TieredStorage | null {
   log.info(`tiered storage: ${store.description}, task every ${settings.taskIntervalMs} ms`);
   return new TieredStorage({
     store, fs: new DiskFileSystem(), taskIntervalMs: settings.taskIntervalMs, cacheBytes: settings.cacheBytes,
+    fetchMaxWaitMs: settings.fetchMaxWaitMs,
     log: (msg) => (msg.startsWith("warn:") ? log.warn(msg.slice(6)) : log.info(msg)),
   });
 }

@@ -105,7 +105,8 @@ const KNOWN_KEYS = new Set([
   "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
   "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
   // Tiered storage (storage/tiered).
-  "remote.log.storage.system.enable", "remote.log.manager.task.interval.ms", "log.local.retention.ms", "log.local.retention.bytes",
+  "remote.log.storage.system.enable", "remote.log.manager.task.interval.ms", "remote.fetch.max.wait.ms",
+  "log.local.retention.ms", "log.local.retention.bytes",
   // Security (config/listener-security.ts), also as listener.name.<l>.<key>.
   ...LISTENER_SECURITY_KEYS,
   ...AUTHORIZER_KEYS,

@@ -234,6 +234,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   { name: "log.local.retention.bytes", type: "LONG", default: "-2", readOnly: false, doc: "Topic: local.retention.bytes." },
   { name: "remote.log.storage.system.enable", type: "BOOLEAN", default: "false", readOnly: true, doc: "Tiered storage on this broker (storage/tiered)." },
   { name: "remote.log.manager.task.interval.ms", type: "LONG", default: "30000", readOnly: true, doc: "How often rolled segments are uploaded and remote retention applied." },
+  { name: "remote.fetch.max.wait.ms", type: "INT", default: "500", readOnly: true, doc: "How long a Fetch waits for a remote read before answering without it." },
   { name: "unclean.leader.election.enable", type: "BOOLEAN", default: "false", readOnly: false, doc: "Topic: unclean.leader.election.enable." },
   { name: "min.insync.replicas", type: "INT", default: "1", readOnly: false, doc: "Topic: min.insync.replicas." },
   { name: "compression.type", type: "STRING", default: "producer", readOnly: false, doc: "Topic: compression.type." },

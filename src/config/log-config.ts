@@ -48,6 +48,8 @@ export interface TopicLogConfig {
   localRetentionMs: number;
   /** local.retention.bytes (log.local.retention.bytes); -2: retention.bytes. */
   localRetentionBytes: number;
+  /** remote.log.copy.disable (KIP-950): no more uploads; remote reads and remote retention go on. */
+  remoteLogCopyDisable: boolean;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -93,6 +95,7 @@ export function topicLogConfig(topic: TopicConfigs, broker: BrokerValue): TopicL
       && (broker("remote.log.storage.system.enable") ?? "false").trim().toLowerCase() === "true",
     localRetentionMs: num(topic?.get("local.retention.ms")) ?? num(broker("log.local.retention.ms")) ?? -2,
     localRetentionBytes: num(topic?.get("local.retention.bytes")) ?? num(broker("log.local.retention.bytes")) ?? -2,
+    remoteLogCopyDisable: (topic?.get("remote.log.copy.disable") ?? "false").trim().toLowerCase() === "true",
   };
 }
 
@@ -153,8 +156,8 @@ export function logConfigResolver(
 }
 
 /**
- * Tiered storage's broker settings: Kafka's remote.log.storage.system.enable and
- * remote.log.manager.task.interval.ms, and Bunka's keys for the S3-compatible store Bun's client
+ * Tiered storage's broker settings: Kafka's remote.log.storage.system.enable,
+ * remote.log.manager.task.interval.ms and remote.fetch.max.wait.ms, and Bunka's keys for the S3-compatible store Bun's client
  * talks to (bunka.remote.storage.s3.endpoint, .bucket, .region, .prefix), with the usual AWS
  * environment variables where a key is unset (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_REGION
  * / AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). Credentials
@@ -170,6 +173,7 @@ export function tieredStorageSettings(broker: BrokerValue, env: Record<string, s
   let prefix = (broker("bunka.remote.storage.s3.prefix") ?? "").trim();
   if (prefix !== "" && !prefix.endsWith("/")) prefix += "/";
   const interval = num(broker("remote.log.manager.task.interval.ms"));
+  const fetchWait = num(broker("remote.fetch.max.wait.ms"));
   return {
     endpoint: broker("bunka.remote.storage.s3.endpoint") ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? env.S3_ENDPOINT,
     bucket: bucket.trim(),
@@ -180,5 +184,6 @@ export function tieredStorageSettings(broker: BrokerValue, env: Record<string, s
     prefix,
     taskIntervalMs: interval !== undefined && interval > 0 ? interval : 30_000,
     cacheBytes: num(broker("bunka.remote.storage.cache.bytes")),
+    fetchMaxWaitMs: fetchWait !== undefined && fetchWait > 0 ? fetchWait : 500,
   };
 }

@@ -31,7 +31,9 @@
 // log start offset is read from remote storage (PartitionLog.readRemote, Kafka's
 // RemoteLogManager.asyncRead as ReplicaManager's DelayedRemoteFetch waits for it): the answer
 // waits for that read (no long poll then), and carries at most that partition's limit from the one
-// remote segment holding the offset.
+// remote segment holding the offset. The wait is at most remote.fetch.max.wait.ms (default 500):
+// then, as when Kafka's DelayedRemoteFetch expires, the partition answers with no error and no
+// records (and a null aborted transactions list), and the other partitions with what they read.
 // Authorization (KafkaApis.handleFetchRequest): a consumer needs READ on each topic (else
 // TOPIC_AUTHORIZATION_FAILED, before the topic's existence is looked at; an unknown topic id is
 // UNKNOWN_TOPIC_ID first); a follower fetch needs CLUSTER_ACTION on the cluster (else every
@@ -126,6 +128,12 @@ async function readRemote(round: FetchRound): Promise<FetchRound> {
     if (read === "out-of-range") {
       Object.assign(r.entry, errorPartition(r.entry.partitionIndex, ErrorCode.OFFSET_OUT_OF_RANGE, null));
       round.hasError = true;
+      return;
+    }
+    if (read === "expired") {
+      // Kafka's DelayedRemoteFetch expired (remote.fetch.max.wait.ms): the partition's local read
+      // result, no error, no records, no aborted transactions list; the client fetches again.
+      r.entry.abortedTransactions = null;
       return;
     }
     r.entry.records = concat(read.batches);

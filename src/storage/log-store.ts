@@ -6,7 +6,9 @@
 //   <logDir>/<topic>-<partition>/        one partition: segments, partition.metadata,
 //                                        leader-epoch-checkpoint
 //   <logDir>/<topic>-<p>.<32 hex>-delete a deleted topic's partition (deleteTopic), removed at
-//                                        once, or when the store next opens after a crash
+//                                        once, or when the store next opens after a crash;
+//                                        with remote objects: kept holding remote-log-delete.json
+//                                        until they are deleted (tiered/tiered-storage.ts)
 //   <logDir>/log-start-offset-checkpoint the log start offsets of that dir's partitions (Kafka's
 //                                        OffsetCheckpointFile: "0", a count, "topic partition
 //                                        offset" lines), rewritten atomically when one moves
@@ -35,7 +37,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { PartitionTraffic } from "./partition-traffic.ts";
 import { processName } from "./file-lock.ts";
 import type { HeldFileLock } from "./fs.ts";
-import type { TieredStorage } from "./tiered/tiered-storage.ts";
+import { REMOTE_DELETE_MARKER, type TieredStorage } from "./tiered/tiered-storage.ts";
 
 /** The per-topic settings a partition log is opened (and reconfigured) with. */
 export interface TopicLogSettings {
@@ -176,6 +178,14 @@ export class LogStore {
       for (const name of this.fs.list(dir)) {
         if (DELETE_DIR_RE.test(name)) {
           // A deleted topic's partition whose removal did not finish (a crash in deleteTopic).
+          if (this.fs.exists(`${dir}/${name}/${REMOTE_DELETE_MARKER}`)) {
+            // Its remote objects first (tiered-storage.ts); the dir goes once they are gone.
+            if (this.config.tiered) {
+              this.log(`finishing the deletion of ${dir}/${name}: its remote objects, then the directory`);
+              void this.config.tiered.deletePartition(`${dir}/${name}`);
+            } else this.log(`warn: ${dir}/${name} is kept: its remote objects are to be deleted, and tiered storage is off`);
+            continue;
+          }
           this.log(`removing ${dir}/${name}, a partition directory left over from a topic deletion`);
           this.fs.remove(`${dir}/${name}`);
           continue;
@@ -331,32 +341,38 @@ export class LogStore {
    * Bun crashes when a mapped file goes away), rename each partition directory to Kafka's
    * `<topic>-<p>.<32 hex>-delete`, write the RemoveTopicRecord (renames undone if that fails),
    * then remove the renamed directories (Kafka does this asynchronously; here at once). A
-   * `-delete` directory left by a crash is removed when the store is next opened. Returns the
+   * `-delete` directory left by a crash is removed when the store is next opened. With tiered
+   * storage, a partition that has remote segment metadata is marked first, and its `-delete`
+   * directory goes only once its remote objects are deleted (TieredStorage.deletePartition). Returns the
    * topic and the logs that were closed, or undefined for an unknown topic id.
    */
   deleteTopic(topicId: string): { topic: TopicMetadata; closed: PartitionLog[] } | undefined {
     const topic = this.metadata.topicsById.get(topicId);
     if (!topic) return undefined;
     const closed: PartitionLog[] = [];
+    /** Per partition dir name: the stop of its remote tier (a copy under way ends before the objects are deleted). */
+    const tiersStopped = new Map<string, Promise<void>>();
     for (const p of topic.partitions) {
       const key = `${topic.topicId}:${p.partitionId}`;
       const log = this.logs.get(key);
       if (!log) continue;
-      this.config.tiered?.detach(log);
+      if (this.config.tiered) tiersStopped.set(`${topic.name}-${p.partitionId}`, this.config.tiered.detach(log));
       log.close();
       this.logs.delete(key);
       this.locations.delete(key);
       closed.push(log);
     }
-    const renamed: { name: string; from: string; to: string }[] = [];
+    const renamed: { name: string; from: string; to: string; remote: boolean }[] = [];
     try {
       for (const p of topic.partitions) {
         const name = `${topic.name}-${p.partitionId}`;
         const parent = this.existingDirs.get(name);
         if (parent === undefined || !this.fs.isDirectory(`${parent}/${name}`)) continue;
+        // Before the rename: a crash from here on leaves a trace of the remote objects to delete.
+        const remote = this.config.tiered?.markForDeletion(`${parent}/${name}`, topic.name, p.partitionId, topic.topicId) ?? false;
         const to = `${parent}/${deleteDirName(name)}`;
         this.fs.rename(`${parent}/${name}`, to);
-        renamed.push({ name, from: `${parent}/${name}`, to });
+        renamed.push({ name, from: `${parent}/${name}`, to, remote });
       }
       this.metadata.deleteTopic(topicId);
     } catch (e) {
@@ -370,7 +386,9 @@ export class LogStore {
       this.cleanerOffsets.delete(parent, r.name);
       this.recoveryPoints.delete(parent, r.name);
       try {
-        this.fs.remove(r.to);
+        // Kept, with its marker only, until its remote objects are gone (tiered-storage.ts).
+        if (r.remote) void this.config.tiered!.deletePartition(r.to, tiersStopped.get(r.name));
+        else this.fs.remove(r.to);
       } catch (e) {
         this.log(`could not remove ${r.to}: ${(e as Error).message}; it is removed at the next start`);
       }

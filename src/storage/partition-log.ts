@@ -170,10 +170,11 @@ export interface RemoteTier {
    * Kafka's RemoteLogManager.read), at most maxBytes (the first whole when minOneBatch), and none
    * starting at or after maxOffset; with read_committed, the aborted transactions overlapping
    * what is returned that the remote .txnindex files (that segment's and later ones) hold. null
-   * when no remote segment holds `offset`.
+   * when no remote segment holds `offset`; "expired" when the bucket did not answer within
+   * remote.fetch.max.wait.ms (Kafka's DelayedRemoteFetch expiring).
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean):
-    Promise<RemoteRead | null>;
+    Promise<RemoteRead | null | "expired">;
   /** The first remote record at or past startingOffset with a timestamp >= ts (RemoteLogManager.findOffsetByTimestamp). */
   offsetForTimestamp(ts: number, startingOffset: number): Promise<TimestampOffset | null>;
 }
@@ -226,6 +227,12 @@ export interface RetentionPolicy {
   localRetentionMs?: number;
   /** local.retention.bytes; -2: retention.bytes. */
   localRetentionBytes?: number;
+  /**
+   * remote.log.copy.disable (KIP-950; Kafka's remoteLogEnabledAndRemoteCopyEnabled false): local
+   * retention is retention.ms / retention.bytes again, for segments uploaded or not, and moves
+   * the log start offset (the remote segments below it then go at the next remote pass).
+   */
+  remoteLogCopyDisable?: boolean;
 }
 
 export const DELETED_SUFFIX = ".deleted";
@@ -578,11 +585,12 @@ export class PartitionLog {
    * removed it meanwhile).
    */
   async readRemote(fetchOffset: number, maxBytes: number, minOneBatch: boolean, committed: boolean):
-    Promise<{ batches: Uint8Array[]; abortedTransactions: AbortedTxn[] } | "out-of-range"> {
+    Promise<{ batches: Uint8Array[]; abortedTransactions: AbortedTxn[] } | "out-of-range" | "expired"> {
     const tier = this.remote;
     if (tier === null || !this.readsRemote(fetchOffset)) return "out-of-range";
     const maxOffset = committed ? this.lastStableOffset : Infinity;
     const read = await tier.read(fetchOffset, maxBytes, minOneBatch, maxOffset, committed);
+    if (read === "expired") return read;
     // Retention may have moved the log start past the offset while the read was under way.
     if (read === null || fetchOffset < this.startOffset) return "out-of-range";
     let aborted = read.abortedTransactions;
@@ -1141,14 +1149,16 @@ export class PartitionLog {
     let deleted = this.deleteSegmentsWhile((_, next) => next !== null && next.baseOffset <= this.startOffset, "log start offset");
     if (!policy.deleteEnabled) return deleted;
     const tier = this.remote;
-    if (tier !== null && policy.remoteStorageEnable) return deleted + this.deleteUploadedSegments(policy, tier, now);
+    if (tier !== null && policy.remoteStorageEnable && !policy.remoteLogCopyDisable) return deleted + this.deleteUploadedSegments(policy, tier, now);
+    // Retention without a remote tier, or with copies disabled, moves the log start offset
+    // (Kafka's incrementStartOffset); with remote storage the deleted data stays readable.
     if (policy.retentionMs >= 0) {
       // A segment without timestamps (NO_TIMESTAMP) is never old: Kafka would use the file's
       // modification time, which this broker does not track.
       deleted += this.deleteSegmentsWhile((seg) => {
         const ts = seg.maxTimestamp.timestamp;
         return ts !== NO_TIMESTAMP && now - ts > policy.retentionMs;
-      }, `retention time ${policy.retentionMs}ms`);
+      }, `retention time ${policy.retentionMs}ms`, true);
     }
     if (policy.retentionBytes >= 0) {
       let excess = this.sizeInBytes - policy.retentionBytes;
@@ -1156,7 +1166,7 @@ export class PartitionLog {
         if (excess - seg.size < 0) return false;
         excess -= seg.size;
         return true;
-      }, `retention size ${policy.retentionBytes} bytes`);
+      }, `retention size ${policy.retentionBytes} bytes`, true);
     }
     return deleted;
   }
@@ -1194,7 +1204,7 @@ export class PartitionLog {
    * accepts (never an empty active segment); when that is every segment, the log rolls first so
    * that an empty active segment stays at the log end.
    */
-  private deleteSegmentsWhile(shouldDelete: (seg: Segment, next: Segment | null) => boolean, reason: string): number {
+  private deleteSegmentsWhile(shouldDelete: (seg: Segment, next: Segment | null) => boolean, reason: string, movesLogStart = false): number {
     let n = 0;
     while (n < this.segments.length) {
       const seg = this.segments[n]!;
@@ -1208,8 +1218,9 @@ export class PartitionLog {
     const gone = this.segments.splice(0, n);
     for (const seg of gone) this.removeSegmentFiles(seg);
     this.log(`${this.dir}: deleted ${n} segment(s) from offset ${gone[0]!.baseOffset} (${reason})`);
-    // With remote storage the segments gone from the disk are still readable from the tier.
-    if (this.segments[0]!.baseOffset > this.startOffset && this.remote === null) this.setLogStartOffset(this.segments[0]!.baseOffset);
+    // With remote storage the segments gone from the disk are still readable from the tier
+    // (unless `movesLogStart`: retention.ms / retention.bytes with copies disabled).
+    if (this.segments[0]!.baseOffset > this.startOffset && (this.remote === null || movesLogStart)) this.setLogStartOffset(this.segments[0]!.baseOffset);
     this.epochs.truncateFromStart(this.startOffset);
     if (this.producerSnapshots) this.producerState.deleteSnapshotsBefore(this.segments[0]!.baseOffset);
     return n;

@@ -4,7 +4,9 @@
 // leave the disk, and a kafkajs consumer from offset 0 reads every record, in order, once (the
 // old ones from the bucket). Then the bucket goes away for a while: produce keeps working on the
 // local disk, nothing is deleted locally, and once the bucket is back the uploads catch up and a
-// consumer from 0 still reads everything.
+// consumer from 0 still reads everything. DeleteTopics deletes a topic's objects from the bucket,
+// also when the bucket is down at the time and the broker is killed (-9) before it comes back.
+// remote.log.copy.disable set by AlterConfigs stops uploads (remote reads go on) until unset.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -50,6 +52,8 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
       "log.retention.check.interval.ms": 200,
       "remote.log.storage.system.enable": true,
       "remote.log.manager.task.interval.ms": 200,
+      // Not Kafka's 500 ms: a loaded test machine must not turn a slow remote read into an empty answer.
+      "remote.fetch.max.wait.ms": 5000,
       "bunka.remote.storage.s3.endpoint": s3.endpoint,
       "bunka.remote.storage.s3.bucket": s3.bucket,
       "bunka.remote.storage.s3.prefix": "bunka",
@@ -194,5 +198,109 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     const logs = (await bucket.list(`${TOPIC}-0-`)).filter((k) => k.endsWith(".log")).map((k) => k.split("/").pop()!.slice(0, 20));
     expect(new Set(logs).size).toBe(logs.length);
     expect(await consumeFromStart(600)).toEqual(Array.from({ length: 600 }, (_, i) => i));
+  }, 120_000);
+
+  /** A topic with remote.storage.enable whose segments are in the bucket: its name and how many .log objects. */
+  async function topicInBucket(name: string): Promise<number> {
+    await admin.createTopics({
+      topics: [{ topic: name, numPartitions: 1, configEntries: [
+        { name: "remote.storage.enable", value: "true" }, { name: "local.retention.bytes", value: "0" },
+      ] }],
+    });
+    // A producer of its own, gone before the topic is deleted: a producer that knows a topic
+    // refreshes its metadata and, as with Kafka, auto-creates it again.
+    const own = kafka.producer({ allowAutoTopicCreation: false });
+    await own.connect();
+    try {
+      for (let i = 0; i < 100; i += 5) {
+        await own.send({ topic: name, messages: Array.from({ length: 5 }, (_, j) => ({ value: `${i + j}:${VALUE}` })) });
+      }
+    } finally {
+      await own.disconnect();
+    }
+    let logs = 0;
+    await until(`${name}'s segments uploaded`, async () => (logs = (await bucket.list(`${name}-0-`)).filter((k) => k.endsWith(".log")).length) >= 5, 30_000);
+    return logs;
+  }
+  const deleteDirs = () => readdirSync(broker.logDir).filter((n) => n.endsWith("-delete"));
+
+  test("DeleteTopics deletes the topic's objects from the bucket; with the bucket down and a kill -9, after the restart", async () => {
+    await s3.resume(); // in case a test before failed while it was stopped
+    await topicInBucket("stays");
+    const kept = await bucket.list("stays-0-");
+    // The bucket up: the objects go at once.
+    expect(await topicInBucket("gone")).toBeGreaterThanOrEqual(5);
+    await admin.deleteTopics({ topics: ["gone"] });
+    await until("gone's objects deleted", async () => (await bucket.list("gone-0-")).length === 0 && deleteDirs().length === 0, 30_000);
+    // The bucket down: the -delete dir stays with its marker; kill -9; the bucket back; restart.
+    expect(await topicInBucket("doomed")).toBeGreaterThanOrEqual(5);
+    const doomedObjects = (await bucket.list("doomed-0-")).length;
+    await s3.pause();
+    await admin.deleteTopics({ topics: ["doomed"] });
+    await until("doomed's -delete dir holding only its marker", () => {
+      const [dir] = deleteDirs();
+      return dir !== undefined && readdirSync(`${broker.logDir}/${dir}`).join() === "remote-log-delete.json";
+    });
+    await producer.disconnect();
+    await admin.disconnect();
+    await broker.kill9();
+    await s3.resume();
+    // Still there (an upload under way when the bucket went may have added some).
+    expect((await bucket.list("doomed-0-")).length).toBeGreaterThanOrEqual(doomedObjects);
+    broker = await startBroker(brokerOptions());
+    kafka = new Kafka({ clientId: "bunka-tiered", brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    producer = kafka.producer();
+    await producer.connect();
+    await until("doomed's objects deleted after the restart", async () => (await bucket.list("doomed-0-")).length === 0 && deleteDirs().length === 0, 30_000);
+    expect(broker.output()).toContain("finishing the deletion of");
+    // The other topic's objects are untouched, and the deleted topics are gone.
+    expect((await bucket.list("stays-0-")).filter((k) => kept.includes(k))).toEqual(kept);
+    const topics = await admin.listTopics();
+    expect(topics).toContain("stays");
+    expect(topics.filter((t) => t === "gone" || t === "doomed")).toEqual([]);
+  }, 120_000);
+
+  test("remote.log.copy.disable=true by AlterConfigs: uploads stop, remote reads go on; false again: they resume", async () => {
+    await s3.resume();
+    const before = await topicInBucket("frozen");
+    const logObjects = async () => (await bucket.list("frozen-0-")).filter((k) => k.endsWith(".log")).length;
+    const alter = (value: string) => admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2 /* TOPIC */, name: "frozen", configEntries: [{ name: "remote.log.copy.disable", value }] }],
+    });
+    await alter("true");
+    // Uploads under way finish; then nothing more goes up while more segments roll.
+    await Bun.sleep(500);
+    const frozen = await logObjects();
+    expect(frozen).toBeGreaterThanOrEqual(before);
+    const own = kafka.producer({ allowAutoTopicCreation: false });
+    await own.connect();
+    try {
+      for (let i = 100; i < 200; i += 5) {
+        await own.send({ topic: "frozen", messages: Array.from({ length: 5 }, (_, j) => ({ value: `${i + j}:${VALUE}` })) });
+      }
+    } finally {
+      await own.disconnect();
+    }
+    await Bun.sleep(1500);
+    expect(await logObjects()).toBe(frozen);
+    // The remote part is still read: a consumer from 0 gets all 200.
+    const consumer = kafka.consumer({ groupId: `frozen-${Date.now()}`, maxBytesPerPartition: 4096 });
+    const seen: number[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: "frozen", fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => {
+      seen.push(Number(message.value!.toString().split(":")[0]));
+    } });
+    try {
+      await until(`200 records of frozen (got ${seen.length})`, () => seen.length >= 200, 30_000);
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    await alter("false");
+    await until("uploads resumed", async () => (await logObjects()) > frozen, 30_000);
   }, 120_000);
 });

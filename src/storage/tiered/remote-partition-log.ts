@@ -25,14 +25,15 @@
 // copy, so nothing is served twice and nothing is left behind.
 // read() (RemoteLogManager.read): the one remote segment holding the offset; the position from
 // its offset index, then whole batches, through a bounded chunk cache (remote-chunk-cache.ts).
+// It answers "expired" after remote.fetch.max.wait.ms (Kafka's DelayedRemoteFetch).
 //
 // offsetForTimestamp() (RemoteLogManager.findOffsetByTimestamp): ListOffsets by timestamp, remote
 // segments first, through the same cache.
 //
-// Not done: streaming or multipart uploads (a segment is read into memory whole, so
-// segment.bytes bounds the memory a copy takes); quotas on copy and fetch.
+// Uploads stream each file from an open handle a part at a time (ObjectStore.upload), so the
+// memory a copy takes does not grow with segment.bytes. Not done: quotas on copy and fetch.
 
-import type { FileSystem } from "../fs.ts";
+import type { AppendFile, FileSystem } from "../fs.ts";
 import type { PartitionLog, RemoteRead, RemoteTier, RetentionPolicy } from "../partition-log.ts";
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from "../segment.ts";
 import { TXN_INDEX_SUFFIX, decodeAbortedTxns, type AbortedTxn } from "../transaction-index.ts";
@@ -43,9 +44,11 @@ import {
 } from "../../records/record-batch.ts";
 import type { TimestampOffset } from "../time-index.ts";
 import { getInt64 } from "../../records/int64.ts";
-import type { ObjectStore } from "./object-store.ts";
+import type { ObjectStore, UploadSource } from "./object-store.ts";
 import type { RemoteChunkCache } from "./remote-chunk-cache.ts";
 import { RemoteSegmentMetadata, type RemoteSegment } from "./remote-segment-metadata.ts";
+
+const EMPTY_SOURCE: UploadSource = { size: 0, read: () => new Uint8Array(0) };
 
 export const LEADER_EPOCH_CHECKPOINT_SUFFIX = ".leader-epoch-checkpoint";
 /** Every object of a remote segment, the .log last (its presence alone proves nothing: the metadata state does). */
@@ -60,7 +63,11 @@ export interface RemotePartitionLogOptions {
   log?: (msg: string) => void;
   /** A new segment id (tests make them predictable). */
   newId?: () => string;
+  /** remote.fetch.max.wait.ms: how long a Fetch waits for a remote read (Kafka's default 500). */
+  fetchMaxWaitMs?: number;
 }
+
+export const DEFAULT_REMOTE_FETCH_MAX_WAIT_MS = 500;
 
 /** What one copy or expire pass did. */
 export interface RemotePassResult {
@@ -78,8 +85,11 @@ export class RemotePartitionLog implements RemoteTier {
   private readonly prefix: string;
   private readonly say: (msg: string) => void;
   private readonly newId: () => string;
-  /** A copy or expire pass is running (they never overlap: each changes the metadata). */
-  private busy = false;
+  readonly fetchMaxWaitMs: number;
+  /** The copy or expire pass running (they never overlap: each changes the metadata). */
+  private running: Promise<RemotePassResult> | null = null;
+  /** Set by stop(): no pass starts, and a copy under way stops before its next object. */
+  private stopped = false;
 
   constructor(readonly log: PartitionLog, opts: RemotePartitionLogOptions) {
     this.fs = opts.fs;
@@ -88,6 +98,7 @@ export class RemotePartitionLog implements RemoteTier {
     this.prefix = `${opts.partitionKey}/`;
     this.say = opts.log ?? (() => {});
     this.newId = opts.newId ?? (() => crypto.randomUUID().replaceAll("-", ""));
+    this.fetchMaxWaitMs = opts.fetchMaxWaitMs ?? DEFAULT_REMOTE_FETCH_MAX_WAIT_MS;
     this.metadata = new RemoteSegmentMetadata(this.fs, log.dir);
     // Kafka's checkpoint default is 0 for a remote log: the start is then where the data begins,
     // in the bucket or on the disk (Kafka's updateRemoteLogStartOffset on becoming leader).
@@ -161,30 +172,46 @@ export class RemotePartitionLog implements RemoteTier {
 
   private async copySegment(baseOffset: number, endOffset: number, maxTimestamp: number, now: number): Promise<void> {
     const dir = this.log.dir;
-    // Read every file now, synchronously: the local segment may go (retention) while the puts run.
-    const file = (name: string) => {
+    // Open every file now, synchronously: the local segment may go (retention, a topic deletion)
+    // while the upload runs, and an open handle still reads an unlinked file. The bytes are then
+    // read a part at a time (ObjectStore.upload), so a segment's size does not bound memory.
+    const handles: AppendFile[] = [];
+    const open = (name: string): UploadSource => {
       const path = `${dir}/${name}`;
-      return this.fs.exists(path) ? this.fs.readFile(path) : new Uint8Array(0);
+      if (!this.fs.exists(path)) return EMPTY_SOURCE;
+      const handle = this.fs.open(path);
+      handles.push(handle);
+      const size = handle.size;
+      return { size, read: (position, length) => handle.read(position, length) };
     };
-    const bodies = new Map<string, Uint8Array>([
-      [INDEX_SUFFIX, file(segmentFileName(baseOffset, INDEX_SUFFIX))],
-      [TIME_INDEX_SUFFIX, file(segmentFileName(baseOffset, TIME_INDEX_SUFFIX))],
-      [TXN_INDEX_SUFFIX, file(segmentFileName(baseOffset, TXN_INDEX_SUFFIX))],
-      [SNAPSHOT_SUFFIX, file(segmentFileName(endOffset, SNAPSHOT_SUFFIX))],
-      [LEADER_EPOCH_CHECKPOINT_SUFFIX, new TextEncoder().encode(formatLeaderEpochCheckpoint(this.epochsUpTo(baseOffset, endOffset)))],
-      [LOG_SUFFIX, file(segmentFileName(baseOffset, LOG_SUFFIX))],
-    ]);
-    const logBytes = bodies.get(LOG_SUFFIX)!;
-    const segment: RemoteSegment = {
-      id: this.newId(), baseOffset, endOffset: endOffset - 1, maxTimestamp, sizeInBytes: logBytes.length,
-      indexSize: bodies.get(INDEX_SUFFIX)!.length, txnIndexSize: bodies.get(TXN_INDEX_SUFFIX)!.length,
-      timeIndexSize: bodies.get(TIME_INDEX_SUFFIX)!.length,
-      state: "COPY_SEGMENT_STARTED", leaderEpochs: this.epochsUpTo(baseOffset, endOffset), eventTimestampMs: now,
-    };
-    this.metadata.put(segment);
-    for (const suffix of REMOTE_SEGMENT_SUFFIXES) await this.store.put(this.objectKey(segment, suffix), bodies.get(suffix)!);
-    this.metadata.put({ ...segment, state: "COPY_SEGMENT_FINISHED", eventTimestampMs: now });
-    this.say(`${dir}: copied segment ${baseOffset} (offsets ${baseOffset}-${endOffset - 1}, ${logBytes.length} bytes) to remote storage as ${this.objectKey(segment, LOG_SUFFIX)}`);
+    try {
+      const epochs = this.epochsUpTo(baseOffset, endOffset);
+      const epochBytes = new TextEncoder().encode(formatLeaderEpochCheckpoint(epochs));
+      const sources = new Map<string, UploadSource>([
+        [INDEX_SUFFIX, open(segmentFileName(baseOffset, INDEX_SUFFIX))],
+        [TIME_INDEX_SUFFIX, open(segmentFileName(baseOffset, TIME_INDEX_SUFFIX))],
+        [TXN_INDEX_SUFFIX, open(segmentFileName(baseOffset, TXN_INDEX_SUFFIX))],
+        [SNAPSHOT_SUFFIX, open(segmentFileName(endOffset, SNAPSHOT_SUFFIX))],
+        [LEADER_EPOCH_CHECKPOINT_SUFFIX, { size: epochBytes.length, read: (p, n) => epochBytes.subarray(p, p + n) }],
+        [LOG_SUFFIX, open(segmentFileName(baseOffset, LOG_SUFFIX))],
+      ]);
+      const logSize = sources.get(LOG_SUFFIX)!.size;
+      const segment: RemoteSegment = {
+        id: this.newId(), baseOffset, endOffset: endOffset - 1, maxTimestamp, sizeInBytes: logSize,
+        indexSize: sources.get(INDEX_SUFFIX)!.size, txnIndexSize: sources.get(TXN_INDEX_SUFFIX)!.size,
+        timeIndexSize: sources.get(TIME_INDEX_SUFFIX)!.size,
+        state: "COPY_SEGMENT_STARTED", leaderEpochs: epochs, eventTimestampMs: now,
+      };
+      this.metadata.put(segment);
+      for (const suffix of REMOTE_SEGMENT_SUFFIXES) {
+        if (this.stopped) throw new Error("the partition's remote tier was stopped (topic deleted or log closed)");
+        await this.store.upload(this.objectKey(segment, suffix), sources.get(suffix)!);
+      }
+      this.metadata.put({ ...segment, state: "COPY_SEGMENT_FINISHED", eventTimestampMs: now });
+      this.say(`${dir}: copied segment ${baseOffset} (offsets ${baseOffset}-${endOffset - 1}, ${logSize} bytes) to remote storage as ${this.objectKey(segment, LOG_SUFFIX)}`);
+    } finally {
+      for (const h of handles) h.close();
+    }
   }
 
   /** The leader epochs that cover [baseOffset, endOffset): the one in force at baseOffset and those starting inside. */
@@ -255,17 +282,44 @@ export class RemotePartitionLog implements RemoteTier {
     }
   }
 
-  private async exclusive<T extends RemotePassResult>(pass: () => Promise<T>): Promise<T> {
-    if (this.busy) return { segments: 0, bytes: 0, error: "a remote log pass is already running" } as T;
-    this.busy = true;
-    try {
-      return await pass();
-    } finally {
-      this.busy = false;
-    }
+  private async exclusive(pass: () => Promise<RemotePassResult>): Promise<RemotePassResult> {
+    if (this.stopped) return { segments: 0, bytes: 0, error: "the partition's remote tier is stopped" };
+    if (this.running !== null) return { segments: 0, bytes: 0, error: "a remote log pass is already running" };
+    const running = pass().finally(() => {
+      this.running = null;
+    });
+    this.running = running;
+    return running;
   }
 
-  async read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean): Promise<RemoteRead | null> {
+  /**
+   * Stops the tier (its log closed, its topic deleted): no pass starts after this, a copy under
+   * way stops before its next object. Resolves once no pass is running, so that what is in the
+   * bucket no longer changes under the caller.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.metadata.close();
+    await this.running?.catch(() => {});
+  }
+
+  /**
+   * The remote read (see RemoteTier.read), given at most fetchMaxWaitMs (remote.fetch.max.wait.ms):
+   * then "expired", as Kafka's DelayedRemoteFetch expires; the read goes on, as Kafka's running
+   * RemoteLogReader task does (cancel(false)), and only fills the chunk cache for the next fetch.
+   */
+  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean): Promise<RemoteRead | null | "expired"> {
+    const reading = this.readNow(offset, maxBytes, minOneBatch, maxOffset, withAborted);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expiry = new Promise<"expired">((resolve) => {
+      timer = setTimeout(() => resolve("expired"), this.fetchMaxWaitMs);
+    });
+    // A read that fails after its fetch expired has no one to tell.
+    reading.catch(() => {});
+    return Promise.race([reading, expiry]).finally(() => clearTimeout(timer));
+  }
+
+  private async readNow(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number, withAborted: boolean): Promise<RemoteRead | null> {
     const seg = this.metadata.finished.find((s) => s.baseOffset <= offset && offset <= s.endOffset);
     if (seg === undefined) return null;
     const logKey = this.objectKey(seg, LOG_SUFFIX);

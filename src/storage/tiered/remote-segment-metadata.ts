@@ -48,6 +48,7 @@ export const REMOTE_SEGMENTS_FILE = "remote-log-segments.json";
 export class RemoteSegmentMetadata {
   private segments: RemoteSegment[];
   private readonly path: string;
+  private closed = false;
 
   constructor(private readonly fs: FileSystem, partitionDir: string) {
     this.path = `${partitionDir}/${REMOTE_SEGMENTS_FILE}`;
@@ -77,7 +78,13 @@ export class RemoteSegmentMetadata {
     this.write(this.segments.filter((s) => s.id !== id));
   }
 
+  /** No write after this (the partition's tier stopped: its dir may be renamed, or a new topic's by now). */
+  close(): void {
+    this.closed = true;
+  }
+
   private write(next: RemoteSegment[]): void {
+    if (this.closed) throw new Error(`${this.path}: the partition's remote tier is stopped`);
     this.fs.writeFileAtomic(this.path, new TextEncoder().encode(JSON.stringify({ version: 1, segments: next }, null, 1)));
     this.segments = next;
   }

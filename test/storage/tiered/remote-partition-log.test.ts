@@ -66,6 +66,7 @@ async function consumeAll(log: PartitionLog, from: number): Promise<number[]> {
   while (next < log.nextOffset) {
     const read = log.readsRemote(next) ? await log.readRemote(next, 2000, true, false) : log.read(next, 2000, true);
     if (read === "out-of-range") throw new Error(`offset ${next} out of range (log start ${log.logStartOffset})`);
+    if (read === "expired") throw new Error(`the remote read at offset ${next} expired`);
     if (read.batches.length === 0) throw new Error(`no progress at offset ${next}`);
     for (const b of read.batches) {
       const v = new RecordBatchView(b);
@@ -275,6 +276,38 @@ describe("failures", () => {
     expect(await consumeAll(n.log, 0)).toEqual(range(0, 40));
   });
 
+  test("an upload reads the segment a part at a time; a crash between two parts leaves no object, and the retry puts it once", async () => {
+    const n = new Node();
+    n.fill(3);
+    n.store.partBytes = 256;
+    let parts = 0;
+    n.store.before = (op, key) => {
+      // Die in the middle of the second segment's .log (about 1500 bytes: 6 parts of 256).
+      if (op === "part" && key.endsWith("-id2.log") && ++parts === 3) throw new Error("killed");
+    };
+    const first = await n.tier.copy(T0);
+    n.store.before = null;
+    expect(first.segments).toBe(1);
+    expect(first.error).toContain("killed");
+    expect(n.store.largestUploadRead).toBe(256);
+    // Nothing of the interrupted .log is visible (a multipart upload appears at its completion).
+    expect(n.store.keys().filter((k) => k.endsWith("-id2.log"))).toEqual([]);
+    expect(n.tier.metadata.all.map((s) => [s.baseOffset, s.id, s.state])).toEqual([
+      [0, "id1", "COPY_SEGMENT_FINISHED"], [10, "id2", "COPY_SEGMENT_STARTED"],
+    ]);
+    n.crash();
+    const second = await n.tier.copy(T0);
+    expect(second).toEqual({ segments: 1, bytes: expect.any(Number), error: null });
+    expect(n.tier.metadata.all.map((s) => [s.baseOffset, s.state])).toEqual([[0, "COPY_SEGMENT_FINISHED"], [10, "COPY_SEGMENT_FINISHED"]]);
+    // The first attempt's objects are gone; the retry's .log is the local file byte for byte.
+    expect(n.store.keys().filter((k) => k.includes("-id2."))).toEqual([]);
+    const retried = n.tier.metadata.all[1]!;
+    expect(await n.store.get(n.tier.objectKey(retried, ".log"))).toEqual(n.fs.readFile(`${DIR}/00000000000000000010.log`));
+    expect(n.store.keys().length).toBe(2 * REMOTE_SEGMENT_SUFFIXES.length);
+    n.log.deleteOldSegments(LOCAL_NONE, T0);
+    expect(await consumeAll(n.log, 0)).toEqual(range(0, 30));
+  });
+
   test("a power loss after uploads and local deletion: every uploaded record is still there, once", async () => {
     const n = new Node();
     n.fill(5);
@@ -330,12 +363,12 @@ describe("read_committed below the local log start", () => {
     n.log.deleteOldSegments(LOCAL_NONE, T0);
     expect(n.log.readsRemote(10)).toBe(true);
     const committed = await n.log.readRemote(10, 100_000, true, true);
-    if (committed === "out-of-range") throw new Error("out of range");
+    if (committed === "out-of-range" || committed === "expired") throw new Error(committed);
     expect(new RecordBatchView(committed.batches[0]!).producerId).toBe(7);
     expect(committed.abortedTransactions.map((t) => [t.producerId, t.firstOffset])).toEqual([[7, 10]]);
     // From an offset after the transaction, none.
     const after = await n.log.readRemote(marker.baseOffset + 1, 100_000, true, true);
-    if (after === "out-of-range") throw new Error("out of range");
+    if (after === "out-of-range" || after === "expired") throw new Error(after);
     expect(after.abortedTransactions).toEqual([]);
   });
 });

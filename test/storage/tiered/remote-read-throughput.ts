@@ -36,7 +36,7 @@ try {
     const started = performance.now();
     while (next < log.nextOffset) {
       const read = remote ? await log.readRemote(next, 1 << 20, true, false) : log.read(next, 1 << 20, true);
-      if (read === "out-of-range" || read.batches.length === 0) throw new Error(`stuck at ${next}`);
+      if (read === "out-of-range" || read === "expired" || read.batches.length === 0) throw new Error(`stuck at ${next}`);
       for (const b of read.batches) {
         bytes += b.length;
         next = new RecordBatchView(b).nextOffset;
@@ -48,7 +48,7 @@ try {
 
   const local = await readAll(false);
   const store = new S3ObjectStore({ ...server.settings, prefix: "bench/" });
-  const tier = new RemotePartitionLog(log, { fs, store, cache: new RemoteChunkCache(store), partitionKey: "t-0-bench" });
+  const tier = new RemotePartitionLog(log, { fs, store, cache: new RemoteChunkCache(store), partitionKey: "t-0-bench", fetchMaxWaitMs: 60_000 });
   log.attachRemote(tier);
   const upStarted = performance.now();
   await tier.copy(Date.now());

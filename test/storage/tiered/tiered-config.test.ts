@@ -15,6 +15,12 @@ describe("tieredStorageSettings", () => {
     expect(tieredStorageSettings(broker({ "remote.log.storage.system.enable": "false" }), {})).toBeNull();
   });
 
+  test("remote.fetch.max.wait.ms: Kafka's default 500, else the key", () => {
+    const on = { "remote.log.storage.system.enable": "true", "bunka.remote.storage.s3.bucket": "b" };
+    expect(tieredStorageSettings(broker(on), {})!.fetchMaxWaitMs).toBe(500);
+    expect(tieredStorageSettings(broker({ ...on, "remote.fetch.max.wait.ms": "120" }), {})!.fetchMaxWaitMs).toBe(120);
+  });
+
   test("Bunka's keys first, then the AWS environment; credentials only from the environment", () => {
     const s = tieredStorageSettings(broker({
       "remote.log.storage.system.enable": "true", "bunka.remote.storage.s3.bucket": "b1",
