@@ -93,6 +93,8 @@ export async function startBunka(opts: {
   cpus?: string;
   /** The name it is reported under (default "bunka"). */
   name?: BrokerName;
+  /** More environment variables (e.g. the AWS_* credentials tiered storage reads from nowhere else). */
+  env?: Record<string, string>;
 }): Promise<RunningBroker> {
   if (!opts.keepData) rmSync(opts.runDir, { recursive: true, force: true });
   mkdirSync(opts.runDir, { recursive: true });
@@ -115,7 +117,7 @@ export async function startBunka(opts: {
   ].join("\n");
   const propsPath = join(opts.runDir, "server.properties");
   writeFileSync(propsPath, config);
-  return spawnAndProbe(opts.name ?? "bunka", pinned([...opts.command, propsPath], opts.cpus), opts.port, join(opts.runDir, "broker.log"), opts.runDir);
+  return spawnAndProbe(opts.name ?? "bunka", pinned([...opts.command, propsPath], opts.cpus), opts.port, join(opts.runDir, "broker.log"), opts.runDir, opts.env);
 }
 
 // taskset execs the command, so the pid spawned is the broker's own (its /proc CPU and memory).
@@ -138,11 +140,13 @@ export function parseCpuList(list: string): number[] {
   return cpus;
 }
 
-async function spawnAndProbe(name: BrokerName, argv: string[], port: number, logPath: string, cwd: string): Promise<RunningBroker> {
+async function spawnAndProbe(
+  name: BrokerName, argv: string[], port: number, logPath: string, cwd: string, env?: Record<string, string>,
+): Promise<RunningBroker> {
   mkdirSync(join(logPath, ".."), { recursive: true });
   const log = openSync(logPath, "a");
   const t0 = performance.now();
-  const proc = Bun.spawn(argv, { cwd, stdin: "ignore", stdout: log, stderr: log });
+  const proc = Bun.spawn(argv, { cwd, stdin: "ignore", stdout: log, stderr: log, env: env === undefined ? undefined : { ...process.env, ...env } });
   closeSync(log);
   live.add(proc);
   let exited = false;

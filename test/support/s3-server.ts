@@ -36,13 +36,18 @@ export class S3TestServer {
     this.dataDir = mkdtempSync(join(tmpdir(), "bunka-s3-"));
   }
 
-  /** Starts a server with `bucket` made; throws if it does not answer within 10 s. */
-  static async start(binary: string, bucket = "bunka-tiered"): Promise<S3TestServer> {
-    const server = new S3TestServer(binary, freePort(), bucket);
+  /** Starts a server with `bucket` made (on `port`, else a free one); throws if it does not answer within 10 s. */
+  static async start(binary: string, bucket = "bunka-tiered", port = freePort()): Promise<S3TestServer> {
+    const server = new S3TestServer(binary, port, bucket);
     await server.resume();
     const made = await fetch(`${server.endpoint}/${bucket}`, { method: "PUT" });
     if (!made.ok && made.status !== 409) throw new Error(`making bucket ${bucket}: HTTP ${made.status} ${await made.text()}`);
     return server;
+  }
+
+  /** The server process's pid while it runs (its CPU time in /proc, for the benchmarks), else null. */
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
   }
 
   /** The credentials Bun's S3 client signs with (gofakes3 accepts any). */
