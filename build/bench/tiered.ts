@@ -108,9 +108,23 @@ let starts = 0;
 /** (Re)starts the broker on the same log dir (a fresh one the first time): empty caches, nothing mapped. */
 async function restartBroker(): Promise<RunningBroker> {
   if (broker !== null) await broker.stop();
-  let port = await freePort(false, portRange);
-  while (port === s3.port) port = await freePort(false, portRange);
-  broker = await startBunka({
+  // The port range overlaps the kernel's ephemeral ports, so a client socket elsewhere on the
+  // machine can take a port between freePort's check and the broker's listen: try another.
+  for (let attempt = 1; ; attempt++) {
+    let port = await freePort(false, portRange);
+    while (port === s3.port) port = await freePort(false, portRange);
+    try {
+      broker = await startOn(port);
+      return broker;
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/i.test((e as Error).message)) throw e;
+      say(`port ${port} was taken before the broker could listen on it; another one`);
+    }
+  }
+}
+
+function startOn(port: number): Promise<RunningBroker> {
+  return startBunka({
     command: [binary!], port, runDir, keepData: starts++ > 0,
     settings: { numPartitions: PARTITIONS, segmentBytes: 1 << 30 },
     // gofakes3 accepts any credentials; the broker reads them from the environment only.
@@ -125,9 +139,10 @@ async function restartBroker(): Promise<RunningBroker> {
       // Local copies go as soon as local retention allows (Kafka's defaults: 5 min checks, 60 s delay).
       "log.retention.check.interval.ms=500",
       "log.segment.delete.delay.ms=0",
+      // No HTTP listener: its default port (9404) is outside the bench's port range.
+      "bunka.http.listener=",
     ],
   });
-  return broker;
 }
 
 async function createTopics(name: string, specs: string[]): Promise<void> {
@@ -142,10 +157,13 @@ function placement(topic: string): { localSegments: number; localBytes: number; 
   let localSegments = 0, localBytes = 0, remoteSegments = 0, remoteBytes = 0, activeOnly = true;
   for (let p = 0; p < PARTITIONS; p++) {
     const dir = join(broker!.dataDir, `${topic}-${p}`);
-    const logs = readdirSync(dir).filter((n) => n.endsWith(".log"));
+    // A segment local retention deletes between the listing and its stat is gone: not counted.
+    const logs = readdirSync(dir).filter((n) => n.endsWith(".log")).flatMap((n) => {
+      try { return [statSync(join(dir, n)).size]; } catch { return []; }
+    });
     if (logs.length !== 1) activeOnly = false;
     localSegments += logs.length;
-    for (const n of logs) localBytes += statSync(join(dir, n)).size;
+    for (const size of logs) localBytes += size;
     const meta = join(dir, "remote-log-segments.json");
     if (existsSync(meta)) {
       const doc = JSON.parse(readFileSync(meta, "utf8")) as { segments: { state: string; sizeInBytes: number }[] };
