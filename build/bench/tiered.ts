@@ -4,7 +4,7 @@
 //
 //   bun run bench:tiered [--binary PATH] [--rounds N] [--mib N] [--produce-mib N] [--partitions N]
 //                        [--segment-mib N] [--produce-segment-mib N] [--task-interval-ms MS]
-//                        [--parts read,produce] [--port-range LO-HI]
+//                        [--cache-mib N] [--parts read,produce] [--port-range LO-HI]
 //
 // One compiled ./bunka, remote.log.storage.system.enable=true, an S3-compatible server on loopback
 // (gofakes3, test/support/s3-server.ts, its objects in a temp dir) and Kafka's own perf tools.
@@ -51,7 +51,7 @@ const { values: opt } = parseArgs({
     binary: { type: "string" }, rounds: { type: "string", default: "3" }, mib: { type: "string", default: "1024" },
     "produce-mib": { type: "string", default: "256" }, partitions: { type: "string", default: "4" },
     "segment-mib": { type: "string", default: "16" }, "produce-segment-mib": { type: "string", default: "8" },
-    "task-interval-ms": { type: "string", default: "500" }, parts: { type: "string", default: "read,produce" },
+    "task-interval-ms": { type: "string", default: "500" }, "cache-mib": { type: "string", default: "64" }, parts: { type: "string", default: "read,produce" },
     "port-range": { type: "string", default: "33000-33999" },
   },
 });
@@ -67,7 +67,7 @@ const parts = new Set(opt.parts!.split(",").map((p) => p.trim()));
 if ([...parts].some((p) => p !== "read" && p !== "produce") || parts.size === 0) throw new Error(`--parts: read, produce or both: ${opt.parts}`);
 const portRange = parsePortRange(opt["port-range"]!);
 const PRODUCE_PROPS = ["acks=1", "linger.ms=5", "batch.size=131072"];
-const CACHE_BYTES = 64 * MiB; // bunka.remote.storage.cache.bytes, written explicitly (the default)
+const CACHE_BYTES = Number(opt["cache-mib"]) * MiB; // bunka.remote.storage.cache.bytes (64 MiB: the default)
 const UPLOAD_WAIT_MS = 600_000;
 const say = (m: string) => console.error(`[bench:tiered] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
