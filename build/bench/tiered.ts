@@ -4,7 +4,7 @@
 //
 //   bun run bench:tiered [--binary PATH] [--rounds N] [--mib N] [--produce-mib N] [--partitions N]
 //                        [--segment-mib N] [--produce-segment-mib N] [--task-interval-ms MS]
-//                        [--cache-mib N] [--parts read,produce] [--port-range LO-HI]
+//                        [--cache-mib N] [--parts read,produce] [--port-range LO-HI] [--warm-memory]
 //
 // One compiled ./bunka, remote.log.storage.system.enable=true, an S3-compatible server on loopback
 // (gofakes3, test/support/s3-server.ts, its objects in a temp dir) and Kafka's own perf tools.
@@ -34,6 +34,8 @@
 // (and the S3 server's) CPU ms per GiB moved, the broker's peak RSS and RssAnon, the load average
 // before and after each session. Results in bench-results/tiered-<time>/ (summary.txt,
 // results.json, logs/, the broker's log); the data (log dir and bucket) is deleted at the end.
+// The remote reads' peak RssAnon is several times the chunk cache's bound: build/bench/
+// tiered-memory.ts shows, without a broker, that a full GC brings it back to about that bound.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -52,7 +54,7 @@ const { values: opt } = parseArgs({
     "produce-mib": { type: "string", default: "256" }, partitions: { type: "string", default: "4" },
     "segment-mib": { type: "string", default: "16" }, "produce-segment-mib": { type: "string", default: "8" },
     "task-interval-ms": { type: "string", default: "500" }, "cache-mib": { type: "string", default: "64" }, parts: { type: "string", default: "read,produce" },
-    "port-range": { type: "string", default: "33000-33999" },
+    "port-range": { type: "string", default: "33000-33999" }, "warm-memory": { type: "boolean" },
   },
 });
 const rounds = Number(opt.rounds);
@@ -96,6 +98,15 @@ const tools: Tools = {
   logDir: join(outDir, "logs"), cacheDir, python: "/usr/bin/python3",
 };
 const sizes: Sizes = { aRecords: 0, bRecords: 0, latencyRate: 0, latencyWarmupSec: 0, latencySeconds: 0, partitions: PARTITIONS };
+
+// As run.ts does by default (build/bench/warm-memory.ts: on a VM that backs memory lazily, first
+// touches of fresh memory otherwise land on whichever session writes first); opt-in here, since it
+// briefly takes all but 2 GiB of the machine's free memory, unkind on a shared machine.
+if (opt["warm-memory"]) {
+  say("touching free memory once (--warm-memory)");
+  const warm = sh([process.execPath, join(import.meta.dir, "warm-memory.ts"), "2048"]);
+  if (!warm.ok) throw new Error(`warm-memory.ts: ${warm.err.slice(-400)}`);
+}
 
 // ---- the S3 server and the broker --------------------------------------------------------------
 
