@@ -43,7 +43,8 @@ try {
   log.roll();
   const store = new S3ObjectStore({ ...server.settings, prefix: "bench/" });
   const cache = new RemoteChunkCache(store);
-  const tier = new RemotePartitionLog(log, { fs, store, cache, partitionKey: "t-0-memory" });
+  // A measurement, not a Fetch: no remote.fetch.max.wait.ms expiry.
+  const tier = new RemotePartitionLog(log, { fs, store, cache, partitionKey: "t-0-memory", fetchMaxWaitMs: 60_000 });
   log.attachRemote(tier);
   await tier.copy(Date.now());
   log.deleteOldSegments({ deleteEnabled: true, retentionMs: -1, retentionBytes: -1, remoteStorageEnable: true, localRetentionBytes: 0 }, Date.now());
@@ -52,7 +53,7 @@ try {
   let next = 0, peak = before, bytes = 0;
   while (next < log.nextOffset) {
     const read = await log.readRemote(next, MiB, true, false);
-    if (read === "out-of-range" || read.batches.length === 0) throw new Error(`stuck at offset ${next}`);
+    if (read === "out-of-range" || read === "expired" || read.batches.length === 0) throw new Error(`stuck at offset ${next}`);
     const answer = new Uint8Array(read.batches.reduce((n, b) => n + b.length, 0));
     let at = 0;
     for (const b of read.batches) {
