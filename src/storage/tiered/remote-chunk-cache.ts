@@ -27,6 +27,13 @@ export class RemoteChunkCache {
     if (start >= end) return new Uint8Array(0);
     const first = Math.floor(start / this.chunkBytes);
     const last = Math.floor((end - 1) / this.chunkBytes);
+    if (first === last) {
+      // Within one chunk (most reads): a view, no copy. Chunks are never written after they are
+      // fetched, and a view keeps an evicted chunk alive only as long as its reader holds it.
+      const chunk = await this.chunk(key, size, first);
+      const chunkStart = first * this.chunkBytes;
+      return chunk.subarray(start - chunkStart, end - chunkStart);
+    }
     const parts = await Promise.all(
       Array.from({ length: last - first + 1 }, (_, i) => this.chunk(key, size, first + i)),
     );
