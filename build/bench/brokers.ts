@@ -317,3 +317,27 @@ function canBind(port: number): boolean {
     return false;
   }
 }
+
+const BENCH_ROOT = join(import.meta.dir, "../..");
+
+/** Runs a command in the repository root, synchronously. */
+export function sh(cmd: string[], env: Record<string, string> = {}): { ok: boolean; out: string; err: string } {
+  const r = Bun.spawnSync(cmd, { cwd: BENCH_ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  return { ok: r.exitCode === 0, out: r.stdout.toString().trim(), err: r.stderr.toString().trim() };
+}
+
+/** The Bunka binary a bench runs: `given` (a --binary option), else ./bunka built now. */
+export function benchBinary(given: string | undefined, say: (line: string) => void): string {
+  if (given !== undefined) return given;
+  say("building ./bunka");
+  const built = sh(["bash", "your_program.sh"], { BUNKA_BUILD_ONLY: "1" });
+  if (!built.ok) throw new Error(`build failed: ${built.err.slice(-1000)}`);
+  return join(BENCH_ROOT, "bunka");
+}
+
+/** Kafka's jars (test/interop/kafka-dist.sh, fetched on first use) as a classpath. */
+export function kafkaClasspath(): string {
+  const classpath = sh(["bash", "test/interop/kafka-dist.sh", "classpath"]);
+  if (!classpath.ok) throw new Error(`kafka-dist.sh classpath: ${classpath.err.slice(-400)}`);
+  return classpath.out;
+}

@@ -39,7 +39,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 
 // The page functions below run in the browser; this program has no DOM types.
 declare const document: any;
-import { allowedCpus, cpuMs, freePort, parseCpuList, parsePortRange, startBunka, type RunningBroker } from "./brokers.ts";
+import { allowedCpus, benchBinary, cpuMs, freePort, kafkaClasspath, parseCpuList, parsePortRange, sh, startBunka, type RunningBroker } from "./brokers.ts";
 import { consumerPerf, producerPerf, writeToolsLog4j, type Sizes, type Tools } from "./workloads.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -68,27 +68,15 @@ const PRODUCE_PROPS = ["acks=1", "linger.ms=5", "batch.size=131072"];
 const say = (m: string) => console.error(`[bench:console] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
-function sh(cmd: string[], env: Record<string, string> = {}): { ok: boolean; out: string; err: string } {
-  const r = Bun.spawnSync(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  return { ok: r.exitCode === 0, out: r.stdout.toString().trim(), err: r.stderr.toString().trim() };
-}
-
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
 if (!CHROMIUM) throw new Error("no Chromium: apt-get install -y chromium, or set CHROMIUM_PATH");
 
 const outDir = join(ROOT, "bench-results", `console-open-${new Date().toISOString().replace(/[:.]/g, "-")}`);
 mkdirSync(join(outDir, "logs"), { recursive: true });
-let binary = opt.binary === undefined ? undefined : resolve(opt.binary);
-if (binary === undefined) {
-  say("building ./bunka");
-  const built = sh(["bash", "your_program.sh"], { BUNKA_BUILD_ONLY: "1" });
-  if (!built.ok) throw new Error(`build failed: ${built.err.slice(-1000)}`);
-  binary = join(ROOT, "bunka");
-}
-const classpath = sh(["bash", "test/interop/kafka-dist.sh", "classpath"]);
-if (!classpath.ok) throw new Error(`kafka-dist.sh classpath: ${classpath.err.slice(-400)}`);
+const binary = benchBinary(opt.binary === undefined ? undefined : resolve(opt.binary), say);
+const classpath = kafkaClasspath();
 const tools: Tools = {
-  kafkaClasspath: classpath.out, benchClasses: "", toolsLog4j: writeToolsLog4j(outDir),
+  kafkaClasspath: classpath, benchClasses: "", toolsLog4j: writeToolsLog4j(outDir),
   logDir: join(outDir, "logs"), cacheDir: join(ROOT, "bench-results", ".cache"), python: "/usr/bin/python3",
 };
 const sizes: Sizes = { aRecords: records, bRecords: 0, latencyRate: 0, latencyWarmupSec: 0, latencySeconds: 0, partitions: PARTITIONS };

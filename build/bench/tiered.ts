@@ -41,7 +41,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cpuMs, freePort, memoryKiB, parsePortRange, startBunka, type RunningBroker } from "./brokers.ts";
+import { benchBinary, cpuMs, freePort, kafkaClasspath, memoryKiB, parsePortRange, sh, startBunka, type RunningBroker } from "./brokers.ts";
 import { compileBenchClient, consumerPerf, producerPerf, runTool, writeToolsLog4j, type Sizes, type Tools } from "./workloads.ts";
 import { S3TestServer, s3ServerBinary } from "../../test/support/s3-server.ts";
 
@@ -74,27 +74,15 @@ const UPLOAD_WAIT_MS = 600_000;
 const say = (m: string) => console.error(`[bench:tiered] ${new Date().toISOString().slice(11, 19)} ${m}`);
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
-function sh(cmd: string[], env: Record<string, string> = {}): { ok: boolean; out: string; err: string } {
-  const r = Bun.spawnSync(cmd, { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  return { ok: r.exitCode === 0, out: r.stdout.toString().trim(), err: r.stderr.toString().trim() };
-}
-
 const s3Binary = s3ServerBinary();
 if (s3Binary === null) throw new Error("no S3 test server: test/support/s3-server-dist.sh needs Go");
 const outDir = join(ROOT, "bench-results", `tiered-${new Date().toISOString().replace(/[:.]/g, "-")}`);
 mkdirSync(join(outDir, "logs"), { recursive: true });
-let binary = opt.binary === undefined ? undefined : resolve(opt.binary);
-if (binary === undefined) {
-  say("building ./bunka");
-  const built = sh(["bash", "your_program.sh"], { BUNKA_BUILD_ONLY: "1" });
-  if (!built.ok) throw new Error(`build failed: ${built.err.slice(-1000)}`);
-  binary = join(ROOT, "bunka");
-}
-const classpath = sh(["bash", "test/interop/kafka-dist.sh", "classpath"]);
-if (!classpath.ok) throw new Error(`kafka-dist.sh classpath: ${classpath.err.slice(-400)}`);
+const binary = benchBinary(opt.binary === undefined ? undefined : resolve(opt.binary), say);
+const classpath = kafkaClasspath();
 const cacheDir = join(ROOT, "bench-results", ".cache");
 const tools: Tools = {
-  kafkaClasspath: classpath.out, benchClasses: compileBenchClient(classpath.out, cacheDir), toolsLog4j: writeToolsLog4j(outDir),
+  kafkaClasspath: classpath, benchClasses: compileBenchClient(classpath, cacheDir), toolsLog4j: writeToolsLog4j(outDir),
   logDir: join(outDir, "logs"), cacheDir, python: "/usr/bin/python3",
 };
 const sizes: Sizes = { aRecords: 0, bRecords: 0, latencyRate: 0, latencyWarmupSec: 0, latencySeconds: 0, partitions: PARTITIONS };
