@@ -48,6 +48,9 @@ import type { ObjectStore, UploadSource } from "./object-store.ts";
 import type { RemoteChunkCache } from "./remote-chunk-cache.ts";
 import { RemoteSegmentMetadata, type RemoteSegment } from "./remote-segment-metadata.ts";
 
+/** How much a remote read fetches at a time (readNow). */
+const SPAN_MIN_BYTES = 64 * 1024;
+const SPAN_MAX_BYTES = 4 * 1024 * 1024;
 const EMPTY_SOURCE: UploadSource = { size: 0, read: () => new Uint8Array(0) };
 
 export const LEADER_EPOCH_CHECKPOINT_SUFFIX = ".leader-epoch-checkpoint";
@@ -328,19 +331,35 @@ export class RemotePartitionLog implements RemoteTier {
     const batches: Uint8Array[] = [];
     let position = start;
     let total = 0;
+    // The bytes are read a span at a time (one ranged read of what the fetch can take, at least
+    // 64 KiB, at most 4 MiB) and cut into batches as views of that copy, which belongs to this
+    // read: not a read, an await and an allocation per batch and per header (Kafka's
+    // RemoteLogReader reads the segment's stream from the index position the same way).
+    let span: Uint8Array = new Uint8Array(0);
+    let spanStart = position;
+    const spanCovers = (from: number, to: number) => from >= spanStart && to <= spanStart + span.length;
+    const readSpan = async (from: number, atLeast: number) => {
+      const want = Math.min(Math.max(atLeast, maxBytes - total, SPAN_MIN_BYTES), Math.max(atLeast, SPAN_MAX_BYTES));
+      span = await this.cache.read(logKey, seg.sizeInBytes, from, Math.min(seg.sizeInBytes, from + want));
+      spanStart = from;
+    };
     while (position + RECORD_BATCH_OVERHEAD <= seg.sizeInBytes) {
-      const header = await this.cache.read(logKey, seg.sizeInBytes, position, position + RECORD_BATCH_OVERHEAD);
-      const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
+      if (!spanCovers(position, position + RECORD_BATCH_OVERHEAD)) await readSpan(position, RECORD_BATCH_OVERHEAD);
+      const dv = new DataView(span.buffer, span.byteOffset + position - spanStart, RECORD_BATCH_OVERHEAD);
       const base = getInt64(dv, 0);
       const size = LOG_OVERHEAD + dv.getInt32(8);
       const last = base + dv.getInt32(LAST_OFFSET_DELTA);
+      if (size < RECORD_BATCH_OVERHEAD || position + size > seg.sizeInBytes) {
+        throw new Error(`${logKey}: a batch of ${size} bytes at position ${position} of a ${seg.sizeInBytes}-byte segment`);
+      }
       if (last < offset) {
         position += size;
         continue;
       }
       if (base >= maxOffset) break;
       if (total + size > maxBytes && !(minOneBatch && batches.length === 0)) break;
-      batches.push(await this.cache.read(logKey, seg.sizeInBytes, position, position + size));
+      if (!spanCovers(position, position + size)) await readSpan(position, size);
+      batches.push(span.subarray(position - spanStart, position - spanStart + size));
       total += size;
       position += size;
       if (total >= maxBytes) break;
