@@ -52,6 +52,8 @@ export const SERVED: readonly ServedApi[] = [
   { name: "DescribeUserScramCredentials", min: 0, max: 0 },
   { name: "AlterUserScramCredentials", min: 0, max: 0 },
   { name: "DescribeClientQuotas", min: 0, max: 1 },
+  { name: "AlterPartitionReassignments", min: 0, max: 1 },
+  { name: "ListPartitionReassignments", min: 0, max: 0 },
   { name: "DescribeAcls", min: 1, max: 3 },
   { name: "CreateAcls", min: 1, max: 3 },
   { name: "DeleteAcls", min: 1, max: 3 },

@@ -34,6 +34,8 @@ import "./36-sasl-authenticate.ts";
 import "./37-create-partitions.ts";
 import "./42-delete-groups.ts";
 import "./44-incremental-alter-configs.ts";
+import "./45-alter-partition-reassignments.ts";
+import "./46-list-partition-reassignments.ts";
 import "./47-offset-delete.ts";
 import "./48-describe-client-quotas.ts";
 import "./50-describe-user-scram-credentials.ts";

@@ -1,8 +1,9 @@
-// Apache Kafka's own kafka-configs (kafka.admin.ConfigCommand) and kafka-log-dirs
-// (org.apache.kafka.tools.LogDirsCommand) against the compiled broker: topic and cluster-default
-// broker configs are altered, described, kept across a restart and deleted, and the log dirs are
-// listed. Needs Java and the Kafka jars fetched by test/interop/kafka-dist.sh, so it only runs
-// with BUNKA_INTEROP=1 (each tool run starts a JVM: about 20 s in all).
+// Apache Kafka's own kafka-configs (kafka.admin.ConfigCommand), kafka-log-dirs
+// (org.apache.kafka.tools.LogDirsCommand) and kafka-reassign-partitions against the compiled
+// broker: topic and cluster-default broker configs are altered, described, kept across a restart
+// and deleted, the log dirs are listed, and a reassignment plan is executed and verified. Needs
+// Java and the Kafka jars fetched by test/interop/kafka-dist.sh, so it only runs with
+// BUNKA_INTEROP=1 (each tool run starts a JVM: about 30 s in all).
 
 import { afterAll, describe, expect, test } from "bun:test";
 import * as nodeFs from "node:fs";
@@ -80,6 +81,37 @@ describe.if(enabled)(enabled ? "Kafka's kafka-configs and kafka-log-dirs against
       expect(dir.logDir).toBe(logDir);
       expect(dir.partitions.map((p: { partition: string }) => p.partition).sort()).toEqual(["T-0", "T-1"]);
       expect(dir.partitions[0]).toMatchObject({ size: 0, offsetLag: 0, isFuture: false });
+    } finally {
+      await broker.stop();
+    }
+  }, 180_000);
+
+  // kafka-reassign-partitions on one node (handlers 45 and 46): as on Kafka 4.3.1's single node,
+  // compared by hand on 2026-12-02: a plan onto the only broker executes as a no-op and verifies
+  // as completed, another broker is refused, and nothing is ever listed as being reassigned.
+  test("kafka-reassign-partitions: --list, --execute and --verify of a plan onto this node; another broker refused", async () => {
+    const logDir = tempDir("bunka-reassign-cli-");
+    roots.push(logDir);
+    const broker = await startBroker({ logDir });
+    try {
+      const bootstrap = ["--bootstrap-server", `127.0.0.1:${broker.port}`];
+      const reassign = (...args: string[]) => tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", [...bootstrap, ...args]);
+      expect((await tool("org.apache.kafka.tools.TopicCommand", [...bootstrap, "--create", "--topic", "R", "--partitions", "2"])).out).toContain("Created topic R.");
+      const plan = (replicas: number[]) => {
+        const file = join(logDir, `plan-${replicas.join("-")}.json`);
+        nodeFs.writeFileSync(file, JSON.stringify({ version: 1, partitions: [0, 1].map((partition) => ({ topic: "R", partition, replicas })) }));
+        return file;
+      };
+      const executed = await reassign("--execute", "--reassignment-json-file", plan([1]));
+      expect(executed.code).toBe(0);
+      expect(executed.out).toContain("Successfully started partition reassignments for R-0,R-1");
+      const verified = await reassign("--verify", "--reassignment-json-file", plan([1]));
+      expect(verified.out).toContain("Reassignment of partition R-0 is completed.");
+      expect(verified.out).toContain("Reassignment of partition R-1 is completed.");
+      expect((await reassign("--list")).out).toContain("No partition reassignments found.");
+      const refused = await reassign("--execute", "--reassignment-json-file", plan([1, 2]));
+      expect(refused.code).not.toBe(0);
+      expect(refused.out).toContain("Unknown broker id 2");
     } finally {
       await broker.stop();
     }

@@ -2129,6 +2129,91 @@ export const CODECS: CodecDesc[] = [
     },
   },
   {
+    module: "src/protocol/messages/alter-partition-reassignments.ts",
+    name: "AlterPartitionReassignmentsRequest",
+    versions: [0, 1],
+    flexible: [0, 32767],
+    structs: {
+      AlterPartitionReassignmentsRequest: [
+        { name: "timeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 60000 },
+        { name: "allowReplicationFactorChange", type: "bool", versions: [1, 32767], nullable: null, tagged: null, default: true },
+        { name: "topics", type: "[]struct:AlterPartitionReassignmentsRequestReassignableTopic", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterPartitionReassignmentsRequestReassignableTopic: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:AlterPartitionReassignmentsRequestReassignablePartition", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterPartitionReassignmentsRequestReassignablePartition: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "replicas", type: "[]int32", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/alter-partition-reassignments.ts",
+    name: "AlterPartitionReassignmentsResponse",
+    versions: [0, 1],
+    flexible: [0, 32767],
+    structs: {
+      AlterPartitionReassignmentsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "allowReplicationFactorChange", type: "bool", versions: [1, 32767], nullable: null, tagged: null, default: true },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "responses", type: "[]struct:AlterPartitionReassignmentsResponseReassignableTopicResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterPartitionReassignmentsResponseReassignableTopicResponse: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:AlterPartitionReassignmentsResponseReassignablePartitionResponse", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      AlterPartitionReassignmentsResponseReassignablePartitionResponse: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-partition-reassignments.ts",
+    name: "ListPartitionReassignmentsRequest",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      ListPartitionReassignmentsRequest: [
+        { name: "timeoutMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 60000 },
+        { name: "topics", type: "[]struct:ListPartitionReassignmentsRequestListPartitionReassignmentsTopics", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: null },
+      ],
+      ListPartitionReassignmentsRequestListPartitionReassignmentsTopics: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitionIndexes", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
+    module: "src/protocol/messages/list-partition-reassignments.ts",
+    name: "ListPartitionReassignmentsResponse",
+    versions: [0],
+    flexible: [0, 32767],
+    structs: {
+      ListPartitionReassignmentsResponse: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorCode", type: "int16", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767], tagged: null, default: "" },
+        { name: "topics", type: "[]struct:ListPartitionReassignmentsResponseOngoingTopicReassignment", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListPartitionReassignmentsResponseOngoingTopicReassignment: [
+        { name: "name", type: "string", versions: [0, 32767], nullable: null, tagged: null, default: "" },
+        { name: "partitions", type: "[]struct:ListPartitionReassignmentsResponseOngoingPartitionReassignment", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+      ListPartitionReassignmentsResponseOngoingPartitionReassignment: [
+        { name: "partitionIndex", type: "int32", versions: [0, 32767], nullable: null, tagged: null, default: 0 },
+        { name: "replicas", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "addingReplicas", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+        { name: "removingReplicas", type: "[]int32", versions: [0, 32767], nullable: null, tagged: null },
+      ],
+    },
+  },
+  {
     module: "src/protocol/messages/describe-acls.ts",
     name: "DescribeAclsRequest",
     versions: [1, 2, 3],

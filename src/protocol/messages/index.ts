@@ -43,6 +43,8 @@ export * from "./sasl-authenticate.ts";
 export * from "./describe-user-scram-credentials.ts";
 export * from "./alter-user-scram-credentials.ts";
 export * from "./describe-client-quotas.ts";
+export * from "./alter-partition-reassignments.ts";
+export * from "./list-partition-reassignments.ts";
 export * from "./describe-acls.ts";
 export * from "./create-acls.ts";
 export * from "./delete-acls.ts";
@@ -88,6 +90,8 @@ import { SASL_AUTHENTICATE } from "./sasl-authenticate.ts";
 import { DESCRIBE_USER_SCRAM_CREDENTIALS } from "./describe-user-scram-credentials.ts";
 import { ALTER_USER_SCRAM_CREDENTIALS } from "./alter-user-scram-credentials.ts";
 import { DESCRIBE_CLIENT_QUOTAS } from "./describe-client-quotas.ts";
+import { ALTER_PARTITION_REASSIGNMENTS } from "./alter-partition-reassignments.ts";
+import { LIST_PARTITION_REASSIGNMENTS } from "./list-partition-reassignments.ts";
 import { DESCRIBE_ACLS } from "./describe-acls.ts";
 import { CREATE_ACLS } from "./create-acls.ts";
 import { DELETE_ACLS } from "./delete-acls.ts";
@@ -146,13 +150,15 @@ export const API_KEYS = {
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
   DescribeClientQuotas: 48,
+  AlterPartitionReassignments: 45,
+  ListPartitionReassignments: 46,
   DescribeAcls: 29,
   CreateAcls: 30,
   DeleteAcls: 31,
 } as const;
 
 /** The served APIs in build/apis.ts order. */
-export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE, DELETE_RECORDS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS, DESCRIBE_LOG_DIRS, ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, WRITE_TXN_MARKERS, TXN_OFFSET_COMMIT, DESCRIBE_PRODUCERS, DESCRIBE_TRANSACTIONS, LIST_TRANSACTIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE, DESCRIBE_USER_SCRAM_CREDENTIALS, ALTER_USER_SCRAM_CREDENTIALS, DESCRIBE_CLIENT_QUOTAS, DESCRIBE_ACLS, CREATE_ACLS, DELETE_ACLS];
+export const SERVED_APIS: readonly ApiInfo[] = [PRODUCE, FETCH, API_VERSIONS, DESCRIBE_TOPIC_PARTITIONS, METADATA, LIST_OFFSETS, OFFSET_FOR_LEADER_EPOCH, CREATE_TOPICS, DELETE_TOPICS, CREATE_PARTITIONS, DESCRIBE_CONFIGS, DESCRIBE_CLUSTER, INIT_PRODUCER_ID, FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE, DELETE_RECORDS, ALTER_CONFIGS, INCREMENTAL_ALTER_CONFIGS, DESCRIBE_LOG_DIRS, ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, WRITE_TXN_MARKERS, TXN_OFFSET_COMMIT, DESCRIBE_PRODUCERS, DESCRIBE_TRANSACTIONS, LIST_TRANSACTIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE, DESCRIBE_USER_SCRAM_CREDENTIALS, ALTER_USER_SCRAM_CREDENTIALS, DESCRIBE_CLIENT_QUOTAS, ALTER_PARTITION_REASSIGNMENTS, LIST_PARTITION_REASSIGNMENTS, DESCRIBE_ACLS, CREATE_ACLS, DELETE_ACLS];
 
 /** Served APIs by API key. */
 export const API_BY_KEY: ReadonlyMap<number, ApiInfo> = new Map(SERVED_APIS.map((a) => [a.apiKey, a]));
