@@ -61,21 +61,26 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     env: { AWS_ACCESS_KEY_ID: "bunka", AWS_SECRET_ACCESS_KEY: "bunka-secret", AWS_REGION: "us-east-1" },
   });
 
-  beforeAll(async () => {
-    s3 = await S3TestServer.start(binary!);
-    bucket = new S3ObjectStore({ ...s3.settings, prefix: "bunka/" });
-    logDir = mkdtempSync(join(tmpdir(), "bunka-tiered-"));
+  /** Starts the broker on logDir (again) with its admin and producer connected. */
+  async function startAndConnect(): Promise<void> {
     broker = await startBroker(brokerOptions());
     kafka = new Kafka({ clientId: "bunka-tiered", brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
+    producer = kafka.producer();
+    await producer.connect();
+  }
+
+  beforeAll(async () => {
+    s3 = await S3TestServer.start(binary!);
+    bucket = new S3ObjectStore({ ...s3.settings, prefix: "bunka/" });
+    logDir = mkdtempSync(join(tmpdir(), "bunka-tiered-"));
+    await startAndConnect();
     await admin.createTopics({
       topics: [{ topic: TOPIC, numPartitions: 1, configEntries: [
         { name: "remote.storage.enable", value: "true" }, { name: "local.retention.bytes", value: "0" },
       ] }],
     });
-    producer = kafka.producer();
-    await producer.connect();
   }, 120_000);
 
   afterAll(async () => {
@@ -187,12 +192,7 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     await producer.disconnect();
     await admin.disconnect();
     await broker.kill9();
-    broker = await startBroker(brokerOptions());
-    kafka = new Kafka({ clientId: "bunka-tiered", brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer();
-    await producer.connect();
+    await startAndConnect();
     await until("uploads caught up after the restart", async () => localSegments() <= 2 && (await remoteSegments()) >= 30, 30_000);
     // One object set per base offset: no segment uploaded twice.
     const logs = (await bucket.list(`${TOPIC}-0-`)).filter((k) => k.endsWith(".log")).map((k) => k.split("/").pop()!.slice(0, 20));
@@ -247,12 +247,7 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
     await s3.resume();
     // Still there (an upload under way when the bucket went may have added some).
     expect((await bucket.list("doomed-0-")).length).toBeGreaterThanOrEqual(doomedObjects);
-    broker = await startBroker(brokerOptions());
-    kafka = new Kafka({ clientId: "bunka-tiered", brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer();
-    await producer.connect();
+    await startAndConnect();
     await until("doomed's objects deleted after the restart", async () => (await bucket.list("doomed-0-")).length === 0 && deleteDirs().length === 0, 30_000);
     expect(broker.output()).toContain("finishing the deletion of");
     // The other topic's objects are untouched, and the deleted topics are gone.

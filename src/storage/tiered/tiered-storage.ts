@@ -83,7 +83,7 @@ export class TieredStorage {
     const known = this.partitions.get(log);
     if (known !== undefined) return known.tier;
     const tier = new RemotePartitionLog(log, {
-      fs: this.fs, store: this.store, cache: this.cache, partitionKey: `${topic}-${partition}-${topicId}`, log: this.say,
+      fs: this.fs, store: this.store, cache: this.cache, partitionKey: remotePartitionKey(topic, partition, topicId), log: this.say,
     });
     log.attachRemote(tier);
     this.partitions.set(log, { tier, topic });
