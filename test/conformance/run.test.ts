@@ -5,8 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkAgainstKnown, readKnownFailures, runPattern, verdict, type SuiteRun } from "./run.ts";
-import { SUITES } from "./suites.ts";
+import { checkAgainstKnown, clientHang, readKnownFailures, runPattern, verdict, type SuiteRun } from "./run.ts";
+import { SUITES, testsReadingTestconf } from "./suites.ts";
 
 // Output shapes of `go test -v` (Go 1.2x): results are "--- VERB: name (secs)", subtests
 // indented by four spaces per level, t.Log/t.Error lines as "    file_test.go:NN: message" under
@@ -152,5 +152,71 @@ describe("confluent-kafka-go's integration suite", () => {
     const v = verdict(out, "TestIntegration/TestAdminACLs", 1, false, 120);
     expect(v.status).toBe("FAIL");
     expect(v.detail).toContain("CreateAcls failed");
+  });
+});
+
+describe("confluent-kafka-go: what is run, and which time-outs are the client's", () => {
+  const ckg = SUITES.find((s) => s.name === "confluent-kafka-go")!;
+  const integration = SUITES.find((s) => s.name === "confluent-kafka-go-integration")!;
+  // A real dump: TestAdminClient_ListAndDescribeConsumerGroups against Bunka on 2026-12-02, hung
+  // in Consumer.Close() (librdkafka#4884); only librdkafka's CONFWARN lines are left out.
+  const hung = readFileSync(join(import.meta.dir, "fixtures", "librdkafka-close-hang.txt"), "utf8");
+
+  test("the hang inside librdkafka's close is recognised in both suites' dumps", () => {
+    const v = verdict(hung, "TestIntegration/TestAdminClient_ListAndDescribeConsumerGroups", 2, false, 60);
+    expect(v.timedOut).toBe(true);
+    expect(clientHang(integration, hung)?.why).toContain("librdkafka#4884");
+    expect(clientHang(ckg, hung)).toBeDefined();
+  });
+
+  test("any other time-out is not: the test's own wait, or rd_kafka_assign outside Close", () => {
+    // The same dump without the hung goroutine: only the test framework waiting on it.
+    const framework = hung.slice(0, hung.indexOf("goroutine 6 [syscall]"));
+    expect(framework).toContain("panic: test timed out");
+    expect(clientHang(integration, framework)).toBeUndefined();
+    // The application calling Assign itself from its own poll loop (no Close below it).
+    const ownAssign = hung.replace(/\(\*Consumer\)\.Close\(/g, "(*Consumer).Poll(");
+    expect(ownAssign).not.toBe(hung);
+    expect(clientHang(integration, ownAssign)).toBeUndefined();
+    // A suite without known client hangs retries none.
+    expect(clientHang(SUITES.find((s) => s.name === "franz-go")!, hung)).toBeUndefined();
+  });
+
+  test("only tests that read testconf.json, directly or through helpers, are selected", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ckg-select-"));
+    try {
+      writeFileSync(join(dir, "a_test.go"), [
+        "func TestDirect(t *testing.T) {",
+        "\tif !testconfRead() {",
+        "\t\tt.Skipf(\"Missing testconf.json\")",
+        "\t}",
+        "}",
+        "func TestThroughHelpers(t *testing.T) {",
+        "\ta := newAdmin(t)",
+        "\t_ = a",
+        "}",
+        "func TestUnitOnly(t *testing.T) {",
+        "\tNewProducer(&ConfigMap{\"bootstrap.servers\": \"127.0.0.1:65533\"})",
+        "}",
+      ].join("\n"));
+      writeFileSync(join(dir, "helpers_test.go"), [
+        "func newAdmin(t *testing.T) *AdminClient {",
+        "\treturn createAdminClient(t)",
+        "}",
+        "func createAdminClient(t *testing.T) *AdminClient {",
+        "\tconf := ConfigMap{\"bootstrap.servers\": testconf.Brokers}",
+        "\treturn nil",
+        "}",
+        "func testconfRead() bool {",
+        "\treturn readTestConf(&testconf)",
+        "}",
+      ].join("\n"));
+      expect([...testsReadingTestconf(dir)].filter((n) => n.startsWith("Test")).sort()).toEqual(["TestDirect", "TestThroughHelpers"]);
+      expect(ckg.select("TestDirect", dir)).toBe(true);
+      expect(ckg.select("TestUnitOnly", dir)).toBe(false);
+      expect(ckg.select("BenchmarkX", dir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -32,7 +32,7 @@ import {
 import { createServer, connect } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SUITES, type Suite } from "./suites.ts";
+import { SUITES, type ClientHang, type Suite } from "./suites.ts";
 
 const HERE = import.meta.dir;
 const ROOT = resolve(HERE, "../..");
@@ -189,7 +189,7 @@ function makeWritable(dir: string): void {
 }
 
 function listTests(binary: string, suite: Suite, cwd: string): string[] {
-  const top = run(binary, ["-test.list", ".*"], { cwd }).split("\n").map((l) => l.trim()).filter((l) => l !== "" && suite.select(l));
+  const top = run(binary, ["-test.list", ".*"], { cwd }).split("\n").map((l) => l.trim()).filter((l) => l !== "" && suite.select(l, cwd));
   // A test run one subtest at a time is replaced by its subtests.
   return top.flatMap((name) => suite.subtests?.(name, cwd) ?? [name]);
 }
@@ -446,6 +446,11 @@ async function runTest(
   writeFileSync(logPath, text);
 
   return { name, seconds: Math.round(seconds * 10) / 10, ...verdict(text, name, code, killed, limit) };
+}
+
+/** The known client-library hang (suite.clientHangs) that a timed-out test's dump shows, if any. */
+export function clientHang(suite: Suite, output: string): ClientHang | undefined {
+  return suite.clientHangs?.find((h) => h.stack.test(output));
 }
 
 /** What one test binary run of `-test.run '^name$' -test.v` says about `name`. */
@@ -712,11 +717,17 @@ async function main(): Promise<number> {
           broker = await start();
           cwd = cwdFor(broker);
         } else {
-          // A quick failure is run once more (a flaky test is reported as such); a time-out is not.
+          // A quick failure is run once more (a flaky test is reported as such); a time-out is
+          // not, unless the dump shows a hang of the client library's own (suite.clientHangs).
           const retries = isKnown && opts.check ? 0 : RETRIES;
-          for (let i = 0; i < retries && r.status === "FAIL" && !r.timedOut; i++) {
+          for (let i = 0; i < retries && r.status === "FAIL"; i++) {
+            const hang = r.timedOut ? clientHang(suite, readFileSync(join(logs, `${logName(name)}.log`), "utf8")) : undefined;
+            if (r.timedOut && !hang) break;
+            if (hang) say(`${name}: ${hang.why}; running it once more`);
             const again = await runTest(binary, cwd, suite, name, broker, join(logs, `${logName(name)}.retry.log`), limit, ns);
-            if (again.status === "PASS") r = { ...again, flaky: true, detail: `failed once: ${r.detail}` };
+            const first = hang ? `${hang.why}; ${r.detail}` : r.detail;
+            if (again.status === "PASS") r = { ...again, flaky: true, detail: `failed once: ${first}` };
+            else if (hang) r = { ...r, detail: first };
           }
         }
         results.push(r);
