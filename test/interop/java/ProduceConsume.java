@@ -218,6 +218,7 @@ public class ProduceConsume {
             producer.initTransactions();
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(topic + "-txn", "txn", "java:txn")); // not the checked topic
+            producer.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
             producer.commitTransaction();
             outcome = "committed";
             definite = true;

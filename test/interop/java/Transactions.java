@@ -91,6 +91,7 @@ public class Transactions {
             result("initTransactions", true, "in " + (System.nanoTime() - started) / 1_000_000 + " ms");
             producer.beginTransaction();
             for (int i = 0; i < 3; i++) { send(producer, topic, i % 2, "c1-" + i); sent.add("c1-" + i); }
+            producer.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
             producer.commitTransaction();
             result("commit (3 records, 2 partitions)", true, "");
             producer.beginTransaction();
@@ -99,6 +100,7 @@ public class Transactions {
             result("abort (2 records)", true, "");
             producer.beginTransaction();
             send(producer, topic, 0, "c2-0"); sent.add("c2-0");
+            producer.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
             producer.commitTransaction();
             result("commit again (1 record)", true, "");
         } catch (Exception e) {
@@ -124,6 +126,7 @@ public class Transactions {
                 }
                 b.beginTransaction();
                 send(b, topic, 0, "b-0"); sent.add("b-0");
+                b.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
                 b.commitTransaction();
                 result("new producer commits", true, "");
             }
@@ -194,6 +197,7 @@ public class Transactions {
             send(producer, topic, 1, "ctp-committed");
             producer.sendOffsetsToTransaction(java.util.Map.of(tp0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(5)),
                 new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group));
+            producer.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
             producer.commitTransaction();
             try (Admin admin = Admin.create(ap)) {
                 var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS);

@@ -240,6 +240,7 @@ public class TxnProduceConsume {
                             producer.send(new ProducerRecord<>(topic, p, key, value));
                             mine.computeIfAbsent(p, x -> new ArrayList<>()).add(key);
                         }
+                        producer.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
                         producer.commitTransaction();
                     }
                 } catch (Exception e) {
@@ -481,6 +482,7 @@ public class TxnProduceConsume {
                 successor.initTransactions();   // bumps the epoch and aborts the zombie's open transaction
                 successor.beginTransaction();
                 for (int p = 0; p < PARTITIONS; p++) successor.send(new ProducerRecord<>(topic, p, "successor", "successor-" + p));
+                successor.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
                 successor.commitTransaction();
                 secondCommitted = true;
             }
@@ -554,6 +556,7 @@ public class TxnProduceConsume {
                     aborts++;
                     first.forEach(consumer::seek);
                 } else {
+                    producer.flush(); // closes a Java client race: EndTxn before the records (java/client-race/)
                     producer.commitTransaction();
                     consumed += records.count();
                 }
