@@ -92,9 +92,20 @@ function markers(b: HarnessBroker, partition: number): [number, boolean, number]
   return out;
 }
 
-/** Lets marker writes and their completion run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Bun.sleep(1);
+/**
+ * Waits until the coordinator has completed `transactionalId`'s transaction (markers written,
+ * CompleteCommit/CompleteAbort in __transaction_state): EndTxn answers once PrepareCommit/Abort is
+ * on disk, as Kafka's does, and the markers follow, each after an fsync of its own.
+ */
+async function completed(b: HarnessBroker, transactionalId: string, withinMs = 5000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  let state = "";
+  while (Date.now() < deadline) {
+    state = (await call(b, DESCRIBE_TXN, 0, { transactionalIds: [transactionalId] })).transactionStates[0]!.transactionState;
+    if (state === "CompleteCommit" || state === "CompleteAbort") return;
+    await Bun.sleep(5);
+  }
+  throw new Error(`transaction ${transactionalId} still ${state} ${withinMs} ms after EndTxn`);
 }
 
 describe("FindCoordinator and ApiVersions", () => {
@@ -159,7 +170,7 @@ describe("a transaction over the wire (transaction version 1 client)", () => {
     expect(described.transactionStates[1]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
 
     expect(await endTxn(b, 3, "tx", pid, 0, true)).toMatchObject({ errorCode: 0 });
-    await settle();
+    await completed(b, "tx");
     expect(markers(b, 0)).toEqual([[1, true, 0]]);
     expect(markers(b, 1)).toEqual([[1, true, 0]]);
     expect((await call(b, LIST_TXN, 0, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: null })).transactionStates)
@@ -196,7 +207,7 @@ describe("transaction version 2 (Produce v12, EndTxn v5)", () => {
     const d = await call(b, DESCRIBE_TXN, 0, { transactionalIds: ["tx2"] });
     expect(d.transactionStates[0]).toMatchObject({ transactionState: "Ongoing", topics: [{ topic: "t", partitions: [1] }] });
     expect(await endTxn(b, 5, "tx2", pid, 0, false)).toEqual({ throttleTimeMs: 0, errorCode: 0, producerId: pid, producerEpoch: 1 });
-    await settle();
+    await completed(b, "tx2");
     expect(markers(b, 1)).toEqual([[1, false, 1]]);
     // The next transaction at the new epoch; the old epoch is fenced.
     expect((await produce(b, 12, "tx2", 1, txnBatch(pid, 0, 1))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
