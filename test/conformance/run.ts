@@ -632,6 +632,7 @@ export function renderResults(known: KnownFailure[]): string {
         (s.sasl.scramUsers.length > 0 ? `SCRAM users ${s.sasl.scramUsers.map((u) => `${u.name} (${u.mechanism})`).join(", ")}.` : "no SCRAM users made at start."));
     }
     for (const n of s.notes) out.push(`${n}`);
+    for (const f of s.flaky ?? []) out.push(`${f.test} is run up to ${f.attempts} times and passes if one attempt passes: ${f.why}.`);
     out.push("");
     for (const [label, r] of [["Kafka", kafka], ["Bunka", bunka]] as const) {
       if (r) {
@@ -717,17 +718,24 @@ async function main(): Promise<number> {
           broker = await start();
           cwd = cwdFor(broker);
         } else {
-          // A quick failure is run once more (a flaky test is reported as such); a time-out is
-          // not, unless the dump shows a hang of the client library's own (suite.clientHangs).
-          const retries = isKnown && opts.check ? 0 : RETRIES;
-          for (let i = 0; i < retries && r.status === "FAIL"; i++) {
-            const hang = r.timedOut ? clientHang(suite, readFileSync(join(logs, `${logName(name)}.log`), "utf8")) : undefined;
-            if (r.timedOut && !hang) break;
-            if (hang) say(`${name}: ${hang.why}; running it once more`);
-            const again = await runTest(binary, cwd, suite, name, broker, join(logs, `${logName(name)}.retry.log`), limit, ns);
-            const first = hang ? `${hang.why}; ${r.detail}` : r.detail;
-            if (again.status === "PASS") r = { ...again, flaky: true, detail: `failed once: ${first}` };
-            else if (hang) r = { ...r, detail: first };
+          // A quick failure is run once more (a flaky test is reported as such), a test known to
+          // race (suite.flaky) up to its attempts; a time-out is not, unless the dump shows a hang
+          // of the client library's own (suite.clientHangs).
+          const racy = suite.flaky?.find((f) => f.test === name);
+          const retries = isKnown && opts.check ? 0 : racy ? racy.attempts - 1 : RETRIES;
+          const first = r;
+          const hang = r.timedOut ? clientHang(suite, readFileSync(join(logs, `${logName(name)}.log`), "utf8")) : undefined;
+          const why = hang?.why ?? racy?.why;
+          if (hang) say(`${name}: ${hang.why}; running it once more`);
+          let failures = 1;
+          for (let i = 0; i < retries && r.status === "FAIL" && (!r.timedOut || hang); i++) {
+            r = await runTest(binary, cwd, suite, name, broker, join(logs, `${logName(name)}.retry${i + 1}.log`), limit, ns);
+            if (r.status === "FAIL") failures++;
+          }
+          if (first.status === "FAIL") {
+            const detail = why === undefined ? first.detail : `${first.detail} (${why})`;
+            if (r.status === "PASS") r = { ...r, flaky: true, detail: `failed ${failures === 1 ? "once" : `${failures} times`}: ${detail}` };
+            else r = { ...first, detail: failures > 1 ? `${detail}; failed all ${failures} attempts` : detail };
           }
         }
         results.push(r);

@@ -57,6 +57,12 @@ export interface Suite {
    * is). Any other time-out is a failure at once.
    */
   clientHangs?: ClientHang[];
+  /**
+   * Tests whose outcome depends on timing that neither broker promises (a race in the test,
+   * measured and explained in `why`): each is run up to `attempts` times and passes if one
+   * attempt passes, reported as flaky with the reason.
+   */
+  flaky?: FlakyTest[];
   /** Why the settings are what they are (printed into RESULTS.md). */
   notes: string[];
 }
@@ -65,6 +71,12 @@ export interface ClientHang {
   /** Matches the hung goroutine's frames in the dump `-test.timeout` prints. */
   stack: RegExp;
   /** The upstream issue and what happens, for the report. */
+  why: string;
+}
+
+export interface FlakyTest {
+  test: string;
+  attempts: number;
   why: string;
 }
 
@@ -326,6 +338,15 @@ const CONFLUENT_KAFKA_GO_INTEGRATION: Suite = {
   // Its slowest test takes 15 s on either broker (TestAdminConfig).
   testTimeoutSec: 60,
   clientHangs: [LIBRDKAFKA_CLOSE_HANG],
+  flaky: [{
+    test: "TestTransactionalProducer",
+    attempts: 8,
+    why: "its Flush(-1) does not wait (confluent-kafka-go returns at once for a timeout that is not positive), " +
+      "so it passes only when the 10 records were acknowledged while SendOffsetsToTransaction ran, i.e. when that " +
+      "met CONCURRENT_TRANSACTIONS because the previous transaction was still completing (a 100 ms client back-off); " +
+      "Kafka completes its markers through a request to itself and always is, Bunka completes them locally in a few ms " +
+      "and sometimes is not (failed 4 of 15 attempts here, 2026-12-02)",
+  }],
   notes: [
     "A test that times out hung inside librdkafka's consumer close (confluentinc/librdkafka#4884, open: Consumer.Close() polls a rebalance event the test never polled, and if the group sub-system has already terminated, which it does as soon as the LeaveGroup answer arrives, librdkafka drops the assign request without a reply) is run once more and reported as flaky. It hung CI once on 2026-12-02 (TestAdminClient_ListAndDescribeConsumerGroups, consumer2.Close()); in a loop of that test alone it hung 1 time in 24 on Bunka (and 0 in 28 more with debug=cgrp) and 0 in 35 on Kafka 4.3.1. With debug=cgrp, the LeaveGroup answer took 0-8 ms on Bunka (median 2, 53 answers) and 6-12 ms on Kafka (median 9, 10 answers); the assign request follows the close by 0-1 ms: Bunka's quicker answer makes the race likelier, it does not make it.",
     "The newest published version of the main module whose kafka package still holds the integration suite (v2.11.1 to v2.14.0 do; v2.15.0 moved it to kafka/integration, a nested module the Go module proxy does not serve). It bundles librdkafka 2.14.",
