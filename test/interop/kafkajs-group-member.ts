@@ -4,7 +4,11 @@
 //   {"event":"joined","memberId":M,"leader":B,"partitions":[...]} after each rebalance (GROUP_JOIN)
 //   {"event":"msg","partition":P,"offset":O,"value":"..."}  for each message, before its commit
 //   {"event":"committed","topics":[...]}                    after each offset commit
-// SIGTERM (or stdin closing) makes it disconnect cleanly, which sends LeaveGroup.
+//   {"event":"crash","error":E,"restart":R}                 kafkajs's CRASH event
+//   {"event":"request","api":"LeaveGroup"}                  its LeaveGroup answered
+//   {"event":"stopped"}                                     disconnected (after SIGTERM)
+// SIGTERM (or stdin closing) makes it disconnect cleanly, which sends LeaveGroup (unless kafkajs's
+// runner is not running then: it skips the LeaveGroup, e.g. while it restarts after a crash).
 //
 //   bun test/interop/kafkajs-group-member.ts <host:port> <group> <topic> <sessionTimeoutMs> [fromBeginning]
 
@@ -31,6 +35,11 @@ consumer.on(consumer.events.GROUP_JOIN, (e) => {
 });
 consumer.on(consumer.events.COMMIT_OFFSETS, (e) => emit({ event: "committed", topics: e.payload.topics }));
 consumer.on(consumer.events.CRASH, (e) => emit({ event: "crash", error: String(e.payload.error), restart: e.payload.restart }));
+// The LeaveGroup a clean stop sends, once answered (kafkajs's request instrumentation fires on the
+// response), so that the test can tell a broker that ignored it from a client that never sent it.
+consumer.on(consumer.events.REQUEST, (e) => {
+  if (e.payload.apiName === "LeaveGroup") emit({ event: "request", api: "LeaveGroup" });
+});
 
 await consumer.connect();
 await consumer.subscribe({ topics: [topic], fromBeginning: fromBeginning === "fromBeginning" });
@@ -45,8 +54,10 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  await consumer.disconnect().catch(() => {});
-  process.exit(0);
+  await consumer.disconnect().catch((e) => emit({ event: "disconnect-error", error: String(e) }));
+  emit({ event: "stopped" });
+  // Exit once what was emitted is written.
+  process.stdout.write("", () => process.exit(0));
 };
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());

@@ -91,7 +91,9 @@ afterAll(async () => {
 });
 
 interface MemberEvent {
-  event: "joined" | "msg" | "committed" | "crash";
+  event: "joined" | "msg" | "committed" | "crash" | "request" | "disconnect-error" | "stopped";
+  api?: string;
+  error?: string;
   memberId?: string;
   partitions?: number[];
   partition?: number;
@@ -267,17 +269,36 @@ describe("kafkajs groups", () => {
   }, 60_000);
 
   test("a member that leaves cleanly (LeaveGroup) is rebalanced away at once", async () => {
-    const d = new Member("d", GROUP, SIX, true, LEAVER_SESSION_TIMEOUT);
-    await waitFor("three members with two partitions each", () => [a, b, d].every((m) => m.partitions?.length === 2), 60_000);
-    const leaver = d.memberId;
-    expect(leaver).not.toBeNull();
-    const leftAt = Date.now();
-    // kafkajs's disconnect awaits the LeaveGroup response, then the member process exits.
-    await d.stop();
+    // kafkajs's disconnect awaits the LeaveGroup response, then the member process exits; but it
+    // sends none when its runner is not running at that moment (Runner.stop returns at once, e.g.
+    // while it restarts after a crash), and then there is nothing of the broker's to check. A CI
+    // run once saw the member still listed, without a broker log to say whether its LeaveGroup
+    // came. The member now reports the answered LeaveGroup: without one the scenario is run once
+    // more with a new member (the old one stays until the next rebalance drops it for not
+    // rejoining); with one, a member still listed is the broker's fault, shown with its log.
+    let d: Member | null = null;
+    let leaver: string | null = null;
+    let leftAt = 0;
+    for (let attempt = 1; ; attempt++) {
+      d = new Member(`d${attempt}`, GROUP, SIX, true, LEAVER_SESSION_TIMEOUT);
+      const member = d;
+      await waitFor("three members with two partitions each", () => [a, b, member].every((m) => m.partitions?.length === 2), 60_000);
+      leaver = d.memberId;
+      expect(leaver).not.toBeNull();
+      leftAt = Date.now();
+      await d.stop();
+      if (d.events.some((e) => e.event === "request" && e.api === "LeaveGroup")) break;
+      const said = d.events.filter((e) => e.event === "crash" || e.event === "disconnect-error" || e.event === "stopped");
+      if (attempt === 2) throw new Error(`kafkajs sent no LeaveGroup on a clean stop, twice: ${JSON.stringify(said)}`);
+      console.warn(`kafkajs sent no LeaveGroup on member ${leaver}'s clean stop (${JSON.stringify(said)}); once more with a new member`);
+    }
     // The deterministic check: once the LeaveGroup is answered, d is no longer a member (a broker
     // that ignored it would list d until its 60 s session expired).
     const memberIds = (await admin.describeGroups([GROUP])).groups[0]!.members.map((m) => m.memberId);
-    expect(memberIds).not.toContain(leaver);
+    if (memberIds.includes(leaver!)) {
+      const lines = broker!.output().split("\n").filter((l) => l.includes(GROUP)).slice(-20);
+      throw new Error(`${leaver} is still a member after its LeaveGroup was answered; the broker's last lines about ${GROUP}:\n${lines.join("\n")}`);
+    }
     expect(memberIds.sort()).toEqual([a.memberId!, b.memberId!].sort());
     // And the survivors are rebalanced at once: ~1 s on an idle machine (their next heartbeat), a
     // few seconds on a busy one, against the 60 s a broker waiting for d's session would take. The
