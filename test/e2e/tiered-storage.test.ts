@@ -266,9 +266,15 @@ describe.skipIf(binary === null)("tiered storage against a real S3 server", () =
       resources: [{ type: 2 /* TOPIC */, name: "frozen", configEntries: [{ name: "remote.log.copy.disable", value }] }],
     });
     await alter("true");
-    // Uploads under way finish; then nothing more goes up while more segments roll.
-    await Bun.sleep(500);
-    const frozen = await logObjects();
+    // Uploads under way finish (the count holds for a second; a fixed 500 ms assumed a quick
+    // machine); then nothing more goes up while more segments roll.
+    let frozen = await logObjects();
+    for (let since = Date.now(), deadline = since + 20_000; Date.now() - since < 1000;) {
+      if (Date.now() > deadline) throw new Error(`uploads did not stop after remote.log.copy.disable=true (${frozen} .log objects and counting)`);
+      await Bun.sleep(100);
+      const now = await logObjects();
+      if (now !== frozen) [frozen, since] = [now, Date.now()];
+    }
     expect(frozen).toBeGreaterThanOrEqual(before);
     const own = kafka.producer({ allowAutoTopicCreation: false });
     await own.connect();
